@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Starts or stops Tandem's local stack: FerretDB (embedded, SQLite backend) and Redis.
+# Idempotent: a server that already answers is left alone, and only what this
+# script started is stopped. MONGODB_URI / REDIS_URL, when set, are used as given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LOCAL=.local
+RUN=$LOCAL/run
+FERRET_BIN=$LOCAL/bin/ferretdb
+FERRET_ADDR=${FERRETDB_LISTEN:-127.0.0.1:27017}
+REDIS_PORT=${REDIS_PORT:-6379}
+mkdir -p "$RUN" "$LOCAL/bin" "$LOCAL/data"
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+
+port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+
+wait_for() { # name addr seconds
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do port_open "$2" && return 0; sleep 0.1; done
+  say "$1 did not answer on $2 within $3 s"; return 1
+}
+
+go_bin() {
+  if command -v go >/dev/null 2>&1; then command -v go; elif [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go
+  else say "Go is needed to build FerretDB (https://go.dev/dl) or set MONGODB_URI to a MongoDB you run"; exit 1; fi
+}
+
+build_ferretdb() {
+  # go build is incremental: quick when nothing changed.
+  (cd tools/ferretdb && "$(go_bin)" build -trimpath -o "../../$FERRET_BIN" .) || { say "building FerretDB failed"; exit 1; }
+}
+
+start_ferretdb() {
+  if [ -n "${MONGODB_URI:-}" ]; then say "MONGODB_URI is set: using it, not starting FerretDB"; return; fi
+  if port_open "$FERRET_ADDR"; then say "MongoDB-compatible server already answers on $FERRET_ADDR"; return; fi
+  build_ferretdb
+  nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data-dir "$LOCAL/data/ferretdb" -log-level error >"$RUN/ferretdb.log" 2>&1 &
+  echo $! >"$RUN/ferretdb.pid"
+  wait_for FerretDB "$FERRET_ADDR" 60 || { cat "$RUN/ferretdb.log" >&2; exit 1; }
+  say "FerretDB started on $FERRET_ADDR (data in $LOCAL/data/ferretdb)"
+}
+
+start_redis() {
+  if [ -n "${REDIS_URL:-}" ]; then say "REDIS_URL is set: using it, not starting Redis"; return; fi
+  if port_open "127.0.0.1:$REDIS_PORT"; then say "Redis already answers on 127.0.0.1:$REDIS_PORT"; return; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "installing redis-server"; (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null
+    else say "redis-server is not installed (apt-get install redis-server, or set REDIS_URL)"; exit 1; fi
+  fi
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --pidfile "$PWD/$RUN/redis.pid" --logfile "$PWD/$RUN/redis.log" --dir "$PWD/$LOCAL/data"
+  wait_for Redis "127.0.0.1:$REDIS_PORT" 20
+  say "Redis started on 127.0.0.1:$REDIS_PORT"
+}
+
+stop_one() { # name pidfile
+  [ -f "$2" ] || return 0
+  local pid; pid=$(cat "$2")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    say "$1 stopped"
+  fi
+  rm -f "$2"
+}
+
+case "${1:-}" in
+  start) start_ferretdb; start_redis ;;
+  stop) stop_one FerretDB "$RUN/ferretdb.pid"; stop_one Redis "$RUN/redis.pid" ;;
+  build) build_ferretdb ;;
+  *) echo "usage: $0 start|stop|build" >&2; exit 2 ;;
+esac

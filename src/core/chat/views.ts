@@ -1,0 +1,116 @@
+/**
+ * The platform-neutral message model. Core features build these; only the
+ * adapters turn them into Block Kit, Adaptive Cards or console HTML.
+ *
+ * Text is plain text with two kinds of inline token, written with the helpers
+ * below and resolved by each renderer:
+ *   - a mention of a person: `<@person:ID>` (rendered <@U…> in Slack, <at>Name</at> in Teams)
+ *   - emphasis: `*bold*` and `_italic_` (Slack mrkdwn style; Teams markdown is close enough)
+ */
+
+export const mention = (personId: string): string => `<@person:${personId}>`;
+export const MENTION_PATTERN = /<@person:([a-f0-9]{24})>/g;
+
+export type ButtonStyle = 'primary' | 'danger';
+
+export interface Confirm {
+  title: string;
+  text: string;
+  confirm: string;
+  deny: string;
+}
+
+export interface Button {
+  type: 'button';
+  /** Routed to a core handler; `feature.action` by convention, e.g. `checkin.open`. */
+  actionId: string;
+  label: string;
+  value?: string;
+  style?: ButtonStyle;
+  confirm?: Confirm;
+  /** Opens a link instead of calling Tandem. */
+  url?: string;
+}
+
+export interface Option {
+  label: string;
+  value: string;
+  description?: string;
+}
+
+export interface SelectMenu {
+  type: 'select';
+  actionId: string;
+  placeholder: string;
+  options: Option[];
+  initial?: string;
+}
+
+export type Element = Button | SelectMenu;
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export type Block =
+  | { type: 'header'; text: string }
+  | { type: 'section'; text: string; accessory?: Button }
+  | { type: 'fields'; fields: Field[] }
+  | { type: 'context'; text: string }
+  | { type: 'divider' }
+  | { type: 'actions'; elements: Element[] };
+
+/** A message: `text` is the notification/fallback line, `blocks` the body. */
+export interface View {
+  text: string;
+  blocks: Block[];
+}
+
+export type InputKind = 'text' | 'textarea' | 'number' | 'select' | 'user' | 'radio' | 'checkboxes' | 'date';
+
+export interface Input {
+  type: 'input';
+  id: string;
+  label: string;
+  kind: InputKind;
+  optional?: boolean;
+  placeholder?: string;
+  hint?: string;
+  /** Initial value: text, number as text, option value(s), person id, or ISO date. */
+  initial?: string | string[];
+  options?: Option[];
+  min?: number;
+  max?: number;
+  maxLength?: number;
+}
+
+export interface Form {
+  /** Routed to a core form handler on submit. */
+  id: string;
+  title: string;
+  submitLabel: string;
+  /** Opaque to adapters; handed back on submit (e.g. the check-in period). */
+  metadata?: string;
+  blocks: (Block | Input)[];
+}
+
+/** What a submitted form carries: text inputs as strings, checkboxes as arrays. */
+export type FormValues = Record<string, string | string[] | undefined>;
+
+/** Small builders so views read like the message they describe. */
+export const v = {
+  header: (text: string): Block => ({ type: 'header', text }),
+  section: (text: string, accessory?: Button): Block => (accessory ? { type: 'section', text, accessory } : { type: 'section', text }),
+  fields: (fields: Field[]): Block => ({ type: 'fields', fields }),
+  context: (text: string): Block => ({ type: 'context', text }),
+  divider: (): Block => ({ type: 'divider' }),
+  actions: (...elements: Element[]): Block => ({ type: 'actions', elements }),
+  button: (actionId: string, label: string, opts: Omit<Button, 'type' | 'actionId' | 'label'> = {}): Button => ({
+    type: 'button',
+    actionId,
+    label,
+    ...opts,
+  }),
+  view: (text: string, ...blocks: Block[]): View => ({ text, blocks }),
+};

@@ -1,0 +1,33 @@
+import { Interactions } from './chat/interactions.js';
+import { Messenger } from './chat/messenger.js';
+import type { Clock } from './clock.js';
+import { registerHelp, TandemCommand } from './help/help.service.js';
+import type { Logger } from './logger.js';
+import { PeopleService } from './people/people.service.js';
+import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
+
+export interface CorePorts {
+  people: PeopleRepository;
+  teams: TeamRepository;
+  identities: IdentityRepository;
+  postedMessages: PostedMessageRepository;
+  audit: AuditRepository;
+  scheduler: Scheduler;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Builds every core service over the given ports. Platform adapters register
+ * on `messenger` and call `interactions`; jobs call the services.
+ */
+export function createCore(ports: CorePorts) {
+  const interactions = new Interactions(ports.logger);
+  const tandem = new TandemCommand(interactions);
+  const messenger = new Messenger(ports.identities, ports.postedMessages, ports.clock);
+  const people = new PeopleService(ports.people, ports.identities, ports.clock);
+  registerHelp(interactions, tandem);
+  return { ports, interactions, tandem, messenger, people };
+}
+
+export type Core = ReturnType<typeof createCore>;

@@ -1,0 +1,55 @@
+import type { Clock } from '../clock.js';
+import { DomainError } from '../errors.js';
+import type { IdentityRepository, PeopleRepository } from '../ports.js';
+import type { Person, PlatformIdentity, PlatformProfile } from './people.types.js';
+import { timeZoneSchema } from './people.types.js';
+
+type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentity ? Omit<I, 'personId'> : never) : never;
+
+/**
+ * Maps a platform user to a Person: by platform id, then by email, else a new
+ * person. The profile is fetched only when the identity is unknown (a Slack
+ * users.info or Teams member lookup costs a round trip).
+ */
+export class PeopleService {
+  constructor(
+    private readonly people: PeopleRepository,
+    private readonly identities: IdentityRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async identify(identity: NewIdentity, fetchProfile: () => Promise<PlatformProfile>): Promise<Person> {
+    const known = await this.identities.byKey(identity.key);
+    if (known) {
+      const person = await this.people.get(known.personId);
+      if (person) {
+        await this.identities.touch(identity.key, this.clock.now());
+        return person;
+      }
+    }
+    const profile = await fetchProfile();
+    if (profile.isBot) throw new DomainError('forbidden', 'Bots cannot use Tandem.');
+    const email = profile.email?.toLowerCase() ?? `${identity.key.replace(/[^a-z0-9]+/gi, '.')}@unknown.invalid`;
+    let person = await this.people.findByEmail(email);
+    if (!person) {
+      const timeZone = profile.timeZone && timeZoneSchema.safeParse(profile.timeZone).success ? profile.timeZone : 'UTC';
+      try {
+        person = await this.people.create({ name: profile.name?.trim() || email.split('@')[0] || 'Someone', email, timeZone });
+      } catch (err) {
+        // Two first messages at once: the other request created them.
+        if (!(err instanceof DomainError && err.code === 'conflict')) throw err;
+        person = await this.people.findByEmail(email);
+        if (!person) throw err;
+      }
+    }
+    await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity);
+    await this.identities.touch(identity.key, this.clock.now());
+    return person;
+  }
+
+  /** The person behind a platform identity, without creating anyone. */
+  async byIdentityKey(key: string): Promise<Person | null> {
+    const identity = await this.identities.byKey(key);
+    return identity ? this.people.get(identity.personId) : null;
+  }
+}

@@ -1,0 +1,91 @@
+import type { MessageAddress } from './chat/chat.port.js';
+import type { Person, PersonInput, Platform, PlatformIdentity, Team, TeamInput } from './people/people.types.js';
+
+/** A page of results and the cursor of the next page (null at the end). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageQuery {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface PeopleRepository {
+  get(id: string): Promise<Person | null>;
+  getMany(ids: readonly string[]): Promise<Person[]>;
+  findByEmail(email: string): Promise<Person | null>;
+  list(query: PageQuery & { active?: boolean | undefined; managerId?: string | undefined }): Promise<Page<Person>>;
+  /** Every active person, in batches, for jobs that walk the whole organisation. */
+  allActive(): AsyncIterable<Person>;
+  /** Throws DomainError('conflict') when the email is taken. */
+  create(input: PersonInput): Promise<Person>;
+  /** Throws DomainError('not_found' | 'conflict'). */
+  update(id: string, patch: Partial<PersonInput>): Promise<Person>;
+  remove(id: string): Promise<boolean>;
+  /** Inserts by email or updates the existing person: the unit of an idempotent import. */
+  upsertByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }>;
+}
+
+export interface TeamRepository {
+  get(id: string): Promise<Team | null>;
+  findByName(name: string): Promise<Team | null>;
+  list(query: PageQuery): Promise<Page<Team>>;
+  all(): Promise<Team[]>;
+  teamsOf(personId: string): Promise<Team[]>;
+  managedBy(personId: string): Promise<Team[]>;
+  create(input: TeamInput): Promise<Team>;
+  update(id: string, patch: Partial<TeamInput>): Promise<Team>;
+  remove(id: string): Promise<boolean>;
+  upsertByName(input: TeamInput): Promise<{ team: Team; created: boolean }>;
+}
+
+export interface IdentityRepository {
+  byKey(key: string): Promise<PlatformIdentity | null>;
+  ofPerson(personId: string): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
+  /** Links the identity to the person; throws DomainError('conflict') if the key belongs to someone else. */
+  link(identity: PlatformIdentity): Promise<void>;
+  touch(key: string, at: Date): Promise<void>;
+}
+
+/** Every message Tandem posts, by a domain key, so a later change updates it in place. */
+export interface PostedMessageRepository {
+  /**
+   * Reserves `key` on `platform` before sending. False when it is already
+   * reserved or sent: the caller must not send again (exactly once per key).
+   */
+  reserve(key: string, platform: Platform, at: Date): Promise<boolean>;
+  /** Records where the reserved message landed. */
+  complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
+  /** Frees a reservation whose send failed, so a retry can send. */
+  release(key: string, platform: Platform): Promise<void>;
+  addresses(key: string): Promise<MessageAddress[]>;
+  /** Retention: deletes records older than `before`; returns how many. */
+  purge(before: Date): Promise<number>;
+}
+
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+  at: Date;
+}
+
+export interface AuditRepository {
+  record(entry: AuditEntry): Promise<void>;
+  list(query: PageQuery & { target?: string | undefined }): Promise<Page<AuditEntry & { id: string }>>;
+}
+
+/** Runs core work later. Ids come from the domain, so the same job is never queued twice. */
+export interface Scheduler {
+  /** Runs the named job once at `at` (now if omitted); a second call with the same jobId is ignored. */
+  enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void>;
+  /** Removes a pending job; no-op if it ran or never existed. */
+  cancel(jobId: string): Promise<void>;
+  /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */
+  upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void>;
+  removeRecurring(id: string): Promise<void>;
+}

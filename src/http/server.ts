@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger as PinoLogger } from 'pino';
+import client from 'prom-client';
+import { errorHandler, sendError } from './errors.js';
+
+export interface Readiness {
+  [dependency: string]: () => Promise<boolean>;
+}
+
+/**
+ * Tandem's one HTTP server. Adapters mount their routes (Slack receiver,
+ * Teams /api/messages, console, admin API) between the health routes and the
+ * error handler via `mount`.
+ */
+export function createHttpApp(opts: { logger: PinoLogger; registry: client.Registry; readiness: Readiness; mount: (app: Express) => void }): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  const requests = new client.Histogram({
+    name: 'tandem_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [opts.registry],
+  });
+
+  app.use(
+    pinoHttp({
+      logger: opts.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }) },
+    }),
+  );
+  app.use((req, res, next) => {
+    const end = requests.startTimer({ method: req.method });
+    res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? routeGroup(req.path), status: String(res.statusCode) }));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const entries = await Promise.all(Object.entries(opts.readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
+    const checks = Object.fromEntries(entries.map(([n, ok]) => [n, ok ? 'up' : 'down']));
+    const ready = entries.every(([, ok]) => ok);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', opts.registry.contentType);
+    res.send(await opts.registry.metrics());
+  });
+
+  opts.mount(app);
+
+  app.use((req, res) => sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`));
+  app.use(errorHandler);
+  return app;
+}
+
+/** Keeps metric label cardinality low for unmatched routes. */
+const routeGroup = (path: string) => '/' + (path.split('/')[1] ?? '');
+
+/**
+ * An HTTP server that shuts down gracefully: stop accepting, let in-flight
+ * requests finish, close idle keep-alive sockets, and force-close whatever
+ * remains when the deadline passes.
+ */
+export class HttpServer {
+  private readonly server: http.Server;
+  private inFlight = 0;
+
+  constructor(app: Express) {
+    this.server = http.createServer(app);
+    this.server.on('request', (_req, res) => {
+      this.inFlight += 1;
+      res.on('close', () => (this.inFlight -= 1));
+    });
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve(this.server.address() as AddressInfo));
+    });
+  }
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  async close(deadline: number): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+    await closed;
+    clearTimeout(timer);
+  }
+}

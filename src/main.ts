@@ -1,0 +1,126 @@
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Connection } from 'mongoose';
+import client from 'prom-client';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { createCore, type Core } from './core/index.js';
+import { createHttpApp, HttpServer } from './http/server.js';
+import { Jobs } from './jobs/scheduler.js';
+import { createLogger } from './logger.js';
+import { connectMongo, pingMongo } from './store/connection.js';
+import { createStore, type Store } from './store/index.js';
+import { syncIndexes } from './store/models.js';
+
+export interface Tandem {
+  config: Config;
+  url: string;
+  address: AddressInfo;
+  core: Core;
+  store: Store;
+  jobs: Jobs;
+  redis: Redis;
+  metrics: client.Registry;
+  /** Graceful shutdown: stop accepting, finish in-flight requests and jobs, close connections. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Start BullMQ workers in this process (default true). */
+  workers?: boolean;
+}
+
+const RETENTION_DAYS = 180;
+
+/** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
+export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const clock = options.clock ?? systemClock;
+
+  const conn: Connection = await connectMongo(config.MONGODB_URI, logger);
+  const store = createStore(conn);
+  await syncIndexes(conn);
+
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  await redis.connect();
+  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger });
+
+  const core = createCore({ ...store, scheduler: jobs, clock, logger });
+
+  jobs.handle('retention.purge', async () => {
+    const before = new Date(clock.now().getTime() - RETENTION_DAYS * 86_400_000);
+    const purged = await store.postedMessages.purge(before);
+    logger.info({ purged, before }, 'retention: old message records purged');
+  });
+  await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
+
+  const metrics = new client.Registry();
+  client.collectDefaultMetrics({ register: metrics });
+
+  const app = createHttpApp({
+    logger,
+    registry: metrics,
+    readiness: {
+      mongodb: () => pingMongo(conn),
+      redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
+    },
+    mount: () => undefined,
+  });
+
+  const server = new HttpServer(app);
+  const address = await server.listen(config.PORT, config.HOST);
+  if (options.workers !== false) jobs.start();
+  const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, slack: false, teams: false }, 'tandem is up');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+      logger.info({ inFlight: server.pending }, 'shutting down');
+      await server.close(deadline);
+      await jobs.close();
+      redis.disconnect();
+      await conn.close();
+      logger.info('stopped');
+    })());
+
+  return { config, url, address, core, store, jobs, redis, metrics, stop };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tandem: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const tandem = await startTandem(config);
+  const onSignal = (signal: NodeJS.Signals) => {
+    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 1_000).unref();
+    tandem.stop().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+    process.stderr.write(`tandem: ${signal} received, shutting down\n`);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`tandem: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,20 @@
+import type { Connection } from 'mongoose';
+import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
+import { registerModels, type Models } from './models.js';
+import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
+
+/** Every repository over one connection: what the composition root hands to the core. */
+export function createStore(conn: Connection) {
+  const models: Models = registerModels(conn);
+  return {
+    conn,
+    models,
+    people: new MongoPeopleRepository(models.Person),
+    teams: new MongoTeamRepository(models.Team),
+    identities: new MongoIdentityRepository(models.Identity),
+    postedMessages: new MongoPostedMessageRepository(models.PostedMessage),
+    audit: new MongoAuditRepository(models.Audit),
+  };
+}
+
+export type Store = ReturnType<typeof createStore>;

@@ -1,0 +1,117 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import { PLATFORMS, ROLES } from '../core/people/people.types.js';
+
+const personSchema = new Schema(
+  {
+    name: { type: String, required: true },
+    email: { type: String, required: true, unique: true },
+    timeZone: { type: String, required: true, default: 'UTC' },
+    workingDays: { type: [Number], default: [1, 2, 3, 4, 5] },
+    managerId: { type: String, default: null, index: true },
+    roles: { type: [String], enum: ROLES, default: ['employee'] },
+    active: { type: Boolean, default: true, index: true },
+  },
+  { timestamps: true, collection: 'people' },
+);
+
+const teamSchema = new Schema(
+  {
+    name: { type: String, required: true, unique: true },
+    managerId: { type: String, default: null, index: true },
+    memberIds: { type: [String], default: [], index: true },
+    channels: {
+      slack: { type: { teamId: String, channelId: String }, default: undefined, _id: false },
+      teams: { type: { conversationId: String }, default: undefined, _id: false },
+      console: { type: { channelId: String }, default: undefined, _id: false },
+    },
+  },
+  { timestamps: true, collection: 'teams' },
+);
+
+const identitySchema = new Schema(
+  {
+    key: { type: String, required: true, unique: true },
+    platform: { type: String, enum: PLATFORMS, required: true },
+    personId: { type: String, required: true, index: true },
+    teamId: String,
+    userId: String,
+    tenantId: String,
+    aadObjectId: String,
+    lastSeenAt: { type: Date, default: null },
+  },
+  { timestamps: true, collection: 'identities' },
+);
+
+const postedMessageSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    platform: { type: String, enum: PLATFORMS, required: true },
+    status: { type: String, enum: ['sending', 'sent'], required: true },
+    channel: String,
+    messageId: String,
+    createdAt: { type: Date, required: true, index: true },
+  },
+  { collection: 'posted_messages' },
+);
+postedMessageSchema.index({ key: 1, platform: 1 }, { unique: true });
+
+const auditSchema = new Schema(
+  {
+    actor: { type: String, required: true },
+    action: { type: String, required: true },
+    target: { type: String, required: true, index: true },
+    before: Schema.Types.Mixed,
+    after: Schema.Types.Mixed,
+    at: { type: Date, required: true, index: true },
+  },
+  { collection: 'audit_log' },
+);
+
+const apiTokenSchema = new Schema(
+  {
+    name: { type: String, required: true, unique: true },
+    hash: { type: String, required: true, unique: true },
+    scopes: { type: [String], required: true },
+    revokedAt: { type: Date, default: null },
+    lastUsedAt: { type: Date, default: null },
+  },
+  { timestamps: true, collection: 'api_tokens' },
+);
+
+export type PersonDoc = InferSchemaType<typeof personSchema>;
+export type TeamDoc = InferSchemaType<typeof teamSchema>;
+export type IdentityDoc = InferSchemaType<typeof identitySchema>;
+export type PostedMessageDoc = InferSchemaType<typeof postedMessageSchema>;
+export type AuditDoc = InferSchemaType<typeof auditSchema>;
+export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
+
+export interface Models {
+  Person: Model<PersonDoc>;
+  Team: Model<TeamDoc>;
+  Identity: Model<IdentityDoc>;
+  PostedMessage: Model<PostedMessageDoc>;
+  Audit: Model<AuditDoc>;
+  ApiToken: Model<ApiTokenDoc>;
+}
+
+/** Registers the models on a connection; features add theirs beside these. */
+export function registerModels(conn: Connection): Models {
+  return {
+    Person: conn.model('Person', personSchema),
+    Team: conn.model('Team', teamSchema),
+    Identity: conn.model('Identity', identitySchema),
+    PostedMessage: conn.model('PostedMessage', postedMessageSchema),
+    Audit: conn.model('Audit', auditSchema),
+    ApiToken: conn.model('ApiToken', apiTokenSchema),
+  };
+}
+
+/** Creates every declared index (unique ones carry correctness) on every model of the connection. */
+export async function syncIndexes(conn: Connection): Promise<void> {
+  for (const model of Object.values(conn.models)) {
+    await model.createCollection().catch((err: unknown) => {
+      if (!(typeof err === 'object' && err !== null && 'codeName' in err && err.codeName === 'NamespaceExists')) throw err;
+    });
+    await model.createIndexes();
+  }
+}

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestTandem } from '../support/stack.js';
+
+describe('health, readiness and metrics', () => {
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  beforeAll(async () => {
+    tandem = await startTestTandem();
+  });
+  afterAll(async () => {
+    await tandem.cleanup();
+  });
+
+  it('answers /healthz and /readyz with both dependencies up', async () => {
+    expect((await fetch(`${tandem.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${tandem.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'up', redis: 'up' } });
+  });
+
+  it('echoes a given request id and makes one otherwise', async () => {
+    const given = await fetch(`${tandem.url}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const made = await fetch(`${tandem.url}/healthz`);
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const res = await fetch(`${tandem.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const body = await res.text();
+    expect(body).toContain('process_resident_memory_bytes');
+    expect(body).toContain('tandem_http_request_duration_seconds');
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await fetch(`${tandem.url}/nope`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
