@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import client from 'prom-client';
+import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createCore, type Core } from './core/index.js';
@@ -57,6 +58,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   });
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
 
+  const adapters = createAdapters({ config, logger, core, store, redis });
+  for (const adapter of adapters) core.messenger.register(adapter.chat);
+
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
 
@@ -67,14 +71,17 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       mongodb: () => pingMongo(conn),
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
-    mount: () => undefined,
+    mount: (app) => {
+      for (const adapter of adapters) adapter.mount(app);
+    },
   });
 
   const server = new HttpServer(app);
   const address = await server.listen(config.PORT, config.HOST);
+  for (const adapter of adapters) await adapter.start?.();
   if (options.workers !== false) jobs.start();
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, slack: false, teams: false }, 'tandem is up');
+  logger.info({ url, platforms: core.messenger.platforms }, 'tandem is up');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -82,6 +89,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
       logger.info({ inFlight: server.pending }, 'shutting down');
       await server.close(deadline);
+      for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();
       redis.disconnect();
       await conn.close();

