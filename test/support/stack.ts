@@ -47,10 +47,15 @@ export async function dropTestData(config: Pick<Config, 'MONGODB_URI' | 'REDIS_U
   const conn = await mongoose.createConnection(config.MONGODB_URI).asPromise();
   await conn.dropDatabase();
   await conn.close();
-  const redis = new Redis(config.REDIS_URL);
+  await dropQueueKeys(config.REDIS_URL, config.QUEUE_PREFIX);
+}
+
+/** Deletes every Redis key under a test's queue prefix. */
+export async function dropQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.QUEUE_PREFIX}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     if (keys.length) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
