@@ -7,6 +7,8 @@ import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createCore, type Core } from './core/index.js';
+import { createAdminApi } from './http/admin/api.js';
+import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { Jobs } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
@@ -72,6 +74,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
+      app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount(app);
     },
   });

@@ -1,7 +1,9 @@
 import type { Connection } from 'mongoose';
+import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
+import { MongoApiTokenRepository } from './tokens.repository.js';
 
 /** Every repository over one connection: what the composition root hands to the core. */
 export function createStore(conn: Connection) {
@@ -14,6 +16,8 @@ export function createStore(conn: Connection) {
     identities: new MongoIdentityRepository(models.Identity),
     postedMessages: new MongoPostedMessageRepository(models.PostedMessage),
     audit: new MongoAuditRepository(models.Audit),
+    consoleMessages: new MongoConsoleMessageRepository(conn),
+    tokens: new MongoApiTokenRepository(models.ApiToken),
   };
 }
 
