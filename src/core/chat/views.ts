@@ -85,6 +85,8 @@ export interface Input {
   min?: number;
   max?: number;
   maxLength?: number;
+  /** For `user` and `select`: several may be picked; the submitted value is then an array. */
+  multiple?: boolean;
 }
 
 export interface Form {
