@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutes } from '../../src/http/admin/routes.js';
-import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { runTokenCommand } from '../../src/http/admin/token-command.js';
+import { generateToken, hashToken, knownScopes } from '../../src/http/admin/tokens.js';
 import { startTestTandem } from '../support/stack.js';
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } };
@@ -186,5 +189,37 @@ describe('admin API v1 over HTTP', () => {
     const create = doc.paths['/people']?.post;
     expect(create?.requestBody).toMatchObject({ content: { 'application/json': { schema: { type: 'object', required: expect.arrayContaining(['name', 'email']) } } } });
     expect(create?.responses['201']).toBeDefined();
+  });
+
+  it('admin:token creates a token usable once printed, refuses unknown scopes and duplicate names, and revokes', async () => {
+    const deps = { tokens: tandem.store.tokens, scopes: knownScopes(adminRoutes), now: () => new Date() };
+    expect(deps.scopes).toEqual(expect.arrayContaining(['people:read', 'people:write', 'teams:read', 'teams:write', 'audit:read', 'audit:write', 'admin']));
+
+    const made = await runTokenCommand(['--name', 'ci', '--scopes', 'people:read'], deps);
+    expect(made.ok).toBe(true);
+    const secret = made.ok ? /tdm_[\w-]+/.exec(made.output)?.[0] : undefined;
+    expect(secret).toBeDefined();
+    const stored = await tandem.store.models.ApiToken.findOne({ name: 'ci' }).lean();
+    expect(stored?.hash).toBe(hashToken(secret ?? ''));
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect((await call('GET', '/people', { token: secret })).status).toBe(200);
+
+    const unknown = await runTokenCommand(['--name', 'x', '--scopes', 'people:read,people:destroy'], deps);
+    expect(unknown).toMatchObject({ ok: false, error: expect.stringContaining('Unknown scope: people:destroy') });
+    const dup = await runTokenCommand(['--name', 'ci', '--scopes', 'people:read'], deps);
+    expect(dup).toMatchObject({ ok: false, error: expect.stringContaining('already exists') });
+    expect(await runTokenCommand(['--revoke', 'ci'], deps)).toMatchObject({ ok: true });
+    expect((await call('GET', '/people', { token: secret })).status).toBe(401);
+    expect(await runTokenCommand(['--revoke', 'nobody'], deps)).toMatchObject({ ok: false, error: expect.stringContaining('no token named') });
+  });
+
+  it('npm run admin:token prints the token once and exits 1 on a refusal', async () => {
+    const run = promisify(execFile);
+    const env = { ...process.env, MONGODB_URI: tandem.config.MONGODB_URI };
+    const ok = await run('npx', ['tsx', 'scripts/admin-token.ts', '--name', 'spawned', '--scopes', 'teams:read'], { env });
+    const secret = /tdm_[\w-]+/.exec(ok.stdout)?.[0];
+    expect((await call('GET', '/teams', { token: secret })).status).toBe(200);
+    const refused = await run('npx', ['tsx', 'scripts/admin-token.ts', '--name', 'spawned', '--scopes', 'teams:read'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('already exists') });
   });
 });
