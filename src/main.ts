@@ -5,7 +5,7 @@ import type { Connection } from 'mongoose';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { OffsetClock, systemClock, type Clock } from './core/clock.js';
 import { createCore, type Core } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
@@ -40,7 +40,9 @@ const RETENTION_DAYS = 180;
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
   const logger = createLogger(config.LOG_LEVEL);
-  const clock = options.clock ?? systemClock;
+  // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
+  const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
+  const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
 
   const conn: Connection = await connectMongo(config.MONGODB_URI, logger);
   const store = createStore(conn);
@@ -60,7 +62,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   });
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
 
-  const adapters = createAdapters({ config, logger, core, store, redis });
+  const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const metrics = new client.Registry();
@@ -91,6 +93,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     (stopping ??= (async () => {
       const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
       logger.info({ inFlight: server.pending }, 'shutting down');
+      for (const adapter of adapters) adapter.drain?.();
       await server.close(deadline);
       for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();

@@ -2,8 +2,10 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { OffsetClock } from '../core/clock.js';
 import type { PlatformChat } from '../core/chat/chat.port.js';
 import type { Core } from '../core/index.js';
+import type { Jobs } from '../jobs/scheduler.js';
 import type { Store } from '../store/index.js';
 
 /** What every adapter gets from the composition root. */
@@ -13,6 +15,10 @@ export interface AdapterContext {
   core: Core;
   store: Store;
   redis: Redis;
+  /** Tandem's job queue (the console's demo clock lists and promotes its delayed jobs). */
+  jobs?: Jobs;
+  /** The movable clock, only in demo mode. */
+  demoClock?: OffsetClock;
 }
 
 /**
@@ -25,4 +31,6 @@ export interface PlatformAdapter {
   mount(app: Express): void;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Called when shutdown begins, before the HTTP server closes: end long-lived responses (event streams). */
+  drain?(): void;
 }

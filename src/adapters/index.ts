@@ -1,4 +1,5 @@
 import type { AdapterContext, PlatformAdapter } from './adapter.js';
+import { createConsoleAdapter } from './console/index.js';
 
 /**
  * The platforms enabled by configuration. A platform without credentials is
@@ -6,6 +7,7 @@ import type { AdapterContext, PlatformAdapter } from './adapter.js';
  */
 export function createAdapters(ctx: AdapterContext): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
+  if (ctx.config.CONSOLE_ENABLED) adapters.push(createConsoleAdapter(ctx));
   ctx.logger.info({ platforms: adapters.map((a) => a.chat.platform) }, 'chat platforms enabled');
   return adapters;
 }

@@ -1,0 +1,93 @@
+import type { MessageAddress, PlatformChat } from '../../core/chat/chat.port.js';
+import type { View } from '../../core/chat/views.js';
+import type { Clock } from '../../core/clock.js';
+import { DomainError } from '../../core/errors.js';
+import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
+import type { PeopleRepository } from '../../core/ports.js';
+import type { ConsoleMessage, MongoConsoleMessageRepository } from '../../store/console.repository.js';
+import type { ConsoleHub, MessageDto } from './hub.js';
+import { mentionedIds, renderView } from './render.js';
+
+/** A person's DM with Tandem in the console. */
+export const dmConversation = (personId: string): string => `dm:${personId}`;
+
+/**
+ * The console's messages: stored in MongoDB, rendered to HTML with current
+ * names, and pushed to open pages through the hub.
+ */
+export class ConsoleMessages {
+  constructor(
+    private readonly repo: MongoConsoleMessageRepository,
+    private readonly people: PeopleRepository,
+    private readonly hub: ConsoleHub,
+    private readonly clock: Clock,
+  ) {}
+
+  async post(input: { conversation: string; view: View; authorId?: string | null; visibleTo?: string | null }): Promise<MessageDto> {
+    const message = await this.repo.add({ ...input, at: this.clock.now() });
+    return this.announce(message);
+  }
+
+  /** Replaces a message in place; null when it does not exist. */
+  async replace(id: string, view: View): Promise<MessageDto | null> {
+    const message = await this.repo.replace(id, view, this.clock.now());
+    return message ? this.announce(message) : null;
+  }
+
+  async get(id: string): Promise<ConsoleMessage | null> {
+    return this.repo.get(id);
+  }
+
+  async recent(conversation: string, viewerId: string): Promise<MessageDto[]> {
+    return this.present(await this.repo.recent(conversation, viewerId));
+  }
+
+  async present(messages: ConsoleMessage[]): Promise<MessageDto[]> {
+    const ids = new Set(mentionedIds(messages.map((m) => m.view)));
+    for (const m of messages) if (m.authorId) ids.add(m.authorId);
+    const names = new Map((await this.people.getMany([...ids])).map((p) => [p.id, p.name]));
+    return messages.map((m) => ({
+      id: m.id,
+      conversation: m.conversation,
+      author: m.authorId ? { id: m.authorId, name: names.get(m.authorId) ?? 'Someone' } : null,
+      visibleTo: m.visibleTo,
+      text: m.view.text,
+      html: renderView(m.view, names),
+      createdAt: m.createdAt.toISOString(),
+      updatedAt: m.updatedAt.toISOString(),
+    }));
+  }
+
+  private async announce(message: ConsoleMessage): Promise<MessageDto> {
+    const [dto] = await this.present([message]);
+    if (!dto) throw new Error('a presented message went missing');
+    await this.hub.publish({ type: 'message', message: dto });
+    return dto;
+  }
+}
+
+/** The chat port over the console: DMs and team channels live in MongoDB and appear in open pages at once. */
+export class ConsoleChat implements PlatformChat {
+  readonly platform = 'console' as const;
+
+  constructor(private readonly messages: ConsoleMessages) {}
+
+  async sendDirect(identity: PlatformIdentity, view: View): Promise<MessageAddress> {
+    if (identity.platform !== 'console') throw new DomainError('validation', `the console cannot reach a ${identity.platform} account`);
+    const message = await this.messages.post({ conversation: dmConversation(identity.personId), view });
+    return { platform: 'console', channel: message.conversation, messageId: message.id };
+  }
+
+  async postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null> {
+    const channel = channels.console?.channelId;
+    if (!channel) return null;
+    const message = await this.messages.post({ conversation: channel, view });
+    return { platform: 'console', channel, messageId: message.id };
+  }
+
+  async update(address: MessageAddress, view: View): Promise<void> {
+    if (!(await this.messages.replace(address.messageId, view))) {
+      throw new DomainError('not_found', `no console message ${address.messageId} to update`);
+    }
+  }
+}
