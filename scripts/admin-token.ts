@@ -10,7 +10,7 @@ import { syncIndexes } from '../src/store/models.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const conn = await connectMongo(config.MONGODB_URI, createLogger('warn'));
+  const conn = await connectMongo(config.MONGODB_URI, createLogger('error'));
   try {
     const store = createStore(conn);
     await syncIndexes(conn);
