@@ -1,4 +1,6 @@
 import { Interactions } from './chat/interactions.js';
+import { CheckinService } from './checkins/checkins.service.js';
+import type { CheckinRepository } from './checkins/checkins.types.js';
 import { Messenger } from './chat/messenger.js';
 import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
@@ -12,6 +14,7 @@ export interface CorePorts {
   identities: IdentityRepository;
   postedMessages: PostedMessageRepository;
   audit: AuditRepository;
+  checkins: CheckinRepository;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -27,7 +30,9 @@ export function createCore(ports: CorePorts) {
   const messenger = new Messenger(ports.identities, ports.postedMessages, ports.clock);
   const people = new PeopleService(ports.people, ports.identities, ports.clock);
   registerHelp(interactions, tandem);
-  return { ports, interactions, tandem, messenger, people };
+  const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
+  checkins.register(interactions, tandem);
+  return { ports, interactions, tandem, messenger, people, checkins };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
@@ -18,6 +19,7 @@ export function createStore(conn: Connection) {
     audit: new MongoAuditRepository(models.Audit),
     consoleMessages: new MongoConsoleMessageRepository(conn),
     tokens: new MongoApiTokenRepository(models.ApiToken),
+    checkins: new MongoCheckinRepository(conn),
   };
 }
 

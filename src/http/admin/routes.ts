@@ -31,6 +31,7 @@
  * 404 / 409 / 422. The OpenAPI document is generated from the same declarations.
  */
 import { auditRoutes } from './audit.routes.js';
+import { checkinRoutes } from './checkins.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import type { AdminRoute } from './route.js';
 import { teamRoutes } from './teams.routes.js';
@@ -39,4 +40,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...peopleRoutes,
   ...teamRoutes,
   ...auditRoutes,
+  ...checkinRoutes,
 ];

@@ -1,0 +1,278 @@
+import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import type {
+  Blocker,
+  BlockerStatus,
+  Checkin,
+  CheckinQuery,
+  CheckinRepository,
+  CheckinSettings,
+  CheckinSettingsValues,
+  CheckinStatus,
+  NewCheckin,
+  Question,
+} from '../core/checkins/checkins.types.js';
+import { checkinSettingsSchema } from '../core/checkins/checkins.types.js';
+import { isDuplicateKey } from './connection.js';
+import { paginate } from './pagination.js';
+
+const settingsSchema = new Schema(
+  {
+    teamId: { type: String, required: true, unique: true },
+    /** The validated settings object, stored whole; parsed again on read so new defaults apply. */
+    values: { type: Schema.Types.Mixed, required: true },
+    schedulers: { type: [String], default: [] },
+  },
+  { timestamps: true, collection: 'checkin_settings', minimize: false },
+);
+
+const checkinSchema = new Schema(
+  {
+    personId: { type: String, required: true },
+    teamId: { type: String, required: true },
+    period: { type: String, required: true },
+    timeZone: { type: String, required: true },
+    status: { type: String, enum: ['pending', 'answered', 'skipped', 'missed'], required: true },
+    answers: { type: Schema.Types.Mixed, default: {} },
+    needsHelp: { type: Boolean, default: false },
+    questions: { type: Schema.Types.Mixed, required: true },
+    previousPriorities: { type: String, default: null },
+    promptedAt: { type: Date, required: true },
+    deadlineAt: { type: Date, required: true },
+    answeredAt: { type: Date, default: null },
+    late: { type: Boolean, default: false },
+    step: { type: Number, default: null },
+    snoozes: { type: Number, default: 0 },
+  },
+  { timestamps: true, collection: 'checkins', minimize: false },
+);
+// Exactly one check-in per person and period: the guard behind "prompted once".
+checkinSchema.index({ personId: 1, period: 1 }, { unique: true });
+checkinSchema.index({ teamId: 1, period: 1 });
+checkinSchema.index({ period: 1 });
+
+const blockerSchema = new Schema(
+  {
+    checkinId: { type: String, required: true, unique: true },
+    personId: { type: String, required: true, index: true },
+    teamId: { type: String, required: true, index: true },
+    managerId: { type: String, default: null },
+    period: { type: String, required: true },
+    text: { type: String, required: true },
+    status: { type: String, enum: ['open', 'acknowledged', 'following_up', 'resolved'], required: true },
+    resolvedAt: { type: Date, default: null },
+  },
+  { timestamps: true, collection: 'checkin_blockers' },
+);
+
+type SettingsDoc = InferSchemaType<typeof settingsSchema>;
+type CheckinDoc = InferSchemaType<typeof checkinSchema>;
+type BlockerDoc = InferSchemaType<typeof blockerSchema>;
+type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: Date };
+
+const toSettings = (d: WithId<SettingsDoc>): CheckinSettings => ({
+  ...checkinSettingsSchema.parse(d.values ?? {}),
+  teamId: d.teamId,
+  schedulers: [...d.schedulers],
+  updatedAt: d.updatedAt,
+});
+
+const toCheckin = (d: WithId<CheckinDoc>): Checkin => ({
+  id: d._id.toString(),
+  personId: d.personId,
+  teamId: d.teamId,
+  period: d.period,
+  timeZone: d.timeZone,
+  status: d.status as CheckinStatus,
+  answers: { ...((d.answers ?? {}) as Record<string, string>) },
+  needsHelp: d.needsHelp,
+  questions: d.questions as Question[],
+  previousPriorities: d.previousPriorities ?? null,
+  promptedAt: d.promptedAt,
+  deadlineAt: d.deadlineAt,
+  answeredAt: d.answeredAt ?? null,
+  late: d.late,
+  step: d.step ?? null,
+  snoozes: d.snoozes,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+
+const toBlocker = (d: WithId<BlockerDoc>): Blocker => ({
+  id: d._id.toString(),
+  checkinId: d.checkinId,
+  personId: d.personId,
+  teamId: d.teamId,
+  managerId: d.managerId ?? null,
+  period: d.period,
+  text: d.text,
+  status: d.status as BlockerStatus,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+  resolvedAt: d.resolvedAt ?? null,
+});
+
+const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
+
+export class MongoCheckinRepository implements CheckinRepository {
+  private readonly Settings: Model<SettingsDoc>;
+  private readonly Checkin: Model<CheckinDoc>;
+  private readonly Blocker: Model<BlockerDoc>;
+
+  constructor(conn: Connection) {
+    this.Settings = conn.model('CheckinSettings', settingsSchema);
+    this.Checkin = conn.model('Checkin', checkinSchema);
+    this.Blocker = conn.model('CheckinBlocker', blockerSchema);
+  }
+
+  async getSettings(teamId: string): Promise<CheckinSettings | null> {
+    const d = await this.Settings.findOne({ teamId }).lean<WithId<SettingsDoc>>();
+    return d ? toSettings(d) : null;
+  }
+
+  async saveSettings(teamId: string, values: CheckinSettingsValues, at: Date): Promise<CheckinSettings> {
+    const d = await this.Settings.findOneAndUpdate(
+      { teamId },
+      { $set: { values, updatedAt: at }, $setOnInsert: { teamId, schedulers: [], createdAt: at } },
+      { upsert: true, returnDocument: 'after', timestamps: false },
+    ).lean<WithId<SettingsDoc>>();
+    if (!d) throw new Error(`saving check-in settings of team ${teamId} returned nothing`);
+    return toSettings(d);
+  }
+
+  async setSchedulers(teamId: string, schedulers: string[]): Promise<void> {
+    await this.Settings.updateOne({ teamId }, { $set: { schedulers }, $setOnInsert: { teamId, values: checkinSettingsSchema.parse({}) } }, { upsert: true });
+  }
+
+  async allSettings(): Promise<CheckinSettings[]> {
+    return (await this.Settings.find().lean<WithId<SettingsDoc>[]>()).map(toSettings);
+  }
+
+  async createOnce(input: NewCheckin): Promise<{ checkin: Checkin; created: boolean }> {
+    try {
+      const res = await this.Checkin.updateOne(
+        { personId: input.personId, period: input.period },
+        { $setOnInsert: { ...input, status: 'pending', answers: {}, needsHelp: false, answeredAt: null, late: false, step: null, snoozes: 0 } },
+        { upsert: true },
+      );
+      const checkin = await this.byPersonPeriod(input.personId, input.period);
+      if (!checkin) throw new Error(`check-in of ${input.personId} for ${input.period} vanished`);
+      return { checkin, created: res.upsertedCount === 1 };
+    } catch (err) {
+      // Two workers raced to insert: the unique index let one win; read theirs.
+      if (!isDuplicateKey(err)) throw err;
+      const checkin = await this.byPersonPeriod(input.personId, input.period);
+      if (!checkin) throw err;
+      return { checkin, created: false };
+    }
+  }
+
+  async get(id: string): Promise<Checkin | null> {
+    if (!validId(id)) return null;
+    const d = await this.Checkin.findById(id).lean<WithId<CheckinDoc>>();
+    return d ? toCheckin(d) : null;
+  }
+
+  async byPersonPeriod(personId: string, period: string): Promise<Checkin | null> {
+    const d = await this.Checkin.findOne({ personId, period }).lean<WithId<CheckinDoc>>();
+    return d ? toCheckin(d) : null;
+  }
+
+  async previous(personId: string, period: string): Promise<Checkin | null> {
+    const d = await this.Checkin.findOne({ personId, period: { $lt: period } }).sort({ period: -1 }).lean<WithId<CheckinDoc>>();
+    return d ? toCheckin(d) : null;
+  }
+
+  async update(id: string, whenStatus: readonly CheckinStatus[], patch: Parameters<CheckinRepository['update']>[2], at: Date): Promise<Checkin | null> {
+    if (!validId(id)) return null;
+    const d = await this.Checkin.findOneAndUpdate(
+      { _id: id, status: { $in: [...whenStatus] } },
+      { $set: { ...patch, updatedAt: at } },
+      { returnDocument: 'after', timestamps: false },
+    ).lean<WithId<CheckinDoc>>();
+    return d ? toCheckin(d) : null;
+  }
+
+  async answeringStepByStep(personId: string): Promise<Checkin | null> {
+    const d = await this.Checkin.findOne({ personId, step: { $ne: null } }).sort({ period: -1 }).lean<WithId<CheckinDoc>>();
+    return d ? toCheckin(d) : null;
+  }
+
+  async ofTeamPeriod(teamId: string, period: string): Promise<Checkin[]> {
+    return (await this.Checkin.find({ teamId, period }).lean<WithId<CheckinDoc>[]>()).map(toCheckin);
+  }
+
+  async history(personId: string, limit: number): Promise<Checkin[]> {
+    return (await this.Checkin.find({ personId }).sort({ period: -1 }).limit(limit).lean<WithId<CheckinDoc>[]>()).map(toCheckin);
+  }
+
+  list(query: CheckinQuery) {
+    return paginate(
+      query,
+      (after, limit) => {
+        const filter: Record<string, unknown> = {};
+        if (after) filter._id = { $gt: after };
+        if (query.teamId) filter.teamId = query.teamId;
+        if (query.personId) filter.personId = query.personId;
+        if (query.period) filter.period = query.period;
+        return this.Checkin.find(filter).sort({ _id: 1 }).limit(limit).lean<WithId<CheckinDoc>[]>();
+      },
+      toCheckin,
+    );
+  }
+
+  async countByStatus(filter: { teamId?: string; personId?: string; fromPeriod?: string; toPeriod?: string }): Promise<Record<CheckinStatus, number>> {
+    const match: Record<string, unknown> = {};
+    if (filter.teamId) match.teamId = filter.teamId;
+    if (filter.personId) match.personId = filter.personId;
+    if (filter.fromPeriod || filter.toPeriod) {
+      match.period = { ...(filter.fromPeriod ? { $gte: filter.fromPeriod } : {}), ...(filter.toPeriod ? { $lt: filter.toPeriod } : {}) };
+    }
+    const rows = await this.Checkin.aggregate<{ _id: CheckinStatus; n: number }>([{ $match: match }, { $group: { _id: '$status', n: { $sum: 1 } } }]);
+    const counts: Record<CheckinStatus, number> = { pending: 0, answered: 0, skipped: 0, missed: 0 };
+    for (const r of rows) counts[r._id] = r.n;
+    return counts;
+  }
+
+  async createBlocker(input: Omit<Blocker, 'id' | 'status' | 'createdAt' | 'updatedAt' | 'resolvedAt'>, at: Date): Promise<{ blocker: Blocker; created: boolean }> {
+    try {
+      const d = await this.Blocker.create({ ...input, status: 'open', resolvedAt: null, createdAt: at, updatedAt: at });
+      return { blocker: toBlocker(d.toObject() as WithId<BlockerDoc>), created: true };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const existing = await this.blockerOf(input.checkinId);
+      if (!existing) throw err;
+      return { blocker: existing, created: false };
+    }
+  }
+
+  async getBlocker(id: string): Promise<Blocker | null> {
+    if (!validId(id)) return null;
+    const d = await this.Blocker.findById(id).lean<WithId<BlockerDoc>>();
+    return d ? toBlocker(d) : null;
+  }
+
+  async setBlockerStatus(id: string, status: BlockerStatus, at: Date): Promise<Blocker | null> {
+    if (!validId(id)) return null;
+    const d = await this.Blocker.findByIdAndUpdate(
+      id,
+      { $set: { status, updatedAt: at, resolvedAt: status === 'resolved' ? at : null } },
+      { returnDocument: 'after', timestamps: false },
+    ).lean<WithId<BlockerDoc>>();
+    return d ? toBlocker(d) : null;
+  }
+
+  async updateBlockerText(id: string, text: string, at: Date): Promise<Blocker | null> {
+    if (!validId(id)) return null;
+    const d = await this.Blocker.findByIdAndUpdate(id, { $set: { text, updatedAt: at } }, { returnDocument: 'after', timestamps: false }).lean<WithId<BlockerDoc>>();
+    return d ? toBlocker(d) : null;
+  }
+
+  async blockerOf(checkinId: string): Promise<Blocker | null> {
+    const d = await this.Blocker.findOne({ checkinId }).lean<WithId<BlockerDoc>>();
+    return d ? toBlocker(d) : null;
+  }
+
+  async openBlockers(personId: string): Promise<Blocker[]> {
+    return (await this.Blocker.find({ personId, status: { $ne: 'resolved' } }).sort({ createdAt: 1 }).lean<WithId<BlockerDoc>[]>()).map(toBlocker);
+  }
+}
