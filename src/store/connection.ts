@@ -34,5 +34,8 @@ export async function pingMongo(conn: mongoose.Connection, timeoutMs = 1_000): P
 }
 
 export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 11000;
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; message?: unknown };
+  // FerretDB 1.24 (SQLite) reports a unique violation in findAndModify and updates as InternalError (code 1).
+  return e.code === 11000 || (typeof e.message === 'string' && /UNIQUE constraint failed|E11000 duplicate key/.test(e.message));
 }

@@ -95,7 +95,13 @@ describe('admin API v1 over HTTP', () => {
     const dup = await call('POST', '/people', { token: tokens.writer, body: { name: 'Grace H', email: 'GRACE@example.com' } });
     expect(dup.status).toBe(409);
     expect(dup.body.error?.code).toBe('conflict');
-    expect(await counts()).toEqual(before);
+    const other = await call('POST', '/people', { token: tokens.writer, body: { name: 'Hopper', email: 'hopper@example.com' } });
+    const afterOther = await counts();
+    const patchDup = await call('PATCH', `/people/${other.body.id as string}`, { token: tokens.writer, body: { email: 'Grace@Example.com' } });
+    expect(patchDup.status).toBe(409);
+    expect(await counts()).toEqual(afterOther);
+    expect(afterOther.audit).toBe(before.audit + 1);
+    expect((await call('GET', `/people/${other.body.id as string}`, { token: tokens.writer })).body.email).toBe('hopper@example.com');
   });
 
   it('audits a valid write with token name, action, target, before and after', async () => {

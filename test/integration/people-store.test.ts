@@ -1,0 +1,69 @@
+import type { Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/core/errors.js';
+import { identityKey } from '../../src/core/people/people.types.js';
+import { createLogger } from '../../src/logger.js';
+import { connectMongo } from '../../src/store/connection.js';
+import { createStore, type Store } from '../../src/store/index.js';
+import { syncIndexes } from '../../src/store/models.js';
+import { isolatedNames } from '../support/stack.js';
+
+describe('people, teams, identities and tokens repositories (FerretDB)', () => {
+  let conn: Connection;
+  let store: Store;
+
+  beforeAll(async () => {
+    conn = await connectMongo(isolatedNames('store').mongoUri, createLogger('silent'));
+    store = createStore(conn);
+    await syncIndexes(conn);
+  });
+  afterAll(async () => {
+    await conn.dropDatabase();
+    await conn.close();
+  });
+
+  it('keeps emails unique whatever their case', async () => {
+    const ada = await store.people.create({ name: 'Ada', email: 'Ada@Example.com' });
+    expect(ada.email).toBe('ada@example.com');
+    await expect(store.people.create({ name: 'Ada 2', email: 'ADA@example.COM' })).rejects.toMatchObject({ code: 'conflict' });
+    const other = await store.people.create({ name: 'Bob', email: 'bob@example.com' });
+    await expect(store.people.update(other.id, { email: 'ada@EXAMPLE.com' })).rejects.toBeInstanceOf(DomainError);
+    expect(await store.people.findByEmail('ADA@example.com')).toMatchObject({ id: ada.id });
+    expect(await store.models.Person.countDocuments({ email: 'ada@example.com' })).toBe(1);
+  });
+
+  it('keeps each platform identity on one person', async () => {
+    const ada = await store.people.findByEmail('ada@example.com');
+    const bob = await store.people.findByEmail('bob@example.com');
+    const key = identityKey.slack('T1', 'U1');
+    await store.identities.link({ platform: 'slack', personId: ada?.id ?? '', key, teamId: 'T1', userId: 'U1' });
+    // Linking again to the same person is a no-op.
+    await store.identities.link({ platform: 'slack', personId: ada?.id ?? '', key, teamId: 'T1', userId: 'U1' });
+    await expect(store.identities.link({ platform: 'slack', personId: bob?.id ?? '', key, teamId: 'T1', userId: 'U1' })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await store.identities.byKey(key)).toMatchObject({ personId: ada?.id });
+    const teamsKey = identityKey.teams('tenant', 'aad-1');
+    await store.identities.link({ platform: 'teams', personId: bob?.id ?? '', key: teamsKey, tenantId: 'tenant', aadObjectId: 'aad-1', userId: '29:x' });
+    expect(await store.identities.ofPerson(bob?.id ?? '')).toHaveLength(1);
+    expect(await store.models.Identity.countDocuments({ key })).toBe(1);
+  });
+
+  it('upserts people by email and teams by name without duplicates', async () => {
+    const first = await store.people.upsertByEmail({ name: 'Cleo', email: 'cleo@example.com' });
+    const again = await store.people.upsertByEmail({ name: 'Cleo B', email: 'CLEO@example.com' });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, person: { id: first.person.id, name: 'Cleo B' } });
+    const team = await store.teams.upsertByName({ name: 'Ops' });
+    const team2 = await store.teams.upsertByName({ name: 'Ops', memberIds: [first.person.id] });
+    expect(team2).toMatchObject({ created: false, team: { id: team.team.id, memberIds: [first.person.id] } });
+    await expect(store.teams.create({ name: 'Ops' })).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('stores API tokens by hash with unique names and revokes them', async () => {
+    await store.tokens.create({ name: 'ci', hash: 'h1', scopes: ['people:read'] });
+    await expect(store.tokens.create({ name: 'ci', hash: 'h2', scopes: ['people:read'] })).rejects.toMatchObject({ code: 'conflict' });
+    expect(await store.tokens.findByHash('h1')).toMatchObject({ name: 'ci', revokedAt: null });
+    expect(await store.tokens.revoke('ci', new Date())).toBe(true);
+    expect(await store.tokens.revoke('ci', new Date())).toBe(false);
+    expect((await store.tokens.findByHash('h1'))?.revokedAt).toBeInstanceOf(Date);
+  });
+});
