@@ -7,6 +7,8 @@ import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { Logger } from './logger.js';
 import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
+import { RecognitionService } from './recognition/recognition.service.js';
+import type { RecognitionRepository } from './recognition/recognition.types.js';
 
 export interface CorePorts {
   people: PeopleRepository;
@@ -14,6 +16,7 @@ export interface CorePorts {
   identities: IdentityRepository;
   postedMessages: PostedMessageRepository;
   audit: AuditRepository;
+  recognition: RecognitionRepository;
   checkins: CheckinRepository;
   scheduler: Scheduler;
   clock: Clock;
@@ -30,9 +33,11 @@ export function createCore(ports: CorePorts) {
   const messenger = new Messenger(ports.identities, ports.postedMessages, ports.clock);
   const people = new PeopleService(ports.people, ports.identities, ports.clock);
   registerHelp(interactions, tandem);
+  const recognition = new RecognitionService({ repo: ports.recognition, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger });
+  recognition.register(interactions);
   const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
   checkins.register(interactions, tandem);
-  return { ports, interactions, tandem, messenger, people, checkins };
+  return { ports, interactions, tandem, messenger, people, recognition, checkins };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -4,6 +4,7 @@ import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
+import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 
 /** Every repository over one connection: what the composition root hands to the core. */
@@ -19,6 +20,7 @@ export function createStore(conn: Connection) {
     audit: new MongoAuditRepository(models.Audit),
     consoleMessages: new MongoConsoleMessageRepository(conn),
     tokens: new MongoApiTokenRepository(models.ApiToken),
+    recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     checkins: new MongoCheckinRepository(conn),
   };
 }
