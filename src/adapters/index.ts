@@ -1,4 +1,5 @@
 import type { AdapterContext, PlatformAdapter } from './adapter.js';
+import { createSlackAdapter } from './slack/index.js';
 import { createConsoleAdapter } from './console/index.js';
 
 /**
@@ -7,6 +8,8 @@ import { createConsoleAdapter } from './console/index.js';
  */
 export function createAdapters(ctx: AdapterContext): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
+  if (ctx.config.SLACK_SIGNING_SECRET && ctx.config.SLACK_BOT_TOKEN) adapters.push(createSlackAdapter(ctx));
+  else ctx.logger.info('Slack disabled: no credentials');
   if (ctx.config.CONSOLE_ENABLED) adapters.push(createConsoleAdapter(ctx));
   ctx.logger.info({ platforms: adapters.map((a) => a.chat.platform) }, 'chat platforms enabled');
   return adapters;

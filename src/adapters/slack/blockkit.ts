@@ -1,0 +1,422 @@
+import type { Block, Button, Confirm, Element, Form, Input, Option, SelectMenu, View } from '../../core/chat/views.js';
+
+/**
+ * Slack's Block Kit limits (docs.slack.dev/reference/block-kit): the
+ * renderer splits or visibly truncates ("…") so no payload exceeds them.
+ */
+export const SLACK_LIMITS = {
+  messageBlocks: 50,
+  /** Modals and the App Home tab. */
+  surfaceBlocks: 100,
+  /** Top-level `text` of chat.postMessage (Slack truncates beyond 40,000; we keep it short). */
+  messageText: 4000,
+  sectionText: 3000,
+  fields: 10,
+  fieldText: 2000,
+  headerText: 150,
+  contextElements: 10,
+  contextText: 3000,
+  actionsElements: 25,
+  buttonText: 75,
+  actionId: 255,
+  blockId: 255,
+  buttonValue: 2000,
+  url: 3000,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  placeholder: 150,
+  options: 100,
+  optionText: 75,
+  optionValue: 150,
+  optionDescription: 75,
+  radioOptions: 10,
+  checkboxOptions: 10,
+  inputLabel: 2000,
+  inputHint: 2000,
+  plainTextInputMaxLength: 3000,
+  modalTitle: 24,
+  modalSubmit: 24,
+  modalClose: 24,
+  callbackId: 255,
+  privateMetadata: 3000,
+} as const;
+
+/** A Block Kit JSON object (block, element or composition object). */
+export interface SlackBlock {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlock[];
+}
+
+export interface SlackModal {
+  type: 'modal';
+  callback_id: string;
+  title: PlainText;
+  submit: PlainText;
+  close: PlainText;
+  private_metadata: string;
+  blocks: SlackBlock[];
+}
+
+export interface SlackHome {
+  type: 'home';
+  blocks: SlackBlock[];
+}
+
+interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji: true;
+}
+
+/**
+ * How a person mentioned in a view appears in Slack: `<@U…>` when they have
+ * a Slack identity (`userId`), else their name in bold.
+ */
+export interface MentionTarget {
+  userId?: string;
+  name: string;
+}
+export type MentionResolver = (personId: string) => MentionTarget | undefined;
+
+/** Action ids of link buttons: Slack still sends a block_actions for them, which Tandem ignores. */
+export const LINK_ACTION_PREFIX = 'tandem-link';
+/** Action ids are made unique inside a payload with `#n`; inbound ids are read without it. */
+export const actionIdOf = (slackActionId: string): string => slackActionId.replace(/#\d+$/, '');
+
+const ELLIPSIS = '…';
+
+/** Cuts `text` to at most `max` characters, ending with "…" when cut. Never splits a surrogate pair. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - ELLIPSIS.length;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return text.slice(0, end) + ELLIPSIS;
+}
+
+/** Splits long text into chunks of at most `max`, at a line break or space when possible. */
+export function splitText(text: string, max: number): string[] {
+  const chunks: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    let cut = rest.lastIndexOf('\n', max);
+    if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
+    if (cut < max / 2) {
+      cut = max;
+      const code = rest.charCodeAt(cut - 1);
+      if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
+    }
+    chunks.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^[\n ]/, '');
+  }
+  if (rest.length > 0 || chunks.length === 0) chunks.push(rest);
+  return chunks;
+}
+
+const TOKEN = /<@person:([a-f0-9]{24})>|<@bot:([^>]*)>/g;
+
+const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Turns neutral text into Slack mrkdwn: escapes &<>, mentions become <@U…> or *Name*. */
+export function toMrkdwn(text: string, resolve: MentionResolver): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(TOKEN)) {
+    out += escapeMrkdwn(text.slice(last, m.index));
+    if (m[1] !== undefined) {
+      const target = resolve(m[1]);
+      out += target?.userId ? `<@${target.userId}>` : `*${escapeMrkdwn(target?.name ?? 'someone')}*`;
+    } else {
+      out += `*${escapeMrkdwn(m[2] ?? 'a bot')}*`;
+    }
+    last = m.index + m[0].length;
+  }
+  return out + escapeMrkdwn(text.slice(last));
+}
+
+/** Neutral text for plain_text fields (headers, labels): mentions become names, emphasis marks stay. */
+export function toPlain(text: string, resolve: MentionResolver): string {
+  return text.replace(TOKEN, (_all, personId: string | undefined, bot: string | undefined) =>
+    personId !== undefined ? (resolve(personId)?.name ?? 'someone') : (bot ?? 'a bot'),
+  );
+}
+
+const plain = (text: string, max: number): PlainText => ({ type: 'plain_text', text: truncate(text.trim() || ' ', max), emoji: true });
+
+/** Renders block by block; keeps action ids unique in one payload. */
+class Renderer {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly resolve: MentionResolver) {}
+
+  blocks(blocks: readonly (Block | Input)[]): SlackBlock[] {
+    return blocks.flatMap((b) => (b.type === 'input' ? [this.input(b)] : this.block(b)));
+  }
+
+  private block(block: Block): SlackBlock[] {
+    switch (block.type) {
+      case 'header':
+        return [{ type: 'header', text: plain(toPlain(block.text, this.resolve), SLACK_LIMITS.headerText) }];
+      case 'section': {
+        const chunks = splitText(toMrkdwn(block.text, this.resolve), SLACK_LIMITS.sectionText).filter((c) => c.trim());
+        if (chunks.length === 0) chunks.push(' ');
+        return chunks.map((chunk, i) => {
+          const section: SlackBlock = { type: 'section', text: { type: 'mrkdwn', text: chunk } };
+          if (block.accessory && i === chunks.length - 1) section.accessory = this.button(block.accessory);
+          return section;
+        });
+      }
+      case 'fields': {
+        const out: SlackBlock[] = [];
+        for (let i = 0; i < block.fields.length; i += SLACK_LIMITS.fields) {
+          out.push({
+            type: 'section',
+            fields: block.fields.slice(i, i + SLACK_LIMITS.fields).map((f) => ({
+              type: 'mrkdwn',
+              text: truncate(`*${toMrkdwn(f.label, this.resolve)}*\n${toMrkdwn(f.value, this.resolve)}`, SLACK_LIMITS.fieldText),
+            })),
+          });
+        }
+        return out;
+      }
+      case 'context':
+        return [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(toMrkdwn(block.text, this.resolve) || ' ', SLACK_LIMITS.contextText) }] }];
+      case 'divider':
+        return [{ type: 'divider' }];
+      case 'actions': {
+        const out: SlackBlock[] = [];
+        for (let i = 0; i < block.elements.length; i += SLACK_LIMITS.actionsElements) {
+          out.push({ type: 'actions', elements: block.elements.slice(i, i + SLACK_LIMITS.actionsElements).map((e) => this.element(e)) });
+        }
+        return out;
+      }
+    }
+  }
+
+  private element(e: Element): SlackBlock {
+    return e.type === 'button' ? this.button(e) : this.select(e);
+  }
+
+  private actionId(id: string): string {
+    const n = this.seen.get(id) ?? 0;
+    this.seen.set(id, n + 1);
+    const suffix = n === 0 ? '' : `#${n}`;
+    return id.slice(0, SLACK_LIMITS.actionId - suffix.length) + suffix;
+  }
+
+  private button(b: Button): SlackBlock {
+    const out: SlackBlock = { type: 'button', text: plain(toPlain(b.label, this.resolve), SLACK_LIMITS.buttonText) };
+    if (b.url) {
+      out.url = b.url.slice(0, SLACK_LIMITS.url);
+      out.action_id = this.actionId(LINK_ACTION_PREFIX);
+    } else {
+      out.action_id = this.actionId(b.actionId);
+    }
+    if (b.value !== undefined && b.value !== '') out.value = b.value.slice(0, SLACK_LIMITS.buttonValue);
+    if (b.style) out.style = b.style;
+    if (b.confirm) out.confirm = this.confirm(b.confirm);
+    return out;
+  }
+
+  private confirm(c: Confirm): SlackBlock {
+    return {
+      type: 'confirm',
+      title: plain(c.title, SLACK_LIMITS.confirmTitle),
+      text: plain(toPlain(c.text, this.resolve), SLACK_LIMITS.confirmText),
+      confirm: plain(c.confirm, SLACK_LIMITS.confirmButton),
+      deny: plain(c.deny, SLACK_LIMITS.confirmButton),
+    };
+  }
+
+  private option(o: Option): SlackBlock {
+    const out: SlackBlock = { type: 'option', text: plain(o.label, SLACK_LIMITS.optionText), value: o.value.slice(0, SLACK_LIMITS.optionValue) };
+    if (o.description) out.description = plain(o.description, SLACK_LIMITS.optionDescription);
+    return out;
+  }
+
+  private options(options: readonly Option[] | undefined, max: number): { rendered: SlackBlock[]; values: Set<string> } {
+    const kept = (options ?? []).slice(0, max);
+    const rendered = kept.map((o) => this.option(o));
+    return { rendered, values: new Set(rendered.map((o) => o.value as string)) };
+  }
+
+  private select(s: SelectMenu): SlackBlock {
+    const { rendered, values } = this.options(s.options, SLACK_LIMITS.options);
+    const out: SlackBlock = {
+      type: 'static_select',
+      action_id: this.actionId(s.actionId),
+      placeholder: plain(s.placeholder, SLACK_LIMITS.placeholder),
+      options: rendered.length > 0 ? rendered : [this.option({ label: 'No choices', value: '-' })],
+    };
+    if (s.initial !== undefined && values.has(s.initial)) out.initial_option = rendered.find((o) => o.value === s.initial);
+    return out;
+  }
+
+  private input(input: Input): SlackBlock {
+    const block: SlackBlock = {
+      type: 'input',
+      block_id: input.id.slice(0, SLACK_LIMITS.blockId),
+      label: plain(toPlain(input.label, this.resolve), SLACK_LIMITS.inputLabel),
+      optional: input.optional ?? false,
+      element: this.inputElement(input),
+    };
+    if (input.hint) block.hint = plain(toPlain(input.hint, this.resolve), SLACK_LIMITS.inputHint);
+    return block;
+  }
+
+  private inputElement(input: Input): SlackBlock {
+    const actionId = input.id.slice(0, SLACK_LIMITS.actionId);
+    const placeholder = input.placeholder ? { placeholder: plain(input.placeholder, SLACK_LIMITS.placeholder) } : {};
+    const initial = Array.isArray(input.initial) ? input.initial : input.initial !== undefined ? [input.initial] : [];
+    switch (input.kind) {
+      case 'text':
+      case 'textarea': {
+        const maxLength = Math.min(input.maxLength ?? SLACK_LIMITS.plainTextInputMaxLength, SLACK_LIMITS.plainTextInputMaxLength);
+        const out: SlackBlock = { type: 'plain_text_input', action_id: actionId, multiline: input.kind === 'textarea', max_length: maxLength, ...placeholder };
+        if (initial[0] !== undefined) out.initial_value = truncate(initial[0], maxLength);
+        return out;
+      }
+      case 'number': {
+        const out: SlackBlock = { type: 'number_input', action_id: actionId, is_decimal_allowed: true, ...placeholder };
+        if (input.min !== undefined) out.min_value = String(input.min);
+        if (input.max !== undefined) out.max_value = String(input.max);
+        if (initial[0] !== undefined && initial[0] !== '' && Number.isFinite(Number(initial[0]))) out.initial_value = String(Number(initial[0]));
+        return out;
+      }
+      case 'user': {
+        const out: SlackBlock = { type: 'users_select', action_id: actionId, ...placeholder };
+        const userId = initial[0] !== undefined ? this.resolve(initial[0])?.userId : undefined;
+        if (userId) out.initial_user = userId;
+        return out;
+      }
+      case 'date': {
+        const out: SlackBlock = { type: 'datepicker', action_id: actionId, ...placeholder };
+        if (initial[0] !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(initial[0])) out.initial_date = initial[0];
+        return out;
+      }
+      case 'radio':
+      case 'select': {
+        const count = input.options?.length ?? 0;
+        // More than 10 radio buttons is not allowed: a select menu shows them all.
+        const asRadio = input.kind === 'radio' && count <= SLACK_LIMITS.radioOptions;
+        const { rendered } = this.options(input.options, asRadio ? SLACK_LIMITS.radioOptions : SLACK_LIMITS.options);
+        const out: SlackBlock = asRadio
+          ? { type: 'radio_buttons', action_id: actionId, options: rendered }
+          : { type: 'static_select', action_id: actionId, options: rendered, placeholder: plain(input.placeholder ?? 'Choose one', SLACK_LIMITS.placeholder) };
+        const chosen = rendered.find((o) => o.value === initial[0]);
+        if (chosen) out.initial_option = chosen;
+        return out;
+      }
+      case 'checkboxes': {
+        const count = input.options?.length ?? 0;
+        const asBoxes = count <= SLACK_LIMITS.checkboxOptions;
+        const { rendered } = this.options(input.options, asBoxes ? SLACK_LIMITS.checkboxOptions : SLACK_LIMITS.options);
+        const out: SlackBlock = asBoxes
+          ? { type: 'checkboxes', action_id: actionId, options: rendered }
+          : { type: 'multi_static_select', action_id: actionId, options: rendered, placeholder: plain(input.placeholder ?? 'Choose any', SLACK_LIMITS.placeholder) };
+        const chosen = rendered.filter((o) => initial.includes(o.value as string));
+        if (chosen.length > 0) out.initial_options = chosen;
+        return out;
+      }
+    }
+  }
+}
+
+/** Keeps at most `max` blocks: the rest is replaced by a visible "…and N more" context line. */
+function capBlocks(blocks: SlackBlock[], max: number): SlackBlock[] {
+  if (blocks.length <= max) return blocks;
+  const kept = blocks.slice(0, max - 1);
+  const dropped = blocks.length - kept.length;
+  return [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown here.` }] }];
+}
+
+/** A message for chat.postMessage / chat.update / response_url. */
+export function renderMessage(view: View, resolve: MentionResolver = () => undefined): SlackMessage {
+  return {
+    text: truncate(toMrkdwn(view.text, resolve), SLACK_LIMITS.messageText),
+    blocks: capBlocks(new Renderer(resolve).blocks(view.blocks), SLACK_LIMITS.messageBlocks),
+  };
+}
+
+/** The App Home tab for views.publish. */
+export function renderHome(view: View, resolve: MentionResolver = () => undefined): SlackHome {
+  return { type: 'home', blocks: capBlocks(new Renderer(resolve).blocks(view.blocks), SLACK_LIMITS.surfaceBlocks) };
+}
+
+/**
+ * A modal for views.open: callback_id is the form id, private_metadata the
+ * form's metadata, each input's block_id and action_id its input id.
+ */
+export function renderModal(form: Form, resolve: MentionResolver = () => undefined): SlackModal {
+  if (form.id.length > SLACK_LIMITS.callbackId) throw new Error(`form id longer than ${SLACK_LIMITS.callbackId} characters: ${form.id.slice(0, 40)}…`);
+  if ((form.metadata ?? '').length > SLACK_LIMITS.privateMetadata) throw new Error(`form ${form.id}: metadata longer than ${SLACK_LIMITS.privateMetadata} characters`);
+  const blocks = new Renderer(resolve).blocks(form.blocks);
+  // Inputs are never dropped silently: extra display blocks go first.
+  let capped = blocks;
+  if (blocks.length > SLACK_LIMITS.surfaceBlocks) {
+    const inputs = blocks.filter((b) => b.type === 'input').length;
+    if (inputs >= SLACK_LIMITS.surfaceBlocks) throw new Error(`form ${form.id}: ${inputs} inputs do not fit in one Slack modal (at most ${SLACK_LIMITS.surfaceBlocks - 1})`);
+    let room = SLACK_LIMITS.surfaceBlocks - 1 - inputs;
+    let dropped = 0;
+    capped = blocks.filter((b) => {
+      if (b.type === 'input') return true;
+      if (room > 0) {
+        room -= 1;
+        return true;
+      }
+      dropped += 1;
+      return false;
+    });
+    capped.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown here.` }] });
+  }
+  return {
+    type: 'modal',
+    callback_id: form.id,
+    title: plain(toPlain(form.title, resolve), SLACK_LIMITS.modalTitle),
+    submit: plain(form.submitLabel, SLACK_LIMITS.modalSubmit),
+    close: plain('Cancel', SLACK_LIMITS.modalClose),
+    private_metadata: form.metadata ?? '',
+    blocks: capped,
+  };
+}
+
+/** Every person id mentioned (or preselected in a user input) in a view or form, to resolve before rendering. */
+export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: string[]): string[] {
+  const ids = new Set<string>();
+  const scan = (s: string | undefined) => {
+    if (!s) return;
+    for (const m of s.matchAll(/<@person:([a-f0-9]{24})>/g)) if (m[1]) ids.add(m[1]);
+  };
+  texts.forEach(scan);
+  for (const b of blocks) {
+    switch (b.type) {
+      case 'header':
+      case 'context':
+        scan(b.text);
+        break;
+      case 'section':
+        scan(b.text);
+        scan(b.accessory?.label);
+        break;
+      case 'fields':
+        b.fields.forEach((f) => (scan(f.label), scan(f.value)));
+        break;
+      case 'actions':
+        b.elements.forEach((e) => (e.type === 'button' ? (scan(e.label), scan(e.confirm?.text)) : undefined));
+        break;
+      case 'input':
+        scan(b.label);
+        scan(b.hint);
+        if (b.kind === 'user' && typeof b.initial === 'string' && /^[a-f0-9]{24}$/.test(b.initial)) ids.add(b.initial);
+        break;
+      case 'divider':
+        break;
+    }
+  }
+  return [...ids];
+}

@@ -1,0 +1,411 @@
+/**
+ * A fake Slack Web API: a local HTTP server that answers like slack.com/api
+ * (`{ok:true,…}` / `{ok:false,error}`), records every call, and can be
+ * scripted to fail or rate-limit. Point Tandem at it with SLACK_API_URL
+ * (`slackEnv(fake)` in ./slack.ts does it for you).
+ *
+ *   const fake = await FakeSlack.start();
+ *   fake.addUser({ id: 'U1', realName: 'Ana Lima', email: 'ana@example.com', tz: 'Europe/Lisbon' });
+ *   const tandem = await startTestTandem(slackEnv(fake));
+ *   …
+ *   await fake.waitFor('chat.postMessage');            // resolves with the calls so far
+ *   fake.callsTo('chat.postMessage')[0].args.blocks    // parsed Block Kit
+ *   await fake.close();
+ *
+ * API
+ * - `FakeSlack.start({ port?, teamId?, botUserId?, rateLimit?, autoUsers? })`; `close()`.
+ * - `apiUrl`: base URL for SLACK_API_URL (ends in /api/). `url`: the server root.
+ * - Users for users.info / users.lookupByEmail: `addUser({ id, realName?, name?, email?, tz?, isBot?, isAppUser?, teamId? })`.
+ *   With `autoUsers` (default true) an unknown id is answered as a person named "User <id>",
+ *   email <id>@example.com (lower case), tz UTC; with false it is `user_not_found`.
+ * - Calls: `calls` (every request, in order, including refused ones, with `status` and `answer`),
+ *   `callsTo(method)` (only those answered ok:true), `waitFor(method, count = 1, timeoutMs = 5000)`,
+ *   `waitUntil(predicate, timeoutMs)`, `reset()` (forgets calls, messages, responses and scripts; keeps users).
+ * - Messages: `messages` (ts → {channel, ts, text, blocks, updates}) for chat.postMessage / chat.update.
+ * - response_url: `responseUrl(id?)` gives a URL on this server; everything POSTed to it is in `responses`
+ *   (`waitForResponses(count)`).
+ * - Errors: `failNext(method, error, times = 1)` answers `{ok:false,error}`;
+ *   `rateLimitNext(method, retryAfterSeconds = 1, times = 1)` answers HTTP 429 with Retry-After
+ *   (`method` may be '*' for any method).
+ * - Token bucket: `FakeSlack.start({ rateLimit: { perSecond, burst?, methods? } })` or `setRateLimit(...)`
+ *   answers 429 + Retry-After once a method's bucket is empty (per method, like Slack's tiers; `methods`
+ *   limits it to some methods). `rateLimited` counts the 429s sent.
+ * - Every Block Kit payload (chat.postMessage/update/postEphemeral, views.open/update/push/publish, response_url)
+ *   is checked against Slack's limits: a breaking payload is answered `invalid_blocks` and listed in `invalidPayloads`.
+ * Methods: api.test, auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.delete,
+ * views.open, views.update, views.push, views.publish, users.info, users.lookupByEmail,
+ * conversations.open, conversations.info, team.info; anything else is `unknown_method`.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { blockKitViolations, type Surface } from './slack.js';
+
+export interface FakeSlackUser {
+  id: string;
+  teamId?: string;
+  name?: string;
+  realName?: string;
+  email?: string;
+  tz?: string;
+  isBot?: boolean;
+  isAppUser?: boolean;
+}
+
+export interface FakeSlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | undefined;
+  status: number;
+  answer: Record<string, unknown>;
+  at: number;
+}
+
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string | undefined;
+  blocks: unknown;
+  updates: number;
+}
+
+export interface FakeResponse {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface RateLimitOptions {
+  perSecond: number;
+  burst?: number;
+  methods?: string[];
+}
+
+export interface FakeSlackOptions {
+  port?: number;
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  rateLimit?: RateLimitOptions;
+  autoUsers?: boolean;
+}
+
+type Script = { kind: 'error'; error: string } | { kind: '429'; retryAfter: number };
+
+const BLOCK_SURFACES: Record<string, Surface> = {
+  'chat.postMessage': 'message',
+  'chat.update': 'message',
+  'chat.postEphemeral': 'message',
+};
+
+export class FakeSlack {
+  readonly calls: FakeSlackCall[] = [];
+  readonly responses: FakeResponse[] = [];
+  readonly messages = new Map<string, FakeSlackMessage>();
+  readonly invalidPayloads: { method: string; violations: string[] }[] = [];
+  rateLimited = 0;
+  private readonly users = new Map<string, FakeSlackUser>();
+  private readonly scripts = new Map<string, Script[]>();
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private rateLimit: RateLimitOptions | null;
+  private counter = 0;
+  private readonly teamId: string;
+  private readonly botUserId: string;
+  private readonly botId: string;
+  private readonly autoUsers: boolean;
+
+  private constructor(
+    private readonly server: http.Server,
+    opts: FakeSlackOptions,
+  ) {
+    this.teamId = opts.teamId ?? 'T1DC2JH3J';
+    this.botUserId = opts.botUserId ?? 'UTANDEMBOT';
+    this.botId = opts.botId ?? 'BTANDEM';
+    this.autoUsers = opts.autoUsers ?? true;
+    this.rateLimit = opts.rateLimit ?? null;
+    this.addUser({ id: this.botUserId, realName: 'Tandem', name: 'tandem', isBot: true });
+  }
+
+  static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const server = http.createServer();
+    server.keepAliveTimeout = 1000;
+    const fake = new FakeSlack(server, opts);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      fake.handle(req, res).catch((err: unknown) => {
+        res.statusCode = 500;
+        res.end(String(err));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  responseUrl(id = randomBytes(6).toString('hex')): string {
+    return `${this.url}/response/${id}`;
+  }
+
+  addUser(user: FakeSlackUser): this {
+    this.users.set(user.id, user);
+    return this;
+  }
+
+  failNext(method: string, error: string, times = 1): this {
+    return this.script(method, { kind: 'error', error }, times);
+  }
+
+  rateLimitNext(method: string, retryAfterSeconds = 1, times = 1): this {
+    return this.script(method, { kind: '429', retryAfter: retryAfterSeconds }, times);
+  }
+
+  setRateLimit(limit: RateLimitOptions | null): this {
+    this.rateLimit = limit;
+    this.buckets.clear();
+    return this;
+  }
+
+  callsTo(method: string): FakeSlackCall[] {
+    return this.calls.filter((c) => c.method === method && c.answer.ok === true);
+  }
+
+  async waitFor(method: string, count = 1, timeoutMs = 5000): Promise<FakeSlackCall[]> {
+    await this.waitUntil(() => this.callsTo(method).length >= count, timeoutMs, `${count} successful ${method} call(s)`);
+    return this.callsTo(method);
+  }
+
+  async waitForResponses(count = 1, timeoutMs = 5000): Promise<FakeResponse[]> {
+    await this.waitUntil(() => this.responses.length >= count, timeoutMs, `${count} response_url post(s)`);
+    return this.responses;
+  }
+
+  async waitUntil(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) {
+        const seen = this.calls.map((c) => `${c.method}:${c.status}:${String(c.answer.error ?? 'ok')}`).join(', ');
+        throw new Error(`fake Slack: timed out after ${timeoutMs} ms waiting for ${what}; calls so far: [${seen}]`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.responses.length = 0;
+    this.invalidPayloads.length = 0;
+    this.messages.clear();
+    this.scripts.clear();
+    this.buckets.clear();
+    this.rateLimited = 0;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private script(method: string, s: Script, times: number): this {
+    const list = this.scripts.get(method) ?? [];
+    for (let i = 0; i < times; i++) list.push(s);
+    this.scripts.set(method, list);
+    return this;
+  }
+
+  private nextScript(method: string): Script | undefined {
+    for (const key of [method, '*']) {
+      const list = this.scripts.get(key);
+      if (list && list.length > 0) return list.shift();
+    }
+    return undefined;
+  }
+
+  /** Takes a token from the method's bucket; returns the seconds to wait when it is empty. */
+  private throttle(method: string): number | null {
+    const limit = this.rateLimit;
+    if (!limit || (limit.methods && !limit.methods.includes(method))) return null;
+    const burst = limit.burst ?? limit.perSecond;
+    const now = Date.now();
+    const bucket = this.buckets.get(method) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond);
+    bucket.at = now;
+    this.buckets.set(method, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return null;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+
+    if (path.startsWith('/response/')) {
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const violations = Array.isArray(body.blocks) ? blockKitViolations(body, 'message') : [];
+      if (violations.length > 0) {
+        this.invalidPayloads.push({ method: 'response_url', violations });
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_blocks');
+        return;
+      }
+      this.responses.push({ id: path.slice('/response/'.length), body, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (!path.startsWith('/api/')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const method = path.slice('/api/'.length);
+    const args = parseArgs(raw, req.headers['content-type']);
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+    const record = (status: number, answer: Record<string, unknown>) => {
+      this.calls.push({ method, args, token, status, answer, at: Date.now() });
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 429 ? { 'retry-after': String(answer.retryAfter) } : {}) });
+      res.end(JSON.stringify(status === 429 ? { ok: false, error: 'ratelimited' } : answer));
+    };
+
+    const scripted = this.nextScript(method);
+    if (scripted?.kind === '429') {
+      this.rateLimited += 1;
+      return record(429, { ok: false, error: 'ratelimited', retryAfter: scripted.retryAfter });
+    }
+    const wait = this.throttle(method);
+    if (wait !== null) {
+      this.rateLimited += 1;
+      return record(429, { ok: false, error: 'ratelimited', retryAfter: wait });
+    }
+    if (scripted?.kind === 'error') return record(200, { ok: false, error: scripted.error });
+    if (!token && method !== 'api.test') return record(200, { ok: false, error: 'not_authed' });
+    return record(200, this.answer(method, args));
+  }
+
+  private ts(): string {
+    this.counter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.counter).padStart(6, '0')}`;
+  }
+
+  private checkBlocks(method: string, payload: unknown, surface: Surface): Record<string, unknown> | null {
+    const violations = blockKitViolations(payload, surface);
+    if (violations.length === 0) return null;
+    this.invalidPayloads.push({ method, violations });
+    return { ok: false, error: 'invalid_blocks', errors: violations };
+  }
+
+  private user(id: string): FakeSlackUser | undefined {
+    return this.users.get(id) ?? (this.autoUsers && /^[UW][A-Z0-9]+$/.test(id) ? { id, realName: `User ${id}`, email: `${id.toLowerCase()}@example.com`, tz: 'UTC' } : undefined);
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const surface = BLOCK_SURFACES[method];
+    if (surface && args.blocks !== undefined) {
+      const invalid = this.checkBlocks(method, { text: args.text, blocks: args.blocks }, surface);
+      if (invalid) return invalid;
+    }
+    switch (method) {
+      case 'api.test':
+        return { ok: true, args };
+      case 'auth.test':
+        return { ok: true, url: 'https://testteamnow.slack.com/', team: 'Test Team', user: 'tandem', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false };
+      case 'chat.postMessage': {
+        const channel = String(args.channel ?? '');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
+        const ts = this.ts();
+        this.messages.set(ts, { channel, ts, text: args.text as string | undefined, blocks: args.blocks, updates: 0 });
+        return { ok: true, channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts, bot_id: this.botId } };
+      }
+      case 'chat.update': {
+        const message = this.messages.get(String(args.ts ?? ''));
+        if (!message || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
+        message.text = args.text as string | undefined;
+        message.blocks = args.blocks;
+        message.updates += 1;
+        return { ok: true, channel: message.channel, ts: message.ts, text: args.text };
+      }
+      case 'chat.postEphemeral':
+        if (!args.channel || !args.user) return { ok: false, error: 'channel_not_found' };
+        return { ok: true, message_ts: this.ts() };
+      case 'chat.delete':
+        return this.messages.delete(String(args.ts ?? '')) ? { ok: true, channel: args.channel, ts: args.ts } : { ok: false, error: 'message_not_found' };
+      case 'views.open':
+      case 'views.push':
+      case 'views.update':
+      case 'views.publish': {
+        if (method === 'views.publish' && !args.user_id) return { ok: false, error: 'invalid_arguments' };
+        if ((method === 'views.open' || method === 'views.push') && !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        const view = args.view as Record<string, unknown> | undefined;
+        if (!view) return { ok: false, error: 'invalid_arguments' };
+        const invalid = this.checkBlocks(method, view, view.type === 'home' ? 'home' : 'modal');
+        if (invalid) return invalid;
+        return { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, team_id: this.teamId, ...view } };
+      }
+      case 'users.info': {
+        const user = this.user(String(args.user ?? ''));
+        if (!user) return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: slackUser(user, this.teamId) };
+      }
+      case 'users.lookupByEmail': {
+        const user = [...this.users.values()].find((u) => u.email?.toLowerCase() === String(args.email ?? '').toLowerCase());
+        return user ? { ok: true, user: slackUser(user, this.teamId) } : { ok: false, error: 'users_not_found' };
+      }
+      case 'conversations.open': {
+        const users = String(args.users ?? '');
+        if (!users) return { ok: false, error: 'users_list_not_supplied' };
+        return { ok: true, channel: { id: `D${users.replace(/^[UW]/, '').split(',')[0]}` } };
+      }
+      case 'conversations.info':
+        return { ok: true, channel: { id: args.channel, name: 'general', is_channel: true } };
+      case 'team.info':
+        return { ok: true, team: { id: this.teamId, name: 'Test Team', domain: 'testteamnow' } };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function slackUser(u: FakeSlackUser, teamId: string): Record<string, unknown> {
+  return {
+    id: u.id,
+    team_id: u.teamId ?? teamId,
+    name: u.name ?? (u.realName ?? u.id).toLowerCase().replace(/\s+/g, '.'),
+    real_name: u.realName,
+    tz: u.tz ?? 'UTC',
+    is_bot: u.isBot ?? false,
+    is_app_user: u.isAppUser ?? false,
+    deleted: false,
+    profile: { real_name: u.realName, display_name: u.name ?? '', email: u.email },
+  };
+}
+
+/** The Web API client sends form fields, objects JSON-encoded inside them; some callers send JSON. */
+function parseArgs(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    if (/^[[{]/.test(value)) {
+      try {
+        args[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // a plain string that starts with a bracket
+      }
+    }
+    args[key] = value;
+  }
+  return args;
+}
