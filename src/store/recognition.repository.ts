@@ -1,5 +1,4 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
-import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type TeamChannels } from '../core/people/people.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { Claim, CompanyValue, Kudos, KudosFilter, NewKudos, RecognitionRepository, RecognitionSettings, SettingsPatch } from '../core/recognition/recognition.types.js';
