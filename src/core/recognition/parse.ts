@@ -78,6 +78,9 @@ export const valueSlug = (name: string): string => name.normalize('NFC').trim().
 
 /** The configured value closest to a mistyped tag, or null when none is close enough. */
 export function closestValue(tag: string, values: readonly string[]): string | null {
+  // A prefix ("#own" for "#ownership") is close enough.
+  const prefixed = tag.length >= 3 ? values.filter((v) => v.startsWith(tag)).sort((x, y) => x.length - y.length)[0] : undefined;
+  if (prefixed) return prefixed;
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const value of values) {
@@ -88,8 +91,7 @@ export function closestValue(tag: string, values: readonly string[]): string | n
     }
   }
   if (best === null) return null;
-  // A prefix ("#own" for "#ownership") is close; otherwise allow about a third of the word to differ.
-  if (best.startsWith(tag) && tag.length >= 3) return best;
+  // Allow about a third of the word to differ.
   return bestDistance <= Math.max(2, Math.floor(Math.max(tag.length, best.length) / 3)) ? best : null;
 }
 
