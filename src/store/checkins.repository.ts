@@ -72,7 +72,7 @@ type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: 
 const toSettings = (d: WithId<SettingsDoc>): CheckinSettings => ({
   ...checkinSettingsSchema.parse(d.values ?? {}),
   teamId: d.teamId,
-  schedulers: [...d.schedulers],
+  schedulers: [...(d.schedulers ?? [])],
   updatedAt: d.updatedAt,
 });
 
@@ -132,7 +132,7 @@ export class MongoCheckinRepository implements CheckinRepository {
   async saveSettings(teamId: string, values: CheckinSettingsValues, at: Date): Promise<CheckinSettings> {
     const d = await this.Settings.findOneAndUpdate(
       { teamId },
-      { $set: { values, updatedAt: at }, $setOnInsert: { teamId, schedulers: [], createdAt: at } },
+      { $set: { values, updatedAt: at }, $setOnInsert: { teamId, createdAt: at } },
       { upsert: true, returnDocument: 'after', timestamps: false },
     ).lean<WithId<SettingsDoc>>();
     if (!d) throw new Error(`saving check-in settings of team ${teamId} returned nothing`);
