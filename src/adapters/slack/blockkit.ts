@@ -151,11 +151,44 @@ const plain = (text: string, max: number): PlainText => ({ type: 'plain_text', t
 
 /** Renders block by block; keeps action ids unique in one payload. */
 class Renderer {
-  private readonly seen = new Map<string, number>();
+  private readonly used = new Set<string>();
+  private readonly next = new Map<string, number>();
   constructor(private readonly resolve: MentionResolver) {}
 
   blocks(blocks: readonly (Block | Input)[]): SlackBlock[] {
-    return blocks.flatMap((b) => (b.type === 'input' ? [this.input(b)] : this.block(b)));
+    return blocks.flatMap((b) => this.one(b));
+  }
+
+  /**
+   * At most `max` blocks: what does not fit becomes a visible "…and N more"
+   * line. Blocks past the limit are only counted, not rendered.
+   */
+  capped(blocks: readonly Block[], max: number): SlackBlock[] {
+    const out: SlackBlock[] = [];
+    let i = 0;
+    for (; i < blocks.length && out.length <= max; i++) out.push(...this.one(blocks[i] as Block));
+    if (out.length <= max) return out;
+    let dropped = out.length - (max - 1);
+    for (; i < blocks.length; i++) dropped += this.count(blocks[i] as Block);
+    return [...out.slice(0, max - 1), moreLine(dropped)];
+  }
+
+  private one(b: Block | Input): SlackBlock[] {
+    return b.type === 'input' ? [this.input(b)] : this.block(b);
+  }
+
+  /** How many Slack blocks `block` renders to. */
+  private count(block: Block): number {
+    switch (block.type) {
+      case 'section':
+        return Math.max(1, splitText(toMrkdwn(block.text, this.resolve), SLACK_LIMITS.sectionText).filter((c) => c.trim()).length);
+      case 'fields':
+        return Math.ceil(block.fields.length / SLACK_LIMITS.fields);
+      case 'actions':
+        return Math.ceil(block.elements.length / SLACK_LIMITS.actionsElements);
+      default:
+        return 1;
+    }
   }
 
   private block(block: Block): SlackBlock[] {
@@ -203,10 +236,15 @@ class Renderer {
   }
 
   private actionId(id: string): string {
-    const n = this.seen.get(id) ?? 0;
-    this.seen.set(id, n + 1);
-    const suffix = n === 0 ? '' : `#${n}`;
-    return id.slice(0, SLACK_LIMITS.actionId - suffix.length) + suffix;
+    for (let n = this.next.get(id) ?? 0; ; n++) {
+      const suffix = n === 0 ? '' : `#${n}`;
+      const candidate = id.slice(0, SLACK_LIMITS.actionId - suffix.length) + suffix;
+      if (!this.used.has(candidate)) {
+        this.used.add(candidate);
+        this.next.set(id, n + 1);
+        return candidate;
+      }
+    }
   }
 
   private button(b: Button): SlackBlock {
@@ -327,25 +365,22 @@ class Renderer {
   }
 }
 
-/** Keeps at most `max` blocks: the rest is replaced by a visible "…and N more" context line. */
-function capBlocks(blocks: SlackBlock[], max: number): SlackBlock[] {
-  if (blocks.length <= max) return blocks;
-  const kept = blocks.slice(0, max - 1);
-  const dropped = blocks.length - kept.length;
-  return [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown here.` }] }];
-}
+const moreLine = (dropped: number): SlackBlock => ({
+  type: 'context',
+  elements: [{ type: 'mrkdwn', text: `…and ${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown here.` }],
+});
 
 /** A message for chat.postMessage / chat.update / response_url. */
 export function renderMessage(view: View, resolve: MentionResolver = () => undefined): SlackMessage {
   return {
     text: truncate(toMrkdwn(view.text, resolve), SLACK_LIMITS.messageText),
-    blocks: capBlocks(new Renderer(resolve).blocks(view.blocks), SLACK_LIMITS.messageBlocks),
+    blocks: new Renderer(resolve).capped(view.blocks, SLACK_LIMITS.messageBlocks),
   };
 }
 
 /** The App Home tab for views.publish. */
 export function renderHome(view: View, resolve: MentionResolver = () => undefined): SlackHome {
-  return { type: 'home', blocks: capBlocks(new Renderer(resolve).blocks(view.blocks), SLACK_LIMITS.surfaceBlocks) };
+  return { type: 'home', blocks: new Renderer(resolve).capped(view.blocks, SLACK_LIMITS.surfaceBlocks) };
 }
 
 /**
@@ -372,7 +407,7 @@ export function renderModal(form: Form, resolve: MentionResolver = () => undefin
       dropped += 1;
       return false;
     });
-    capped.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${dropped} more ${dropped === 1 ? 'block' : 'blocks'} not shown here.` }] });
+    capped.push(moreLine(dropped));
   }
   return {
     type: 'modal',
