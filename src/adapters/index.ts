@@ -1,6 +1,7 @@
 import type { AdapterContext, PlatformAdapter } from './adapter.js';
 import { createSlackAdapter } from './slack/index.js';
 import { createConsoleAdapter } from './console/index.js';
+import { createTeamsAdapter } from './teams/index.js';
 
 /**
  * The platforms enabled by configuration. A platform without credentials is
@@ -10,6 +11,10 @@ export function createAdapters(ctx: AdapterContext): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
   if (ctx.config.SLACK_SIGNING_SECRET && ctx.config.SLACK_BOT_TOKEN) adapters.push(createSlackAdapter(ctx));
   else ctx.logger.info('Slack disabled: no credentials');
+  if (ctx.config.TEAMS_ENABLED) {
+    if (!ctx.config.MICROSOFT_APP_ID) ctx.logger.warn('Teams runs without authentication (no MICROSOFT_APP_ID), as the Bot Framework Emulator does: do not expose /api/messages publicly');
+    adapters.push(createTeamsAdapter(ctx));
+  } else ctx.logger.info('Teams disabled: TEAMS_ENABLED=false');
   if (ctx.config.CONSOLE_ENABLED) adapters.push(createConsoleAdapter(ctx));
   ctx.logger.info({ platforms: adapters.map((a) => a.chat.platform) }, 'chat platforms enabled');
   return adapters;

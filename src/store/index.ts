@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
+import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
@@ -21,6 +22,7 @@ export function createStore(conn: Connection) {
     consoleMessages: new MongoConsoleMessageRepository(conn),
     tokens: new MongoApiTokenRepository(models.ApiToken),
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
+    teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
   };
 }

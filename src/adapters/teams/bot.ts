@@ -1,0 +1,393 @@
+import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, Mention, TeamsChannelAccount } from 'botbuilder';
+import { TeamsActivityHandler, TeamsInfo, TurnContext, teamsGetTenant } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { Conversation, Reply } from '../../core/chat/chat.port.js';
+import type { InteractionContext } from '../../core/chat/interactions.js';
+import type { Form, FormValues } from '../../core/chat/views.js';
+import { v } from '../../core/chat/views.js';
+import { isDomainError } from '../../core/errors.js';
+import type { Core } from '../../core/index.js';
+import type { Person, PlatformProfile } from '../../core/people/people.types.js';
+import { identityKey } from '../../core/people/people.types.js';
+import type { Store } from '../../store/index.js';
+import { conversationKey } from '../../store/conversations.repository.js';
+import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB } from './cards.js';
+import type { TeamsChat, TeamsIdentity } from './chat.js';
+
+const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
+
+export type TeamsScope = 'personal' | 'groupChat' | 'channel';
+
+export interface TeamsBotDeps {
+  core: Core;
+  store: Store;
+  chat: TeamsChat;
+  logger: Logger;
+}
+
+/** The Teams tenant of an activity (the Emulator sends none). */
+export function tenantOf(activity: Partial<Activity>): string {
+  return activity.conversation?.tenantId ?? teamsGetTenant(activity as Activity)?.id ?? 'default';
+}
+
+export function scopeOf(activity: Partial<Activity>): TeamsScope {
+  const type = activity.conversation?.conversationType;
+  if (type === 'channel') return 'channel';
+  if (type === 'groupChat' || activity.conversation?.isGroup) return 'groupChat';
+  return 'personal';
+}
+
+/** The person's time zone as Teams reports it: `localTimezone`, else the clientInfo entity. */
+function timeZoneOf(activity: Partial<Activity>): string | undefined {
+  if (activity.localTimezone) return activity.localTimezone;
+  const info = activity.entities?.find((e) => e.type === 'clientInfo') as { timezone?: unknown } | undefined;
+  return typeof info?.timezone === 'string' ? info.timezone : undefined;
+}
+
+const decodeEntities = (text: string) =>
+  text
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+
+const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: MESSAGE_RESPONSE, value: text as unknown as Record<string, unknown> });
+const cardResponse = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD_CONTENT_TYPE, value: card });
+
+/**
+ * Tandem's Teams bot. Messages become commands (in a 1:1 chat, plain text goes
+ * to the direct-message handlers first); card buttons arrive as
+ * `adaptiveCard/action` invokes and are answered with the updated card, as
+ * Universal Actions expect. Install and membership events store the
+ * conversation references proactive messages need.
+ *
+ * Private replies: Teams has no ephemeral messages. In a 1:1 chat a private
+ * reply is an ordinary reply; from a channel or group chat it goes to the
+ * actor's 1:1 chat with Tandem, and the channel gets a one-line pointer
+ * (a button click gets that pointer as the invoke's message response, which
+ * only the clicker sees).
+ */
+export class TandemTeamsBot extends TeamsActivityHandler {
+  constructor(private readonly deps: TeamsBotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+    this.onConversationUpdate(async (context, next) => {
+      await this.handleMembership(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      if (context.activity.action?.startsWith('add')) await this.handleMembership(context);
+      await next();
+    });
+  }
+
+  private get logger(): Logger {
+    return this.deps.logger;
+  }
+
+  // ---- messages -----------------------------------------------------------
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    if (!activity.text && activity.value) return; // a legacy Action.Submit: Tandem's cards use Action.Execute
+    await this.remember(context);
+    const scope = scopeOf(activity);
+    let actor: { person: Person; identity: TeamsIdentity };
+    try {
+      actor = await this.identify(context, activity.from, true);
+    } catch (err) {
+      if (isDomainError(err)) {
+        await context.sendActivity(err.message);
+        return;
+      }
+      throw err;
+    }
+    const text = await this.commandText(context);
+    const ictx = this.interaction(context, actor.person);
+    const reply = scope === 'personal' ? await this.deps.core.interactions.directText(ictx, text) : await this.deps.core.interactions.commandFromText(ictx, text);
+    await this.deliver(context, actor, reply);
+  }
+
+  /**
+   * The message text as a command: the bot's own <at> mention removed, other
+   * people's mentions as `<@person:ID>`, bots as `<@bot:Name>`.
+   */
+  private async commandText(context: TurnContext): Promise<string> {
+    const activity = context.activity;
+    let text = activity.recipient ? TurnContext.removeRecipientMention(activity) ?? '' : (activity.text ?? '');
+    const mentions = TurnContext.getMentions(activity).filter((m) => m.mentioned?.id && m.mentioned.id !== activity.recipient?.id);
+    for (const mention of mentions) {
+      if (!mention.text || !text.includes(mention.text)) continue;
+      text = text.replace(mention.text, await this.mentionToken(context, mention));
+    }
+    return decodeEntities(text.replace(/<\/?at>/g, '')).trim();
+  }
+
+  private async mentionToken(context: TurnContext, mention: Mention): Promise<string> {
+    const name = mention.mentioned.name ?? mention.text.replace(/<\/?at>/g, '');
+    if (mention.mentioned.id.startsWith('28:')) return `<@bot:${name}>`;
+    try {
+      const member = await TeamsInfo.getMember(context, mention.mentioned.id);
+      const person = await this.identify(context, { ...mention.mentioned, aadObjectId: member.aadObjectId ?? mention.mentioned.aadObjectId }, false, member);
+      return `<@person:${person.person.id}>`;
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), mentioned: mention.mentioned.id }, 'teams: could not resolve a mention');
+      return name;
+    }
+  }
+
+  // ---- card actions -------------------------------------------------------
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    await this.remember(context);
+    let actor: { person: Person; identity: TeamsIdentity };
+    try {
+      actor = await this.identify(context, context.activity.from, true);
+    } catch (err) {
+      if (isDomainError(err)) return messageResponse(err.message);
+      throw err;
+    }
+    const ictx = this.interaction(context, actor.person);
+    const verb = invokeValue.action.verb ?? '';
+    const data = (invokeValue.action.data ?? {}) as Record<string, unknown>;
+    const { interactions } = this.deps.core;
+
+    if (verb === FORM_SUBMIT_VERB) {
+      const form = parseForm(data[FORM_DATA.definition]);
+      const givenId = data[FORM_DATA.form];
+      const givenMetadata = data[FORM_DATA.metadata];
+      const formId = typeof givenId === 'string' ? givenId : (form?.id ?? '');
+      const metadata = typeof givenMetadata === 'string' && givenMetadata !== '' ? givenMetadata : undefined;
+      const values = await this.formValues(context, form, data);
+      const reply = await interactions.submitForm(ictx, formId, values, metadata);
+      return this.answerSubmit(context, actor, reply, form, values);
+    }
+    const selectInput = typeof data.select === 'string' ? data.select : undefined;
+    const raw = selectInput ? data[selectInput] : data.value;
+    const value = typeof raw === 'string' && raw !== '' ? raw : undefined;
+    const reply = await interactions.runAction(ictx, verb, value);
+    return this.answerAction(context, actor, reply);
+  }
+
+  private async answerAction(context: TurnContext, actor: { person: Person; identity: TeamsIdentity }, reply: Reply): Promise<AdaptiveCardInvokeResponse> {
+    const { chat } = this.deps;
+    switch (reply.kind) {
+      case 'update':
+        return cardResponse(await chat.viewContent(reply.view));
+      case 'form':
+        return cardResponse(await chat.formContent(reply.form, actor.person.id));
+      case 'form_errors':
+        return messageResponse(Object.values(reply.errors).join(' ') || 'Please check your answers.');
+      case 'none':
+        return messageResponse('Done.');
+      case 'public':
+      case 'private':
+        return messageResponse(await this.deliver(context, actor, reply));
+    }
+  }
+
+  /** A submitted form is replaced by the next form, its errors, the updated view, or a short receipt. */
+  private async answerSubmit(
+    context: TurnContext,
+    actor: { person: Person; identity: TeamsIdentity },
+    reply: Reply,
+    form: Form | null,
+    values: FormValues,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const { chat } = this.deps;
+    switch (reply.kind) {
+      case 'update':
+        return cardResponse(await chat.viewContent(reply.view));
+      case 'form':
+        return cardResponse(await chat.formContent(reply.form, actor.person.id));
+      case 'form_errors':
+        if (!form) return messageResponse(Object.values(reply.errors).join(' ') || 'Please check your answers.');
+        return cardResponse(await chat.formContent(form, actor.person.id, { values, errors: reply.errors }));
+      case 'none':
+      case 'public':
+      case 'private': {
+        if (reply.kind !== 'none') await this.deliver(context, actor, reply);
+        const title = form?.title ?? 'Your answers';
+        return cardResponse(await chat.viewContent(v.view(`${title}: sent`, v.section(`:white_check_mark: *${title}*: sent. Thank you!`))));
+      }
+    }
+  }
+
+  /** Form values from the Action.Execute data: checkboxes as arrays, people picker AAD ids as person ids. */
+  private async formValues(context: TurnContext, form: Form | null, data: Record<string, unknown>): Promise<FormValues> {
+    const values: FormValues = {};
+    const inputs = form?.blocks.filter((b) => b.type === 'input') ?? [];
+    const known = new Set(inputs.map((i) => i.id));
+    for (const [key, raw] of Object.entries(data)) {
+      if (key === 'value' || key === 'select' || (Object.values(FORM_DATA) as string[]).includes(key)) continue;
+      if (form && !known.has(key)) continue;
+      values[key] = typeof raw === 'string' ? (raw === '' ? undefined : raw) : raw === undefined || raw === null ? undefined : String(raw);
+    }
+    for (const input of inputs) {
+      const given = values[input.id];
+      if (typeof given !== 'string') continue;
+      const several = input.kind === 'checkboxes' || input.multiple === true;
+      const picked = several ? given.split(',').filter(Boolean) : [given];
+      const resolved = input.kind === 'user' ? await Promise.all(picked.map((aad) => this.personOfAad(context, aad))) : picked;
+      values[input.id] = several ? resolved : resolved[0];
+    }
+    return values;
+  }
+
+  /** The person id behind a people-picker value (an AAD object id); the raw value if they cannot be found. */
+  private async personOfAad(context: TurnContext, aadObjectId: string): Promise<string> {
+    const known = await this.deps.core.people.byIdentityKey(identityKey.teams(tenantOf(context.activity), aadObjectId));
+    if (known) return known.id;
+    try {
+      const member = await TeamsInfo.getMember(context, aadObjectId);
+      return (await this.identify(context, { id: member.id, name: member.name, aadObjectId: member.aadObjectId ?? aadObjectId }, false, member)).person.id;
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), aadObjectId }, 'teams: could not resolve a picked person');
+      return aadObjectId;
+    }
+  }
+
+  // ---- replies ------------------------------------------------------------
+
+  /** Sends a reply to a message (or the side effect of a button); returns a one-line summary for an invoke response. */
+  private async deliver(context: TurnContext, actor: { person: Person; identity: TeamsIdentity }, reply: Reply): Promise<string> {
+    const { chat } = this.deps;
+    const personal = scopeOf(context.activity) === 'personal';
+    switch (reply.kind) {
+      case 'none':
+        return 'Done.';
+      case 'public':
+      case 'update':
+        await context.sendActivity(await chat.viewActivity(reply.view));
+        return reply.view.text;
+      case 'form':
+        if (personal) await context.sendActivity(await chat.formActivity(reply.form, actor.person.id));
+        else await this.privately(context, actor, await chat.formActivity(reply.form, actor.person.id));
+        return reply.form.title;
+      case 'form_errors':
+        await context.sendActivity(Object.values(reply.errors).join(' ') || 'Please check your answers.');
+        return 'Please check your answers.';
+      case 'private':
+        if (personal) {
+          await context.sendActivity(await chat.viewActivity(reply.view));
+          return reply.view.text;
+        }
+        await this.privately(context, actor, await chat.viewActivity(reply.view));
+        return `${reply.view.text} (sent to you in a private chat with Tandem)`;
+    }
+  }
+
+  /** Sends to the actor's 1:1 chat with Tandem, and leaves a pointer where they asked (messages only). */
+  private async privately(context: TurnContext, actor: { person: Person; identity: TeamsIdentity }, activity: Partial<Activity>): Promise<void> {
+    const { chat } = this.deps;
+    await chat.send((await chat.personalChat(actor.identity)).reference, activity);
+    if (context.activity.type === 'message') await context.sendActivity(`I've answered you in our private chat, ${actor.person.name}.`);
+  }
+
+  // ---- identity and conversation references -------------------------------
+
+  private interaction(context: TurnContext, actor: Person): InteractionContext {
+    const activity = context.activity;
+    const scope = scopeOf(activity);
+    const conversation: Conversation = { kind: scope === 'personal' ? 'direct' : scope === 'channel' ? 'channel' : 'group', id: activity.conversation.id };
+    const ictx: InteractionContext = { actor, platform: 'teams', conversation, deliveryId: activity.id };
+    if (activity.type === 'invoke' && activity.replyToId) ictx.message = { platform: 'teams', channel: activity.conversation.id, messageId: activity.replyToId };
+    return ictx;
+  }
+
+  /**
+   * The Person behind a Teams account: by identity key (tenant + AAD object
+   * id), else by the email of the Teams member lookup, else created.
+   */
+  async identify(
+    context: TurnContext,
+    account: ChannelAccount,
+    isActor: boolean,
+    member?: TeamsChannelAccount,
+  ): Promise<{ person: Person; identity: TeamsIdentity }> {
+    const activity = context.activity;
+    const tenantId = tenantOf(activity);
+    const aadObjectId = account.aadObjectId ?? member?.aadObjectId ?? account.id;
+    const key = identityKey.teams(tenantId, aadObjectId);
+    const fetchProfile = async (): Promise<PlatformProfile> => {
+      const timeZone = isActor ? timeZoneOf(activity) : undefined;
+      try {
+        const m = member ?? (await TeamsInfo.getMember(context, account.id));
+        return { name: m.name ?? account.name, email: m.email ?? m.userPrincipalName, timeZone, isBot: m.id?.startsWith('28:') };
+      } catch (err) {
+        this.logger.warn({ err: errorMessage(err), user: account.id }, 'teams: member lookup failed; using the name from the activity');
+        return { name: account.name, timeZone };
+      }
+    };
+    const person = await this.deps.core.people.identify({ platform: 'teams', key, tenantId, aadObjectId, userId: account.id }, fetchProfile);
+    return { person, identity: { platform: 'teams', personId: person.id, key, tenantId, aadObjectId, userId: account.id } };
+  }
+
+  /** Stores (or refreshes) the reference of the conversation an activity came from. */
+  private async remember(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const reference: Partial<ConversationReference> = TurnContext.getConversationReference(activity);
+    delete reference.activityId; // proactive posts start a new message, not a reply to this one
+    const tenantId = tenantOf(activity);
+    const scope = scopeOf(activity);
+    const { teamsConversations } = this.deps.store;
+    const now = this.deps.core.ports.clock.now();
+    if (scope === 'personal') {
+      const user = activity.from;
+      if (!user || user.id === activity.recipient?.id) return;
+      const key = identityKey.teams(tenantId, user.aadObjectId ?? user.id);
+      await teamsConversations.save({ key: conversationKey.personal(key), kind: 'personal', tenantId, conversationId: activity.conversation.id, reference }, now);
+    } else if (scope === 'channel') {
+      const channelData = (activity.channelData ?? {}) as { channel?: { id?: string } };
+      const channelId = channelData.channel?.id ?? activity.conversation.id.split(';')[0] ?? activity.conversation.id;
+      const channelReference = { ...reference, conversation: { ...activity.conversation, id: channelId } };
+      await teamsConversations.save({ key: conversationKey.channel(channelId), kind: 'channel', tenantId, conversationId: channelId, reference: channelReference }, now);
+    }
+  }
+
+  /**
+   * conversationUpdate / installationUpdate: Tandem was added to a 1:1 chat,
+   * a team or a channel, or people joined. Stores the references and, in a
+   * 1:1 chat, maps the person.
+   */
+  private async handleMembership(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const scope = scopeOf(activity);
+    const botAdded = activity.type === 'installationUpdate' || (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+    const channelCreated = (activity.channelData as { eventType?: string } | undefined)?.eventType === 'channelCreated';
+    if (scope === 'channel' && (botAdded || channelCreated)) {
+      await this.remember(context);
+      const channelId = (activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? activity.conversation.id.split(';')[0] ?? '';
+      const team = (await this.deps.store.teams.all()).find((t) => t.channels.teams?.conversationId === channelId);
+      this.logger.info({ channelId, team: team?.name ?? null }, team ? 'teams: channel reference stored for a Tandem team' : 'teams: channel reference stored; no Tandem team uses this channel yet');
+      return;
+    }
+    if (scope !== 'personal') return;
+    await this.remember(context);
+    const user = activity.type === 'installationUpdate' ? activity.from : (activity.membersAdded ?? []).find((m) => m.id !== activity.recipient?.id);
+    if (!user) return;
+    try {
+      const { person } = await this.identify(context, user, true);
+      this.logger.info({ personId: person.id }, 'teams: 1:1 chat reference stored');
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'teams: could not map the person who installed Tandem');
+    }
+  }
+}
+
+function parseForm(raw: unknown): Form | null {
+  if (typeof raw !== 'string') return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<Form>;
+    return typeof parsed.id === 'string' && Array.isArray(parsed.blocks) ? (parsed as Form) : null;
+  } catch {
+    return null;
+  }
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,145 @@
+import type { Activity, CloudAdapter, ConversationParameters, ConversationReference } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { MessageAddress, PlatformChat } from '../../core/chat/chat.port.js';
+import type { Form, View } from '../../core/chat/views.js';
+import type { Clock } from '../../core/clock.js';
+import { DomainError } from '../../core/errors.js';
+import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
+import type { Store } from '../../store/index.js';
+import { conversationKey } from '../../store/conversations.repository.js';
+import type { CardContext, CardPerson, FormState } from './cards.js';
+import { cardAttachment, formCard, referencedPeople, viewCard } from './cards.js';
+
+export type TeamsIdentity = Extract<PlatformIdentity, { platform: 'teams' }>;
+
+export interface TeamsChatDeps {
+  adapter: CloudAdapter;
+  /** MICROSOFT_APP_ID, or '' when Teams runs open like the Emulator. */
+  appId: string;
+  /** The Bot Framework audience for outgoing calls (from the authentication configuration). */
+  audience: string;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Tandem's chat port on Teams. Every proactive message goes through a stored
+ * conversation reference (`adapter.continueConversationAsync`): the 1:1 chat
+ * of a person, or a team channel. A person Tandem has no 1:1 chat with yet
+ * gets one created (`createConversationAsync`) with the service URL and bot
+ * account of the freshest reference in their tenant.
+ */
+export class TeamsChat implements PlatformChat {
+  readonly platform = 'teams' as const;
+
+  constructor(private readonly deps: TeamsChatDeps) {}
+
+  async sendDirect(identity: PlatformIdentity, view: View): Promise<MessageAddress> {
+    if (identity.platform !== 'teams') throw new DomainError('validation', `Teams cannot reach a ${identity.platform} account`);
+    const stored = await this.personalChat(identity);
+    const messageId = await this.send(stored.reference, await this.viewActivity(view));
+    return { platform: 'teams', channel: stored.conversationId, messageId };
+  }
+
+  async postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null> {
+    const channelId = channels.teams?.conversationId;
+    if (!channelId) return null;
+    const stored = await this.deps.store.teamsConversations.byKey(conversationKey.channel(channelId));
+    if (!stored) {
+      throw new DomainError('unavailable', `Tandem is not in the Teams channel ${channelId} yet: add the Tandem app to that team, then try again.`);
+    }
+    const messageId = await this.send(stored.reference, await this.viewActivity(view));
+    return { platform: 'teams', channel: stored.conversationId, messageId };
+  }
+
+  async update(address: MessageAddress, view: View): Promise<void> {
+    const stored = await this.deps.store.teamsConversations.byConversationId(address.channel);
+    if (!stored) throw new DomainError('not_found', `Tandem has no Teams conversation ${address.channel} to update a message in`);
+    const activity = await this.viewActivity(view);
+    await this.deps.adapter.continueConversationAsync(this.deps.appId, stored.reference, async (context) => {
+      await context.updateActivity({ ...activity, id: address.messageId });
+    });
+  }
+
+  /** The message activity of a view: an Adaptive Card, with the view's text as the notification summary. */
+  async viewActivity(view: View): Promise<Partial<Activity>> {
+    const card = await this.viewContent(view);
+    return { type: 'message', summary: typeof card.fallbackText === 'string' ? card.fallbackText : view.text, attachments: [cardAttachment(card)] };
+  }
+
+  async formActivity(form: Form, viewerPersonId: string, state: FormState = {}): Promise<Partial<Activity>> {
+    return { type: 'message', summary: form.title, attachments: [cardAttachment(await this.formContent(form, viewerPersonId, state))] };
+  }
+
+  async formContent(form: Form, viewerPersonId: string, state: FormState = {}): Promise<Record<string, unknown>> {
+    return formCard(form, await this.cardContext(referencedPeople(form), viewerPersonId), state);
+  }
+
+  async viewContent(view: View): Promise<Record<string, unknown>> {
+    return viewCard(view, await this.cardContext(referencedPeople(view)));
+  }
+
+  /** Names and Teams ids of the people a card mentions or preselects. */
+  async cardContext(personIds: string[], viewerPersonId?: string): Promise<CardContext> {
+    const ids = [...new Set(viewerPersonId ? [...personIds, viewerPersonId] : personIds)];
+    const people = new Map<string, CardPerson>();
+    for (const person of await this.deps.store.people.getMany(ids)) {
+      const teams = (await this.deps.store.identities.ofPerson(person.id)).find((i): i is TeamsIdentity & { lastSeenAt: Date | null } => i.platform === 'teams');
+      people.set(person.id, teams ? { name: person.name, teamsId: teams.userId || teams.aadObjectId, aadObjectId: teams.aadObjectId } : { name: person.name });
+    }
+    const viewer = viewerPersonId ? people.get(viewerPersonId) : undefined;
+    return viewer && viewerPersonId ? { people, viewer: { ...viewer, personId: viewerPersonId } } : { people };
+  }
+
+  /** Sends one activity through a stored reference; returns the new activity id. */
+  async send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string> {
+    let id = '';
+    await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (context) => {
+      // The continuation activity carries a made-up id; left in place, the send would become a
+      // reply to it (POST …/activities/:id) instead of a new message or channel post.
+      delete context.activity.id;
+      id = (await context.sendActivity(activity))?.id ?? '';
+    });
+    return id;
+  }
+
+  /** The stored 1:1 chat with a person, created (and stored) when there is none yet. */
+  async personalChat(identity: TeamsIdentity) {
+    return (await this.deps.store.teamsConversations.byKey(conversationKey.personal(identity.key))) ?? (await this.openPersonalChat(identity));
+  }
+
+  /** Creates the 1:1 chat between Tandem and a person, and stores its reference. */
+  private async openPersonalChat(identity: TeamsIdentity) {
+    const near = await this.deps.store.teamsConversations.latestInTenant(identity.tenantId);
+    const serviceUrl = near?.reference.serviceUrl;
+    const bot = near?.reference.bot;
+    if (!serviceUrl || !bot) {
+      throw new DomainError('unavailable', 'Tandem cannot reach this person in Teams yet: install the Tandem app for them, or in one of their teams, first.');
+    }
+    const parameters: ConversationParameters = {
+      isGroup: false,
+      bot,
+      members: [{ id: identity.userId || identity.aadObjectId, name: '' }],
+      tenantId: identity.tenantId,
+      channelData: { tenant: { id: identity.tenantId } },
+    } as ConversationParameters;
+    let conversationId = '';
+    await this.deps.adapter.createConversationAsync(this.deps.appId, 'msteams', serviceUrl, this.deps.audience, parameters, async (context) => {
+      conversationId = context.activity.conversation.id;
+    });
+    if (!conversationId) throw new Error('Teams created no 1:1 conversation');
+    const reference: Partial<ConversationReference> = {
+      channelId: 'msteams',
+      serviceUrl,
+      bot,
+      user: { id: identity.userId, name: '', aadObjectId: identity.aadObjectId },
+      conversation: { id: conversationId, conversationType: 'personal', tenantId: identity.tenantId, isGroup: false, name: '' },
+    };
+    const entry = { key: conversationKey.personal(identity.key), kind: 'personal' as const, tenantId: identity.tenantId, conversationId, reference };
+    await this.deps.store.teamsConversations.save(entry, this.deps.clock.now());
+    this.deps.logger.info({ personId: identity.personId, conversationId }, 'teams: opened a 1:1 chat');
+    return { ...entry, updatedAt: this.deps.clock.now() };
+  }
+}
+

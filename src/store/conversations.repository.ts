@@ -1,0 +1,79 @@
+import type { ConversationReference } from 'botbuilder';
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/**
+ * Where Tandem can reach a Teams user or channel proactively: the Bot
+ * Framework conversation reference (service URL, bot, conversation) that a
+ * message, conversationUpdate or installationUpdate activity carried.
+ *
+ * - `personal:<identity key>` is the 1:1 chat with one person, keyed by the
+ *   identity key `teams:<tenant id>:<AAD object id>`.
+ * - `channel:<channel id>` is a team channel (what `team.channels.teams.conversationId` names).
+ */
+export type ConversationKind = 'personal' | 'channel';
+
+export interface StoredConversation {
+  key: string;
+  kind: ConversationKind;
+  tenantId: string;
+  conversationId: string;
+  reference: Partial<ConversationReference>;
+  updatedAt: Date;
+}
+
+interface ConversationDoc {
+  key: string;
+  kind: ConversationKind;
+  tenantId: string;
+  conversationId: string;
+  reference: Partial<ConversationReference>;
+  updatedAt: Date;
+}
+
+const conversationSchema = new Schema<ConversationDoc>(
+  {
+    key: { type: String, required: true, unique: true },
+    kind: { type: String, enum: ['personal', 'channel'], required: true },
+    tenantId: { type: String, required: true, index: true },
+    conversationId: { type: String, required: true, index: true },
+    reference: { type: Schema.Types.Mixed, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'teams_conversations', minimize: false },
+);
+
+export const conversationKey = {
+  personal: (identityKey: string) => `personal:${identityKey}`,
+  channel: (channelId: string) => `channel:${channelId}`,
+};
+
+export class MongoConversationRepository {
+  private readonly model: Model<ConversationDoc>;
+
+  constructor(conn: Connection) {
+    this.model = (conn.models.TeamsConversation as Model<ConversationDoc> | undefined) ?? conn.model<ConversationDoc>('TeamsConversation', conversationSchema);
+  }
+
+  /** Creates or refreshes a reference (a newer activity may carry a new service URL). */
+  async save(entry: Omit<StoredConversation, 'updatedAt'>, at: Date): Promise<void> {
+    await this.model.updateOne(
+      { key: entry.key },
+      { $set: { kind: entry.kind, tenantId: entry.tenantId, conversationId: entry.conversationId, reference: entry.reference, updatedAt: at } },
+      { upsert: true },
+    );
+  }
+
+  async byKey(key: string): Promise<StoredConversation | null> {
+    return this.model.findOne({ key }).lean<StoredConversation>();
+  }
+
+  /** The reference of a conversation Tandem posted in, to update a message there. */
+  async byConversationId(conversationId: string): Promise<StoredConversation | null> {
+    return this.model.findOne({ conversationId }).sort({ updatedAt: -1 }).lean<StoredConversation>();
+  }
+
+  /** The freshest reference in a tenant: its service URL and bot id let Tandem open a new 1:1 chat there. */
+  async latestInTenant(tenantId: string): Promise<StoredConversation | null> {
+    return this.model.findOne({ tenantId }).sort({ updatedAt: -1 }).lean<StoredConversation>();
+  }
+}

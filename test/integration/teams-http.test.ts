@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reply } from '../../src/core/chat/chat.port.js';
+import { v } from '../../src/core/chat/views.js';
+import type { FormValues } from '../../src/core/chat/views.js';
+import { identityKey } from '../../src/core/people/people.types.js';
+import { FakeConnector } from '../support/fake-connector.js';
+import type { RecordedActivity } from '../support/fake-connector.js';
+import { startTestTandem } from '../support/stack.js';
+import {
+  ANA,
+  BOT,
+  CHANNEL_ID,
+  MEGAN,
+  RIDO,
+  TEAMS_TENANT,
+  botAddedPersonal,
+  cardAction,
+  installationUpdateTeam,
+  personalConversationId,
+  postActivity,
+  teamsMessage,
+} from '../support/teams.js';
+
+type Card = Record<string, unknown> & { body: unknown[] };
+
+const cardOf = (a: RecordedActivity): Card => {
+  const attachment = a.activity.attachments?.[0];
+  expect(attachment?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+  return attachment?.content as Card;
+};
+
+/** Every Action.Execute in a card (nested containers and action sets included). */
+function executeActions(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(node)) node.forEach((n) => executeActions(n, out));
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.type === 'Action.Execute') out.push(o);
+    Object.values(o).forEach((n) => executeActions(n, out));
+  }
+  return out;
+}
+
+describe('Teams over the real botbuilder stack', () => {
+  let connector: FakeConnector;
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  const seen: { args: string[]; forms: FormValues[] } = { args: [], forms: [] };
+
+  beforeAll(async () => {
+    connector = await FakeConnector.start({ members: [MEGAN, ANA, RIDO] });
+    tandem = await startTestTandem({ TEAMS_ENABLED: 'true' }, { workers: false });
+    const { interactions } = tandem.core;
+    interactions.command('echo', 'repeat what you say', async (_ctx, args) => {
+      seen.args.push(args);
+      return reply.public(v.view(args, v.section(args)));
+    });
+    interactions.command('whisper', 'answer privately', async () => reply.private(v.view('Just for you', v.section('Just for you'))));
+    interactions.command('survey', 'open a form', async () =>
+      reply.form({
+        id: 'test.survey',
+        title: 'Quick survey',
+        submitLabel: 'Send',
+        metadata: 'week-47',
+        blocks: [
+          { type: 'input', id: 'mood', label: 'Mood', kind: 'radio', options: [{ label: 'Good', value: 'good' }, { label: 'Bad', value: 'bad' }] },
+          { type: 'input', id: 'tags', label: 'Tags', kind: 'checkboxes', options: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] },
+          { type: 'input', id: 'buddy', label: 'Buddy', kind: 'user' },
+          { type: 'input', id: 'note', label: 'Note', kind: 'textarea', optional: true },
+        ],
+      }),
+    );
+    interactions.form('test.survey', async (_ctx, values, metadata) => {
+      seen.forms.push({ ...values, metadata });
+      if (values.note === 'bad') return reply.formErrors({ note: 'Please be kind.' });
+      return reply.none();
+    });
+  });
+  afterAll(async () => {
+    await tandem?.cleanup();
+    await connector?.close();
+  });
+
+  it('answers a "help" message with the help view as an Adaptive Card, and maps the person', async () => {
+    const res = await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'help' }));
+    expect(res.status).toBe(200);
+    const [sent] = connector.sentTo(personalConversationId(MEGAN));
+    expect(sent).toBeDefined();
+    const card = cardOf(sent!);
+    expect(card.version).toBe('1.5');
+    expect(JSON.stringify(card)).toContain('Tandem');
+    expect(executeActions(card).map((a) => a.verb)).toContain('help.more');
+    expect(sent!.authorization).toBeUndefined(); // open like the Emulator: no token on outgoing calls
+
+    const person = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, MEGAN.aadObjectId));
+    expect(person).toMatchObject({ name: 'Megan Bowen', email: 'megan.bowen@contoso.example', timeZone: 'America/Los_Angeles' });
+  });
+
+  it('updates the card in place when its button is clicked', async () => {
+    const [sent] = connector.sentTo(personalConversationId(MEGAN));
+    const button = executeActions(cardOf(sent!)).find((a) => a.verb === 'help.more')!;
+    const res = await postActivity(
+      tandem.url,
+      cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'help.more', data: button.data as Record<string, unknown>, replyToId: sent!.activityId }),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { statusCode: number; type: string; value: Card };
+    expect(body.statusCode).toBe(200);
+    expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(body.value)).toContain('How the week goes');
+    expect(executeActions(body.value)).toHaveLength(0);
+  });
+
+  it('stores the 1:1 reference from conversationUpdate and sends a proactive DM through it', async () => {
+    connector.clear();
+    const res = await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: RIDO }));
+    expect(res.status).toBe(200);
+    const rido = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, RIDO.aadObjectId));
+    expect(rido).toMatchObject({ name: 'Rido', email: 'rido@contoso.example' });
+
+    const sent = await tandem.core.messenger.dm(rido!.id, v.view('Time for your check-in', v.section('How did your week go?')), 'test.dm:rido');
+    expect(sent).toBe(true);
+    const [dm] = connector.sentTo(personalConversationId(RIDO));
+    expect(JSON.stringify(cardOf(dm!))).toContain('How did your week go?');
+    expect(dm!.activity.summary).toBe('Time for your check-in');
+    expect(connector.created).toHaveLength(0);
+
+    // Once per key; an update rewrites the same message in place.
+    expect(await tandem.core.messenger.dm(rido!.id, v.view('again', v.section('again')), 'test.dm:rido')).toBe(false);
+    expect(await tandem.core.messenger.update('test.dm:rido', v.view('Thanks!', v.section('Check-in received.')))).toBe(1);
+    const put = connector.activities.find((a) => a.method === 'PUT');
+    expect(put).toMatchObject({ conversationId: personalConversationId(RIDO), activityId: dm!.activityId });
+    expect(JSON.stringify(put!.activity)).toContain('Check-in received.');
+  });
+
+  it('resolves <at> mentions to people and bots, and renders mentions back as Teams mentions', async () => {
+    connector.clear();
+    const res = await postActivity(
+      tandem.url,
+      teamsMessage({
+        serviceUrl: connector.serviceUrl,
+        from: MEGAN,
+        scope: 'channel',
+        text: 'echo thanks @Ana Silva and @Helper Bot',
+        mentions: [
+          { id: ANA.id, name: ANA.name },
+          { id: '28:other-bot', name: 'Helper Bot' },
+        ],
+      }),
+    );
+    expect(res.status).toBe(200);
+    const ana = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, ANA.aadObjectId));
+    expect(ana).toMatchObject({ name: 'Ana Silva', email: 'ana.silva@contoso.example' });
+    expect(seen.args.at(-1)).toBe(`thanks <@person:${ana!.id}> and <@bot:Helper Bot>`);
+
+    const [posted] = connector.activities;
+    expect(posted?.conversationId).toContain(CHANNEL_ID);
+    const card = cardOf(posted!);
+    expect(JSON.stringify(card.body)).toContain('thanks <at>Ana Silva</at> and Helper Bot');
+    expect((card.msteams as { entities: unknown[] }).entities).toEqual([{ type: 'mention', text: '<at>Ana Silva</at>', mentioned: { id: ANA.id, name: 'Ana Silva', role: 'user' } }]);
+  });
+
+  it('opens a 1:1 chat for a person with no stored reference (createConversation), then reuses it', async () => {
+    connector.clear();
+    const ana = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, ANA.aadObjectId));
+    expect(await tandem.core.messenger.dm(ana!.id, v.view('Hello Ana', v.section('Welcome to Tandem')), 'test.dm:ana')).toBe(true);
+    expect(connector.created).toHaveLength(1);
+    expect(connector.created[0]!.parameters).toMatchObject({ isGroup: false, bot: { id: BOT.id }, members: [{ id: ANA.id }], tenantId: TEAMS_TENANT });
+    const conversationId = connector.created[0]!.id;
+    expect(connector.sentTo(conversationId)).toHaveLength(1);
+    await tandem.core.messenger.dm(ana!.id, v.view('Again', v.section('Second')), 'test.dm:ana2');
+    expect(connector.created).toHaveLength(1);
+    expect(connector.sentTo(conversationId)).toHaveLength(2);
+  });
+
+  it('posts to a team channel through the reference stored at installation', async () => {
+    connector.clear();
+    expect((await postActivity(tandem.url, installationUpdateTeam({ serviceUrl: connector.serviceUrl, by: MEGAN }))).status).toBe(200);
+    const team = await tandem.store.teams.create({ name: 'Delivery', channels: { teams: { conversationId: CHANNEL_ID } } });
+    expect(await tandem.core.messenger.post(team, v.view('Weekly summary', v.header('Weekly summary'), v.section('All good')), 'test.post:delivery')).toBe(1);
+    const [post] = connector.sentTo(CHANNEL_ID);
+    expect(post).toBeDefined();
+    expect(post!.replyToId).toBeUndefined(); // a new post, not a reply in some thread
+    expect(JSON.stringify(cardOf(post!))).toContain('All good');
+  });
+
+  it('sends a private answer asked for in a channel to the 1:1 chat, with a pointer in the channel', async () => {
+    connector.clear();
+    await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, scope: 'channel', text: 'whisper' }));
+    const [dm] = connector.sentTo(personalConversationId(MEGAN));
+    expect(JSON.stringify(cardOf(dm!))).toContain('Just for you');
+    const pointer = connector.activities.find((a) => a.conversationId.startsWith(CHANNEL_ID));
+    expect(pointer?.activity.text).toContain('private chat');
+  });
+
+  it('opens a form as a card, keeps it open with errors, and replaces it with a receipt', async () => {
+    connector.clear();
+    await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'survey' }));
+    const [sent] = connector.sentTo(personalConversationId(MEGAN));
+    const submit = executeActions(cardOf(sent!)).find((a) => a.verb === 'form.submit')!;
+    expect(submit).toBeDefined();
+    const megan = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, MEGAN.aadObjectId));
+    const ana = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, ANA.aadObjectId));
+    // Teams merges the inputs' values into the submit button's data.
+    const inputs = { mood: 'good', tags: 'a,b', buddy: ANA.aadObjectId, note: 'bad' };
+    const first = await postActivity(
+      tandem.url,
+      cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'form.submit', data: { ...(submit.data as object), ...inputs }, replyToId: sent!.activityId }),
+    );
+    const errorCard = (await first.json()) as { type: string; value: Card };
+    expect(errorCard.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(errorCard.value)).toContain('Please be kind.');
+    expect(seen.forms.at(-1)).toEqual({ mood: 'good', tags: ['a', 'b'], buddy: ana!.id, note: 'bad', metadata: 'week-47' });
+    expect(megan).not.toBeNull();
+
+    const second = await postActivity(
+      tandem.url,
+      cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'form.submit', data: { ...(submit.data as object), ...inputs, note: 'great week' }, replyToId: sent!.activityId }),
+    );
+    const receipt = (await second.json()) as { value: Card };
+    expect(JSON.stringify(receipt.value)).toContain('Quick survey');
+    expect(JSON.stringify(receipt.value)).toContain('sent');
+  });
+});
+
+describe('Teams with a Microsoft App ID', () => {
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  beforeAll(async () => {
+    tandem = await startTestTandem({ TEAMS_ENABLED: 'true', MICROSOFT_APP_ID: '00000000-0000-4000-8000-0000000000aa', MICROSOFT_APP_PASSWORD: 'not-a-real-secret' }, { workers: false });
+  });
+  afterAll(async () => {
+    await tandem?.cleanup();
+  });
+
+  it('refuses an unauthenticated request with 401 and reaches no handler', async () => {
+    const connector = await FakeConnector.start({ members: [MEGAN] });
+    try {
+      const res = await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'help' }));
+      expect(res.status).toBe(401);
+      expect(connector.requests).toHaveLength(0);
+      expect(await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, MEGAN.aadObjectId))).toBeNull();
+    } finally {
+      await connector.close();
+    }
+  });
+});
