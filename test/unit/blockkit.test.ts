@@ -118,7 +118,7 @@ describe('Block Kit renderer keeps within Slack limits', () => {
   it('truncates visibly with an ellipsis and never splits an emoji', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('ab🚀', 3)).toBe('ab…');
-    const button = renderMessage(v.view('x', v.actions(v.button('a.b', 'L'.repeat(100))))).blocks[0] as { elements: { text: { text: string } }[] };
+    const button = renderMessage(v.view('x', v.actions(v.button('a.b', 'L'.repeat(100))))).blocks[0] as unknown as { elements: { text: { text: string } }[] };
     expect(button.elements[0]?.text.text).toHaveLength(75);
     expect(button.elements[0]?.text.text.endsWith('…')).toBe(true);
     expect(splitText('aaaa bbbb', 5)).toEqual(['aaaa', 'bbbb']);
@@ -126,14 +126,14 @@ describe('Block Kit renderer keeps within Slack limits', () => {
 
   it('makes action ids unique in a payload and reads them back', () => {
     const { blocks } = renderMessage(v.view('x', v.actions(v.button('kudos.react', 'A', { value: '1' }), v.button('kudos.react', 'B', { value: '2' }))));
-    const ids = (blocks[0] as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
+    const ids = (blocks[0] as unknown as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);
     expect(ids).toEqual(['kudos.react', 'kudos.react#1']);
     expect(ids.map(actionIdOf)).toEqual(['kudos.react', 'kudos.react']);
   });
 
   it('renders mentions as Slack users or bold names, and escapes Slack control characters', () => {
     expect(toMrkdwn(`thanks ${mention(PERSON)} & ${mention(NOBODY)} <b> <@bot:Jira>`, resolve)).toBe('thanks <@U123> &amp; *Bo &lt;Lee&gt;* &lt;b&gt; *Jira*');
-    const header = renderMessage(v.view('x', v.header(`Kudos for ${mention(PERSON)}`)), resolve).blocks[0] as { text: { text: string } };
+    const header = renderMessage(v.view('x', v.header(`Kudos for ${mention(PERSON)}`)), resolve).blocks[0] as unknown as { text: { text: string } };
     expect(header.text.text).toBe('Kudos for Ana');
     expect(mentionedPeople([v.section(mention(PERSON)), { type: 'input', id: 'u', label: 'who', kind: 'user', initial: NOBODY }], mention(PERSON))).toEqual([PERSON, NOBODY]);
   });
