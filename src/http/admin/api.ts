@@ -65,7 +65,10 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
         await ctx.core.ports.audit.record({ actor: token.name, ...outcome.audit, at: ctx.core.ports.clock.now() });
       }
       if (outcome.body === undefined) res.status(outcome.status).end();
-      else res.status(outcome.status).json(outcome.body);
+      else if (route.produces) {
+        if (route.produces.filename) res.attachment(route.produces.filename);
+        res.status(outcome.status).type(route.produces.contentType).send(String(outcome.body));
+      } else res.status(outcome.status).json(outcome.body);
     });
   }
   return router;

@@ -55,7 +55,7 @@ export function buildOpenApi(routes: readonly AdminRoute[]) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const responses: Record<string, unknown> = {
       [String(r.status)]: r.schemas.response
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(r.schemas.response, 'output') } } }
+        ? { description: 'Success', content: { [r.produces?.contentType ?? 'application/json']: { schema: jsonSchema(r.schemas.response, 'output') } } }
         : { description: 'Success, no content' },
       '401': errorResponse('Missing, unknown or revoked API token'),
       '403': errorResponse(`The token lacks the scope ${r.scope}`),

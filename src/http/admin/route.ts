@@ -53,6 +53,11 @@ export interface RouteSpec<M extends Method, P extends z.ZodType, Q extends z.Zo
   body?: B;
   /** The success body; omit for 204 No Content. */
   response?: R;
+  /**
+   * Sends the body as this media type instead of JSON (e.g. a CSV export);
+   * the handler then returns the text and `response` is `z.string()`.
+   */
+  produces?: { contentType: string; filename?: string };
   /** Success status; defaults to 201 for POST, 204 without a response schema, else 200. */
   status?: number;
   handler: (input: HandlerInput<P, Q, B>) => Promise<M extends 'get' ? z.input<R> : WriteResult<z.input<R>>>;
@@ -73,6 +78,8 @@ export interface AdminRoute {
   tag: string;
   action: string | null;
   schemas: { params?: z.ZodType; query?: z.ZodType; body?: z.ZodType; response?: z.ZodType };
+  /** Non-JSON success body (see RouteSpec.produces); null for JSON. */
+  produces: { contentType: string; filename?: string } | null;
   status: number;
   /** Validates the raw request parts, runs the handler, returns what to send and to audit. */
   run(raw: { params: unknown; query: unknown; body: unknown; token: TokenPrincipal; ctx: AdminContext }): Promise<RouteOutcome>;
@@ -110,6 +117,7 @@ export function defineRoute<M extends Method, P extends z.ZodType = Empty, Q ext
     tag: spec.tag ?? spec.path.split('/')[1] ?? 'misc',
     action: spec.action ?? null,
     schemas: { params: spec.params, query: spec.query, body: spec.body, response: spec.response },
+    produces: spec.produces ?? null,
     status,
     async run(raw) {
       const params = parse(spec.params, raw.params, 'params');

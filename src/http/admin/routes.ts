@@ -33,6 +33,7 @@
 import { auditRoutes } from './audit.routes.js';
 import { checkinRoutes } from './checkins.routes.js';
 import { peopleRoutes } from './people.routes.js';
+import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
 import { teamRoutes } from './teams.routes.js';
 
@@ -41,4 +42,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...teamRoutes,
   ...auditRoutes,
   ...checkinRoutes,
+  ...recognitionRoutes,
 ];
