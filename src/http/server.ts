@@ -80,12 +80,17 @@ const routeGroup = (path: string) => '/' + (path.split('/')[1] ?? '');
 export class HttpServer {
   private readonly server: http.Server;
   private inFlight = 0;
+  private closing = false;
 
   constructor(app: Express) {
     this.server = http.createServer(app);
     this.server.on('request', (_req, res) => {
       this.inFlight += 1;
-      res.on('close', () => (this.inFlight -= 1));
+      res.on('close', () => {
+        this.inFlight -= 1;
+        // While closing, a keep-alive socket whose last response just ended must not hold the close until the deadline.
+        if (this.closing) setImmediate(() => this.server.closeIdleConnections());
+      });
     });
   }
 
@@ -102,6 +107,7 @@ export class HttpServer {
 
   async close(deadline: number): Promise<void> {
     if (!this.server.listening) return;
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => this.server.closeAllConnections(), Math.max(0, deadline - Date.now()));

@@ -34,6 +34,8 @@ export class Jobs implements Scheduler {
         removeOnFail: { age: 30 * 24 * 3600 },
       },
     });
+    // Without a listener BullMQ prints connection errors to stderr; Redis outages are reported by /readyz.
+    this.queue.on('error', (err) => opts.logger.warn({ err: err.message }, 'queue error'));
   }
 
   handle(name: string, handler: JobHandler): this {
@@ -68,12 +70,13 @@ export class Jobs implements Scheduler {
   /** Starts processing. A separate process may run workers alone: nothing here is process-local state. */
   start(concurrency = 8): Worker {
     this.worker ??= new Worker(this.queue.name, (job) => this.run(job), {
-      connection: this.connection.duplicate({ maxRetriesPerRequest: null }),
+      // Workers block on Redis and must ride out outages: retry commands forever and queue them while reconnecting.
+      connection: this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }),
       prefix: this.opts.prefix,
       concurrency,
     });
     this.worker.on('failed', (job, err) => this.opts.logger.warn({ err, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade }, 'job failed'));
-    this.worker.on('error', (err) => this.opts.logger.error({ err }, 'worker error'));
+    this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
     return this.worker;
   }
 

@@ -1,0 +1,63 @@
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { dropTestData, startTestTandem } from '../support/stack.js';
+
+/** Graceful shutdown: stop() lets an HTTP request in flight and a running job finish before it resolves. */
+describe('graceful shutdown', () => {
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  let token: string;
+
+  beforeAll(async () => {
+    tandem = await startTestTandem({ SHUTDOWN_TIMEOUT_MS: '10000' });
+    token = generateToken();
+    await tandem.store.tokens.create({ name: 'shutdown', hash: hashToken(token), scopes: ['people:write'] });
+  });
+  afterAll(async () => {
+    await tandem.stop();
+    await dropTestData(tandem.config);
+  });
+
+  it('finishes the request in flight and the running job, refuses new connections, then closes', async () => {
+    // A job that is running when stop() is called.
+    let jobStarted!: () => void;
+    const started = new Promise<void>((resolve) => (jobStarted = resolve));
+    let jobFinished = false;
+    tandem.jobs.handle('test.slow', async () => {
+      jobStarted();
+      await new Promise((r) => setTimeout(r, 1_000));
+      jobFinished = true;
+    });
+    await tandem.jobs.enqueue('test.slow', {}, { jobId: 'test:slow' });
+    await started;
+
+    // A request in flight: its body is still arriving when stop() is called.
+    const body = JSON.stringify({ name: 'Late Arrival', email: 'late@example.com' });
+    const { port } = new URL(tandem.url);
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/people', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => req.end(body.slice(10)), 500);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+
+    const stopAt = Date.now();
+    const stopped = tandem.stop().then(() => ({ jobFinished, tookMs: Date.now() - stopAt }));
+    await new Promise((r) => setTimeout(r, 100));
+    // New connections are refused while the old work drains.
+    await expect(fetch(`${tandem.url}/healthz`)).rejects.toThrow();
+
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ email: 'late@example.com' });
+    const done = await stopped;
+    expect(done.jobFinished).toBe(true);
+    // Finished because the work was done, not because the 10 s deadline cut it short.
+    expect(done.tookMs).toBeLessThan(5_000);
+  });
+});
