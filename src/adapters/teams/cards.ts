@@ -25,6 +25,8 @@ export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const FORM_SUBMIT_VERB = 'form.submit';
 /** Keys of the submit button's data (Teams merges the inputs' values beside them). */
 export const FORM_DATA = { form: 'tandemForm', metadata: 'tandemMetadata', definition: 'tandemDefinition' } as const;
+/** The most actions an ActionSet shows (the SDK's and Teams' default host config). */
+const MAX_ACTIONS = 5;
 /** Prefix of the input id of a select menu in a message. */
 export const SELECT_INPUT_PREFIX = 'select:';
 
@@ -135,6 +137,9 @@ export function teamsMarkdown(text: string, mentions: MentionCollector): string 
     .replace(/:([a-z0-9_+-]+):/g, (m, code: string) => EMOJI[code] ?? m);
 }
 
+/** Core text as Teams markdown, for a plain-text message (mentions become names or <at> tags). */
+export const teamsMarkdownFor = (text: string, ctx: CardContext): string => teamsMarkdown(text, new MentionCollector(ctx));
+
 function buttonData(b: Button, md: (t: string) => string) {
   if (b.url) return { kind: 'url', title: b.label, url: b.url };
   const style = b.style === 'primary' ? 'positive' : b.style === 'danger' ? 'destructive' : 'default';
@@ -148,7 +153,8 @@ function buttonData(b: Button, md: (t: string) => string) {
 const choices = (options: Option[] | undefined) => (options ?? []).map((o) => ({ title: o.description ? `${o.label}: ${o.description}` : o.label, value: o.value }));
 
 function selectData(s: SelectMenu) {
-  return { id: `${SELECT_INPUT_PREFIX}${s.actionId}`, placeholder: s.placeholder, value: s.initial ?? '', choices: choices(s.options), verb: s.actionId, submitTitle: 'Choose' };
+  const id = `${SELECT_INPUT_PREFIX}${s.actionId}`;
+  return { id, selectMenuId: id, placeholder: s.placeholder, value: s.initial ?? '', choices: choices(s.options), verb: s.actionId, submitTitle: 'Choose' };
 }
 
 const item = (data: Record<string, unknown>) => ({ separator: false, hint: '', error: '', ...data });
@@ -169,12 +175,13 @@ function blockItem(block: Exclude<Block, { type: 'divider' }>, md: (t: string) =
       return item({ kind: 'fields', facts: block.fields.map((f) => ({ title: md(f.label), value: md(f.value) })) });
     case 'context':
       return item({ kind: 'context', text: md(block.text) });
-    case 'actions':
-      return item({
-        kind: 'actions',
-        buttons: block.elements.filter((e): e is Button => e.type === 'button').map((b) => buttonData(b, md)),
-        selects: block.elements.filter((e): e is SelectMenu => e.type === 'select').map(selectData),
-      });
+    case 'actions': {
+      const buttons = block.elements.filter((e): e is Button => e.type === 'button').map((b) => buttonData(b, md));
+      // Teams shows at most MAX_ACTIONS actions in a row; more buttons wrap onto further rows.
+      const rows: { buttons: typeof buttons }[] = [];
+      for (let i = 0; i < buttons.length; i += MAX_ACTIONS) rows.push({ buttons: buttons.slice(i, i + MAX_ACTIONS) });
+      return item({ kind: 'actions', rows, selects: block.elements.filter((e): e is SelectMenu => e.type === 'select').map(selectData) });
+    }
   }
 }
 
@@ -183,7 +190,8 @@ function inputItem(input: Input, ctx: CardContext, state: FormState) {
   const text = Array.isArray(given) ? given.join(',') : (given ?? '');
   const base = {
     kind: input.kind,
-    id: input.id,
+    // Each input kind reads its id from its own field, so the template's elements have distinct ids.
+    [`${input.kind}Id`]: input.id,
     label: input.label,
     placeholder: input.placeholder ?? null,
     required: !input.optional,
