@@ -227,5 +227,5 @@ describe('admin API v1 over HTTP', () => {
     expect((await call('GET', '/teams', { token: secret })).status).toBe(200);
     const refused = await run('npx', ['tsx', 'scripts/admin-token.ts', '--name', 'spawned', '--scopes', 'teams:read'], { env }).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('already exists') });
-  });
+  }, 90_000);
 });

@@ -112,6 +112,12 @@ describe('import of people and teams (FerretDB)', () => {
     expect(await store.teams.findByName('Ghosts')).toBeNull();
   });
 
+  it('rejects a row whose team name is too long, writing nothing for it', async () => {
+    const report = await importDirectory(parseImportFile(`name,email,team\nLong,long@example.com,${'t'.repeat(201)}\n`, 'csv'), store);
+    expect(report.rejected).toEqual([{ row: 'line 2', key: 'long@example.com', reason: expect.stringContaining('at most 200 characters') }]);
+    expect(await store.people.findByEmail('long@example.com')).toBeNull();
+  });
+
   it('refuses files it cannot read with a clear message', () => {
     expect(() => parseImportFile('{"people": [', 'json')).toThrow(/JSON file cannot be read/);
     expect(() => parseImportFile('a,b\n1,2\n', 'csv')).toThrow(/header line with at least the columns name and email/);
@@ -134,5 +140,5 @@ describe('import of people and teams (FerretDB)', () => {
     await writeFile(good, JSON.stringify([{ name: 'Solo', email: 'solo@example.com' }]));
     const ok = await run('npx', ['tsx', 'scripts/import.ts', good], { env: { ...process.env, MONGODB_URI: uri } });
     expect(ok.stdout).toContain('people 1 created');
-  });
+  }, 90_000);
 });

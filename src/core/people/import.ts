@@ -142,7 +142,7 @@ const personRowSchema = z.object({
     z.union([z.literal(''), z.email({ message: "expected the manager's email address" }).transform((e) => e.toLowerCase())]).optional(),
   ),
   roles: z.preprocess(blankToUndefined, list(/[;|,\s]+/).pipe(z.array(z.enum(ROLES, { message: `expected roles among ${ROLES.join(', ')}` }))).optional()),
-  team: z.preprocess(blankToUndefined, list(/[;|]+/).optional()),
+  team: z.preprocess(blankToUndefined, list(/[;|]+/).pipe(z.array(z.string().max(200, 'a team name has at most 200 characters'))).optional()),
   active: z.preprocess(
     blankToUndefined,
     z
