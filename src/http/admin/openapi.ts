@@ -48,6 +48,13 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   });
 }
 
+/** A PATCH changes only the fields sent: the defaults of the create schema do not apply, so they are not shown. */
+function bodySchema(schema: z.ZodType, method: string): JsonSchema {
+  const s = jsonSchema(schema, 'input');
+  if (method === 'patch') for (const prop of Object.values(s.properties ?? {})) delete prop.default;
+  return s;
+}
+
 /** The OpenAPI 3.1 document of the admin API, built from the same route declarations as the wiring. */
 export function buildOpenApi(routes: readonly AdminRoute[]) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -75,7 +82,7 @@ export function buildOpenApi(routes: readonly AdminRoute[]) {
       ...(r.action ? { 'x-audit-action': r.action } : {}),
       security: [{ bearer: [r.scope] }],
       parameters: [...parameters(r.schemas.params, 'path'), ...parameters(r.schemas.query, 'query')],
-      ...(r.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.schemas.body, 'input') } } } } : {}),
+      ...(r.schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: bodySchema(r.schemas.body, r.method) } } } } : {}),
       responses,
     };
   }
