@@ -4,13 +4,18 @@
  *   npm run seed:demo            # into MONGODB_URI (default mongodb://127.0.0.1:27017/tandem)
  *
  * Three teams in three time zones (Berlin, New York, Bangalore), their
- * managers, a leader, an admin, a console channel per team, and a console
- * identity for everyone so proactive messages reach them in the console.
+ * managers, a leader, an admin, a console channel per team, a console
+ * identity for everyone so proactive messages reach them in the console,
+ * company values, a few weeks of kudos and three weeks of check-in history.
  */
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.js';
+import { defaultSettings, type CheckinStatus } from '../src/core/checkins/checkins.types.js';
+import { deadlineOf, periodMinus, periodOf } from '../src/core/checkins/schedule.js';
 import type { Person, PersonInput, Role, Team } from '../src/core/people/people.types.js';
 import { identityKey } from '../src/core/people/people.types.js';
+import { weekOf } from '../src/core/recognition/recognition.service.js';
+import { settingsPatchSchema } from '../src/core/recognition/recognition.types.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';
 import { createStore, type Store } from '../src/store/index.js';
@@ -54,6 +59,32 @@ const TEAMS: DemoTeam[] = [
   { name: 'Mobile', channel: 'mobile', manager: 'priya', members: ['arjun', 'kavya', 'rohan'] },
 ];
 
+const VALUES = [
+  { name: 'teamwork', description: 'We win together: we help, share and unblock each other.' },
+  { name: 'ownership', description: 'We see things through, and say so when we cannot.' },
+  { name: 'customers', label: 'Customers first', description: 'We start from what our customers need.' },
+  { name: 'candour', description: 'We say what we think, kindly and early.' },
+];
+
+/** Kudos already given, so stats and channels are not empty: [giver, recipients, reason, values, days ago]. */
+const KUDOS: [string, string[], string, string[], number][] = [
+  ['lena', ['ana'], 'for untangling the flaky deploy pipeline on a Friday evening', ['ownership'], 18],
+  ['jonas', ['mia'], 'for pairing with me on the cache rewrite all week', ['teamwork'], 16],
+  ['marcus', ['emily', 'diego'], 'for the customer interviews that reshaped the onboarding flow', ['customers'], 12],
+  ['kavya', ['arjun'], 'for the honest post-mortem of the release crash', ['candour'], 9],
+  ['priya', ['rohan'], 'for shipping offline mode two days early', ['ownership'], 5],
+  ['hannah', ['diego'], 'for answering every support ticket while we were at the offsite', ['customers', 'teamwork'], 3],
+];
+
+/** Past answers, picked per person and week so the history looks lived in. */
+const ANSWERS: Record<string, string>[] = [
+  { progress: 'Finished the API pagination work and the docs for it.', obstacles: 'none', priorities: 'Start on rate limiting.', mood: '4' },
+  { progress: 'Most of the migration is done; two services left.', obstacles: 'Waiting on access to the staging database.', priorities: 'Finish the migration.', mood: '3' },
+  { progress: 'Ran three customer calls and wrote up the findings.', obstacles: 'none', priorities: 'Turn the findings into a proposal.', mood: '5' },
+  { progress: 'Fixed the crash on login for older phones.', obstacles: 'Flaky end-to-end tests slow every merge.', priorities: 'Stabilise the test suite.', mood: '3' },
+];
+const HISTORY_WEEKS = 3;
+
 export const DEMO_DOMAIN = 'demo.tandem.example';
 const emailOf = (key: string) => `${key}@${DEMO_DOMAIN}`;
 
@@ -62,8 +93,8 @@ export interface DemoOrg {
   teams: Record<string, Team>;
 }
 
-/** Creates or refreshes the demo organisation; safe to run again. */
-export async function seedDemo(store: Store): Promise<DemoOrg> {
+/** Creates or refreshes the demo organisation; safe to run again. History is dated back from `now`. */
+export async function seedDemo(store: Store, now: Date = new Date()): Promise<DemoOrg> {
   const people: Record<string, Person> = {};
   for (const p of PEOPLE) {
     const managerId = p.manager ? (people[p.manager]?.id ?? null) : null;
@@ -82,12 +113,75 @@ export async function seedDemo(store: Store): Promise<DemoOrg> {
     });
     teams[t.name] = team;
   }
+  await store.recognition.updateSettings(settingsPatchSchema.parse({ values: VALUES }));
+  await seedKudos(store, people, now);
+  await seedCheckins(store, people, teams, now);
   return { people, teams };
+}
+
+async function seedKudos(store: Store, people: Record<string, Person>, now: Date): Promise<void> {
+  const first = KUDOS[0];
+  const firstGiver = first ? people[first[0]] : undefined;
+  if (!firstGiver) return;
+  for await (const _ of store.recognition.scan({ giverId: firstGiver.id })) return; // seeded before
+  for (const [giverKey, recipientKeys, reason, values, daysAgo] of KUDOS) {
+    const giver = people[giverKey];
+    const recipientIds = recipientKeys.map((k) => people[k]?.id).filter((id): id is string => Boolean(id));
+    if (!giver || recipientIds.length === 0) continue;
+    const createdAt = new Date(now.getTime() - daysAgo * 86_400_000);
+    await store.recognition.insert({
+      giverId: giver.id,
+      recipientIds,
+      reason,
+      values,
+      private: false,
+      platform: 'console',
+      week: weekOf(createdAt, giver.timeZone).week,
+      createdAt,
+    });
+  }
+}
+
+/** Closed check-ins of the last weeks: mostly answered, some skipped or missed. Once per (person, week). */
+async function seedCheckins(store: Store, people: Record<string, Person>, teams: Record<string, Team>, now: Date): Promise<void> {
+  for (const team of Object.values(teams)) {
+    const settings = defaultSettings(team.id);
+    for (const [i, personId] of team.memberIds.entries()) {
+      const person = Object.values(people).find((p) => p.id === personId);
+      if (!person) continue;
+      let previousPriorities: string | null = null;
+      for (let w = HISTORY_WEEKS; w >= 1; w -= 1) {
+        const period = periodMinus(periodOf(now, person.timeZone), w);
+        const deadlineAt = deadlineOf(period, person.timeZone, settings);
+        const promptedAt = new Date(deadlineAt.getTime() - 69 * 3_600_000);
+        const { checkin, created } = await store.checkins.createOnce({
+          personId,
+          teamId: team.id,
+          period,
+          timeZone: person.timeZone,
+          questions: settings.questions,
+          previousPriorities,
+          promptedAt,
+          deadlineAt,
+        });
+        const roll = (i + w) % 6;
+        const status: CheckinStatus = roll === 0 ? 'skipped' : roll === 1 && w !== 1 ? 'missed' : 'answered';
+        const answers: Record<string, string> = ANSWERS[(i + w) % ANSWERS.length] ?? {};
+        previousPriorities = status === 'answered' ? (answers.priorities ?? null) : previousPriorities;
+        if (!created || checkin.status !== 'pending') continue;
+        if (status === 'answered') {
+          await store.checkins.update(checkin.id, ['pending'], { status, answers, needsHelp: false, answeredAt: new Date(promptedAt.getTime() + 2 * 3_600_000) }, promptedAt);
+        } else {
+          await store.checkins.update(checkin.id, ['pending'], { status }, deadlineAt);
+        }
+      }
+    }
+  }
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const logger = createLogger('error');
   const conn = await connectMongo(config.MONGODB_URI, logger);
   try {
     const store = createStore(conn);

@@ -487,7 +487,7 @@ async function refreshClock() {
     list.append(li);
   }
   if (!status.next.length) list.innerHTML = '<li class="muted">Nothing scheduled</li>';
-  $('clock-next').disabled = status.next.length === 0;
+  $('clock-next').disabled = false;
 }
 
 $('clock-next').addEventListener('click', async () => {
