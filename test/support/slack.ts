@@ -283,6 +283,9 @@ export function blockKitViolations(payload: unknown, surface: Surface): string[]
         return;
       case 'users_select':
         return;
+      case 'multi_users_select':
+        if (e.initial_users !== undefined && !Array.isArray(e.initial_users)) bad(where, 'initial_users must be an array');
+        return;
       default:
         bad(where, `unknown element type ${String(e.type)}`);
     }

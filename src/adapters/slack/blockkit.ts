@@ -327,6 +327,12 @@ class Renderer {
         return out;
       }
       case 'user': {
+        if (input.multiple) {
+          const out: SlackBlock = { type: 'multi_users_select', action_id: actionId, ...placeholder };
+          const userIds = initial.map((id) => this.resolve(id)?.userId).filter((u): u is string => Boolean(u));
+          if (userIds.length > 0) out.initial_users = userIds;
+          return out;
+        }
         const out: SlackBlock = { type: 'users_select', action_id: actionId, ...placeholder };
         const userId = initial[0] !== undefined ? this.resolve(initial[0])?.userId : undefined;
         if (userId) out.initial_user = userId;
@@ -447,7 +453,7 @@ export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: st
       case 'input':
         scan(b.label);
         scan(b.hint);
-        if (b.kind === 'user' && typeof b.initial === 'string' && /^[a-f0-9]{24}$/.test(b.initial)) ids.add(b.initial);
+        if (b.kind === 'user') for (const id of Array.isArray(b.initial) ? b.initial : [b.initial]) if (id && /^[a-f0-9]{24}$/.test(id)) ids.add(id);
         break;
       case 'divider':
         break;

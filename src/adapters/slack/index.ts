@@ -13,6 +13,7 @@ import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
 import { asBlocks, SlackChat } from './chat.js';
 import { SlackPeople } from './people.js';
+import { registerMessageShortcuts } from './shortcuts.js';
 
 /** The one Slack endpoint: events, slash commands and interactivity all arrive here (see manifests/slack). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -235,6 +236,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     await deliver(await core.interactions.commandFromText(ictx, text), { ...origin, ctx: ictx });
   });
 
+  registerMessageShortcuts(app, { core, people, chat, logger });
+
   app.event('app_home_opened', async ({ event, body }) => {
     if (event.tab !== 'home') return;
     const teamId = (body as { team_id?: string }).team_id ?? '';
@@ -298,6 +301,9 @@ export async function formValues(state: Record<string, Record<string, ViewStateV
           break;
         case 'users_select':
           values[blockId] = value.selected_user ? await personOf(value.selected_user) : undefined;
+          break;
+        case 'multi_users_select':
+          values[blockId] = await Promise.all((value.selected_users ?? []).map(personOf));
           break;
         case 'datepicker':
           values[blockId] = value.selected_date ?? undefined;

@@ -126,7 +126,7 @@ export class RecognitionService {
 
   async action(ctx: InteractionContext, actionId: string, value: string | undefined): Promise<Reply> {
     if (actionId === 'kudos.stats') return reply.private(await this.statsFor(ctx.actor));
-    if (actionId === 'kudos.compose') return reply.form(await this.composeForm(value));
+    if (actionId === 'kudos.compose') return reply.form(await this.composeForm(value, ctx.actor.id));
     return reply.private(ruleView('That button no longer works.', 'Try `/kudos` again.'));
   }
 
@@ -134,7 +134,7 @@ export class RecognitionService {
    * The form prefilled from a message ("Give kudos for this message"): `value`
    * is JSON `{text?, recipients?}` with person ids, or nothing.
    */
-  async composeForm(value: string | undefined): Promise<ReturnType<typeof giveForm>> {
+  async composeForm(value: string | undefined, actorId?: string): Promise<ReturnType<typeof giveForm>> {
     const settings = await this.d.repo.settings();
     let prefill: FormPrefill = {};
     if (value) {
@@ -143,8 +143,9 @@ export class RecognitionService {
         const text = typeof raw.text === 'string' ? raw.text : '';
         const parsed = parseKudos(text);
         const recipients = Array.isArray(raw.recipients) ? raw.recipients.filter((r): r is string => typeof r === 'string' && /^[a-f0-9]{24}$/.test(r)) : [];
-        const quoted = text.trim() ? `For this message: “${text.trim().slice(0, 900)}”` : '';
-        prefill = { recipients: [...new Set([...recipients, ...parsed.recipients])], reason: quoted };
+        const plain = await this.plainNames(text.trim());
+        const quoted = plain ? `For this message: “${plain.slice(0, 900)}”` : '';
+        prefill = { recipients: [...new Set([...recipients, ...parsed.recipients])].filter((id) => id !== actorId), reason: quoted };
         const known = parsed.hashtags.find((t) => settings.values.some((x) => x.name === t));
         if (known) prefill.value = known;
       } catch {
@@ -152,6 +153,13 @@ export class RecognitionService {
       }
     }
     return giveForm(settings, prefill);
+  }
+
+  /** Text for a plain input: mention tokens become `@Name`. */
+  private async plainNames(text: string): Promise<string> {
+    const ids = [...text.matchAll(/<@person:([a-f0-9]{24})>/g)].map((m) => m[1] ?? '');
+    const names = new Map((await this.d.people.getMany(ids)).map((p) => [p.id, p.name]));
+    return text.replace(/<@person:([a-f0-9]{24})>/g, (_m, id: string) => `@${names.get(id) ?? 'someone'}`).replace(/<@bot:([^>]*)>/g, '@$1');
   }
 
   async submitForm(ctx: InteractionContext, values: FormValues): Promise<Reply> {
