@@ -90,13 +90,18 @@ async function choosePerson(personId) {
 
 function connectEvents() {
   state.events?.close();
+  document.body.removeAttribute('data-live');
   const events = new EventSource(`/console/api/events?as=${encodeURIComponent(state.me.id)}`);
   events.addEventListener('message', (e) => {
     const { message } = JSON.parse(e.data);
     receive(message, true);
   });
   events.addEventListener('clock', () => void refreshClock());
-  events.addEventListener('ready', () => document.body.setAttribute('data-live', 'true'));
+  events.addEventListener('ready', () => {
+    // Connected (or reconnected): catch up on what arrived while the stream was down.
+    if (state.current) void refreshConversation(state.current).catch(() => undefined);
+    document.body.setAttribute('data-live', 'true');
+  });
   state.events = events;
 }
 
@@ -138,13 +143,20 @@ async function openConversation(id) {
   $('conv-sub').textContent = conv.kind === 'channel' ? 'team channel: type /kudos or /tandem commands' : 'your direct messages with Tandem';
   $('text').placeholder = conv.kind === 'channel' ? `Message #${conv.title} (commands start with /)` : 'Message Tandem… (try "help")';
   renderConversations();
+  await refreshConversation(id);
+  $('text').focus();
+}
+
+async function refreshConversation(id) {
   const { messages } = await api(`/conversations/${encodeURIComponent(id)}/messages?as=${encodeURIComponent(state.me.id)}`);
   const map = new Map();
   for (const m of messages) map.set(m.id, m);
-  for (const m of state.messages.get(id)?.values() ?? []) if (!map.has(m.id)) map.set(m.id, m);
+  for (const m of state.messages.get(id)?.values() ?? []) {
+    const fresh = map.get(m.id);
+    if (!fresh || fresh.updatedAt < m.updatedAt) map.set(m.id, m);
+  }
   state.messages.set(id, map);
-  renderMessages();
-  $('text').focus();
+  if (state.current === id) renderMessages();
 }
 
 function receive(message, live) {
