@@ -254,6 +254,16 @@ describe('Slack over HTTP through the real Bolt stack', () => {
     expect(fake.callsTo('chat.postMessage').at(-1)?.args.channel).toBe('CTEAM');
   });
 
+  it('tells the person kindly when their command fails after the ack', async () => {
+    fake.failNext('users.info', 'fatal_error', 10);
+    const res = await sendSlack(tandem.url, slashCommand({ userId: 'UBROKEN', text: 'help', responseUrl: fake.responseUrl() }));
+    expect(res.status).toBe(200);
+    const [answer] = await fake.waitForResponses(1, 10_000);
+    expect(answer?.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer?.body.blocks)).toContain('Something went wrong on our side');
+    expect(fake.calls.filter((c) => c.method === 'users.info')).toHaveLength(4);
+  });
+
   it('never sent a payload that breaks Block Kit limits', () => {
     expect([...invalid, ...fake.invalidPayloads]).toEqual([]);
   });

@@ -22,7 +22,6 @@ const EVENT_DEDUPE_SECONDS = 24 * 3600;
 
 /** Where an answer goes: the surface the interaction came from. */
 interface Origin {
-  ctx: InteractionContext;
   userId: string;
   /** The conversation of the command, action or message (absent for modals and the Home tab). */
   channel?: string;
@@ -101,6 +100,21 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     else await chat.post(o.channel ?? o.userId, view);
   };
 
+  /**
+   * Runs the work after an interaction was acknowledged. When it fails the
+   * person still gets a kind answer instead of silence, and the error is logged.
+   */
+  const answering = async (o: Origin, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      logger.error({ err, userId: o.userId }, 'slack interaction failed');
+      await privately(o, v.view('Something went wrong', v.section(':warning: Something went wrong on our side. It has been logged; please try again in a moment.'))).catch(
+        (sendErr: unknown) => logger.error({ err: sendErr }, 'could not tell the person about the failure'),
+      );
+    }
+  };
+
   const deliver = async (reply: Reply, o: Origin): Promise<void> => {
     switch (reply.kind) {
       case 'none':
@@ -154,12 +168,14 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   app.command(/^\/.+/, async ({ command, ack, respond }) => {
     await ack();
     const origin = { userId: command.user_id, channel: command.channel_id, respond, triggerId: command.trigger_id, command: true };
-    const person = await actor(command.team_id, command.user_id, (view) => privately({ ...origin, ctx: { platform: 'slack' } as InteractionContext }, view));
-    if (!person) return;
-    const ictx = context(person, command.channel_id, command.trigger_id);
-    const text = await people.resolveMentions(command.team_id, command.text ?? '');
-    const answer = await core.interactions.runCommand(ictx, command.command.replace(/^\//, ''), text);
-    await deliver(answer, { ...origin, ctx: ictx });
+    await answering(origin, async () => {
+      const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view));
+      if (!person) return;
+      const ictx = context(person, command.channel_id, command.trigger_id);
+      const text = await people.resolveMentions(command.team_id, command.text ?? '');
+      const answer = await core.interactions.runCommand(ictx, command.command.replace(/^\//, ''), text);
+      await deliver(answer, origin);
+    });
   });
 
   app.action({ type: 'block_actions' }, async ({ body, action, ack, respond }) => {
@@ -168,20 +184,22 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = body.user.team_id ?? body.team?.id ?? '';
     const container = body.container as { type?: string; channel_id?: string; message_ts?: string; is_ephemeral?: boolean };
     const channel = container.channel_id ?? body.channel?.id;
-    const origin: Omit<Origin, 'ctx'> = { userId: body.user.id, triggerId: body.trigger_id };
+    const origin: Origin = { userId: body.user.id, triggerId: body.trigger_id };
     if (channel) origin.channel = channel;
     if (body.response_url) origin.respond = respond;
     if (container.type === 'message' && channel && container.message_ts) {
       origin.message = { channel, ts: container.message_ts, ephemeral: Boolean(container.is_ephemeral) };
     }
     if (body.view?.type === 'home') origin.home = true;
-    const person = await actor(teamId, body.user.id, (view) => privately({ ...origin, ctx: { platform: 'slack' } as InteractionContext }, view));
-    if (!person) return;
-    const ictx = context(person, channel, body.trigger_id);
-    if (origin.message) ictx.message = { platform: 'slack', channel: origin.message.channel, messageId: origin.message.ts };
-    const value = 'value' in action && typeof action.value === 'string' ? action.value : 'selected_option' in action ? action.selected_option?.value : undefined;
-    const answer = await core.interactions.runAction(ictx, actionIdOf(action.action_id), value);
-    await deliver(answer, { ...origin, ctx: ictx });
+    await answering(origin, async () => {
+      const person = await actor(teamId, body.user.id, (view) => privately(origin, view));
+      if (!person) return;
+      const ictx = context(person, channel, body.trigger_id);
+      if (origin.message) ictx.message = { platform: 'slack', channel: origin.message.channel, messageId: origin.message.ts };
+      const value = 'value' in action && typeof action.value === 'string' ? action.value : 'selected_option' in action ? action.selected_option?.value : undefined;
+      const answer = await core.interactions.runAction(ictx, actionIdOf(action.action_id), value);
+      await deliver(answer, origin);
+    });
   });
 
   app.view({ type: 'view_submission' }, async ({ body, view, ack }) => {
@@ -206,7 +224,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
       return;
     }
     await ack();
-    await deliver(answer, { ctx: ictx, userId: body.user.id });
+    await deliver(answer, { userId: body.user.id });
   });
 
   // A DM to Tandem: a person's words (not a bot's, not an edit or join notice) go to core's direct-message handlers.
@@ -215,11 +233,13 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? ('team' in event && typeof event.team === 'string' ? event.team : '');
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    const person = await actor(teamId, userId, (view) => chat.post(event.channel, view));
-    if (!person) return;
-    const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
-    const text = await people.resolveMentions(teamId, event.text ?? '');
-    await deliver(await core.interactions.directText(ictx, text), { ...origin, ctx: ictx });
+    await answering(origin, async () => {
+      const person = await actor(teamId, userId, (view) => chat.post(event.channel, view));
+      if (!person) return;
+      const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
+      const text = await people.resolveMentions(teamId, event.text ?? '');
+      await deliver(await core.interactions.directText(ictx, text), origin);
+    });
   });
 
   // "@Tandem help" in a channel: the words after the mention are read as a command.
@@ -228,12 +248,14 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? event.team ?? '';
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    const person = await actor(teamId, userId, (view) => privately({ ...origin, ctx: { platform: 'slack' } as InteractionContext }, view));
-    if (!person) return;
-    const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
-    const words = (event.text ?? '').replace(/^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*/, '');
-    const text = await people.resolveMentions(teamId, words);
-    await deliver(await core.interactions.commandFromText(ictx, text), { ...origin, ctx: ictx });
+    await answering(origin, async () => {
+      const person = await actor(teamId, userId, (view) => privately(origin, view));
+      if (!person) return;
+      const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
+      const words = (event.text ?? '').replace(/^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*/, '');
+      const text = await people.resolveMentions(teamId, words);
+      await deliver(await core.interactions.commandFromText(ictx, text), origin);
+    });
   });
 
   registerMessageShortcuts(app, { core, people, chat, logger });

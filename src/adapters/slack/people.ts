@@ -1,8 +1,11 @@
 import type { webApi } from '@slack/bolt';
+import { isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
 import type { MentionResolver, MentionTarget } from './blockkit.js';
+
+const IDENTIFY_ATTEMPTS = 4;
 
 interface SlackUser {
   name?: string;
@@ -38,10 +41,17 @@ export class SlackPeople {
 
   /** The Person behind a Slack user; created (with their Slack time zone) the first time. */
   async identify(teamId: string, userId: string, knownProfile?: PlatformProfile): Promise<Person> {
-    return this.core.people.identify(
-      { platform: 'slack', key: identityKey.slack(teamId, userId), teamId, userId },
-      async () => knownProfile ?? this.profile(userId),
-    );
+    let profile = knownProfile;
+    const fetchProfile = async () => (profile ??= await this.profile(userId));
+    // Identifying is idempotent, so a transient store error (a busy database) is retried; rule errors are not.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.core.people.identify({ platform: 'slack', key: identityKey.slack(teamId, userId), teamId, userId }, fetchProfile);
+      } catch (err) {
+        if (isDomainError(err) || attempt >= IDENTIFY_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 50 * 3 ** attempt * (0.5 + Math.random())));
+      }
+    }
   }
 
   /**
