@@ -118,22 +118,22 @@ describe('kudos: giving and every rule, through core.interactions on the real st
     expect(empty.kind).toBe('form');
     const form = (empty as { form: Form }).form;
     expect(form.id).toBe('kudos.give');
-    expect(form.blocks.filter((b) => b.type === 'input').map((b) => (b as { id: string }).id)).toEqual(['recipients', 'reason', 'value', 'private']);
+    expect(form.blocks.filter((b) => b.type === 'input').map((b) => (b as { id: string }).id)).toEqual(['recipients', 'reason', 'companyValue', 'private']);
     const partial = await kudos(ana, `${at(bo)} #customers`);
     expect(partial.kind).toBe('form');
     const inputs = (partial as { form: Form }).form.blocks.filter((b) => b.type === 'input');
     expect(inputs.find((i) => i.id === 'recipients')?.initial).toEqual([bo.id]);
-    expect(inputs.find((i) => i.id === 'value')?.initial).toBe('customers');
+    expect(inputs.find((i) => i.id === 'companyValue')?.initial).toBe('customers');
   });
 
   it('submits the form, and keeps it open with a message on the input at fault', async () => {
     const submit = (values: Record<string, string | string[]>) => tandem.core.interactions.submitForm(ctx(cy), 'kudos.give', values, undefined);
-    const bad = await submit({ recipients: [cy.id], reason: 'for being great at everything', value: 'ownership' });
+    const bad = await submit({ recipients: [cy.id], reason: 'for being great at everything', companyValue: 'ownership' });
     expect(bad).toEqual({ kind: 'form_errors', errors: { recipients: expect.stringContaining('You can’t give kudos to yourself.') } });
-    const short = await submit({ recipients: [bo.id], reason: 'ok', value: 'ownership' });
+    const short = await submit({ recipients: [bo.id], reason: 'ok', companyValue: 'ownership' });
     expect(short.kind).toBe('form_errors');
     expect(Object.keys((short as { errors: Record<string, string> }).errors)).toEqual(['reason']);
-    const ok = await submit({ recipients: [bo.id, dee.id], reason: 'for pairing on the flaky test all afternoon', value: 'customers', private: ['private'] });
+    const ok = await submit({ recipients: [bo.id, dee.id], reason: 'for pairing on the flaky test all afternoon', companyValue: 'customers', private: ['private'] });
     expect(text(ok)).toContain('It is private: only they will see it.');
     const page = await tandem.core.recognition.list({ limit: 50, giverId: cy.id, includeRevoked: true });
     expect(page.items.at(-1)).toMatchObject({ recipientIds: [bo.id, dee.id], values: ['customers'], private: true });

@@ -108,7 +108,7 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
         values: {
           recipients: { recipients: { type: 'multi_users_select', selected_users: ['UANA', 'UZOE'] } },
           reason: { reason: { type: 'plain_text_input', value: 'for covering my on-call shift at short notice' } },
-          value: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Ownership' }, value: 'ownership' } } },
+          companyValue: { companyValue: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Ownership' }, value: 'ownership' } } },
           private: { private: { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: 'Private' }, value: 'private' }] } },
         },
       }),
@@ -132,7 +132,7 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
         values: {
           recipients: { recipients: { type: 'multi_users_select', selected_users: ['UGIVER'] } },
           reason: { reason: { type: 'plain_text_input', value: 'for being wonderful to myself' } },
-          value: { value: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Ownership' }, value: 'ownership' } } },
+          companyValue: { companyValue: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Ownership' }, value: 'ownership' } } },
           private: { private: { type: 'checkboxes', selected_options: [] } },
         },
       }),

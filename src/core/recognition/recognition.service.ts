@@ -28,6 +28,7 @@ import {
   sentView,
   statsView,
   usage,
+  VALUE_INPUT,
   valuesList,
 } from './recognition.views.js';
 
@@ -42,7 +43,7 @@ const RECIPROCITY_MIN = 3;
 /** A broken rule: which form input it concerns (if any) and what to tell the giver. */
 export class KudosRuleError extends DomainError {
   constructor(
-    readonly field: 'recipients' | 'reason' | 'value' | null,
+    readonly field: 'recipients' | 'reason' | typeof VALUE_INPUT | null,
     message: string,
     readonly hint?: string,
     code: 'validation' | 'forbidden' | 'limit_reached' = 'validation',
@@ -170,7 +171,7 @@ export class RecognitionService {
     if (bad) return reply.formErrors({ recipients: 'Pick people from the list.' });
     const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
     const parsed = parseKudos(reason);
-    const value = list(values.value).map(valueSlug);
+    const value = list(values[VALUE_INPUT]).map(valueSlug);
     const input: GiveInput = {
       recipients: [...new Set(recipients)],
       reason,
@@ -311,17 +312,17 @@ export class RecognitionService {
     for (const tag of values) {
       if (names.includes(tag)) continue;
       if (names.length === 0) {
-        throw new KudosRuleError('value', `#${tag} isn’t one of our company values: none are set up yet.`, 'Leave the hashtag out, or ask your Tandem admin to add the values.');
+        throw new KudosRuleError(VALUE_INPUT, `#${tag} isn’t one of our company values: none are set up yet.`, 'Leave the hashtag out, or ask your Tandem admin to add the values.');
       }
       const close = closestValue(tag, names);
       throw new KudosRuleError(
-        'value',
+        VALUE_INPUT,
         close ? `I don’t know the value #${tag}. Did you mean #${close}?` : `#${tag} isn’t one of our company values.`,
         `Our values are ${valuesList(s)}.`,
       );
     }
     if (values.length === 0 && s.requireValue && names.length > 0) {
-      throw new KudosRuleError('value', 'Which of our values did it show? Add one as a hashtag.', `Our values are ${valuesList(s)}.`);
+      throw new KudosRuleError(VALUE_INPUT, 'Which of our values did it show? Add one as a hashtag.', `Our values are ${valuesList(s)}.`);
     }
     return values;
   }

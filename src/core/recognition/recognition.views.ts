@@ -5,6 +5,8 @@ import type { BudgetState, CompanyValue, Kudos, PersonalStats, RecognitionSettin
 
 export const GIVE_FORM_ID = 'kudos.give';
 export const PRIVATE_OPTION = 'private';
+/** Not `value`: Teams card data reserves that key for button values. */
+export const VALUE_INPUT = 'companyValue';
 
 const names = (ids: readonly string[]): string => {
   const m = ids.map(mention);
@@ -54,7 +56,7 @@ export function giveForm(settings: RecognitionSettings, prefill: FormPrefill = {
   blocks.push(recipients, reason);
   if (settings.values.length > 0) {
     const options: Option[] = settings.values.map((val: CompanyValue) => ({ label: val.label, value: val.name, ...(val.description ? { description: val.description } : {}) }));
-    const value: Input = { type: 'input', id: 'value', label: 'Which of our values did it show?', kind: 'select', options, optional: !settings.requireValue, placeholder: 'Choose a value' };
+    const value: Input = { type: 'input', id: VALUE_INPUT, label: 'Which of our values did it show?', kind: 'select', options, optional: !settings.requireValue, placeholder: 'Choose a value' };
     if (prefill.value && settings.values.some((val) => val.name === prefill.value)) value.initial = prefill.value;
     blocks.push(value);
   }
