@@ -191,6 +191,33 @@ describe('Teams over the real botbuilder stack', () => {
     expect(pointer?.activity.text).toContain('private chat');
   });
 
+  it('works in group chats too, and takes the time zone from the clientInfo entity when localTimezone is absent', async () => {
+    connector.clear();
+    const lee = { id: '29:lee-teams-id', name: 'Lee Wong', aadObjectId: '9d8c7b6a-0000-4000-8000-0000000000ee', email: 'lee.wong@contoso.example', tenantId: TEAMS_TENANT };
+    connector.addMember(lee);
+    const message = teamsMessage({ serviceUrl: connector.serviceUrl, from: lee, scope: 'groupChat', text: 'echo hello group', timezone: 'Europe/Paris' });
+    delete message.localTimezone;
+    expect((await postActivity(tandem.url, message)).status).toBe(200);
+    expect(seen.args.at(-1)).toBe('hello group');
+    const [posted] = connector.sentTo(message.conversation.id);
+    expect(JSON.stringify(cardOf(posted!))).toContain('hello group');
+    const person = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, lee.aadObjectId));
+    expect(person).toMatchObject({ name: 'Lee Wong', timeZone: 'Europe/Paris' });
+  });
+
+  it('routes typed commands to core: "tandem checkin history" and "kudos @Ana … #ownership"', async () => {
+    for (const [text, mentions] of [
+      ['tandem checkin history', []],
+      ['kudos @Ana Silva for the smooth release #ownership', [{ id: ANA.id, name: ANA.name }]],
+    ] as const) {
+      connector.clear();
+      expect((await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text, mentions: [...mentions] }))).status).toBe(200);
+      const replies = connector.activities.map((a) => JSON.stringify(a.activity));
+      expect(replies.length, text).toBeGreaterThan(0);
+      expect(replies.join(' '), text).not.toMatch(/I don't know|Something went wrong|That button no longer works/);
+    }
+  });
+
   it('opens a form as a card, keeps it open with errors, and replaces it with a receipt', async () => {
     connector.clear();
     await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'survey' }));
