@@ -77,6 +77,11 @@ export class MongoConsoleMessageRepository {
     return d ? toMessage(d) : null;
   }
 
+  /** How many console messages exist: the demo clock watches it to know that something happened. */
+  async count(): Promise<number> {
+    return this.model.countDocuments({});
+  }
+
   /** The latest `limit` messages of a conversation that `viewerId` may see, oldest first. */
   async recent(conversation: string, viewerId: string, limit = 100): Promise<ConsoleMessage[]> {
     const docs = await this.model

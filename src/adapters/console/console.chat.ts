@@ -38,6 +38,10 @@ export class ConsoleMessages {
     return this.repo.get(id);
   }
 
+  async count(): Promise<number> {
+    return this.repo.count();
+  }
+
   async recent(conversation: string, viewerId: string): Promise<MessageDto[]> {
     return this.present(await this.repo.recent(conversation, viewerId));
   }

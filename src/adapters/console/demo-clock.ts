@@ -22,6 +22,7 @@ const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup)$/
  * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queue.
  * "Jump to the next event" moves the clock to the earliest delayed job's due
  * time and promotes that job, so its handler runs now and sees that time.
+ * Needs a worker on this queue (any process) to see the jobs run.
  */
 export class DemoClock {
   constructor(
@@ -38,8 +39,28 @@ export class DemoClock {
     };
   }
 
-  /** Runs the earliest delayed job now, at its due time on the demo clock; null when nothing is waiting. */
-  async jumpToNext(): Promise<UpcomingJob | null> {
+  /**
+   * Runs delayed jobs in due order, each at its due time on the demo clock,
+   * until one of them visibly did something (`happened` turns true: a
+   * message went out), nothing is left, or `maxJobs` ran. A daily check-in
+   * firing on a day without prompts is skipped over this way, so one click
+   * reaches the next prompt, reminder, deadline or summary.
+   */
+  async jumpToNext(happened: () => Promise<boolean>, maxJobs = 40, budgetMs = 30_000): Promise<UpcomingJob[]> {
+    const ran: UpcomingJob[] = [];
+    const until = Date.now() + budgetMs;
+    while (ran.length < maxJobs && Date.now() < until) {
+      const job = await this.promoteNext();
+      if (!job) break;
+      ran.push(job);
+      await this.settle(until);
+      if (await happened()) break;
+    }
+    return ran;
+  }
+
+  /** Promotes the earliest delayed job after moving the clock to its due time; null when none is waiting. */
+  private async promoteNext(): Promise<UpcomingJob | null> {
     for (const job of await this.delayed()) {
       const due = dueOf(job);
       this.clock.advanceTo(new Date(due));
@@ -52,6 +73,15 @@ export class DemoClock {
       return { id: job.id ?? '', name: job.name, dueAt: new Date(due).toISOString() };
     }
     return null;
+  }
+
+  /** Waits until the queue has nothing waiting or running (the promoted job and whatever it queued). */
+  private async settle(until: number): Promise<void> {
+    while (Date.now() < until) {
+      const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized');
+      if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   private async delayed(): Promise<Job[]> {

@@ -251,7 +251,8 @@ export function createConsoleAdapter(ctx: AdapterContext): PlatformAdapter {
 
   router.post('/api/clock/next', async (_req, res) => {
     if (!demo) return sendError(res, 404, 'not_found', 'The demo clock runs only in demo mode (DEMO_MODE=true).');
-    const ran = await demo.jumpToNext();
+    const before = await messages.count();
+    const ran = await demo.jumpToNext(async () => (await messages.count()) > before);
     const status = await demo.status();
     await hub.publish({ type: 'clock', now: status.now });
     res.json({ ran, ...status });

@@ -506,7 +506,8 @@ $('clock-next').addEventListener('click', async () => {
   $('clock-next').disabled = true;
   try {
     const result = await api('/clock/next', {});
-    toast(result.ran ? `Ran ${result.ran.name} (due ${formatTime(result.ran.dueAt, true)})` : 'Nothing is scheduled yet.');
+    const last = result.ran[result.ran.length - 1];
+    toast(last ? `Ran ${result.ran.length === 1 ? last.name : `${result.ran.length} events, the last ${last.name}`}: it is now ${formatTime(result.now, true)}` : 'Nothing is scheduled yet.');
     await refreshClock();
   } catch (err) {
     toast(err.message);
