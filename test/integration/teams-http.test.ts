@@ -109,6 +109,20 @@ describe('Teams over the real botbuilder stack', () => {
     expect(executeActions(body.value)).toHaveLength(0);
   });
 
+  it('in a channel, a click updates the card for everyone there (updateActivity), not just for the clicker', async () => {
+    connector.clear();
+    const res = await postActivity(
+      tandem.url,
+      cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, scope: 'channel', verb: 'help.more', data: { value: 'more' }, replyToId: '1759881511856' }),
+    );
+    const body = (await res.json()) as { type: string; value: Card };
+    expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
+    const put = connector.activities.find((a) => a.method === 'PUT');
+    expect(put).toMatchObject({ activityId: '1759881511856' });
+    expect(put!.conversationId).toContain(CHANNEL_ID);
+    expect(JSON.stringify(put!.activity)).toContain('How the week goes');
+  });
+
   it('stores the 1:1 reference from conversationUpdate and sends a proactive DM through it', async () => {
     connector.clear();
     const res = await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: RIDO }));

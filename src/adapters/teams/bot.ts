@@ -11,7 +11,7 @@ import type { Person, PlatformProfile } from '../../core/people/people.types.js'
 import { identityKey } from '../../core/people/people.types.js';
 import type { Store } from '../../store/index.js';
 import { conversationKey } from '../../store/conversations.repository.js';
-import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB } from './cards.js';
+import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from './cards.js';
 import type { TeamsChat, TeamsIdentity } from './chat.js';
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
@@ -178,7 +178,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     const { chat } = this.deps;
     switch (reply.kind) {
       case 'update':
-        return cardResponse(await chat.viewContent(reply.view));
+        return this.replaceCard(context, await chat.viewContent(reply.view));
       case 'form':
         return cardResponse(await chat.formContent(reply.form, actor.person.id));
       case 'form_errors':
@@ -189,6 +189,19 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       case 'private':
         return messageResponse(await this.deliver(context, actor, reply));
     }
+  }
+
+  /**
+   * The card that carried the button, updated. The invoke response replaces it
+   * for the person who clicked; in a channel or group chat the message is also
+   * edited (updateActivity) so that everyone there sees the new state.
+   */
+  private async replaceCard(context: TurnContext, card: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+    const messageId = context.activity.replyToId;
+    if (scopeOf(context.activity) !== 'personal' && messageId) {
+      await context.updateActivity({ type: 'message', id: messageId, attachments: [cardAttachment(card)] });
+    }
+    return cardResponse(card);
   }
 
   /** A submitted form is replaced by the next form, its errors, the updated view, or a short receipt. */
@@ -202,7 +215,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     const { chat } = this.deps;
     switch (reply.kind) {
       case 'update':
-        return cardResponse(await chat.viewContent(reply.view));
+        return this.replaceCard(context, await chat.viewContent(reply.view));
       case 'form':
         return cardResponse(await chat.formContent(reply.form, actor.person.id));
       case 'form_errors':
