@@ -68,6 +68,13 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
     expect(byChannel.get('DANA')).toContain('shipping the migration without downtime 🚀');
     expect(byChannel.get('CTEAM')).toMatch(/recognised <@UANA> and <@UZOE>/);
     for (const c of posts) expect(blockKitViolations({ blocks: c.args.blocks }, 'message')).toEqual([]);
+
+    // An admin revokes it: every posted copy says it was withdrawn, in place.
+    const [kudos] = (await tandem.core.recognition.list({ limit: 5, recipientId: zoe.id })).items;
+    await tandem.core.recognition.revoke(kudos!.id, 'people-ops', 'posted by mistake');
+    const updates = await fake.waitFor('chat.update', 3);
+    expect(updates.map((c) => String(c.args.channel)).sort()).toEqual(['CTEAM', 'DANA', 'DZOE']);
+    for (const u of updates) expect(textOf(u.args)).toContain('This kudos was withdrawn by an administrator.');
   });
 
   it('tells the giver each rule clearly: self, bots, a mistyped value, a short reason', async () => {
