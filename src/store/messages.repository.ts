@@ -38,8 +38,11 @@ export class MongoIdentityRepository implements IdentityRepository {
       // Upsert keyed by the platform id; a different owner makes the filter miss and the insert collide.
       await this.model.updateOne({ key: identity.key, personId: identity.personId }, { $set: identity }, { upsert: true });
     } catch (err) {
-      if (isDuplicateKey(err)) throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // Two first requests of one person race to link the same key: the loser finds it already theirs.
+      const owner = await this.model.findOne({ key: identity.key }).lean<IdentityRecord>();
+      if (owner?.personId === identity.personId) return;
+      throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
     }
   }
 

@@ -172,6 +172,24 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
     expect(blockKitViolations(view, 'modal')).toEqual([]);
   });
 
+  it('20 simultaneous signed /kudos from one giver never exceed the weekly budget', async () => {
+    fake.addUser({ id: 'URUSH', realName: 'Rush Hour', email: 'rush@example.com', tz: 'UTC' });
+    const responseUrls = Array.from({ length: 20 }, (_, i) => fake.responseUrl(`rush-${i}`));
+    const results = await Promise.all(
+      responseUrls.map((responseUrl, i) =>
+        sendSlack(tandem.url, slashCommand({ command: '/kudos', userId: 'URUSH', text: `<@${i % 2 ? 'UANA' : 'UZOE'}> for answering support ticket number ${i} #customers`, responseUrl })),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const responses = await fake.waitForResponses(20, 20_000);
+    const texts = responses.map((r) => textOf(r.body));
+    expect(texts.filter((t) => !t.includes('Kudos sent') && !t.includes('You’ve used all'))).toEqual([]);
+    expect(texts.filter((t) => t.includes('Kudos sent'))).toHaveLength(5);
+    expect(texts.filter((t) => t.includes('You’ve used all 5 kudos of your weekly budget.'))).toHaveLength(15);
+    const rush = await tandem.core.people.byIdentityKey(`slack:${SLACK_TEAM}:URUSH`);
+    expect((await tandem.core.recognition.list({ limit: 50, giverId: rush!.id })).items).toHaveLength(5);
+  });
+
   it('/kudos stats shows what a person received and gave, by value', async () => {
     const stats = await answer('stats', { userId: 'UANA' });
     expect(stats).toContain('Your kudos');
