@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +25,14 @@ describe('readiness through Redis and MongoDB outages', () => {
   const isReady = async () => (await readyz()).status === 200;
 
   beforeAll(async () => {
+    // The shared stack may be an external MongoDB: then the FerretDB binary is built here (go build).
+    if (!existsSync(OwnServer.FERRETDB_BIN)) execFileSync('bash', ['scripts/stack.sh', 'build'], { stdio: 'inherit' });
     dataDir = await mkdtemp(join(tmpdir(), 'tandem-ferret-'));
     redis = OwnServer.redis(await freePort());
     ferret = OwnServer.ferretdb(await freePort(), dataDir);
     await Promise.all([redis.start(), ferret.start()]);
     tandem = await startTestTandem({ MONGODB_URI: `mongodb://127.0.0.1:${ferret.port}/tandem_readiness`, REDIS_URL: `redis://127.0.0.1:${redis.port}` });
-  });
+  }, 300_000);
   afterAll(async () => {
     await tandem?.stop();
     await Promise.all([redis?.stop(), ferret?.stop()]);

@@ -32,6 +32,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * own port, stopped and started again to simulate an outage.
  */
 export class OwnServer {
+  static readonly FERRETDB_BIN = '.local/bin/ferretdb';
   private child: ChildProcess | undefined;
 
   constructor(
@@ -45,7 +46,7 @@ export class OwnServer {
   }
 
   static ferretdb(port: number, dataDir: string): OwnServer {
-    return new OwnServer(port, '.local/bin/ferretdb', ['-listen', `127.0.0.1:${port}`, '-data-dir', dataDir, '-log-level', 'error']);
+    return new OwnServer(port, OwnServer.FERRETDB_BIN, ['-listen', `127.0.0.1:${port}`, '-data-dir', dataDir, '-log-level', 'error']);
   }
 
   async start(): Promise<void> {
