@@ -145,6 +145,22 @@ describe('Teams over the real botbuilder stack', () => {
     expect(JSON.stringify(put!.activity)).toContain('Check-in received.');
   });
 
+  it('rides out throttling (429 + Retry-After) and lets a refused send be retried, so no message is lost', async () => {
+    const rido = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, RIDO.aadObjectId));
+    connector.clear();
+    connector.failNext(429, 1);
+    expect(await tandem.core.messenger.dm(rido!.id, v.view('Throttled once', v.section('Still arrives')), 'test.dm:throttled')).toBe(true);
+    expect(connector.sentTo(personalConversationId(RIDO))).toHaveLength(1);
+    expect(connector.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+
+    // A refused send (403 is not retried by the connector client) frees the key, so a later retry sends it.
+    connector.clear();
+    connector.failNext(403, 1);
+    await expect(tandem.core.messenger.dm(rido!.id, v.view('Down', v.section('Connector down')), 'test.dm:down')).rejects.toThrow();
+    expect(await tandem.core.messenger.dm(rido!.id, v.view('Back', v.section('Connector back')), 'test.dm:down')).toBe(true);
+    expect(connector.sentTo(personalConversationId(RIDO))).toHaveLength(1);
+  });
+
   it('resolves <at> mentions to people and bots, and renders mentions back as Teams mentions', async () => {
     connector.clear();
     const res = await postActivity(

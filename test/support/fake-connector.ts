@@ -28,7 +28,8 @@
  * recorded activity, in order), `created` (conversations created), `requests`
  * (method, path, authorization of every request), `sentTo(conversationId)`,
  * `waitForActivity(predicate, timeoutMs)`, `failNext(status, times)` to make
- * the next activity sends fail (e.g. 429/500), `clear()`, `close()`.
+ * the next activity sends fail (429 answers Retry-After: 1; botbuilder's
+ * connector client retries 429 and 5xx itself, not 4xx), `clear()`, `close()`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,7 +142,7 @@ export class FakeConnector {
 
   /** The next `times` activity sends/updates answer `status` (e.g. 429 or 500). */
   failNext(status: number, times = 1): void {
-    this.failures = { status, times };
+    this.failures = times > 0 ? { status, times } : null;
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-import type { Activity, CloudAdapter, ConversationParameters, ConversationReference } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationParameters, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { MessageAddress, PlatformChat } from '../../core/chat/chat.port.js';
 import type { Form, View } from '../../core/chat/views.js';
@@ -57,7 +57,7 @@ export class TeamsChat implements PlatformChat {
     const stored = await this.deps.store.teamsConversations.byConversationId(address.channel);
     if (!stored) throw new DomainError('not_found', `Tandem has no Teams conversation ${address.channel} to update a message in`);
     const activity = await this.viewActivity(view);
-    await this.deps.adapter.continueConversationAsync(this.deps.appId, stored.reference, async (context) => {
+    await this.proactive(stored.reference, async (context) => {
       await context.updateActivity({ ...activity, id: address.messageId });
     });
   }
@@ -95,13 +95,31 @@ export class TeamsChat implements PlatformChat {
   /** Sends one activity through a stored reference; returns the new activity id. */
   async send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string> {
     let id = '';
-    await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (context) => {
+    await this.proactive(reference, async (context) => {
       // The continuation activity carries a made-up id; left in place, the send would become a
       // reply to it (POST …/activities/:id) instead of a new message or channel post.
       delete context.activity.id;
       id = (await context.sendActivity(activity))?.id ?? '';
     });
+    if (!id) throw new Error('Teams accepted the message but returned no activity id');
     return id;
+  }
+
+  /**
+   * Runs `logic` in a proactive turn and rethrows its failure. (The adapter
+   * would hand it to onTurnError and return normally, and the Messenger would
+   * then record a message that was never sent.)
+   */
+  private async proactive(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (context) => {
+      try {
+        await logic(context);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    if (failure !== undefined) throw failure;
   }
 
   /** The stored 1:1 chat with a person, created (and stored) when there is none yet. */
@@ -124,6 +142,7 @@ export class TeamsChat implements PlatformChat {
       tenantId: identity.tenantId,
       channelData: { tenant: { id: identity.tenantId } },
     } as ConversationParameters;
+    // createConversation itself runs before the turn, so its failures reach us directly.
     let conversationId = '';
     await this.deps.adapter.createConversationAsync(this.deps.appId, 'msteams', serviceUrl, this.deps.audience, parameters, async (context) => {
       conversationId = context.activity.conversation.id;
