@@ -7,6 +7,15 @@ import type { RecordedActivity } from '../support/fake-connector.js';
 import { startTestTandem } from '../support/stack.js';
 import { ANA, CHANNEL_ID, MEGAN, RIDO, TEAMS_TENANT, botAddedPersonal, botAddedToTeam, cardAction, personalConversationId, postActivity, teamsMessage } from '../support/teams.js';
 
+/** A colleague whose name is not ASCII, mentioned as `<at>Zoë Łukasz 李雷</at>`. */
+const ZOE = {
+  id: '29:1zoe0000000000000000000000000000000000000000000000000000000000000000000000000000',
+  name: 'Zoë Łukasz 李雷',
+  aadObjectId: '2c3d4e5f-0000-4000-8000-00000000b1b1',
+  email: 'zoe@contoso.example',
+  tenantId: TEAMS_TENANT,
+};
+
 const textOf = (a: RecordedActivity): string => `${a.activity.text ?? ''} ${a.activity.summary ?? ''} ${JSON.stringify(a.activity.attachments ?? [])}`;
 
 describe('kudos in Microsoft Teams over HTTP, through botbuilder, into the fake connector', () => {
@@ -24,10 +33,10 @@ describe('kudos in Microsoft Teams over HTTP, through botbuilder, into the fake 
   const toMegan = () => connector.sentTo(personalConversationId(MEGAN)).map(textOf).join('\n');
 
   beforeAll(async () => {
-    connector = await FakeConnector.start({ members: [MEGAN, ANA, RIDO] });
+    connector = await FakeConnector.start({ members: [MEGAN, ANA, RIDO, ZOE] });
     tandem = await startTestTandem({ CONSOLE_ENABLED: 'false' });
     await tandem.core.recognition.updateSettings({ values: [{ name: 'ownership' }, { name: 'customers' }] });
-    for (const user of [MEGAN, ANA, RIDO]) expect((await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user }))).status).toBe(200);
+    for (const user of [MEGAN, ANA, RIDO, ZOE]) expect((await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user }))).status).toBe(200);
     expect((await postActivity(tandem.url, botAddedToTeam({ serviceUrl: connector.serviceUrl, by: MEGAN }))).status).toBe(200);
     const of = async (m: typeof MEGAN) => (await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, m.aadObjectId)))!;
     [megan, ana, rido] = [await of(MEGAN), await of(ANA), await of(RIDO)];
@@ -109,6 +118,19 @@ describe('kudos in Microsoft Teams over HTTP, through botbuilder, into the fake 
     expect(connector.activities.some((a) => a.conversationId === CHANNEL_ID && textOf(a).includes('invoice export'))).toBe(false);
     const [last] = (await tandem.core.recognition.list({ limit: 50, giverId: megan.id })).items.slice(-1);
     expect(last).toMatchObject({ recipientIds: [ana.id, rido.id], private: true, values: ['customers'] });
+  });
+
+  it('20 simultaneous kudos messages from one giver never exceed the weekly budget; Unicode names resolve', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => say(RIDO, `kudos @${ZOE.name} for answering question number ${i} in the help channel #customers`, { mentions: [ZOE] })));
+    const replies = connector.sentTo(personalConversationId(RIDO)).map(textOf);
+    expect(replies.filter((t) => !t.includes('Kudos sent') && !t.includes('You’ve used all')).map((t) => t.slice(0, 300))).toEqual([]);
+    expect(replies.filter((t) => t.includes('Kudos sent'))).toHaveLength(5);
+    expect(replies.filter((t) => t.includes('You’ve used all 5 kudos of your weekly budget.'))).toHaveLength(15);
+    const zoe = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, ZOE.aadObjectId));
+    expect(zoe?.name).toBe('Zoë Łukasz 李雷');
+    expect((await tandem.core.recognition.list({ limit: 50, giverId: rido.id, recipientId: zoe!.id })).items).toHaveLength(5);
+    const dm = await connector.waitForActivity((a) => a.conversationId === personalConversationId(ZOE), 10_000);
+    expect(textOf(dm)).toContain('gave you kudos');
   });
 
   it('a form with an error comes back with the message on the field', async () => {
