@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
-import { dropTestData, startTestTandem } from '../support/stack.js';
+import { dropTestData, isolatedNames, startTestTandem } from '../support/stack.js';
 
 /** Graceful shutdown: stop() lets an HTTP request in flight and a running job finish before it resolves. */
 describe('graceful shutdown', () => {
@@ -60,4 +61,40 @@ describe('graceful shutdown', () => {
     // Finished because the work was done, not because the 10 s deadline cut it short.
     expect(done.tookMs).toBeLessThan(5_000);
   });
+
+  it('the process stops on SIGTERM with exit code 0, well within SHUTDOWN_TIMEOUT_MS', async () => {
+    const { mongoUri, prefix } = isolatedNames('sigterm');
+    const config = { MONGODB_URI: mongoUri, REDIS_URL: tandem.config.REDIS_URL, QUEUE_PREFIX: prefix };
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, ...config, PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`tandem did not start: ${stderr}`)), 60_000);
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          const m = /"url":"(http:[^"]+)".*"msg":"tandem is up"/.exec(stdout);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+      });
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const at = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(Date.now() - at).toBeLessThan(5_000);
+      expect(stderr).toContain('SIGTERM received, shutting down');
+      expect(stdout).toContain('"msg":"stopped"');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await dropTestData(config);
+    }
+  }, 90_000);
 });
