@@ -142,6 +142,16 @@ describe('Adaptive Cards for Teams', () => {
     expect(sets.map((s) => (s.match(/Action.Execute/g) ?? []).length)).toEqual([5, 5, 2]);
   });
 
+  it('keeps a huge view under Teams\' message size by cutting trailing blocks, visibly', () => {
+    const huge = v.view('Huge', ...Array.from({ length: 200 }, (_, i) => v.section(`Paragraph ${i}: ${'lorem ipsum '.repeat(40)}`)));
+    const card = viewCard(huge, ctx);
+    const text = JSON.stringify(card);
+    expect(text.length).toBeLessThanOrEqual(24_000);
+    expect(text).toContain('Paragraph 0:');
+    expect(text).toMatch(/… \d+ more parts of this message did not fit in Teams\./);
+    expect(sdkProblems(card)).toEqual([]);
+  });
+
   it('renders mentions as <at> with entities, plain names without a Teams identity, and Slack-style markup as Teams markdown', () => {
     const card = viewCard(views.everyBlock!, ctx);
     const text = JSON.stringify(card.body);

@@ -25,6 +25,8 @@ export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const FORM_SUBMIT_VERB = 'form.submit';
 /** Keys of the submit button's data (Teams merges the inputs' values beside them). */
 export const FORM_DATA = { form: 'tandemForm', metadata: 'tandemMetadata', definition: 'tandemDefinition' } as const;
+/** Teams' limit on a message is about 28 KB; keep cards below it with room for the activity around them. */
+const MAX_CARD_BYTES = 24_000;
 /** The most actions an ActionSet shows (the SDK's and Teams' default host config). */
 const MAX_ACTIONS = 5;
 /** Prefix of the input id of a select menu in a message. */
@@ -157,6 +159,9 @@ function selectData(s: SelectMenu) {
   return { id, selectMenuId: id, placeholder: s.placeholder, value: s.initial ?? '', choices: choices(s.options), verb: s.actionId, submitTitle: 'Choose' };
 }
 
+/** A line longer than Teams shows comfortably is cut, visibly. */
+const clip = (text: string, max = 3_000) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 const item = (data: Record<string, unknown>) => ({ separator: false, hint: '', error: '', ...data });
 
 function blockItem(block: Exclude<Block, { type: 'divider' }>, md: (t: string) => string) {
@@ -168,7 +173,7 @@ function blockItem(block: Exclude<Block, { type: 'divider' }>, md: (t: string) =
         kind: 'section',
         lines: md(block.text)
           .split('\n')
-          .map((text) => ({ text: text.trim() === '' ? ' ' : text })),
+          .map((text) => ({ text: text.trim() === '' ? ' ' : clip(text) })),
         buttons: block.accessory ? [buttonData(block.accessory, md)] : [],
       });
     case 'fields':
@@ -275,7 +280,19 @@ export function viewCard(view: View, ctx: CardContext): AdaptiveCard {
   const md = (t: string) => teamsMarkdown(t, mentions);
   const items = withSeparators(view.blocks.map((b) => (b.type === 'divider' ? 'divider' : blockItem(b, md))));
   if (items.length === 0) items.push(item({ kind: 'section', lines: [{ text: md(view.text) }], buttons: [] }));
-  return expand({ fallback: md(view.text).replace(/<\/?at>/g, ''), mentions: mentions.entities, items });
+  const data = { fallback: md(view.text).replace(/<\/?at>/g, ''), mentions: mentions.entities, items };
+  let card = expand(data);
+  // Teams refuses messages over about 28 KB: drop trailing blocks, visibly, until the card fits.
+  let dropped = 0;
+  for (let size = JSON.stringify(card).length; size > MAX_CARD_BYTES && items.length > 1; size = JSON.stringify(card).length) {
+    // Drop about the share of blocks that is too much (at least one), then measure again.
+    const cut = Math.min(items.length - 1, Math.max(1, Math.ceil(items.length * (1 - MAX_CARD_BYTES / size))));
+    items.splice(items.length - cut, cut);
+    dropped += cut;
+    const notice = item({ kind: 'context', text: `… ${dropped} more part${dropped === 1 ? '' : 's'} of this message did not fit in Teams.` });
+    card = expand({ ...data, items: [...items, notice] });
+  }
+  return card;
 }
 
 /** The card of a Form: its blocks and inputs, then a submit button carrying the form id, metadata and definition. */
