@@ -32,8 +32,8 @@ describe('kudos admin API: values, settings, list with filters, CSV export, audi
       await tandem.store.tokens.create({ name, hash: hashToken(secret), scopes });
       return secret;
     };
-    admin = await mint('people-ops', ['recognition:read', 'recognition:write', 'audit:read']);
-    reader = await mint('analyst', ['recognition:read']);
+    admin = await mint('people-ops', ['kudos:read', 'kudos:write', 'audit:read']);
+    reader = await mint('analyst', ['kudos:read']);
     ana = await tandem.store.people.create({ name: 'Ana Lima', email: 'ana@example.com' });
     bo = await tandem.store.people.create({ name: 'Zoë Bo', email: 'bo@example.com' });
     cy = await tandem.store.people.create({ name: '=cmd|calc', email: 'cy@example.com' });

@@ -113,7 +113,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'get',
     path: '/recognition/settings',
-    scope: 'recognition:read',
+    scope: 'kudos:read',
     tag: 'recognition',
     summary: 'How kudos work: values, reason length, weekly budget, channel posts, insight windows',
     response: settingsSchema,
@@ -122,7 +122,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'patch',
     path: '/recognition/settings',
-    scope: 'recognition:write',
+    scope: 'kudos:write',
     action: 'recognition.settings.update',
     tag: 'recognition',
     summary: 'Change kudos settings; only the fields sent change (teamChannels merge per team; {} drops a team’s override)',
@@ -137,7 +137,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'get',
     path: '/recognition/values',
-    scope: 'recognition:read',
+    scope: 'kudos:read',
     tag: 'recognition',
     summary: 'The company values kudos are tied to (the #hashtags people use)',
     response: z.object({ values: z.array(valueSchema) }),
@@ -146,7 +146,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'put',
     path: '/recognition/values',
-    scope: 'recognition:write',
+    scope: 'kudos:write',
     action: 'recognition.values.replace',
     tag: 'recognition',
     summary: 'Replace the list of company values',
@@ -161,7 +161,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'post',
     path: '/recognition/values',
-    scope: 'recognition:write',
+    scope: 'kudos:write',
     action: 'recognition.value.add',
     tag: 'recognition',
     summary: 'Add one company value',
@@ -179,7 +179,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'delete',
     path: '/recognition/values/:name',
-    scope: 'recognition:write',
+    scope: 'kudos:write',
     action: 'recognition.value.remove',
     tag: 'recognition',
     summary: 'Remove a company value (kudos that named it keep it)',
@@ -196,7 +196,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'get',
     path: '/kudos',
-    scope: 'recognition:read',
+    scope: 'kudos:read',
     tag: 'recognition',
     summary: 'List kudos, oldest first, filtered by giver, recipient, value, team and date range',
     query: pageQuerySchema.extend(filterSchema.shape),
@@ -206,7 +206,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'get',
     path: '/kudos/export',
-    scope: 'recognition:read',
+    scope: 'kudos:read',
     tag: 'recognition',
     summary: 'Export kudos as CSV (same filters as the list; names and emails resolved)',
     query: filterSchema,
@@ -217,7 +217,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'get',
     path: '/kudos/:id',
-    scope: 'recognition:read',
+    scope: 'kudos:read',
     tag: 'recognition',
     summary: 'Get one kudos',
     params: idParamsSchema,
@@ -227,7 +227,7 @@ export const recognitionRoutes = [
   defineRoute({
     method: 'post',
     path: '/kudos/:id/revoke',
-    scope: 'recognition:write',
+    scope: 'kudos:write',
     action: 'kudos.revoke',
     tag: 'recognition',
     summary: 'Revoke a kudos: it stops counting in stats, the giver gets the budget back, posted copies say it was withdrawn',
