@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
 import { startTestTandem } from '../support/stack.js';
 import { eventually, freePort, OwnServer } from '../support/servers.js';
 
@@ -66,10 +67,16 @@ describe('readiness through Redis and MongoDB outages', () => {
 
   it('goes 503 while MongoDB is down and back to 200 when it returns; writes work again', async () => {
     await tandem.store.people.create({ name: 'Before', email: 'before@example.com' });
+    const token = generateToken();
+    await tandem.store.tokens.create({ name: 'outage', hash: hashToken(token), scopes: ['people:read'] });
     await ferret.stop();
     await eventually(async () => (await readyz()).status === 503, 15_000, 'readyz 503 without MongoDB');
     expect((await readyz()).body).toEqual({ status: 'unavailable', checks: { mongodb: 'down', redis: 'up' } });
     expect((await fetch(`${tandem.url}/healthz`)).status).toBe(200);
+    // The admin API answers 503, not a generic 500, while the database is away.
+    const refused = await fetch(`${tandem.url}/api/v1/people`, { headers: { authorization: `Bearer ${token}` } });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: { code: 'unavailable' } });
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await readyz()).status).toBe(503);
 
