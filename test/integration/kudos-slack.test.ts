@@ -15,6 +15,7 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
   let fake: FakeSlack;
   let tandem: Awaited<ReturnType<typeof startTestTandem>>;
   let ana: Person, zoe: Person;
+  let teamId: string;
 
   const command = async (text: string, opts: { userId?: string; triggerId?: string } = {}) => {
     const responseUrl = fake.responseUrl();
@@ -45,7 +46,7 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
     // Ana and Zoë are known to Tandem already and share a team with a Slack channel.
     ana = await tandem.core.people.identify({ platform: 'slack', key: `slack:${SLACK_TEAM}:UANA`, teamId: SLACK_TEAM, userId: 'UANA' }, async () => ({ name: 'Ana Lima', email: 'ana@example.com' }));
     zoe = await tandem.core.people.identify({ platform: 'slack', key: `slack:${SLACK_TEAM}:UZOE`, teamId: SLACK_TEAM, userId: 'UZOE' }, async () => ({ name: 'Zoë Łukasz 李雷', email: 'zoe@example.com' }));
-    await tandem.store.teams.create({ name: 'Platform', memberIds: [ana.id, zoe.id], channels: { slack: { teamId: SLACK_TEAM, channelId: 'CTEAM' } } });
+    teamId = (await tandem.store.teams.create({ name: 'Platform', memberIds: [ana.id, zoe.id], channels: { slack: { teamId: SLACK_TEAM, channelId: 'CTEAM' } } })).id;
   });
   afterAll(async () => {
     await tandem?.cleanup();
@@ -188,6 +189,23 @@ describe('kudos in Slack over signed HTTP, through Bolt, into the fake Slack Web
     expect(texts.filter((t) => t.includes('You’ve used all 5 kudos of your weekly budget.'))).toHaveLength(15);
     const rush = await tandem.core.people.byIdentityKey(`slack:${SLACK_TEAM}:URUSH`);
     expect((await tandem.core.recognition.list({ limit: 50, giverId: rush!.id })).items).toHaveLength(5);
+  });
+
+  it('posts to the recognition channel configured for the team, or nowhere when it is off', async () => {
+    const posted = async (reason: string) => {
+      expect(await answer(`<@UANA> for ${reason} #ownership`, { userId: 'UZOE' })).toContain('Kudos sent');
+      await fake.waitUntil(() => fake.callsTo('chat.postMessage').some((c) => c.args.channel === 'DANA' && textOf(c.args).includes(reason)), 10_000, 'the DM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return fake.callsTo('chat.postMessage').filter((c) => c.args.channel !== 'DANA' && textOf(c.args).includes(reason)).map((c) => String(c.args.channel));
+    };
+    await tandem.core.recognition.updateSettings({ teamChannels: { [teamId]: { slack: { teamId: SLACK_TEAM, channelId: 'CKUDOS' } } } });
+    expect(await posted('the calmest release day this quarter')).toEqual(['CKUDOS']);
+    await tandem.core.recognition.updateSettings({ teamChannels: { [teamId]: null } });
+    expect(await posted('the tidy migration scripts')).toEqual([]);
+    await tandem.core.recognition.updateSettings({ teamChannels: { [teamId]: {} }, channelPosts: false });
+    expect(await posted('the thorough code review')).toEqual([]);
+    await tandem.core.recognition.updateSettings({ channelPosts: true });
+    expect(await posted('the onboarding buddy work')).toEqual(['CTEAM']);
   });
 
   it('/kudos stats shows what a person received and gave, by value', async () => {
