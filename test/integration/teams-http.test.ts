@@ -15,6 +15,7 @@ import {
   TEAMS_TENANT,
   botAddedPersonal,
   cardAction,
+  channelCreated,
   installationUpdateTeam,
   personalConversationId,
   postActivity,
@@ -210,6 +211,20 @@ describe('Teams over the real botbuilder stack', () => {
     expect(post).toBeDefined();
     expect(post!.replyToId).toBeUndefined(); // a new post, not a reply in some thread
     expect(JSON.stringify(cardOf(post!))).toContain('All good');
+  });
+
+  it('stores a channel created later in the team, and posts there', async () => {
+    connector.clear();
+    const channelId = '19:6d97d816470f481dbcda38244b98689a@thread.tacv2';
+    expect((await postActivity(tandem.url, channelCreated({ serviceUrl: connector.serviceUrl, by: MEGAN, channelId }))).status).toBe(200);
+    const team = await tandem.store.teams.create({ name: 'Fun', channels: { teams: { conversationId: channelId } } });
+    expect(await tandem.core.messenger.post(team, v.view('Hello channel', v.section('Hello channel')), 'test.post:fun')).toBe(1);
+    expect(connector.sentTo(channelId)).toHaveLength(1);
+  });
+
+  it('refuses clearly to post to a channel Tandem was never added to', async () => {
+    const team = await tandem.store.teams.create({ name: 'Elsewhere', channels: { teams: { conversationId: '19:not-installed@thread.tacv2' } } });
+    await expect(tandem.core.messenger.post(team, v.view('x', v.section('x')), 'test.post:elsewhere')).rejects.toThrow(/add the Tandem app to that team/);
   });
 
   it('sends a private answer asked for in a channel to the 1:1 chat, with a pointer in the channel', async () => {

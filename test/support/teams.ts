@@ -12,7 +12,7 @@
  *
  * People: MEGAN, ANA, RIDO (FakeMember with Teams id, AAD object id, email) in TEAMS_TENANT.
  * Builders: teamsMessage (personal, groupChat or channel; optional bot and user mentions),
- * cardAction (adaptiveCard/action invoke), botAddedPersonal, botAddedToTeam, installationUpdateTeam.
+ * cardAction (adaptiveCard/action invoke), botAddedPersonal, botAddedToTeam, channelCreated, installationUpdateTeam.
  */
 import { randomBytes } from 'node:crypto';
 import type { FakeMember } from './fake-connector.js';
@@ -191,6 +191,27 @@ export function botAddedToTeam(o: { serviceUrl: string; by: FakeMember; channelI
       team: { aadGroupId: 'f3ec8cd2-e704-4344-8c47-9a3a21d683c0', name: 'Delivery', id: TEAM_ID },
       eventType: 'teamMemberAdded',
       tenant: { id: tenantId },
+    },
+  };
+}
+
+/** A channel created in a team that has Tandem, as in conversation_update_channel_created.json. */
+export function channelCreated(o: { serviceUrl: string; by: FakeMember; channelId: string; name?: string; tenantId?: string }): Activity {
+  return {
+    type: 'conversationUpdate',
+    timestamp: new Date().toISOString(),
+    localTimestamp: new Date().toISOString(),
+    id: `f:${rand()}`,
+    channelId: 'msteams',
+    serviceUrl: o.serviceUrl,
+    from: { id: o.by.id },
+    conversation: { isGroup: true, conversationType: 'channel', id: TEAM_ID },
+    recipient: BOT,
+    channelData: {
+      channel: { id: o.channelId, name: o.name ?? 'FunDiscussions' },
+      team: { id: TEAM_ID },
+      eventType: 'channelCreated',
+      tenant: { id: o.tenantId ?? TEAMS_TENANT },
     },
   };
 }
