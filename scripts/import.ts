@@ -23,7 +23,13 @@ async function main(): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 1;
   }
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`import: cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n${USAGE}\n`);
+    return 1;
+  }
   const ext = extname(file).toLowerCase();
   const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : /^\s*[[{]/.test(text) ? 'json' : 'csv';
   const source = parseImportFile(text, format);
