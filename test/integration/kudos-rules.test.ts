@@ -113,6 +113,14 @@ describe('kudos: giving and every rule, through core.interactions on the real st
     expect(text(missing)).toContain('Which of our values did it show?');
   });
 
+  it('explains itself on /kudos help, and is listed in /tandem help', async () => {
+    const help = text(await kudos(ana, 'help'));
+    expect(help).toContain('Our values: #ownership (Ownership), #customers (Customers first), #qualité (Qualité).');
+    expect(help).toContain('at least 10 characters');
+    const tandemHelp = text(await tandem.core.interactions.runCommand(ctx(ana), 'tandem', 'help'));
+    expect(tandemHelp).toContain('`/kudos` recognise colleagues');
+  });
+
   it('opens the form when the command is empty or incomplete, prefilled with what was typed', async () => {
     const empty = await kudos(ana, '');
     expect(empty.kind).toBe('form');

@@ -20,6 +20,7 @@ import {
   channelView,
   GIVE_FORM_ID,
   giveForm,
+  kudosHelpView,
   PRIVATE_OPTION,
   receivedView,
   resetText,
@@ -113,7 +114,7 @@ export class RecognitionService {
     const word = first.toLowerCase();
     if (word === 'stats') return reply.private(await this.statsFor(ctx.actor));
     const settings = await this.d.repo.settings();
-    if (word === 'help') return reply.private(ruleView('How to give kudos', usage(settings)));
+    if (word === 'help') return reply.private(kudosHelpView(settings));
     const parsed = parseKudos(args);
     const incomplete = parsed.recipients.length === 0 && parsed.bots.length === 0 && parsed.unresolved.length === 0;
     if (incomplete || parsed.reason === '') {

@@ -167,6 +167,18 @@ export function ruleView(message: string, hint?: string): View {
   return v.view(message, v.section(`:warning: ${message}`), ...(hint ? [v.context(hint)] : []));
 }
 
+/** `/kudos help`: how giving works, with the company's values. */
+export function kudosHelpView(settings: RecognitionSettings): View {
+  const values = settings.values.length ? `Our values: ${settings.values.map((x) => `#${x.name} (${x.label})`).join(', ')}.` : 'No company values are set up yet.';
+  return v.view(
+    'How to give kudos',
+    v.header('Give kudos'),
+    v.section(`${usage(settings)}
+Name one or more people, say what for (at least ${settings.minReasonLength} characters), and tag a value.`),
+    v.context(`${values} You can recognise up to ${settings.weeklyBudget} people a week. \`/kudos stats\` shows what you received and gave.`),
+  );
+}
+
 export const usage = (settings: RecognitionSettings): string =>
   `Try \`/kudos @ana @bo for shipping the migration without downtime${settings.values[0] ? ` #${settings.values[0].name}` : ''}\`, or just \`/kudos\` for a form.`;
 
