@@ -176,7 +176,7 @@ describe('admin API v1 over HTTP', () => {
     } while (cursor);
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
-    expect(pages).toBe(Math.ceil(total / 3) + (total % 3 === 0 ? 1 : 0));
+    expect(pages).toBe(Math.max(1, Math.ceil(total / 3)));
 
     expect((await call('GET', '/people?limit=0', { token: tokens.reader })).status).toBe(422);
     expect((await call('GET', '/people?cursor=garbage', { token: tokens.reader })).status).toBe(422);
