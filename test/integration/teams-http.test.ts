@@ -4,7 +4,6 @@ import { v } from '../../src/core/chat/views.js';
 import type { FormValues } from '../../src/core/chat/views.js';
 import { identityKey } from '../../src/core/people/people.types.js';
 import { FakeConnector } from '../support/fake-connector.js';
-import type { RecordedActivity } from '../support/fake-connector.js';
 import { startTestTandem } from '../support/stack.js';
 import {
   ANA,
@@ -15,31 +14,17 @@ import {
   TEAMS_TENANT,
   botAddedPersonal,
   cardAction,
+  cardOf,
   channelCreated,
+  click,
+  executeActions,
+  installFor,
   installationUpdateTeam,
   personalConversationId,
   postActivity,
   teamsMessage,
 } from '../support/teams.js';
-
-type Card = Record<string, unknown> & { body: unknown[] };
-
-const cardOf = (a: RecordedActivity): Card => {
-  const attachment = a.activity.attachments?.[0];
-  expect(attachment?.contentType).toBe('application/vnd.microsoft.card.adaptive');
-  return attachment?.content as Card;
-};
-
-/** Every Action.Execute in a card (nested containers and action sets included). */
-function executeActions(node: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
-  if (Array.isArray(node)) node.forEach((n) => executeActions(n, out));
-  else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.type === 'Action.Execute') out.push(o);
-    Object.values(o).forEach((n) => executeActions(n, out));
-  }
-  return out;
-}
+import type { Card } from '../support/teams.js';
 
 describe('Teams over the real botbuilder stack', () => {
   let connector: FakeConnector;
@@ -97,17 +82,11 @@ describe('Teams over the real botbuilder stack', () => {
 
   it('updates the card in place when its button is clicked', async () => {
     const [sent] = connector.sentTo(personalConversationId(MEGAN));
-    const button = executeActions(cardOf(sent!)).find((a) => a.verb === 'help.more')!;
-    const res = await postActivity(
-      tandem.url,
-      cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'help.more', data: button.data as Record<string, unknown>, replyToId: sent!.activityId }),
-    );
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { statusCode: number; type: string; value: Card };
-    expect(body.statusCode).toBe(200);
-    expect(body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(JSON.stringify(body.value)).toContain('How the week goes');
-    expect(executeActions(body.value)).toHaveLength(0);
+    const answer = await click(tandem.url, connector, MEGAN, sent!, 'help.more');
+    expect(answer.statusCode).toBe(200);
+    expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(JSON.stringify(answer.value)).toContain('How the week goes');
+    expect(executeActions(answer.value)).toHaveLength(0);
   });
 
   it('in a channel, a click updates the card for everyone there (updateActivity), not just for the clicker', async () => {
@@ -147,19 +126,20 @@ describe('Teams over the real botbuilder stack', () => {
   });
 
   it('rides out throttling (429 + Retry-After) and lets a refused send be retried, so no message is lost', async () => {
-    const rido = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, RIDO.aadObjectId));
+    const KIM = { id: '29:kim-teams-id', name: 'Kim Lee', aadObjectId: '3c4d5e6f-0000-4000-8000-00000000c1c1', email: 'kim.lee@contoso.example', tenantId: TEAMS_TENANT };
+    const kim = await installFor(tandem, connector, KIM);
     connector.clear();
     connector.failNext(429, 1);
-    expect(await tandem.core.messenger.dm(rido!.id, v.view('Throttled once', v.section('Still arrives')), 'test.dm:throttled')).toBe(true);
-    expect(connector.sentTo(personalConversationId(RIDO))).toHaveLength(1);
+    expect(await tandem.core.messenger.dm(kim.id, v.view('Throttled once', v.section('Still arrives')), 'test.dm:throttled')).toBe(true);
+    expect(connector.sentTo(personalConversationId(KIM))).toHaveLength(1);
     expect(connector.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
 
     // A refused send (403 is not retried by the connector client) frees the key, so a later retry sends it.
     connector.clear();
     connector.failNext(403, 1);
-    await expect(tandem.core.messenger.dm(rido!.id, v.view('Down', v.section('Connector down')), 'test.dm:down')).rejects.toThrow();
-    expect(await tandem.core.messenger.dm(rido!.id, v.view('Back', v.section('Connector back')), 'test.dm:down')).toBe(true);
-    expect(connector.sentTo(personalConversationId(RIDO))).toHaveLength(1);
+    await expect(tandem.core.messenger.dm(kim.id, v.view('Down', v.section('Connector down')), 'test.dm:down')).rejects.toThrow();
+    expect(await tandem.core.messenger.dm(kim.id, v.view('Back', v.section('Connector back')), 'test.dm:down')).toBe(true);
+    expect(connector.sentTo(personalConversationId(KIM))).toHaveLength(1);
   });
 
   it('resolves <at> mentions to people and bots, and renders mentions back as Teams mentions', async () => {

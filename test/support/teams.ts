@@ -11,11 +11,18 @@
  *   (await click.json()).value                                                                              // the updated card
  *
  * People: MEGAN, ANA, RIDO (FakeMember with Teams id, AAD object id, email) in TEAMS_TENANT.
+ * Shortcuts: installFor (Tandem installed by a person: they exist, with a stored 1:1 chat),
+ * cardOf / executeActions (the card of a recorded activity and its Action.Execute buttons),
+ * click (press a button of a recorded card; resolves with the invoke response).
+ *
  * Builders: teamsMessage (personal, groupChat or channel; optional bot and user mentions),
  * cardAction (adaptiveCard/action invoke), botAddedPersonal, botAddedToTeam, channelCreated, installationUpdateTeam.
  */
 import { randomBytes } from 'node:crypto';
-import type { FakeMember } from './fake-connector.js';
+import type { Core } from '../../src/core/index.js';
+import type { Person } from '../../src/core/people/people.types.js';
+import { identityKey } from '../../src/core/people/people.types.js';
+import type { FakeConnector, FakeMember, RecordedActivity } from './fake-connector.js';
 
 export const TEAMS_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const BOT = { id: '28:c9e8c047-2a74-40a2-b28a-b162d5f5327c', name: 'Tandem' };
@@ -245,4 +252,64 @@ export function installationUpdateTeam(o: { serviceUrl: string; by: FakeMember; 
 /** Posts an activity to Tandem's /api/messages, as the Bot Framework service does. */
 export function postActivity(baseUrl: string, activity: Activity, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${baseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+}
+
+/** Tandem installed in `member`'s 1:1 chat: the person is mapped (created) and their 1:1 reference stored. */
+export async function installFor(tandem: { url: string; core: Core }, connector: FakeConnector, member: FakeMember): Promise<Person> {
+  if (!connector.members.some((m) => m.id === member.id)) connector.addMember(member);
+  const res = await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: member, tenantId: member.tenantId }));
+  if (res.status !== 200) throw new Error(`installing Tandem for ${member.name} answered ${res.status}`);
+  const person = await tandem.core.people.byIdentityKey(identityKey.teams(member.tenantId ?? TEAMS_TENANT, member.aadObjectId));
+  if (!person) throw new Error(`${member.name} was not mapped to a person`);
+  return person;
+}
+
+export type Card = Record<string, unknown> & { body: unknown[] };
+
+/** The Adaptive Card a recorded activity carries (throws if it has none). */
+export function cardOf(recorded: RecordedActivity): Card {
+  const attachment = recorded.activity.attachments?.find((a) => a.contentType === 'application/vnd.microsoft.card.adaptive');
+  if (!attachment) throw new Error(`activity ${recorded.activityId} carries no Adaptive Card: ${JSON.stringify(recorded.activity).slice(0, 300)}`);
+  return attachment.content as Card;
+}
+
+/** Every Action.Execute in a card, nested containers, action sets and ShowCards included. */
+export function executeActions(node: unknown, out: Record<string, unknown>[] = []): (Record<string, unknown> & { verb: string; data?: Record<string, unknown> })[] {
+  if (Array.isArray(node)) node.forEach((n) => executeActions(n, out));
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.type === 'Action.Execute') out.push(o);
+    Object.values(o).forEach((n) => executeActions(n, out));
+  }
+  return out as (Record<string, unknown> & { verb: string; data?: Record<string, unknown> })[];
+}
+
+export interface InvokeAnswer {
+  statusCode: number;
+  type: string;
+  /** The updated card (type application/vnd.microsoft.card.adaptive) or a short text (application/vnd.microsoft.activity.message). */
+  value: unknown;
+}
+
+/**
+ * Clicks the button with `verb` on the card Tandem sent in `recorded`, as
+ * Teams does (an adaptiveCard/action invoke carrying the button's data plus
+ * `inputs`, the card's input values). Resolves with the invoke response.
+ */
+export async function click(
+  baseUrl: string,
+  connector: FakeConnector,
+  from: FakeMember,
+  recorded: RecordedActivity,
+  verb: string,
+  inputs: Record<string, string> = {},
+  scope: TeamsScope = 'personal',
+): Promise<InvokeAnswer> {
+  const button = executeActions(cardOf(recorded)).find((a) => a.verb === verb);
+  if (!button) throw new Error(`no button with verb ${verb} on the card`);
+  const conversationId = scope === 'personal' ? recorded.conversationId : undefined;
+  const activity = cardAction({ serviceUrl: connector.serviceUrl, from, verb, data: { ...(button.data ?? {}), ...inputs }, replyToId: recorded.activityId, scope, ...(conversationId ? { conversationId } : {}) });
+  const res = await postActivity(baseUrl, activity);
+  if (res.status !== 200) throw new Error(`the click on ${verb} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as InvokeAnswer;
 }
