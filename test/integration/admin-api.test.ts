@@ -192,6 +192,15 @@ describe('admin API v1 over HTTP', () => {
       expect(op, `${route.method} ${route.path}`).toBeDefined();
       expect(op?.['x-scope']).toBe(route.scope);
     }
+    // Every path parameter is declared, and operation ids are unique.
+    const ids = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const op of Object.values(ops) as unknown as { operationId: string; parameters: { name: string; in: string }[] }[]) {
+        for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) expect(op.parameters, `${path} {${name}}`).toContainEqual(expect.objectContaining({ name, in: 'path' }));
+        expect(ids.has(op.operationId), op.operationId).toBe(false);
+        ids.add(op.operationId);
+      }
+    }
     const create = doc.paths['/people']?.post;
     expect(create?.requestBody).toMatchObject({ content: { 'application/json': { schema: { type: 'object', required: expect.arrayContaining(['name', 'email']) } } } });
     expect(create?.responses['201']).toBeDefined();
