@@ -9,8 +9,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * - `personal:<identity key>` is the 1:1 chat with one person, keyed by the
  *   identity key `teams:<tenant id>:<AAD object id>`.
  * - `channel:<channel id>` is a team channel (what `team.channels.teams.conversationId` names).
+ * - `group:<conversation id>` is a group chat Tandem is in (to update its cards there).
  */
-export type ConversationKind = 'personal' | 'channel';
+export type ConversationKind = 'personal' | 'channel' | 'group';
 
 export interface StoredConversation {
   key: string;
@@ -33,7 +34,7 @@ interface ConversationDoc {
 const conversationSchema = new Schema<ConversationDoc>(
   {
     key: { type: String, required: true, unique: true },
-    kind: { type: String, enum: ['personal', 'channel'], required: true },
+    kind: { type: String, enum: ['personal', 'channel', 'group'], required: true },
     tenantId: { type: String, required: true, index: true },
     conversationId: { type: String, required: true, index: true },
     reference: { type: Schema.Types.Mixed, required: true },
@@ -45,6 +46,7 @@ const conversationSchema = new Schema<ConversationDoc>(
 export const conversationKey = {
   personal: (identityKey: string) => `personal:${identityKey}`,
   channel: (channelId: string) => `channel:${channelId}`,
+  group: (conversationId: string) => `group:${conversationId}`,
 };
 
 export class MongoConversationRepository {

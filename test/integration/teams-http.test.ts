@@ -230,6 +230,24 @@ describe('Teams over the real botbuilder stack', () => {
     expect(person).toMatchObject({ name: 'Lee Wong', timeZone: 'Europe/Paris' });
   });
 
+  it('updates a card a feature recorded from a channel thread or a group chat (ctx.message), through the stored references', async () => {
+    connector.clear();
+    const { postedMessages } = tandem.store;
+    const at = new Date();
+    const places = [
+      { key: 'test.update:thread', channel: `${CHANNEL_ID};messageid=1759881511856`, messageId: '1759881511856' },
+      { key: 'test.update:group', channel: '19:meeting_group_chat@thread.v2', messageId: '1760000000000' },
+    ];
+    for (const p of places) {
+      await postedMessages.reserve(p.key, 'teams', at);
+      await postedMessages.complete(p.key, 'teams', { platform: 'teams', channel: p.channel, messageId: p.messageId });
+      expect(await tandem.core.messenger.update(p.key, v.view('Updated', v.section(`Updated ${p.key}`)))).toBe(1);
+      const put = connector.activities.find((a) => a.method === 'PUT' && a.activityId === p.messageId);
+      expect(put?.conversationId, p.key).toBe(p.channel);
+      expect(JSON.stringify(put!.activity)).toContain(`Updated ${p.key}`);
+    }
+  });
+
   it('routes typed commands to core: "tandem checkin history" and "kudos @Ana … #ownership"', async () => {
     for (const [text, mentions] of [
       ['tandem checkin history', []],

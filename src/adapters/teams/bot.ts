@@ -360,6 +360,9 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       const channelId = channelData.channel?.id ?? activity.conversation.id.split(';')[0] ?? activity.conversation.id;
       const channelReference = { ...reference, conversation: { ...activity.conversation, id: channelId } };
       await teamsConversations.save({ key: conversationKey.channel(channelId), kind: 'channel', tenantId, conversationId: channelId, reference: channelReference }, now);
+    } else {
+      const conversationId = activity.conversation.id;
+      await teamsConversations.save({ key: conversationKey.group(conversationId), kind: 'group', tenantId, conversationId, reference }, now);
     }
   }
 

@@ -54,10 +54,13 @@ export class TeamsChat implements PlatformChat {
   }
 
   async update(address: MessageAddress, view: View): Promise<void> {
-    const stored = await this.deps.store.teamsConversations.byConversationId(address.channel);
+    // A message in a channel thread lives in `19:…@thread.tacv2;messageid=…`: the channel's reference, aimed at that thread.
+    const { teamsConversations } = this.deps.store;
+    const stored = (await teamsConversations.byConversationId(address.channel)) ?? (await teamsConversations.byConversationId(address.channel.split(';')[0] ?? ''));
     if (!stored) throw new DomainError('not_found', `Tandem has no Teams conversation ${address.channel} to update a message in`);
+    const reference = stored.conversationId === address.channel ? stored.reference : { ...stored.reference, conversation: { ...stored.reference.conversation, id: address.channel } as ConversationReference['conversation'] };
     const activity = await this.viewActivity(view);
-    await this.proactive(stored.reference, async (context) => {
+    await this.proactive(reference, async (context) => {
       await context.updateActivity({ ...activity, id: address.messageId });
     });
   }
