@@ -118,7 +118,7 @@ export class RecognitionService {
     const parsed = parseKudos(args);
     const incomplete = parsed.recipients.length === 0 && parsed.bots.length === 0 && parsed.unresolved.length === 0;
     if (incomplete || parsed.reason === '') {
-      const prefill: FormPrefill = { recipients: parsed.recipients, reason: parsed.reason };
+      const prefill: FormPrefill = { recipients: parsed.recipients, reason: await this.plainNames(parsed.reason) };
       const known = parsed.hashtags.find((t) => settings.values.some((x) => x.name === t));
       if (known) prefill.value = known;
       return reply.form(giveForm(settings, prefill, args.trim() ? 'Almost there: tell me who and what for.' : undefined));
