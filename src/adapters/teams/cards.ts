@@ -17,7 +17,15 @@ import { BOT_MENTION_PATTERN, MENTION_PATTERN } from '../../core/chat/views.js';
  * form inputs). A feature written once in core therefore needs no card of its
  * own, and a block kind is laid out in exactly one place. This code only turns
  * a View or Form into the template's data: Teams markdown, resolved mentions,
- * button styles and input defaults.
+ * button styles and input defaults. (One template per view, as first planned,
+ * would copy the same layout into every feature's card and drift from the
+ * Slack and console renderers, which also render any View.)
+ *
+ * Adaptive Cards have no confirmation dialog: a button with `confirm` opens an
+ * inline ShowCard holding the question and the confirming Action.Execute. A
+ * form's submit button carries the form id, its metadata and the form's own
+ * definition, so that `form_errors` can re-render the filled-in form from the
+ * invoke alone, in whichever Tandem process receives it.
  */
 
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
