@@ -5,10 +5,14 @@
  * Tandem's /api/messages as Teams does.
  *
  *   const connector = await FakeConnector.start({ members: [MEGAN] });
- *   await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: MEGAN }));   // stores the 1:1 reference
- *   const res = await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'help' }));
- *   const click = await postActivity(tandem.url, cardAction({ serviceUrl, from: MEGAN, verb: 'help.more', data: { value: 'more' }, replyToId }));
- *   (await click.json()).value                                                                              // the updated card
+ *   const tandem = await startTestTandem();                        // Teams is on, open (no app id)
+ *   const megan = await installFor(tandem, connector, MEGAN);      // a Person, with a stored 1:1 chat
+ *   await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'checkin' }));
+ *   const [sent] = connector.sentTo(personalConversationId(MEGAN));
+ *   cardOf(sent)                                                   // the Adaptive Card Tandem sent
+ *   const answer = await click(tandem.url, connector, MEGAN, sent, 'help.more', { someInput: 'value' });
+ *   answer.value                                                   // the updated card (or a short text)
+ *   await tandem.core.messenger.dm(megan.id, view, key)            // proactive: lands in connector.sentTo(personalConversationId(MEGAN))
  *
  * People: MEGAN, ANA, RIDO (FakeMember with Teams id, AAD object id, email) in TEAMS_TENANT.
  * Shortcuts: installFor (Tandem installed by a person: they exist, with a stored 1:1 chat),
