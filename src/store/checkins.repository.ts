@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 import type {
   Blocker,
@@ -12,6 +13,7 @@ import type {
   Question,
 } from '../core/checkins/checkins.types.js';
 import { checkinSettingsSchema } from '../core/checkins/checkins.types.js';
+import { periodMinus } from '../core/checkins/schedule.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
 
@@ -113,6 +115,17 @@ const toBlocker = (d: WithId<BlockerDoc>): Blocker => ({
 
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
+/**
+ * A check-in's _id is derived from (person, period): the unique key itself.
+ * Reads by person and period are then _id lookups, which FerretDB serves from
+ * its primary key (it scans the collection for every other filter, indexed or
+ * not), and a second insert of the same check-in is a duplicate-key refusal.
+ */
+export const checkinId = (personId: string, period: string): string => createHash('sha256').update(`${personId}:${period}`).digest('hex').slice(0, 24);
+
+/** How far back "last week's priorities" looks for the previous check-in. */
+const PREVIOUS_WEEKS = 6;
+
 export class MongoCheckinRepository implements CheckinRepository {
   private readonly Settings: Model<SettingsDoc>;
   private readonly Checkin: Model<CheckinDoc>;
@@ -149,16 +162,20 @@ export class MongoCheckinRepository implements CheckinRepository {
 
   async createOnce(input: NewCheckin): Promise<{ checkin: Checkin; created: boolean }> {
     try {
-      const res = await this.Checkin.updateOne(
-        { personId: input.personId, period: input.period },
-        { $setOnInsert: { ...input, status: 'pending', answers: {}, needsHelp: false, answeredAt: null, late: false, step: null, snoozes: 0 } },
-        { upsert: true },
-      );
-      const checkin = await this.byPersonPeriod(input.personId, input.period);
-      if (!checkin) throw new Error(`check-in of ${input.personId} for ${input.period} vanished`);
-      return { checkin, created: res.upsertedCount === 1 };
+      const d = await this.Checkin.create({
+        _id: checkinId(input.personId, input.period),
+        ...input,
+        status: 'pending',
+        answers: {},
+        needsHelp: false,
+        answeredAt: null,
+        late: false,
+        step: null,
+        snoozes: 0,
+      });
+      return { checkin: toCheckin(d.toObject() as WithId<CheckinDoc>), created: true };
     } catch (err) {
-      // Two workers raced to insert: the unique index let one win; read theirs.
+      // A retry or a second worker got there first: the unique key refused the insert; read theirs.
       if (!isDuplicateKey(err)) throw err;
       const checkin = await this.byPersonPeriod(input.personId, input.period);
       if (!checkin) throw err;
@@ -173,13 +190,16 @@ export class MongoCheckinRepository implements CheckinRepository {
   }
 
   async byPersonPeriod(personId: string, period: string): Promise<Checkin | null> {
-    const d = await this.Checkin.findOne({ personId, period }).lean<WithId<CheckinDoc>>();
-    return d ? toCheckin(d) : null;
+    return this.get(checkinId(personId, period));
   }
 
+  /** The most recent check-in of the previous weeks (a few _id lookups, cheap on both databases). */
   async previous(personId: string, period: string): Promise<Checkin | null> {
-    const d = await this.Checkin.findOne({ personId, period: { $lt: period } }).sort({ period: -1 }).lean<WithId<CheckinDoc>>();
-    return d ? toCheckin(d) : null;
+    for (let weeks = 1; weeks <= PREVIOUS_WEEKS; weeks += 1) {
+      const found = await this.byPersonPeriod(personId, periodMinus(period, weeks));
+      if (found) return found;
+    }
+    return null;
   }
 
   async update(id: string, whenStatus: readonly CheckinStatus[], patch: Parameters<CheckinRepository['update']>[2], at: Date): Promise<Checkin | null> {

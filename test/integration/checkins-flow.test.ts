@@ -79,7 +79,11 @@ describe('weekly check-ins on the real stack', () => {
     }
     return n;
   }
-  const idle = () => until(async () => (await tandem.jobs.queue.getJobCounts('waiting', 'active', 'prioritized')).waiting + (await tandem.jobs.queue.getJobCounts('active')).active === 0);
+  const idle = () =>
+    until(async () => {
+      const counts = await tandem.jobs.queue.getJobCounts('waiting', 'active', 'prioritized');
+      return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0;
+    });
   const promptsTo = (p: Person) => chat.to(p.id).filter((v) => v.text.startsWith('Your weekly check-in'));
 
   beforeAll(async () => {

@@ -80,7 +80,7 @@ export const checkinRoutes = [
     method: 'get',
     path: '/checkins',
     scope: 'checkins:read',
-    summary: 'List check-ins, oldest first, filtered by team, person and period',
+    summary: 'List check-ins in a stable order, filtered by team, person and period',
     query: pageQuerySchema.extend({
       teamId: objectIdSchema.optional(),
       personId: objectIdSchema.optional(),
