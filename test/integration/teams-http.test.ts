@@ -74,10 +74,19 @@ describe('Teams over the real botbuilder stack', () => {
     expect(card.version).toBe('1.5');
     expect(JSON.stringify(card)).toContain('Tandem');
     expect(executeActions(card).map((a) => a.verb)).toContain('help.more');
-    expect(sent!.authorization).toBeUndefined(); // open like the Emulator: no token on outgoing calls
+    // Open like the Emulator: no token on any outgoing call (reply, member lookup).
+    expect(connector.requests.length).toBeGreaterThanOrEqual(2);
+    expect(connector.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
 
     const person = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, MEGAN.aadObjectId));
     expect(person).toMatchObject({ name: 'Megan Bowen', email: 'megan.bowen@contoso.example', timeZone: 'America/Los_Angeles' });
+  });
+
+  it('answers 400 to a body that is not an activity', async () => {
+    const res = await fetch(`${tandem.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hello: 'world' }) });
+    expect(res.status).toBe(400);
+    const notJson = await fetch(`${tandem.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    expect(notJson.status).toBe(400);
   });
 
   it('updates the card in place when its button is clicked', async () => {

@@ -1,5 +1,6 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import express from 'express';
+import { sendError } from '../../http/errors.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { TandemTeamsBot } from './bot.js';
 import { TeamsChat } from './chat.js';
@@ -47,6 +48,11 @@ export function createTeamsAdapter(ctx: AdapterContext): PlatformAdapter {
     chat,
     mount(app) {
       app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req, res) => {
+        const body: unknown = req.body;
+        if (typeof body !== 'object' || body === null || typeof (body as { type?: unknown }).type !== 'string') {
+          sendError(res, 400, 'validation', 'Expected a Bot Framework activity: a JSON object with a "type"');
+          return;
+        }
         await adapter.process(req, res, (context) => bot.run(context));
       });
     },
