@@ -18,6 +18,8 @@ export interface StoredConversation {
   kind: ConversationKind;
   tenantId: string;
   conversationId: string;
+  /** The Teams team a channel belongs to (channelData.team.id), to forget them all when Tandem is removed. */
+  teamId?: string;
   reference: Partial<ConversationReference>;
   updatedAt: Date;
 }
@@ -27,6 +29,7 @@ interface ConversationDoc {
   kind: ConversationKind;
   tenantId: string;
   conversationId: string;
+  teamId?: string;
   reference: Partial<ConversationReference>;
   updatedAt: Date;
 }
@@ -37,6 +40,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     kind: { type: String, enum: ['personal', 'channel', 'group'], required: true },
     tenantId: { type: String, required: true, index: true },
     conversationId: { type: String, required: true, index: true },
+    teamId: { type: String, index: true },
     reference: { type: Schema.Types.Mixed, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -60,9 +64,19 @@ export class MongoConversationRepository {
   async save(entry: Omit<StoredConversation, 'updatedAt'>, at: Date): Promise<void> {
     await this.model.updateOne(
       { key: entry.key },
-      { $set: { kind: entry.kind, tenantId: entry.tenantId, conversationId: entry.conversationId, reference: entry.reference, updatedAt: at } },
+      { $set: { kind: entry.kind, tenantId: entry.tenantId, conversationId: entry.conversationId, reference: entry.reference, updatedAt: at, ...(entry.teamId ? { teamId: entry.teamId } : {}) } },
       { upsert: true },
     );
+  }
+
+  /** Forgets a conversation Tandem was removed from. */
+  async remove(key: string): Promise<boolean> {
+    return (await this.model.deleteOne({ key })).deletedCount === 1;
+  }
+
+  /** Forgets every channel of a team Tandem was removed from; returns how many. */
+  async removeTeam(teamId: string): Promise<number> {
+    return (await this.model.deleteMany({ teamId })).deletedCount;
   }
 
   async byKey(key: string): Promise<StoredConversation | null> {

@@ -298,6 +298,13 @@ describe('Teams over the real botbuilder stack', () => {
     expect(JSON.stringify(receipt.value)).toContain('Quick survey');
     expect(JSON.stringify(receipt.value)).toContain('sent');
   });
+  it('forgets a team\'s channels when Tandem is removed from it, and refuses to post there clearly', async () => {
+    expect((await postActivity(tandem.url, installationUpdateTeam({ serviceUrl: connector.serviceUrl, by: MEGAN, action: 'remove' }))).status).toBe(200);
+    const team = await tandem.store.teams.findByName('Delivery');
+    await expect(tandem.core.messenger.post(team!, v.view('x', v.section('x')), 'test.post:after-removal')).rejects.toThrow(/add the Tandem app to that team/);
+    const fun = await tandem.store.teams.findByName('Fun');
+    await expect(tandem.core.messenger.post(fun!, v.view('x', v.section('x')), 'test.post:after-removal-fun')).rejects.toThrow(/add the Tandem app/);
+  });
 });
 
 describe('Teams with a Microsoft App ID', () => {

@@ -227,8 +227,8 @@ export function channelCreated(o: { serviceUrl: string; by: FakeMember; channelI
   };
 }
 
-/** The app installed in a team, as in installation_update_add_team.json. */
-export function installationUpdateTeam(o: { serviceUrl: string; by: FakeMember; channelId?: string; tenantId?: string }): Activity {
+/** The app installed in (or, with action 'remove', removed from) a team, as in installation_update_add_team.json. */
+export function installationUpdateTeam(o: { serviceUrl: string; by: FakeMember; channelId?: string; tenantId?: string; action?: 'add' | 'remove' }): Activity {
   const channelId = o.channelId ?? CHANNEL_ID;
   const tenantId = o.tenantId ?? TEAMS_TENANT;
   return {
@@ -249,7 +249,7 @@ export function installationUpdateTeam(o: { serviceUrl: string; by: FakeMember; 
       tenant: { id: tenantId },
       source: { name: 'message' },
     },
-    action: 'add',
+    action: o.action ?? 'add',
   };
 }
 

@@ -77,11 +77,14 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       await next();
     });
     this.onConversationUpdate(async (context, next) => {
-      await this.handleMembership(context);
+      const removed = (context.activity.membersRemoved ?? []).some((m) => m.id === context.activity.recipient?.id);
+      if (removed) await this.forget(context);
+      else await this.handleMembership(context);
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
       if (context.activity.action?.startsWith('add')) await this.handleMembership(context);
+      if (context.activity.action?.startsWith('remove')) await this.forget(context);
       await next();
     });
   }
@@ -359,11 +362,33 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       const channelData = (activity.channelData ?? {}) as { channel?: { id?: string } };
       const channelId = channelData.channel?.id ?? activity.conversation.id.split(';')[0] ?? activity.conversation.id;
       const channelReference = { ...reference, conversation: { ...activity.conversation, id: channelId } };
-      await teamsConversations.save({ key: conversationKey.channel(channelId), kind: 'channel', tenantId, conversationId: channelId, reference: channelReference }, now);
+      const teamId = (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+      await teamsConversations.save(
+        { key: conversationKey.channel(channelId), kind: 'channel', tenantId, conversationId: channelId, reference: channelReference, ...(teamId ? { teamId } : {}) },
+        now,
+      );
     } else {
       const conversationId = activity.conversation.id;
       await teamsConversations.save({ key: conversationKey.group(conversationId), kind: 'group', tenantId, conversationId, reference }, now);
     }
+  }
+
+  /** Tandem was uninstalled or removed: its references there go, so nothing is sent into the void. */
+  private async forget(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    const { teamsConversations } = this.deps.store;
+    const scope = scopeOf(activity);
+    if (scope === 'personal') {
+      const user = activity.from;
+      if (user) await teamsConversations.remove(conversationKey.personal(identityKey.teams(tenantOf(activity), user.aadObjectId ?? user.id)));
+    } else if (scope === 'channel') {
+      const teamId = (activity.channelData as { team?: { id?: string } } | undefined)?.team?.id;
+      if (teamId) await teamsConversations.removeTeam(teamId);
+      await teamsConversations.remove(conversationKey.channel(activity.conversation.id.split(';')[0] ?? activity.conversation.id));
+    } else {
+      await teamsConversations.remove(conversationKey.group(activity.conversation.id));
+    }
+    this.logger.info({ scope, conversation: activity.conversation.id }, 'teams: Tandem was removed; conversation references forgotten');
   }
 
   /**
