@@ -298,6 +298,7 @@ describe('Teams over the real botbuilder stack', () => {
     expect(JSON.stringify(receipt.value)).toContain('Quick survey');
     expect(JSON.stringify(receipt.value)).toContain('sent');
   });
+
   it('forgets a team\'s channels when Tandem is removed from it, and refuses to post there clearly', async () => {
     expect((await postActivity(tandem.url, installationUpdateTeam({ serviceUrl: connector.serviceUrl, by: MEGAN, action: 'remove' }))).status).toBe(200);
     const team = await tandem.store.teams.findByName('Delivery');
