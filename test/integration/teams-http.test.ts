@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reply } from '../../src/core/chat/chat.port.js';
-import { v } from '../../src/core/chat/views.js';
+import { mention, v } from '../../src/core/chat/views.js';
 import type { FormValues } from '../../src/core/chat/views.js';
 import { identityKey } from '../../src/core/people/people.types.js';
 import { FakeConnector } from '../support/fake-connector.js';
@@ -39,6 +39,7 @@ describe('Teams over the real botbuilder stack', () => {
       seen.args.push(args);
       return reply.public(v.view(args, v.section(args)));
     });
+    interactions.action('probe', async (ctx) => reply.private(v.view(`Noted, *${mention(ctx.actor.id)}*`, v.section('Noted.'))));
     interactions.command('whisper', 'answer privately', async () => reply.private(v.view('Just for you', v.section('Just for you'))));
     interactions.command('survey', 'open a form', async () =>
       reply.form({
@@ -96,6 +97,13 @@ describe('Teams over the real botbuilder stack', () => {
     expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(answer.value)).toContain('How the week goes');
     expect(executeActions(answer.value)).toHaveLength(0);
+  });
+
+  it('answers a click whose reply is a message with a short plain text (names, no markup) and sends the message', async () => {
+    connector.clear();
+    const res = await postActivity(tandem.url, cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'probe.ping', replyToId: 'any' }));
+    expect(await res.json()).toEqual({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Noted, Megan Bowen' });
+    expect(JSON.stringify(cardOf(connector.sentTo(personalConversationId(MEGAN))[0]!))).toContain('Noted.');
   });
 
   it('in a channel, a click updates the card for everyone there (updateActivity), not just for the clicker', async () => {

@@ -280,7 +280,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       case 'public':
       case 'update':
         await context.sendActivity(await chat.viewActivity(reply.view));
-        return reply.view.text;
+        return chat.plainText(reply.view.text);
       case 'form':
         if (personal) await context.sendActivity(await chat.formActivity(reply.form, actor.person.id));
         else await this.privately(context, actor, await chat.formActivity(reply.form, actor.person.id));
@@ -291,10 +291,10 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       case 'private':
         if (personal) {
           await context.sendActivity(await chat.viewActivity(reply.view));
-          return reply.view.text;
+          return chat.plainText(reply.view.text);
         }
         await this.privately(context, actor, await chat.viewActivity(reply.view));
-        return `${reply.view.text} (sent to you in a private chat with Tandem)`;
+        return `${await chat.plainText(reply.view.text)} (sent to you in a private chat with Tandem)`;
     }
   }
 

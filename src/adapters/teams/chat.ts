@@ -8,7 +8,7 @@ import type { PlatformIdentity, TeamChannels } from '../../core/people/people.ty
 import type { Store } from '../../store/index.js';
 import { conversationKey } from '../../store/conversations.repository.js';
 import type { CardContext, CardPerson, FormState } from './cards.js';
-import { cardAttachment, formCard, referencedPeople, viewCard } from './cards.js';
+import { cardAttachment, formCard, referencedPeople, teamsMarkdownFor, viewCard } from './cards.js';
 
 export type TeamsIdentity = Extract<PlatformIdentity, { platform: 'teams' }>;
 
@@ -81,6 +81,12 @@ export class TeamsChat implements PlatformChat {
 
   async viewContent(view: View): Promise<Record<string, unknown>> {
     return viewCard(view, await this.cardContext(referencedPeople(view)));
+  }
+
+  /** Core text as one plain line for Teams (an invoke's message response, a notification): names for mentions, no markup. */
+  async plainText(text: string): Promise<string> {
+    const ctx = await this.cardContext(referencedPeople({ text, blocks: [] }));
+    return teamsMarkdownFor(text, ctx).replace(/<\/?at>/g, '').replace(/\*\*/g, '');
   }
 
   /** Names and Teams ids of the people a card mentions or preselects. */
