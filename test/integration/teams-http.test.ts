@@ -52,6 +52,7 @@ describe('Teams over the real botbuilder stack', () => {
           { type: 'input', id: 'tags', label: 'Tags', kind: 'checkboxes', options: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] },
           { type: 'input', id: 'buddy', label: 'Buddy', kind: 'user' },
           { type: 'input', id: 'note', label: 'Note', kind: 'textarea', optional: true },
+          { type: 'input', id: 'value', label: 'Company value', kind: 'select', options: [{ label: 'Ownership', value: 'ownership' }] },
         ],
       }),
     );
@@ -287,7 +288,7 @@ describe('Teams over the real botbuilder stack', () => {
     const megan = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, MEGAN.aadObjectId));
     const ana = await tandem.core.people.byIdentityKey(identityKey.teams(TEAMS_TENANT, ANA.aadObjectId));
     // Teams merges the inputs' values into the submit button's data.
-    const inputs = { mood: 'good', tags: 'a,b', buddy: ANA.aadObjectId, note: 'bad' };
+    const inputs = { mood: 'good', tags: 'a,b', buddy: ANA.aadObjectId, note: 'bad', value: 'ownership' };
     const first = await postActivity(
       tandem.url,
       cardAction({ serviceUrl: connector.serviceUrl, from: MEGAN, verb: 'form.submit', data: { ...(submit.data as object), ...inputs }, replyToId: sent!.activityId }),
@@ -295,7 +296,7 @@ describe('Teams over the real botbuilder stack', () => {
     const errorCard = (await first.json()) as { type: string; value: Card };
     expect(errorCard.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(errorCard.value)).toContain('Please be kind.');
-    expect(seen.forms.at(-1)).toEqual({ mood: 'good', tags: ['a', 'b'], buddy: ana!.id, note: 'bad', metadata: 'week-47' });
+    expect(seen.forms.at(-1)).toEqual({ mood: 'good', tags: ['a', 'b'], buddy: ana!.id, note: 'bad', value: 'ownership', metadata: 'week-47' });
     expect(megan).not.toBeNull();
 
     const second = await postActivity(

@@ -239,9 +239,10 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     const values: FormValues = {};
     const inputs = form?.blocks.filter((b) => b.type === 'input') ?? [];
     const known = new Set(inputs.map((i) => i.id));
+    const ours = new Set<string>(Object.values(FORM_DATA));
     for (const [key, raw] of Object.entries(data)) {
-      if (key === 'value' || key === 'select' || (Object.values(FORM_DATA) as string[]).includes(key)) continue;
-      if (form && !known.has(key)) continue;
+      // With the form's definition only its inputs count (an input may well be called `value`).
+      if (form ? !known.has(key) : ours.has(key)) continue;
       values[key] = typeof raw === 'string' ? (raw === '' ? undefined : raw) : raw === undefined || raw === null ? undefined : String(raw);
     }
     for (const input of inputs) {
