@@ -17,12 +17,14 @@
  * People: MEGAN, ANA, RIDO (FakeMember with Teams id, AAD object id, email) in TEAMS_TENANT.
  * Shortcuts: installFor (Tandem installed by a person: they exist, with a stored 1:1 chat),
  * cardOf / executeActions (the card of a recorded activity and its Action.Execute buttons),
- * click (press a button of a recorded card; resolves with the invoke response).
+ * click (press a button of a recorded card; resolves with the invoke response),
+ * adaptiveCardProblems (what the official Adaptive Cards SDK reports about a card; [] when clean).
  *
  * Builders: teamsMessage (personal, groupChat or channel; optional bot and user mentions),
  * cardAction (adaptiveCard/action invoke), botAddedPersonal, botAddedToTeam, channelCreated, installationUpdateTeam.
  */
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Core } from '../../src/core/index.js';
 import type { Person } from '../../src/core/people/people.types.js';
 import { identityKey } from '../../src/core/people/people.types.js';
@@ -316,4 +318,30 @@ export async function click(
   const res = await postActivity(baseUrl, activity);
   if (res.status !== 200) throw new Error(`the click on ${verb} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as InvokeAnswer;
+}
+
+/**
+ * The official Adaptive Cards SDK (package `adaptivecards`). Its dist bundle
+ * loads in Node without a DOM as long as nothing is rendered: parsing and
+ * validation only touch plain objects. (Its ESM `lib/` build has extension-less
+ * imports Node cannot resolve, hence the CommonJS bundle.)
+ */
+interface SdkEvent {
+  message: string;
+}
+interface AdaptiveCardsSdk {
+  AdaptiveCard: new () => { parse(json: unknown, context: unknown): void; validateProperties(): { validationEvents: SdkEvent[] } };
+  SerializationContext: new () => { eventCount: number; getEventAt(i: number): SdkEvent };
+}
+const sdk = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as AdaptiveCardsSdk;
+
+/** Every parse event (errors and warnings) and validation event the official SDK reports for a card. */
+export function adaptiveCardProblems(json: unknown): string[] {
+  const card = new sdk.AdaptiveCard();
+  const context = new sdk.SerializationContext();
+  card.parse(json, context);
+  const problems: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) problems.push(`parse: ${context.getEventAt(i).message}`);
+  for (const e of card.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
+  return problems;
 }

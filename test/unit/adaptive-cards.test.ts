@@ -1,37 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { formCard, teamsMarkdownFor, viewCard } from '../../src/adapters/teams/cards.js';
 import type { CardContext } from '../../src/adapters/teams/cards.js';
 import type { Form, View } from '../../src/core/chat/views.js';
 import { mention, v } from '../../src/core/chat/views.js';
 import { helpView } from '../../src/core/help/help.views.js';
-
-/**
- * The official Adaptive Cards SDK (package `adaptivecards`). Its dist bundle
- * loads in Node without a DOM as long as nothing is rendered: parsing and
- * validation only touch plain objects. (Its ESM `lib/` build has extension-less
- * imports Node cannot resolve, hence the CommonJS bundle.)
- */
-interface SdkEvent {
-  message: string;
-}
-interface AdaptiveCardsSdk {
-  AdaptiveCard: new () => { parse(json: unknown, context: unknown): void; validateProperties(): { validationEvents: SdkEvent[] } };
-  SerializationContext: new () => { eventCount: number; getEventAt(i: number): SdkEvent };
-}
-const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as AdaptiveCardsSdk;
-
-/** Every parse event (errors and warnings) and validation event the SDK reports for a card. */
-function sdkProblems(json: unknown): string[] {
-  const card = new AC.AdaptiveCard();
-  const context = new AC.SerializationContext();
-  card.parse(json, context);
-  const problems: string[] = [];
-  for (let i = 0; i < context.eventCount; i++) problems.push(`parse: ${context.getEventAt(i).message}`);
-  for (const e of card.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
-  return problems;
-}
+import { adaptiveCardProblems as sdkProblems } from '../support/teams.js';
 
 const ANA = 'a'.repeat(24);
 const BEN = 'b'.repeat(24);
@@ -131,6 +105,9 @@ describe('Adaptive Cards for Teams', () => {
     expect(text).toContain('"type":"Action.ShowCard","title":"Close"');
     expect(text).toContain('"verb":"alert.close","data":{"value":"alert-1"},"style":"destructive"');
     expect(text).toContain('{"type":"Action.OpenUrl","title":"Runbook","url":"https://example.com/runbook"}');
+    // Primary first, links and confirmations last.
+    expect(text.indexOf('"title":"Acknowledge"')).toBeLessThan(text.indexOf('"title":"Runbook"'));
+    expect(text.indexOf('"title":"Runbook"')).toBeLessThan(text.indexOf('"title":"Close"'));
     expect(text).toContain('"id":"select:survey.pick"');
     expect(text).toContain('"verb":"survey.pick","data":{"select":"select:survey.pick"}');
     // The divider is a separator on the next element; the trailing one is dropped.

@@ -21,6 +21,11 @@ import { BOT_MENTION_PATTERN, MENTION_PATTERN } from '../../core/chat/views.js';
  * would copy the same layout into every feature's card and drift from the
  * Slack and console renderers, which also render any View.)
  *
+ * Buttons in a row come primary first, then plain, then danger, links and
+ * confirmations (the template picks a button's style by variant, because an
+ * expression in place of an enum value is not a valid card), in view order
+ * within each group.
+ *
  * Adaptive Cards have no confirmation dialog: a button with `confirm` opens an
  * inline ShowCard holding the question and the confirming Action.Execute. A
  * form's submit button carries the form id, its metadata and the form's own
