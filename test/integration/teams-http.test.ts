@@ -121,6 +121,23 @@ describe('Teams over the real botbuilder stack', () => {
     expect(JSON.stringify(put!.activity)).toContain('How the week goes');
   });
 
+  it('copes with a minimal activity (teamsnet_message_personal_min: no tenant, no AAD id, member unknown to the connector)', async () => {
+    connector.clear();
+    const activity = {
+      id: '1',
+      type: 'message',
+      channelId: 'msteams',
+      serviceUrl: connector.serviceUrl,
+      text: 'help',
+      from: { id: '1', role: 'user', name: 'test' },
+      recipient: { id: '2', role: 'bot', name: 'test-bot' },
+      conversation: { id: '1', conversationType: 'personal' },
+    };
+    expect((await postActivity(tandem.url, activity)).status).toBe(200);
+    expect(JSON.stringify(cardOf(connector.sentTo('1')[0]!))).toContain('help.more');
+    expect(await tandem.core.people.byIdentityKey(identityKey.teams('default', '1'))).toMatchObject({ name: 'test' });
+  });
+
   it('stores the 1:1 reference from conversationUpdate and sends a proactive DM through it', async () => {
     connector.clear();
     const res = await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: RIDO }));
