@@ -76,6 +76,9 @@ describe('Teams over the real botbuilder stack', () => {
     expect(card.version).toBe('1.5');
     expect(JSON.stringify(card)).toContain('Tandem');
     expect(executeActions(card).map((a) => a.verb)).toContain('help.more');
+    // The same help view core renders everywhere: every command it lists is on the card.
+    const commands = tandem.core.interactions.commandSummaries().concat(tandem.core.tandem.summaries());
+    for (const c of commands) expect(JSON.stringify(card.body)).toContain(`• /${c.name} `);
     // Open like the Emulator: no token on any outgoing call (reply, member lookup).
     expect(connector.requests.length).toBeGreaterThanOrEqual(2);
     expect(connector.requests.filter((r) => r.authorization !== undefined)).toEqual([]);
