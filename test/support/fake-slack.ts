@@ -32,13 +32,18 @@
  *   limits it to some methods). `rateLimited` counts the 429s sent.
  * - Every Block Kit payload (chat.postMessage/update/postEphemeral, views.open/update/push/publish, response_url)
  *   is checked against Slack's limits: a breaking payload is answered `invalid_blocks` and listed in `invalidPayloads`.
- * Methods: api.test, auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.delete,
+ * - Socket Mode: apps.connections.open answers a ws:// URL on this server. `waitForSocket()` resolves once
+ *   Tandem is connected (after Slack's `hello`); `socketSend(type, payload)` delivers an envelope
+ *   (`slash_commands`, `interactive`, `events_api`) and returns its envelope_id; `waitForSocketAck(id)`
+ *   resolves with the ack's payload Tandem sent back.
+ * Methods: api.test, apps.connections.open, auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.delete,
  * views.open, views.update, views.push, views.publish, users.info, users.lookupByEmail,
  * conversations.open, conversations.info, team.info; anything else is `unknown_method`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
 import { blockKitViolations, type Surface } from './slack.js';
 
 export interface FakeSlackUser {
@@ -104,6 +109,9 @@ export class FakeSlack {
   readonly messages = new Map<string, FakeSlackMessage>();
   readonly invalidPayloads: { method: string; violations: string[] }[] = [];
   rateLimited = 0;
+  readonly socketAcks = new Map<string, Record<string, unknown>>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly wss: WebSocket.Server;
   private readonly users = new Map<string, FakeSlackUser>();
   private readonly scripts = new Map<string, Script[]>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -124,6 +132,34 @@ export class FakeSlack {
     this.autoUsers = opts.autoUsers ?? true;
     this.rateLimit = opts.rateLimit ?? null;
     this.addUser({ id: this.botUserId, realName: 'Tandem', name: 'tandem', isBot: true });
+    this.wss = new WebSocket.Server({ server, path: '/socket' });
+    this.wss.on('connection', (ws: WebSocket) => {
+      this.sockets.add(ws);
+      ws.on('close', () => this.sockets.delete(ws));
+      ws.on('message', (data: WebSocket.Data) => {
+        const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+        if (message.envelope_id) this.socketAcks.set(message.envelope_id, message.payload ?? {});
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A111' }, debug_info: { host: 'fake' } }));
+    });
+  }
+
+  /** Resolves once a Socket Mode client is connected. */
+  async waitForSocket(timeoutMs = 5000): Promise<void> {
+    await this.waitUntil(() => this.sockets.size > 0, timeoutMs, 'a Socket Mode connection');
+  }
+
+  /** Sends a Socket Mode envelope to every connected client; returns its envelope_id. */
+  socketSend(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>): string {
+    const envelopeId = randomBytes(8).toString('hex');
+    const message = JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' });
+    for (const ws of this.sockets) ws.send(message);
+    return envelopeId;
+  }
+
+  async waitForSocketAck(envelopeId: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    await this.waitUntil(() => this.socketAcks.has(envelopeId), timeoutMs, `the ack of envelope ${envelopeId}`);
+    return this.socketAcks.get(envelopeId) ?? {};
   }
 
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -208,6 +244,8 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -318,6 +356,8 @@ export class FakeSlack {
     switch (method) {
       case 'api.test':
         return { ok: true, args };
+      case 'apps.connections.open':
+        return { ok: true, url: `${this.url.replace(/^http/, 'ws')}/socket` };
       case 'auth.test':
         return { ok: true, url: 'https://testteamnow.slack.com/', team: 'Test Team', user: 'tandem', team_id: this.teamId, user_id: this.botUserId, bot_id: this.botId, is_enterprise_install: false };
       case 'chat.postMessage': {

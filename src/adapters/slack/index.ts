@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { App, ExpressReceiver, LogLevel } from '@slack/bolt';
+import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Logger as BoltLogger, RespondFn, types as slackTypes, ViewStateValue } from '@slack/bolt';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
@@ -55,15 +55,13 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     rejectRateLimitedCalls: false,
     retryConfig: { retries: 10, factor: 2, minTimeout: 200, maxTimeout: 30_000, randomize: true },
   };
-  const socketMode = Boolean(config.SLACK_APP_TOKEN);
-  const receiver = socketMode ? undefined : new ExpressReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, signatureVerification: true });
-  const app = new App({
-    token,
-    logger: boltLogger,
-    clientOptions,
-    deferInitialization: true,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.SLACK_APP_TOKEN as string, signingSecret }),
-  });
+  // Socket Mode opens its WebSocket through apps.connections.open on the same (configurable) Web API.
+  const socket = config.SLACK_APP_TOKEN
+    ? new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger, installerOptions: { clientOptions: { ...clientOptions } } })
+    : undefined;
+  const http = socket ? undefined : new ExpressReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, signatureVerification: true });
+  const socketMode = socket !== undefined;
+  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: (socket ?? http) as SocketModeReceiver | ExpressReceiver });
   const client = app.client;
   const people = new SlackPeople(core, client);
   const chat = new SlackChat(client, people);
@@ -285,7 +283,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   return {
     chat,
     mount(server: Express) {
-      if (receiver) server.use(receiver.router);
+      if (http) server.use(http.router);
     },
     async start() {
       await app.init();
