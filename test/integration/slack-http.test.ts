@@ -254,6 +254,32 @@ describe('Slack over HTTP through the real Bolt stack', () => {
     expect(fake.callsTo('chat.postMessage').at(-1)?.args.channel).toBe('CTEAM');
   });
 
+  it('delivers every DM exactly once through a token-bucket rate limit (429 + Retry-After)', async () => {
+    const people = await Promise.all(
+      ['UR1', 'UR2', 'UR3', 'UR4', 'UR5', 'UR6'].map((userId) =>
+        tandem.core.people.identify({ platform: 'slack', key: identityKey.slack(SLACK_TEAM, userId), teamId: SLACK_TEAM, userId }, async () => ({ name: userId, email: `${userId}@example.com` })),
+      ),
+    );
+    fake.setRateLimit({ perSecond: 4, burst: 2, methods: ['chat.postMessage'] });
+    try {
+      const key = `bucket:${Date.now()}`;
+      const sent = await Promise.all(people.map((p) => tandem.core.messenger.dm(p.id, v.view('Hi', v.section('Rate-limited hello')), `${key}:${p.id}`)));
+      expect(sent).toEqual(people.map(() => true));
+      expect(fake.rateLimited).toBeGreaterThan(0);
+      const channels = fake.callsTo('chat.postMessage').map((c) => c.args.channel);
+      expect(channels.sort()).toEqual(['DR1', 'DR2', 'DR3', 'DR4', 'DR5', 'DR6']);
+    } finally {
+      fake.setRateLimit(null);
+    }
+  });
+
+  it('reads "@Tandem help" in a channel as a command and answers only the person', async () => {
+    await sendSlack(tandem.url, eventCallback({ type: 'app_mention', user: 'UANA', text: '<@UTANDEMBOT> help', channel: 'CGENERAL', ts: '5.6', event_ts: '5.6' }));
+    const [ephemeral] = await fake.waitFor('chat.postEphemeral');
+    expect(ephemeral?.args).toMatchObject({ channel: 'CGENERAL', user: 'UANA' });
+    expect(JSON.stringify(ephemeral?.args.blocks)).toContain('Commands');
+  });
+
   it('tells the person kindly when their command fails after the ack', async () => {
     fake.failNext('users.info', 'fatal_error', 10);
     const res = await sendSlack(tandem.url, slashCommand({ userId: 'UBROKEN', text: 'help', responseUrl: fake.responseUrl() }));
