@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionContext } from '../../src/core/chat/interactions.js';
 import type { MessageAddress, PlatformChat, Reply } from '../../src/core/chat/chat.port.js';
@@ -126,6 +127,8 @@ describe('weekly check-ins on the real stack', () => {
     await tandem.core.checkins.reconcileTeam(team.id);
     const next = (await tandem.jobs.queue.getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`));
     expect(next.map((s) => s.pattern)).toEqual(['0 15 * * *', '0 15 * * *', '0 15 * * *']);
+    // BullMQ's own next run of each scheduler is at 15:00 on the wall clock of its zone.
+    for (const s of next) expect(DateTime.fromMillis(Number(s.next), { zone: s.tz ?? 'UTC' }).toFormat('HH:mm')).toBe('15:00');
   });
 
   it('prompts each person at Friday 15:00 in their own zone, once, even with a retried job and a second worker', async () => {
