@@ -261,7 +261,10 @@ export class CheckinService {
   async skip(actor: Person, checkinId: string): Promise<Reply> {
     const c = await this.own(actor, checkinId);
     const skipped = await this.repo.update(c.id, ['pending'], { status: 'skipped', step: null }, this.clock.now());
-    if (!skipped) return reply.private(c.status === 'skipped' ? skippedView(c) : closedView(c));
+    if (!skipped) {
+      if (c.status === 'answered') return reply.private(answeredView(c, this.clock.now() < c.deadlineAt));
+      return reply.private(c.status === 'skipped' ? skippedView(c) : closedView(c));
+    }
     await this.summarize(c.teamId, c.period);
     return reply.update(skippedView(skipped));
   }
@@ -286,15 +289,16 @@ export class CheckinService {
     const firstWord = text.split(/\s+/)[0]?.toLowerCase() ?? '';
     if (commandNames.includes(firstWord) || firstWord === 'help') return null;
     let c = await this.repo.answeringStepByStep(actor.id);
+    if (c && !this.editable(c)) {
+      // A step-by-step answer left half-way in a week that has closed: forget it, look at this week's.
+      await this.repo.update(c.id, ['pending', 'missed', 'answered', 'skipped'], { step: null }, this.clock.now());
+      c = null;
+    }
     if (!c) {
       const open = await this.current(actor.id);
       if (!open || open.status !== 'pending') return null;
       c = await this.repo.update(open.id, ['pending'], { step: 0 }, this.clock.now());
       if (!c) return null;
-    }
-    if (!this.editable(c)) {
-      await this.repo.update(c.id, ['pending', 'missed', 'answered', 'skipped'], { step: null }, this.clock.now());
-      return reply.private(closedView(c));
     }
     if (STOP_WORDS.test(text.trim())) {
       await this.repo.update(c.id, ['pending', 'missed', 'answered'], { step: null }, this.clock.now());
