@@ -124,6 +124,15 @@ describe('Block Kit renderer keeps within Slack limits', () => {
     expect(splitText('aaaa bbbb', 5)).toEqual(['aaaa', 'bbbb']);
   });
 
+  it('says so in the placeholder when a select has more than 100 options', () => {
+    const options = Array.from({ length: 130 }, (_, i) => ({ label: `Option ${i}`, value: String(i) }));
+    const block = renderMessage(v.view('x', v.actions({ type: 'select', actionId: 'f.pick', placeholder: 'Pick a value', options }))).blocks[0] as unknown as {
+      elements: { options: unknown[]; placeholder: { text: string } }[];
+    };
+    expect(block.elements[0]?.options).toHaveLength(100);
+    expect(block.elements[0]?.placeholder.text).toBe('Pick a value (first 100 of 130)');
+  });
+
   it('makes action ids unique in a payload and reads them back', () => {
     const { blocks } = renderMessage(v.view('x', v.actions(v.button('kudos.react', 'A', { value: '1' }), v.button('kudos.react', 'B', { value: '2' }))));
     const ids = (blocks[0] as unknown as { elements: { action_id: string }[] }).elements.map((e) => e.action_id);

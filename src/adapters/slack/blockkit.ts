@@ -288,7 +288,7 @@ class Renderer {
     const out: SlackBlock = {
       type: 'static_select',
       action_id: this.actionId(s.actionId),
-      placeholder: plain(s.placeholder, SLACK_LIMITS.placeholder),
+      placeholder: plain(shownOf(s.placeholder, s.options.length), SLACK_LIMITS.placeholder),
       options: rendered.length > 0 ? rendered : [this.option({ label: 'No choices', value: '-' })],
     };
     if (s.initial !== undefined && values.has(s.initial)) out.initial_option = rendered.find((o) => o.value === s.initial);
@@ -351,7 +351,7 @@ class Renderer {
         const { rendered } = this.options(input.options, asRadio ? SLACK_LIMITS.radioOptions : SLACK_LIMITS.options);
         const out: SlackBlock = asRadio
           ? { type: 'radio_buttons', action_id: actionId, options: rendered }
-          : { type: 'static_select', action_id: actionId, options: rendered, placeholder: plain(input.placeholder ?? 'Choose one', SLACK_LIMITS.placeholder) };
+          : { type: 'static_select', action_id: actionId, options: rendered, placeholder: plain(shownOf(input.placeholder ?? 'Choose one', count), SLACK_LIMITS.placeholder) };
         const chosen = rendered.find((o) => o.value === initial[0]);
         if (chosen) out.initial_option = chosen;
         return out;
@@ -362,7 +362,7 @@ class Renderer {
         const { rendered } = this.options(input.options, asBoxes ? SLACK_LIMITS.checkboxOptions : SLACK_LIMITS.options);
         const out: SlackBlock = asBoxes
           ? { type: 'checkboxes', action_id: actionId, options: rendered }
-          : { type: 'multi_static_select', action_id: actionId, options: rendered, placeholder: plain(input.placeholder ?? 'Choose any', SLACK_LIMITS.placeholder) };
+          : { type: 'multi_static_select', action_id: actionId, options: rendered, placeholder: plain(shownOf(input.placeholder ?? 'Choose any', count), SLACK_LIMITS.placeholder) };
         const chosen = rendered.filter((o) => initial.includes(o.value as string));
         if (chosen.length > 0) out.initial_options = chosen;
         return out;
@@ -370,6 +370,10 @@ class Renderer {
     }
   }
 }
+
+/** A select shows at most 100 options: its placeholder says so when there are more. */
+const shownOf = (placeholder: string, count: number): string =>
+  count > SLACK_LIMITS.options ? `${truncate(placeholder, SLACK_LIMITS.placeholder - 24)} (first ${SLACK_LIMITS.options} of ${count})` : placeholder;
 
 const moreLine = (dropped: number): SlackBlock => ({
   type: 'context',
