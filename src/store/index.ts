@@ -16,7 +16,7 @@ export function createStore(conn: Connection) {
     models,
     people: new MongoPeopleRepository(models.Person),
     teams: new MongoTeamRepository(models.Team),
-    identities: new MongoIdentityRepository(models.Identity),
+    identities: new MongoIdentityRepository(models.Identity, models.PersonAccount),
     postedMessages: new MongoPostedMessageRepository(models.PostedMessage),
     audit: new MongoAuditRepository(models.Audit),
     consoleMessages: new MongoConsoleMessageRepository(conn),

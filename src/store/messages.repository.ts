@@ -1,15 +1,13 @@
 import type { Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
-import type { Platform, PlatformIdentity } from '../core/people/people.types.js';
+import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
 import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository } from '../core/ports.js';
 import { isDuplicateKey } from './connection.js';
-import type { AuditDoc, IdentityDoc, PostedMessageDoc } from './models.js';
+import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from './models.js';
 import { paginate } from './pagination.js';
 
-type IdentityRecord = IdentityDoc & { lastSeenAt?: Date | null };
-
-function toIdentity(d: IdentityRecord): PlatformIdentity {
+function toIdentity(d: IdentityDoc): PlatformIdentity {
   switch (d.platform) {
     case 'slack':
       return { platform: 'slack', personId: d.personId, key: d.key, teamId: d.teamId ?? '', userId: d.userId ?? '' };
@@ -20,43 +18,61 @@ function toIdentity(d: IdentityRecord): PlatformIdentity {
   }
 }
 
+const accountId = (personId: string, platform: Platform) => `${personId}|${platform}`;
+
+/** Every read and write here is by _id (see models.ts): no scans on FerretDB, no read-modify-write races. */
 export class MongoIdentityRepository implements IdentityRepository {
-  constructor(private readonly model: Model<IdentityDoc>) {}
+  constructor(
+    private readonly model: Model<IdentityDoc>,
+    private readonly accounts: Model<PersonAccountDoc>,
+  ) {}
 
   async byKey(key: string): Promise<PlatformIdentity | null> {
-    const d = await this.model.findOne({ key }).lean<IdentityRecord>();
+    const d = await this.model.findById(key).lean<IdentityDoc>();
     return d ? toIdentity(d) : null;
   }
 
   async ofPerson(personId: string) {
-    const docs = await this.model.find({ personId }).lean<IdentityRecord[]>();
-    return docs.map((d) => ({ ...toIdentity(d), lastSeenAt: d.lastSeenAt ?? null }));
+    const found = await Promise.all(
+      PLATFORMS.map(async (platform) => {
+        const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
+        const identity = account ? await this.model.findById(account.key).lean<IdentityDoc>() : null;
+        return identity && account ? { ...toIdentity(identity), lastSeenAt: account.lastSeenAt ?? null } : null;
+      }),
+    );
+    return found.filter((i) => i !== null);
   }
 
   async link(identity: PlatformIdentity): Promise<void> {
     try {
-      // Upsert keyed by the platform id; a different owner makes the filter miss and the insert collide.
-      await this.model.updateOne({ key: identity.key, personId: identity.personId }, { $set: identity }, { upsert: true });
+      await this.model.create({ _id: identity.key, ...identity });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      // Two first requests of one person race to link the same key: the loser finds it already theirs.
-      const owner = await this.model.findOne({ key: identity.key }).lean<IdentityRecord>();
-      if (owner?.personId === identity.personId) return;
-      throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
+      // Already linked: fine when it is this person's (two first requests raced), a conflict otherwise.
+      const owner = await this.model.findById(identity.key).lean<IdentityDoc>();
+      if (owner?.personId !== identity.personId) {
+        throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
+      }
     }
+    // The account a person used last on a platform is the one Tandem reaches them on there.
+    await this.accounts.updateOne({ _id: accountId(identity.personId, identity.platform) }, { $set: { key: identity.key } }, { upsert: true });
   }
 
   async touch(key: string, at: Date): Promise<void> {
-    await this.model.updateOne({ key }, { $set: { lastSeenAt: at } });
+    const identity = await this.model.findById(key).lean<IdentityDoc>();
+    if (!identity) return;
+    await this.accounts.updateOne({ _id: accountId(identity.personId, identity.platform) }, { $set: { key, lastSeenAt: at } }, { upsert: true });
   }
 }
+
+const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
 export class MongoPostedMessageRepository implements PostedMessageRepository {
   constructor(private readonly model: Model<PostedMessageDoc>) {}
 
   async reserve(key: string, platform: Platform, at: Date): Promise<boolean> {
     try {
-      await this.model.create({ key, platform, status: 'sending', createdAt: at });
+      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: at });
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
@@ -65,16 +81,18 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ key, platform }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId } });
+    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {
-    await this.model.deleteOne({ key, platform, status: 'sending' });
+    await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
   }
 
   async addresses(key: string): Promise<MessageAddress[]> {
-    const docs = await this.model.find({ key, status: 'sent' }).lean<PostedMessageDoc[]>();
-    return docs.map((d) => ({ platform: d.platform, channel: d.channel ?? '', messageId: d.messageId ?? '' }));
+    const docs = await Promise.all(PLATFORMS.map((p) => this.model.findById(postedId(key, p)).lean<PostedMessageDoc>()));
+    return docs
+      .filter((d): d is PostedMessageDoc => d?.status === 'sent')
+      .map((d) => ({ platform: d.platform, channel: d.channel ?? '', messageId: d.messageId ?? '' }));
   }
 
   async purge(before: Date): Promise<number> {

@@ -28,8 +28,15 @@ const teamSchema = new Schema(
   { timestamps: true, collection: 'teams' },
 );
 
+/*
+ * FerretDB 1.24 (SQLite) answers only _id lookups from an index and scans the
+ * collection for any other filter, so the records read on every message sent
+ * are keyed by _id: an identity by its platform key, a person's account on a
+ * platform by `<person id>|<platform>`, a posted message by `<key>|<platform>`.
+ */
 const identitySchema = new Schema(
   {
+    _id: { type: String, required: true },
     key: { type: String, required: true, unique: true },
     platform: { type: String, enum: PLATFORMS, required: true },
     personId: { type: String, required: true, index: true },
@@ -37,13 +44,23 @@ const identitySchema = new Schema(
     userId: String,
     tenantId: String,
     aadObjectId: String,
-    lastSeenAt: { type: Date, default: null },
   },
   { timestamps: true, collection: 'identities' },
 );
 
+/** A person's current account on one platform (`_id` = `<person id>|<platform>`), and when it was last seen. */
+const personAccountSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    key: { type: String, required: true },
+    lastSeenAt: { type: Date, default: null },
+  },
+  { collection: 'person_accounts' },
+);
+
 const postedMessageSchema = new Schema(
   {
+    _id: { type: String, required: true },
     key: { type: String, required: true },
     platform: { type: String, enum: PLATFORMS, required: true },
     status: { type: String, enum: ['sending', 'sent'], required: true },
@@ -53,7 +70,6 @@ const postedMessageSchema = new Schema(
   },
   { collection: 'posted_messages' },
 );
-postedMessageSchema.index({ key: 1, platform: 1 }, { unique: true });
 
 const auditSchema = new Schema(
   {
@@ -81,6 +97,7 @@ const apiTokenSchema = new Schema(
 export type PersonDoc = InferSchemaType<typeof personSchema>;
 export type TeamDoc = InferSchemaType<typeof teamSchema>;
 export type IdentityDoc = InferSchemaType<typeof identitySchema>;
+export type PersonAccountDoc = InferSchemaType<typeof personAccountSchema>;
 export type PostedMessageDoc = InferSchemaType<typeof postedMessageSchema>;
 export type AuditDoc = InferSchemaType<typeof auditSchema>;
 export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
@@ -89,6 +106,7 @@ export interface Models {
   Person: Model<PersonDoc>;
   Team: Model<TeamDoc>;
   Identity: Model<IdentityDoc>;
+  PersonAccount: Model<PersonAccountDoc>;
   PostedMessage: Model<PostedMessageDoc>;
   Audit: Model<AuditDoc>;
   ApiToken: Model<ApiTokenDoc>;
@@ -100,6 +118,7 @@ export function registerModels(conn: Connection): Models {
     Person: conn.model('Person', personSchema),
     Team: conn.model('Team', teamSchema),
     Identity: conn.model('Identity', identitySchema),
+    PersonAccount: conn.model('PersonAccount', personAccountSchema),
     PostedMessage: conn.model('PostedMessage', postedMessageSchema),
     Audit: conn.model('Audit', auditSchema),
     ApiToken: conn.model('ApiToken', apiTokenSchema),
