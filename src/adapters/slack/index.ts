@@ -104,6 +104,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
    */
   const answering = async (o: Origin, work: () => Promise<void>): Promise<void> => {
     try {
+      // Start the work after the event loop has read (and acknowledged) every request already waiting.
+      await new Promise((resolve) => setImmediate(resolve));
       await work();
     } catch (err) {
       logger.error({ err, userId: o.userId }, 'slack interaction failed');
