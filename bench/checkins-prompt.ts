@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const tandem = await startTestTandem(slackEnv(fake, { TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false', LOG_LEVEL: 'error' }), { clock });
   try {
     // Seed people, their Slack identities and teams of at most 5,000 in bulk.
-    const { Person, Identity } = tandem.store.models;
+    const { Person, Identity, PersonAccount } = tandem.store.models;
     const ids = Array.from({ length: PEOPLE }, () => new Types.ObjectId());
     for (let from = 0; from < PEOPLE; from += 1_000) {
       const slice = ids.slice(from, from + 1_000);
@@ -47,8 +47,13 @@ async function main(): Promise<void> {
         slice.map((_id, j) => ({ _id, name: `Person ${from + j}`, email: `p${from + j}@bench.example`, timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5], roles: ['employee'], active: true })),
         { ordered: false },
       );
+      const key = (j: number) => `slack:${SLACK_TEAM}:${userId(from + j)}`;
       await Identity.insertMany(
-        slice.map((_id, j) => ({ key: `slack:${SLACK_TEAM}:${userId(from + j)}`, platform: 'slack', personId: _id.toString(), teamId: SLACK_TEAM, userId: userId(from + j) })),
+        slice.map((_id, j) => ({ _id: key(j), key: key(j), platform: 'slack', personId: _id.toString(), teamId: SLACK_TEAM, userId: userId(from + j) })),
+        { ordered: false },
+      );
+      await PersonAccount.insertMany(
+        slice.map((_id, j) => ({ _id: `${_id.toString()}|slack`, key: key(j) })),
         { ordered: false },
       );
     }
