@@ -24,15 +24,7 @@ export interface StoredConversation {
   updatedAt: Date;
 }
 
-interface ConversationDoc {
-  key: string;
-  kind: ConversationKind;
-  tenantId: string;
-  conversationId: string;
-  teamId?: string;
-  reference: Partial<ConversationReference>;
-  updatedAt: Date;
-}
+type ConversationDoc = StoredConversation;
 
 const conversationSchema = new Schema<ConversationDoc>(
   {

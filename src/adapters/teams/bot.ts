@@ -168,16 +168,26 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       const metadata = typeof givenMetadata === 'string' && givenMetadata !== '' ? givenMetadata : undefined;
       const values = await this.formValues(context, form, data);
       const reply = await interactions.submitForm(ictx, formId, values, metadata);
-      return this.answerSubmit(context, actor, reply, form, values);
+      return this.answer(context, actor, reply, { form, values });
     }
     const selectInput = typeof data.select === 'string' ? data.select : undefined;
     const raw = selectInput ? data[selectInput] : data.value;
     const value = typeof raw === 'string' && raw !== '' ? raw : undefined;
     const reply = await interactions.runAction(ictx, verb, value);
-    return this.answerAction(context, actor, reply);
+    return this.answer(context, actor, reply);
   }
 
-  private async answerAction(context: TurnContext, actor: { person: Person; identity: TeamsIdentity }, reply: Reply): Promise<AdaptiveCardInvokeResponse> {
+  /**
+   * The invoke response to a click (`submitted` absent) or a form submission:
+   * the updated card, the next form, the form again with its errors, or a
+   * message; a submitted form that needs nothing more becomes a short receipt.
+   */
+  private async answer(
+    context: TurnContext,
+    actor: { person: Person; identity: TeamsIdentity },
+    reply: Reply,
+    submitted?: { form: Form | null; values: FormValues },
+  ): Promise<AdaptiveCardInvokeResponse> {
     const { chat } = this.deps;
     switch (reply.kind) {
       case 'update':
@@ -185,12 +195,16 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       case 'form':
         return cardResponse(await chat.formContent(reply.form, actor.person.id));
       case 'form_errors':
-        return messageResponse(Object.values(reply.errors).join(' ') || 'Please check your answers.');
+        if (!submitted?.form) return messageResponse(Object.values(reply.errors).join(' ') || 'Please check your answers.');
+        return cardResponse(await chat.formContent(submitted.form, actor.person.id, { values: submitted.values, errors: reply.errors }));
       case 'none':
-        return messageResponse('Done.');
       case 'public':
-      case 'private':
-        return messageResponse(await this.deliver(context, actor, reply));
+      case 'private': {
+        if (!submitted) return messageResponse(reply.kind === 'none' ? 'Done.' : await this.deliver(context, actor, reply));
+        if (reply.kind !== 'none') await this.deliver(context, actor, reply);
+        const title = submitted.form?.title ?? 'Your answers';
+        return cardResponse(await chat.viewContent(v.view(`${title}: sent`, v.section(`:white_check_mark: *${title}*: sent. Thank you!`))));
+      }
     }
   }
 
@@ -205,33 +219,6 @@ export class TandemTeamsBot extends TeamsActivityHandler {
       await context.updateActivity({ type: 'message', id: messageId, attachments: [cardAttachment(card)] });
     }
     return cardResponse(card);
-  }
-
-  /** A submitted form is replaced by the next form, its errors, the updated view, or a short receipt. */
-  private async answerSubmit(
-    context: TurnContext,
-    actor: { person: Person; identity: TeamsIdentity },
-    reply: Reply,
-    form: Form | null,
-    values: FormValues,
-  ): Promise<AdaptiveCardInvokeResponse> {
-    const { chat } = this.deps;
-    switch (reply.kind) {
-      case 'update':
-        return this.replaceCard(context, await chat.viewContent(reply.view));
-      case 'form':
-        return cardResponse(await chat.formContent(reply.form, actor.person.id));
-      case 'form_errors':
-        if (!form) return messageResponse(Object.values(reply.errors).join(' ') || 'Please check your answers.');
-        return cardResponse(await chat.formContent(form, actor.person.id, { values, errors: reply.errors }));
-      case 'none':
-      case 'public':
-      case 'private': {
-        if (reply.kind !== 'none') await this.deliver(context, actor, reply);
-        const title = form?.title ?? 'Your answers';
-        return cardResponse(await chat.viewContent(v.view(`${title}: sent`, v.section(`:white_check_mark: *${title}*: sent. Thank you!`))));
-      }
-    }
   }
 
   /** Form values from the Action.Execute data: checkboxes as arrays, people picker AAD ids as person ids. */
