@@ -1,0 +1,80 @@
+/**
+ * The load generator of bench:slack, run as a process of its own (forked with
+ * IPC) so that sending and timing do not share the event loop of the
+ * benchmark's fake Slack API, nor Tandem's.
+ *
+ * For each burst the parent sends the raw HTTP requests (bytes, already
+ * signed). The client first opens one keep-alive connection per request and
+ * makes one `GET /healthz` on each, so that every connection has been
+ * accepted and served by Tandem (as behind a load balancer's connection
+ * pool), then writes all requests at once and times each from its write to
+ * the first byte of its response (the status line: Slack's ack). It answers
+ * with the latencies in ms and the status codes.
+ */
+import net from 'node:net';
+
+export interface BurstRequest {
+  port: number;
+  requests: string[];
+}
+
+export interface BurstResult {
+  latencies: number[];
+  statuses: number[];
+}
+
+const WARM_UP = 'GET /healthz HTTP/1.1\r\nHost: tandem\r\n\r\n';
+
+/** A connection that has carried one complete request and response (read by its Content-Length). */
+const connect = (port: number) =>
+  new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => socket.write(WARM_UP));
+    let received = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: *(\d+)/i.exec(received.subarray(0, end).toString('latin1'))?.[1] ?? 0);
+      if (received.length < end + 4 + length) return;
+      socket.off('data', onData);
+      socket.off('error', reject);
+      resolve(socket);
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+
+async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
+  const sockets = await Promise.all(requests.map(() => connect(port)));
+  const latencies: number[] = [];
+  const statuses: number[] = [];
+  await Promise.all(
+    sockets.map(
+      (socket, i) =>
+        new Promise<void>((resolve, reject) => {
+          let t0 = 0;
+          socket.once('data', (chunk: Buffer) => {
+            latencies[i] = performance.now() - t0;
+            // "HTTP/1.1 200 OK": the status code is at bytes 9–11.
+            statuses[i] = Number(chunk.subarray(9, 12).toString('latin1'));
+            socket.resume();
+          });
+          socket.once('close', () => resolve());
+          socket.once('error', reject);
+          t0 = performance.now();
+          socket.write(requests[i] as string);
+        }),
+    ),
+  );
+  return { latencies, statuses };
+}
+
+process.on('message', (message: BurstRequest) => {
+  burst(message).then(
+    (result) => process.send?.(result),
+    (err: unknown) => {
+      process.stderr.write(`burst client: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+});
