@@ -72,7 +72,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
 
-  const app = createHttpApp({
+  const listener = createHttpApp({
     logger,
     registry: metrics,
     readiness: {
@@ -81,11 +81,12 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     },
     mount: (app) => {
       app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
-      for (const adapter of adapters) adapter.mount(app);
+      for (const adapter of adapters) adapter.mount?.(app);
     },
+    routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),
   });
 
-  const server = new HttpServer(app);
+  const server = new HttpServer(listener);
   const address = await server.listen(config.PORT, config.HOST);
   for (const adapter of adapters) await adapter.start?.();
   if (options.workers !== false) jobs.start();

@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -28,7 +29,13 @@ export interface AdapterContext {
  */
 export interface PlatformAdapter {
   readonly chat: PlatformChat;
-  mount(app: Express): void;
+  mount?(app: Express): void;
+  /**
+   * Routes served straight from the HTTP server, ahead of express and its
+   * middleware, keyed `METHOD /path`: for endpoints whose answer time is the
+   * product (Slack's 3 s ack).
+   */
+  routes?: Readonly<Record<string, RequestListener>>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
   /** Called when shutdown begins, before the HTTP server closes: end long-lived responses (event streams). */

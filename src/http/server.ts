@@ -12,11 +12,19 @@ export interface Readiness {
 }
 
 /**
- * Tandem's one HTTP server. Adapters mount their routes (Slack receiver,
- * Teams /api/messages, console, admin API) between the health routes and the
- * error handler via `mount`.
+ * Tandem's one HTTP request listener. `routes` (`METHOD /path`: Slack's
+ * receiver) are served first, straight from node:http, timed and logged here;
+ * everything else goes to express, where adapters mount their routes (Teams
+ * /api/messages, console, admin API) between the health routes and the error
+ * handler via `mount`.
  */
-export function createHttpApp(opts: { logger: PinoLogger; registry: client.Registry; readiness: Readiness; mount: (app: Express) => void }): Express {
+export function createHttpApp(opts: {
+  logger: PinoLogger;
+  registry: client.Registry;
+  readiness: Readiness;
+  mount: (app: Express) => void;
+  routes?: Readonly<Record<string, http.RequestListener>>;
+}): http.RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -66,7 +74,23 @@ export function createHttpApp(opts: { logger: PinoLogger; registry: client.Regis
 
   app.use((req, res) => sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(errorHandler);
-  return app;
+
+  const routes = new Map(Object.entries(opts.routes ?? {}));
+  return (req, res) => {
+    const path = req.url?.split('?', 1)[0] ?? '';
+    const route = routes.get(`${req.method} ${path}`);
+    if (!route) {
+      void app(req, res);
+      return;
+    }
+    const started = performance.now();
+    res.once('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      requests.observe({ method: req.method, route: path, status: String(res.statusCode) }, seconds);
+      opts.logger.info({ req: { method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: Math.round(seconds * 1000) }, 'request completed');
+    });
+    route(req, res);
+  };
 }
 
 /** Keeps metric label cardinality low for unmatched routes. */
@@ -82,8 +106,8 @@ export class HttpServer {
   private inFlight = 0;
   private closing = false;
 
-  constructor(app: Express) {
-    this.server = http.createServer(app);
+  constructor(listener: http.RequestListener) {
+    this.server = http.createServer(listener);
     this.server.on('request', (_req, res) => {
       this.inFlight += 1;
       res.on('close', () => {

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reply } from '../../src/core/chat/chat.port.js';
+import { v } from '../../src/core/chat/views.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { sendSlack, slackEnv, slashCommand } from '../support/slack.js';
 import { dropTestData, isolatedNames, startTestTandem } from '../support/stack.js';
 
 /** Graceful shutdown: stop() lets an HTTP request in flight and a running job finish before it resolves. */
@@ -97,4 +101,33 @@ describe('graceful shutdown', () => {
       await dropTestData(config);
     }
   }, 90_000);
+});
+
+describe('graceful shutdown with Slack', () => {
+  it('finishes the work of a slash command acknowledged before stop() was called', async () => {
+    const fake = await FakeSlack.start();
+    const tandem = await startTestTandem(slackEnv(fake, { TEAMS_ENABLED: 'false', SHUTDOWN_TIMEOUT_MS: '10000' }));
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      tandem.core.tandem.sub('slow', 'waits until the test lets it go', async () => {
+        await gate;
+        return reply.private(v.view('done', v.section('done after the ack')));
+      });
+      const res = await sendSlack(tandem.url, slashCommand({ text: 'slow', responseUrl: fake.responseUrl() }));
+      expect(res.status).toBe(200);
+
+      let stopped = false;
+      const stopping = tandem.stop().then(() => (stopped = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stopped).toBe(false);
+      release();
+      await stopping;
+      expect(fake.responses.map((r) => JSON.stringify(r.body.blocks))).toEqual([expect.stringContaining('done after the ack')]);
+    } finally {
+      await tandem.stop();
+      await fake.close();
+      await dropTestData(tandem.config);
+    }
+  });
 });

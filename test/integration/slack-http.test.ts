@@ -105,6 +105,36 @@ describe('Slack over HTTP through the real Bolt stack', () => {
     expect(fake.calls).toEqual([]);
   });
 
+  it("answers Slack's SSL check unsigned, and refuses a malformed or oversized body", async () => {
+    const ssl = await fetch(`${tandem.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x&command=%2Ftandem&text=echo+injected' });
+    expect(ssl.status).toBe(200);
+    expect((await sendSlack(tandem.url, { body: '{"type":', contentType: 'application/json' })).status).toBe(400);
+    const huge = { body: JSON.stringify({ type: 'event_callback', padding: 'x'.repeat(4 * 1024 * 1024) }), contentType: 'application/json' as const };
+    expect((await sendSlack(tandem.url, huge)).status).toBe(413);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(seen).toEqual([]);
+  });
+
+  it('acknowledges a slash command with an empty 200 before the command runs', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    tandem.core.tandem.sub('slow', 'waits until the test lets it go', async () => {
+      await gate;
+      seen.push('slow');
+      return reply.private(v.view('done', v.section('done')));
+    });
+    const res = await sendSlack(tandem.url, slashCommand({ text: 'slow', responseUrl: fake.responseUrl() }));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(seen).toEqual([]);
+    release();
+    const [answer] = await fake.waitForResponses(1, 10_000);
+    expect(JSON.stringify(answer?.body.blocks)).toContain('done');
+    expect(seen).toEqual(['slow']);
+    // Served ahead of express, and still timed.
+    expect(await (await fetch(`${tandem.url}/metrics`)).text()).toMatch(/tandem_http_request_duration_seconds_count\{method="POST",route="\/slack\/events",status="200"\} [1-9]/);
+  });
+
   it('answers a signed /tandem help with the help view in Block Kit, and a click updates it in place', async () => {
     const responseUrl = fake.responseUrl('help');
     const res = await sendSlack(tandem.url, slashCommand({ text: 'help', responseUrl }));

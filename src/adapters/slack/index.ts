@@ -1,6 +1,5 @@
-import type { Express } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { App, ExpressReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Logger as BoltLogger, RespondFn, types as slackTypes, ViewStateValue } from '@slack/bolt';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
@@ -13,6 +12,7 @@ import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
 import { asBlocks, SlackChat } from './chat.js';
 import { SlackPeople } from './people.js';
+import { SlackHttpReceiver } from './receiver.js';
 import { registerMessageShortcuts } from './shortcuts.js';
 
 /** The one Slack endpoint: events, slash commands and interactivity all arrive here (see manifests/slack). */
@@ -36,9 +36,10 @@ interface Origin {
 }
 
 /**
- * Slack through Bolt 5: an ExpressReceiver whose router is mounted on
- * Tandem's one HTTP server at /slack/events (signatures verified, stale
- * requests refused), or Socket Mode when SLACK_APP_TOKEN is set.
+ * Slack through Bolt 5: a receiver serving POST /slack/events on Tandem's
+ * one HTTP server, ahead of express (signatures verified, stale requests
+ * refused, acknowledged at once; see receiver.ts), or Socket Mode when
+ * SLACK_APP_TOKEN is set.
  */
 export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const { config, core } = ctx;
@@ -59,9 +60,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const socket = config.SLACK_APP_TOKEN
     ? new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN, logger: boltLogger, installerOptions: { clientOptions: { ...clientOptions } } })
     : undefined;
-  const http = socket ? undefined : new ExpressReceiver({ signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger, signatureVerification: true });
+  const http = socket ? undefined : new SlackHttpReceiver({ signingSecret, logger: boltLogger });
   const socketMode = socket !== undefined;
-  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: (socket ?? http) as SocketModeReceiver | ExpressReceiver });
+  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http });
   const client = app.client;
   const people = new SlackPeople(core, client);
   const chat = new SlackChat(client, people);
@@ -104,8 +105,6 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
    */
   const answering = async (o: Origin, work: () => Promise<void>): Promise<void> => {
     try {
-      // Start the work after the event loop has read (and acknowledged) every request already waiting.
-      await new Promise((resolve) => setImmediate(resolve));
       await work();
     } catch (err) {
       logger.error({ err, userId: o.userId }, 'slack interaction failed');
@@ -284,17 +283,16 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   let started = false;
   return {
     chat,
-    mount(server: Express) {
-      if (http) server.use(http.router);
-    },
+    routes: http ? { [`POST ${SLACK_EVENTS_PATH}`]: http.listener } : {},
     async start() {
       await app.init();
       if (socketMode) await app.start();
       started = true;
       logger.info({ mode: socketMode ? 'socket' : 'http', path: socketMode ? undefined : SLACK_EVENTS_PATH }, 'slack ready');
     },
+    /** Socket Mode disconnects; over HTTP, the work of every request already acknowledged is finished first. */
     async stop() {
-      if (socketMode && started) await app.stop();
+      if (started) await app.stop();
     },
   };
 }
