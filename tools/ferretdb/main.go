@@ -8,6 +8,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // served only with -debug-addr
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,6 +22,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data-dir", "data/ferretdb", "directory for the SQLite databases")
 	logLevel := flag.String("log-level", "warn", "log level: debug, info, warn or error")
+	debugAddr := flag.String("debug-addr", "", "when set, serve Go's pprof profiles on this address (/debug/pprof/)")
 	flag.Parse()
 
 	var level slog.Level
@@ -47,6 +50,14 @@ func main() {
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ferretdb: %v\n", err)
 		os.Exit(1)
+	}
+
+	if *debugAddr != "" {
+		go func() {
+			if err := http.ListenAndServe(*debugAddr, nil); err != nil {
+				logger.Error("debug server", "err", err)
+			}
+		}()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
