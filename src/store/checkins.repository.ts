@@ -193,13 +193,11 @@ export class MongoCheckinRepository implements CheckinRepository {
     return this.get(checkinId(personId, period));
   }
 
-  /** The most recent check-in of the previous weeks (a few _id lookups, cheap on both databases). */
+  /** The most recent check-in of the previous weeks (a few _id lookups at once, cheap on both databases). */
   async previous(personId: string, period: string): Promise<Checkin | null> {
-    for (let weeks = 1; weeks <= PREVIOUS_WEEKS; weeks += 1) {
-      const found = await this.byPersonPeriod(personId, periodMinus(period, weeks));
-      if (found) return found;
-    }
-    return null;
+    const weeks = Array.from({ length: PREVIOUS_WEEKS }, (_, i) => periodMinus(period, i + 1));
+    const found = await Promise.all(weeks.map((p) => this.byPersonPeriod(personId, p)));
+    return found.find((c) => c !== null) ?? null;
   }
 
   async update(id: string, whenStatus: readonly CheckinStatus[], patch: Parameters<CheckinRepository['update']>[2], at: Date): Promise<Checkin | null> {

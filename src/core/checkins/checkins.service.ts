@@ -42,6 +42,12 @@ import {
 import { cronPattern, deadlineOf, dueNow, periodMinus, periodOf, promptDate, reminderTimes, schedulerId, type Member } from './schedule.js';
 
 export const SNOOZE_MS = 2 * 3_600_000;
+/**
+ * How long prompt jobs reuse a read of their team (membership and settings).
+ * A firing queues one prompt job per member, and reading a team of thousands
+ * for each of them costs more than the DM itself.
+ */
+const TEAM_READ_TTL_MS = 10_000;
 
 /** Job names the jobs layer routes to this service. */
 export const CHECKIN_JOBS = {
@@ -84,6 +90,9 @@ export class CheckinService {
     private readonly logger: Logger,
   ) {}
 
+  /** Recent reads of a team and its settings by prompt jobs (see TEAM_READ_TTL_MS). */
+  private readonly teamReads = new Map<string, { at: number; read: Promise<{ team: Team | null; settings: CheckinSettings }> }>();
+
   // ---- settings and schedulers -------------------------------------------
 
   async settings(teamId: string): Promise<CheckinSettings> {
@@ -101,6 +110,7 @@ export class CheckinService {
       });
     }
     await this.repo.saveSettings(teamId, parsed.data, this.clock.now());
+    this.teamReads.delete(teamId);
     await this.reconcileTeam(teamId);
     return this.settings(teamId);
   }
@@ -157,9 +167,8 @@ export class CheckinService {
 
   /** Creates the check-in once per (person, period) and DMs it once; safe to retry and to run on two workers. */
   async prompt(personId: string, teamId: string, period: string): Promise<Checkin | null> {
-    const [person, team] = await Promise.all([this.people.get(personId), this.teams.get(teamId)]);
+    const [person, { team, settings }] = await Promise.all([this.people.get(personId), this.recentTeam(teamId)]);
     if (!person?.active || !team?.memberIds.includes(personId)) return null;
-    const settings = (await this.repo.getSettings(teamId)) ?? defaultSettings(teamId);
     const now = this.clock.now();
     const deadlineAt = deadlineOf(period, person.timeZone, settings);
     if (now >= deadlineAt) return null;
@@ -517,6 +526,18 @@ export class CheckinService {
     const team = await this.teams.get(teamId);
     if (!team) throw new DomainError('not_found', `No team with id ${teamId}`, { teamId });
     return team;
+  }
+
+  /** The team and its settings as read at most TEAM_READ_TTL_MS ago (one read shared by concurrent callers). */
+  private recentTeam(teamId: string): Promise<{ team: Team | null; settings: CheckinSettings }> {
+    const now = performance.now();
+    const recent = this.teamReads.get(teamId);
+    if (recent && now - recent.at < TEAM_READ_TTL_MS) return recent.read;
+    for (const [id, r] of this.teamReads) if (now - r.at >= TEAM_READ_TTL_MS) this.teamReads.delete(id);
+    const read = Promise.all([this.teams.get(teamId), this.repo.getSettings(teamId)]).then(([team, settings]) => ({ team, settings: settings ?? defaultSettings(teamId) }));
+    this.teamReads.set(teamId, { at: now, read });
+    read.catch(() => this.teamReads.delete(teamId));
+    return read;
   }
 
   private async members(team: Team): Promise<(Person & Member)[]> {
