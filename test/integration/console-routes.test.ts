@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageDto as Msg } from '../../src/adapters/console/hub.js';
 import { reply } from '../../src/core/chat/chat.port.js';
 import { mention, v } from '../../src/core/chat/views.js';
 import { OffsetClock } from '../../src/core/clock.js';
@@ -7,14 +8,6 @@ import { startTestTandem } from '../support/stack.js';
 
 type Tandem = Awaited<ReturnType<typeof startTestTandem>>;
 
-interface Msg {
-  id: string;
-  conversation: string;
-  author: { id: string; name: string } | null;
-  visibleTo: string | null;
-  text: string;
-  html: string;
-}
 interface Result {
   reply: string;
   messages: Msg[];
