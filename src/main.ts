@@ -13,6 +13,7 @@ import { createHttpApp, HttpServer } from './http/server.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
+import { closeRedis } from './jobs/redis.js';
 import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
 import { systemJobs } from './jobs/system.jobs.js';
@@ -97,7 +98,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();
       await invalidation.stop();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
       await conn.close();
       logger.info('stopped');
       // Whatever still holds the event loop open here would keep the process alive after main() ends.

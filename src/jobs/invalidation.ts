@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { LocalInvalidation, type CacheInvalidation } from '../core/invalidation.js';
 import type { Logger } from '../core/logger.js';
+import { closeRedis } from './redis.js';
 
 const messageSchema = z.object({ topic: z.string(), key: z.string(), origin: z.string() });
 
@@ -61,7 +62,7 @@ export class RedisInvalidation implements CacheInvalidation {
   async stop(): Promise<void> {
     const sub = this.subscriber;
     this.subscriber = undefined;
-    if (sub) await sub.quit().catch(() => sub.disconnect());
+    if (sub) await closeRedis(sub);
   }
 
   private receive(raw: string): void {

@@ -6,6 +6,7 @@ import { isDomainError } from '../core/errors.js';
 import { JOB_QUEUES, queueOf, type JobDeclaration, type JobQueue } from '../core/job-declarations.js';
 import type { Logger } from '../core/logger.js';
 import type { Scheduler } from '../core/ports.js';
+import { closeRedis } from './redis.js';
 
 /** BullMQ forbids ':' in custom ids; domain keys use it, so it is swapped for a character ids never contain. */
 export const bullJobId = (id: string): string => id.replaceAll(':', '|');
@@ -165,7 +166,7 @@ export class Jobs implements Scheduler {
     const connection = this.workerConnection;
     this.workerConnection = undefined;
     // BullMQ does not close a connection it was given: without this one stays open and the process never exits.
-    if (connection) await connection.quit().catch(() => connection.disconnect());
+    if (connection) await closeRedis(connection);
   }
 
   private async run(queue: JobQueue, job: Job): Promise<void> {
