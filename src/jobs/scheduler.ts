@@ -26,6 +26,13 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
   system: 1,
 };
 
+/**
+ * Key of the due instant (ms, on the injected clock) that `enqueue` adds to a
+ * delayed job's data. BullMQ's own due time is on the wall clock, which the
+ * demo clock runs ahead of; payload schemas strip the key before a handler.
+ */
+export const DUE_AT = '__dueAt';
+
 type FailureReason = 'invalid_payload' | 'unknown_job' | 'refused' | 'error';
 
 /** A failure that retrying cannot fix; its reason labels the failure counter. */
@@ -120,7 +127,8 @@ export class Jobs implements Scheduler {
   async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
     // Delays come from the injected clock: the demo clock runs ahead of the wall clock.
     const delay = opts.at ? Math.max(0, opts.at.getTime() - this.opts.clock.now().getTime()) : 0;
-    await this.queue(queueOf(name)).add(name, data, { jobId: bullJobId(opts.jobId), delay });
+    const payload = opts.at ? { ...data, [DUE_AT]: opts.at.getTime() } : data;
+    await this.queue(queueOf(name)).add(name, payload, { jobId: bullJobId(opts.jobId), delay });
   }
 
   async cancel(jobId: string): Promise<void> {

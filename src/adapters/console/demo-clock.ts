@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { OffsetClock } from '../../core/clock.js';
+import { DUE_AT } from '../../jobs/scheduler.js';
 
 export interface UpcomingJob {
   id: string;
@@ -13,7 +14,11 @@ export interface ClockStatus {
   next: UpcomingJob[];
 }
 
-const dueOf = (job: Job): number => job.timestamp + (job.delay ?? 0);
+/** When the job is due on Tandem's clock (the jobs layer records it; BullMQ's own delay is on the wall clock). */
+const dueOf = (job: Job): number => {
+  const due: unknown = (job.data as Record<string, unknown>)[DUE_AT];
+  return typeof due === 'number' ? due : job.timestamp + (job.delay ?? 0);
+};
 
 /** Housekeeping (purges, reconciliations) is not an event anyone sees in a demo. */
 const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup)$/.test(name);
