@@ -16,7 +16,7 @@ export interface AdapterContext {
   core: Core;
   store: Store;
   redis: Redis;
-  /** Tandem's job queue (the console's demo clock lists and promotes its delayed jobs). */
+  /** Tandem's job queues (the console's demo clock lists and promotes their delayed jobs). */
   jobs?: Jobs;
   /** The movable clock, only in demo mode. */
   demoClock?: OffsetClock;

@@ -4,6 +4,7 @@ import type { CheckinRepository } from './checkins/checkins.types.js';
 import { Messenger } from './chat/messenger.js';
 import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
+import type { CacheInvalidation } from './invalidation.js';
 import type { Logger } from './logger.js';
 import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
@@ -21,6 +22,7 @@ export interface CorePorts {
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
+  invalidation: CacheInvalidation;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = new RecognitionService({ repo: ports.recognition, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger });
   recognition.register(interactions);
-  const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
+  const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger, ports.invalidation);
   checkins.register(interactions, tandem);
   return { ports, interactions, tandem, messenger, people, recognition, checkins };
 }

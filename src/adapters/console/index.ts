@@ -68,7 +68,7 @@ export function createConsoleAdapter(ctx: AdapterContext): PlatformAdapter {
   const hub = new ConsoleHub(ctx.redis, `${config.QUEUE_PREFIX}:console:events`, logger);
   const messages = new ConsoleMessages(store.consoleMessages, store.people, hub, clock);
   const chat = new ConsoleChat(messages);
-  const demo = config.DEMO_MODE && ctx.demoClock && ctx.jobs ? new DemoClock(ctx.demoClock, ctx.jobs.queue) : null;
+  const demo = config.DEMO_MODE && ctx.demoClock && ctx.jobs ? new DemoClock(ctx.demoClock, ctx.jobs.allQueues) : null;
   const streams = new Set<Response>();
 
   async function allPeople(): Promise<Person[]> {

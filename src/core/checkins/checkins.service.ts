@@ -6,6 +6,7 @@ import type { FormValues } from '../chat/views.js';
 import { v } from '../chat/views.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
+import type { CacheInvalidation } from '../invalidation.js';
 import type { Logger } from '../logger.js';
 import type { Person, Team } from '../people/people.types.js';
 import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
@@ -48,6 +49,8 @@ export const SNOOZE_MS = 2 * 3_600_000;
  * for each of them costs more than the DM itself.
  */
 const TEAM_READ_TTL_MS = 10_000;
+/** The invalidation topic of those reads: a settings change drops them in every process at once. */
+export const TEAM_READS_TOPIC = 'checkins.team';
 
 /** Job names the jobs layer routes to this service. */
 export const CHECKIN_JOBS = {
@@ -88,7 +91,10 @@ export class CheckinService {
     private readonly scheduler: Scheduler,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+    private readonly invalidation: CacheInvalidation,
+  ) {
+    invalidation.subscribe(TEAM_READS_TOPIC, (teamId) => (teamId === null ? this.teamReads.clear() : this.teamReads.delete(teamId)));
+  }
 
   /** Recent reads of a team and its settings by prompt jobs (see TEAM_READ_TTL_MS). */
   private readonly teamReads = new Map<string, { at: number; read: Promise<{ team: Team | null; settings: CheckinSettings }> }>();
@@ -110,7 +116,7 @@ export class CheckinService {
       });
     }
     await this.repo.saveSettings(teamId, parsed.data, this.clock.now());
-    this.teamReads.delete(teamId);
+    await this.invalidation.publish(TEAM_READS_TOPIC, teamId);
     await this.reconcileTeam(teamId);
     return this.settings(teamId);
   }
