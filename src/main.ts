@@ -66,7 +66,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await registerCheckinJobs(jobs, core);
   await registerRecognitionJobs(jobs, core);
 
-  const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
+  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const metrics = new client.Registry();
@@ -80,7 +81,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
-      app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
+      app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
     routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),

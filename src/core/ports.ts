@@ -31,6 +31,8 @@ export interface PeopleRepository {
 export interface TeamRepository {
   get(id: string): Promise<Team | null>;
   findByName(name: string): Promise<Team | null>;
+  /** The team whose Teams channel (`channels.teams.conversationId`) this is. */
+  byTeamsChannel(conversationId: string): Promise<Team | null>;
   list(query: PageQuery): Promise<Page<Team>>;
   all(): Promise<Team[]>;
   teamsOf(personId: string): Promise<Team[]>;

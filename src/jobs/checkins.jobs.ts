@@ -1,4 +1,4 @@
-import { CHECKIN_JOBS } from '../core/checkins/checkins.service.js';
+import { CHECKIN_JOBS } from '../core/checkins/keys.js';
 import type { Core } from '../core/index.js';
 import type { Jobs } from './scheduler.js';
 

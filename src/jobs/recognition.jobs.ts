@@ -1,5 +1,5 @@
 import type { Core } from '../core/index.js';
-import { DELIVER_JOB } from '../core/recognition/recognition.service.js';
+import { DELIVER_JOB } from '../core/recognition/deliver.js';
 import type { Jobs } from './scheduler.js';
 
 /** Kudos delivery (DMs and channel posts, retried by BullMQ) and the daily purge of expired idempotency keys. */

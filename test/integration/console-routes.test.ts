@@ -208,7 +208,7 @@ describe('console demo clock', () => {
     const seen: Date[] = [];
     tandem.jobs.handle('demo.quiet', async () => undefined);
     tandem.jobs.handle('demo.ping', async () => {
-      seen.push(tandem.core.ports.clock.now());
+      seen.push(tandem.core.clock.now());
       await tandem.core.messenger.dm(ana.id, v.view('Ping', v.section('Ping')), 'demo.ping');
     });
     const day = 86_400_000;

@@ -52,14 +52,6 @@ const EMOJI: Record<string, string> = {
   slightly_smiling_face: '🙂',
 };
 
-/** Every person id mentioned anywhere in a view or form, so names can be loaded in one query. */
-export function mentionedIds(value: unknown): string[] {
-  const ids = new Set<string>();
-  const json = JSON.stringify(value);
-  for (const m of json.matchAll(MENTION_PATTERN)) if (m[1]) ids.add(m[1]);
-  return [...ids];
-}
-
 /** Inline text: escape, then mentions, `code`, *bold*, _italic_, <url|label> links, emoji and line breaks. */
 export function renderText(text: string, names: Names): string {
   const tokens: string[] = [];
