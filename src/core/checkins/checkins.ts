@@ -1,9 +1,6 @@
 import type { Interactions } from '../chat/interactions.js';
-import type { Messenger } from '../chat/messenger.js';
-import type { Clock } from '../clock.js';
 import type { TandemCommand } from '../help/help.service.js';
-import type { Logger } from '../logger.js';
-import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { FeatureDeps } from '../ports.js';
 import { CheckinAnswers } from './answer.js';
 import { StepByStepAnswers } from './answer-steps.js';
 import { Blockers } from './blockers.js';
@@ -16,14 +13,8 @@ import { CheckinReminders } from './remind.js';
 import { CheckinSettingsUseCases } from './settings.js';
 import { summariser } from './summarise.js';
 
-export interface CheckinDeps {
+export interface CheckinDeps extends FeatureDeps {
   checkins: CheckinRepository;
-  people: PeopleRepository;
-  teams: TeamRepository;
-  messenger: Messenger;
-  scheduler: Scheduler;
-  clock: Clock;
-  logger: Logger;
 }
 
 /**

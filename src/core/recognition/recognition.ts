@@ -1,8 +1,5 @@
 import type { Interactions } from '../chat/interactions.js';
-import type { Messenger } from '../chat/messenger.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { FeatureDeps } from '../ports.js';
 import type { Claims } from '../rhythm/claims.js';
 import { KudosAdmin } from './admin.js';
 import { KudosBudget } from './budget.js';
@@ -12,15 +9,9 @@ import { GiveKudos } from './give.js';
 import type { RecognitionRepository } from './recognition.types.js';
 import { KudosStats } from './stats.js';
 
-export interface RecognitionDeps {
+export interface RecognitionDeps extends FeatureDeps {
   recognition: RecognitionRepository;
   claims: Claims;
-  people: PeopleRepository;
-  teams: TeamRepository;
-  messenger: Messenger;
-  scheduler: Scheduler;
-  clock: Clock;
-  logger: Logger;
 }
 
 /**
