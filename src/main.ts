@@ -64,7 +64,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
   await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs(store.postedMessages, clock, logger)]);
 
-  const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
+  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({
@@ -75,7 +76,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
-      app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
+      app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
     routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),

@@ -1,4 +1,7 @@
 import type { MessageAddress } from './chat/chat.port.js';
+import type { Messenger } from './chat/messenger.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
 import type { Person, PersonInput, Platform, PlatformIdentity, Team, TeamInput } from './people/people.types.js';
 
 /** A page of results and the cursor of the next page (null at the end). */
@@ -31,6 +34,8 @@ export interface PeopleRepository {
 export interface TeamRepository {
   get(id: string): Promise<Team | null>;
   findByName(name: string): Promise<Team | null>;
+  /** The team whose Teams channel (`channels.teams.conversationId`) this is. */
+  byTeamsChannel(conversationId: string): Promise<Team | null>;
   list(query: PageQuery): Promise<Page<Team>>;
   all(): Promise<Team[]>;
   teamsOf(personId: string): Promise<Team[]>;
@@ -93,4 +98,14 @@ export interface Scheduler {
   /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */
   upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void>;
   removeRecurring(id: string): Promise<void>;
+}
+
+/** What every feature is assembled from besides its own repositories; each use case picks the few it needs. */
+export interface FeatureDeps {
+  people: PeopleRepository;
+  teams: TeamRepository;
+  messenger: Messenger;
+  scheduler: Scheduler;
+  clock: Clock;
+  logger: Logger;
 }

@@ -27,6 +27,8 @@ const teamSchema = new Schema(
   },
   { timestamps: true, collection: 'teams' },
 );
+/** The Teams adapter finds the team of a channel Tandem was added to by this key. */
+teamSchema.index({ 'channels.teams.conversationId': 1 });
 
 /*
  * FerretDB 1.24 (SQLite) answers only _id lookups from an index and scans the

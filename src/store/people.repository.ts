@@ -134,6 +134,11 @@ export class MongoTeamRepository implements TeamRepository {
     return d ? toTeam(d) : null;
   }
 
+  async byTeamsChannel(conversationId: string): Promise<Team | null> {
+    const d = await this.model.findOne({ 'channels.teams.conversationId': conversationId }).lean<WithId<TeamDoc>>();
+    return d ? toTeam(d) : null;
+  }
+
   list(query: PageQuery) {
     return paginate(
       query,

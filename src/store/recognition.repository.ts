@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 import { PLATFORMS, type Platform, type TeamChannels } from '../core/people/people.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
-import type { Claim, CompanyValue, Kudos, KudosFilter, NewKudos, RecognitionRepository, RecognitionSettings, SettingsPatch } from '../core/recognition/recognition.types.js';
+import type { CompanyValue, Kudos, KudosFilter, NewKudos, RecognitionRepository, RecognitionSettings, SettingsPatch } from '../core/recognition/recognition.types.js';
 import { DEFAULT_SETTINGS } from '../core/recognition/recognition.types.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
@@ -41,16 +41,6 @@ const budgetSchema = new Schema(
   { collection: 'kudos_budgets', minimize: false },
 );
 
-/** Idempotency keys (platform delivery ids, content hashes), each live until `until`. */
-const claimSchema = new Schema(
-  {
-    _id: { type: String, required: true },
-    until: { type: Date, required: true, index: true },
-    kudosId: { type: String, default: null },
-  },
-  { collection: 'kudos_claims' },
-);
-
 const settingsSchema = new Schema(
   {
     _id: { type: String, required: true },
@@ -68,13 +58,11 @@ const settingsSchema = new Schema(
 
 type KudosDoc = InferSchemaType<typeof kudosSchema> & { _id: { toString(): string } };
 type BudgetDoc = { _id: string; giverId: string; week: string; used: number; holds: Record<string, number> };
-type ClaimDoc = InferSchemaType<typeof claimSchema>;
 type SettingsDoc = InferSchemaType<typeof settingsSchema>;
 
 export interface RecognitionModels {
   Kudos: Model<InferSchemaType<typeof kudosSchema>>;
   KudosBudget: Model<BudgetDoc>;
-  KudosClaim: Model<ClaimDoc>;
   RecognitionSettings: Model<SettingsDoc>;
 }
 
@@ -82,7 +70,6 @@ export function registerRecognitionModels(conn: Connection): RecognitionModels {
   return {
     Kudos: conn.model('Kudos', kudosSchema),
     KudosBudget: conn.model<BudgetDoc>('KudosBudget', budgetSchema),
-    KudosClaim: conn.model('KudosClaim', claimSchema),
     RecognitionSettings: conn.model('RecognitionSettings', settingsSchema),
   };
 }
@@ -199,31 +186,6 @@ export class MongoRecognitionRepository implements RecognitionRepository {
     if (!validId(kudosId)) return null;
     const kudos = await this.m.Kudos.findById(kudosId, { giverId: 1, week: 1 }).lean<Pick<KudosDoc, 'giverId' | 'week'>>();
     return kudos ? budgetId(kudos.giverId, kudos.week) : null;
-  }
-
-  async claim(key: string, until: Date, now: Date): Promise<Claim> {
-    // An expired claim is cleared first; the insert then collides on _id only with a live one.
-    await this.m.KudosClaim.deleteOne({ _id: key, until: { $lte: now } });
-    try {
-      await this.m.KudosClaim.create({ _id: key, until, kudosId: null });
-      return { won: true };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const d = await this.m.KudosClaim.findById(key).lean<ClaimDoc>();
-      return { won: false, kudosId: d?.kudosId ?? null };
-    }
-  }
-
-  async bindClaim(key: string, kudosId: string): Promise<void> {
-    await this.m.KudosClaim.updateOne({ _id: key }, { $set: { kudosId } });
-  }
-
-  async releaseClaim(key: string): Promise<void> {
-    await this.m.KudosClaim.deleteOne({ _id: key, kudosId: null });
-  }
-
-  async purgeClaims(before: Date): Promise<number> {
-    return (await this.m.KudosClaim.deleteMany({ until: { $lt: before } })).deletedCount;
   }
 
   async insert(kudos: NewKudos): Promise<Kudos> {

@@ -212,7 +212,7 @@ describe('console demo clock', () => {
     tandem.jobs.declare(
       'system',
       defineJob('system.demo-ping', z.object({}), async () => {
-        seen.push(tandem.core.ports.clock.now());
+        seen.push(tandem.core.clock.now());
         await tandem.core.messenger.dm(ana.id, v.view('Ping', v.section('Ping')), 'system.demo-ping');
       }),
     );

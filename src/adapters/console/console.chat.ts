@@ -3,10 +3,11 @@ import type { View } from '../../core/chat/views.js';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/errors.js';
 import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
-import type { PeopleRepository } from '../../core/ports.js';
+import type { DirectoryLookup } from '../../core/people/lookup.js';
 import type { ConsoleMessage, MongoConsoleMessageRepository } from '../../store/console.repository.js';
 import type { ConsoleHub, MessageDto } from './hub.js';
-import { mentionedIds, renderView } from './render.js';
+import { mentionedPersonIds } from '../../core/chat/views.js';
+import { renderView } from './render.js';
 
 /** A person's DM with Tandem in the console. */
 export const dmConversation = (personId: string): string => `dm:${personId}`;
@@ -18,7 +19,7 @@ export const dmConversation = (personId: string): string => `dm:${personId}`;
 export class ConsoleMessages {
   constructor(
     private readonly repo: MongoConsoleMessageRepository,
-    private readonly people: PeopleRepository,
+    private readonly directory: Pick<DirectoryLookup, 'people'>,
     private readonly hub: ConsoleHub,
     private readonly clock: Clock,
   ) {}
@@ -47,9 +48,9 @@ export class ConsoleMessages {
   }
 
   async present(messages: ConsoleMessage[]): Promise<MessageDto[]> {
-    const ids = new Set(mentionedIds(messages.map((m) => m.view)));
+    const ids = new Set(mentionedPersonIds(messages.map((m) => m.view)));
     for (const m of messages) if (m.authorId) ids.add(m.authorId);
-    const names = new Map((await this.people.getMany([...ids])).map((p) => [p.id, p.name]));
+    const names = new Map((await this.directory.people([...ids])).map((p) => [p.id, p.name]));
     return messages.map((m) => ({
       id: m.id,
       conversation: m.conversation,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineJob, defineJobs } from '../job-declarations.js';
-import { CHECKIN_JOBS, type CheckinService } from './checkins.service.js';
+import type { Checkins } from './checkins.js';
+import { CHECKIN_JOBS } from './keys.js';
 
 const id = z.string().min(1);
 
@@ -10,7 +11,7 @@ const id = z.string().min(1);
  * schedules in step hourly (membership and zone changes made elsewhere) and
  * once at boot.
  */
-export const checkinJobs = (checkins: CheckinService) =>
+export const checkinJobs = (checkins: Checkins) =>
   defineJobs('checkins', {
     jobs: [
       defineJob(CHECKIN_JOBS.fire, z.object({ teamId: id, timeZone: id }), (d) => checkins.fire(d.teamId, d.timeZone)),
