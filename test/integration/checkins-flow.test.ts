@@ -294,7 +294,7 @@ describe('weekly check-ins on the real stack', () => {
     const lc = await tandem.store.checkins.byPersonPeriod(lena.id, '2026-W49');
     expect(await tandem.core.interactions.runAction(ctx(lena), 'checkin.snooze', lc!.id)).toMatchObject({ kind: 'private', view: { text: 'Snoozed for 2 hours' } });
     const snoozed = (await tandem.jobs.queue('checkins').getDelayed()).find((j) => j.name === 'checkin.snooze');
-    expect(snoozed?.data).toEqual({ checkinId: lc!.id, n: 1 });
+    expect(snoozed?.data).toMatchObject({ checkinId: lc!.id, n: 1 });
     clock.set('2026-12-04T16:00:00Z');
     await promote('checkin.snooze');
     await until(() => chat.to(lena.id).some((v) => v.text.startsWith('Reminder') && v.text.includes('week 49')));
