@@ -103,6 +103,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();
       redis.disconnect();
+      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await conn.close();
       logger.info('stopped');
     })());
