@@ -56,7 +56,7 @@ export interface IdentityRepository {
    */
   link(identity: PlatformIdentity, at?: Date): Promise<void>;
   /** Records that the identity was seen at `at`; the store may write it shortly after it returns (after the reply). */
-  touch(key: string, at: Date): Promise<void>;
+  touch(identity: PlatformIdentity, at: Date): Promise<void>;
 }
 
 /** Every message Tandem posts, by a domain key, so a later change updates it in place. */

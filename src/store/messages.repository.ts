@@ -21,6 +21,16 @@ function toIdentity(d: IdentityDoc): PlatformIdentity {
 
 const accountId = (personId: string, platform: Platform) => `${personId}|${platform}`;
 
+/** Runs an upsert by _id again when a concurrent upsert of the same _id inserted first (the retry updates theirs). */
+async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return write();
+  }
+}
+
 /** How long last-seen times wait, so a burst of commands writes them in one batch after its replies. */
 const TOUCH_DELAY_MS = 250;
 
@@ -71,18 +81,17 @@ export class MongoIdentityRepository implements IdentityRepository {
         throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
       }
     }
-    this.cache.invalidate('identity', identity.key);
+    // An identity never moves to another person: what was just linked can be cached as is.
+    this.cache.set('identity', identity.key, identity);
     // The account a person used last on a platform is the one Tandem reaches them on there.
     const id = accountId(identity.personId, identity.platform);
     this.seen.delete(id);
-    await this.accounts.updateOne({ _id: id }, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }, { upsert: true });
+    await upsertRacing(() => this.accounts.updateOne({ _id: id }, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }, { upsert: true }));
   }
 
   /** Records that the identity was seen; written within TOUCH_DELAY_MS, with every other touch of that moment. */
-  async touch(key: string, at: Date): Promise<void> {
-    const identity = await this.byKey(key);
-    if (!identity) return;
-    this.seen.set(accountId(identity.personId, identity.platform), { key, at });
+  async touch(identity: PlatformIdentity, at: Date): Promise<void> {
+    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at });
     // A batch that fails stays queued (see flush) and goes with the next one; stop's flush reports the error.
     this.timer ??= setTimeout(() => this.flush().catch(() => undefined), TOUCH_DELAY_MS).unref();
   }
@@ -96,7 +105,7 @@ export class MongoIdentityRepository implements IdentityRepository {
     if (batch.length === 0) return;
     const ops: AnyBulkWriteOperation<PersonAccountDoc>[] = batch.map(([_id, s]) => ({ updateOne: { filter: { _id }, update: { $set: { key: s.key, lastSeenAt: s.at } }, upsert: true } }));
     try {
-      await this.accounts.bulkWrite(ops, { ordered: false });
+      await upsertRacing(() => this.accounts.bulkWrite(ops, { ordered: false }));
     } catch (err) {
       for (const [id, s] of batch) if (!this.seen.has(id)) this.seen.set(id, s);
       throw err;

@@ -55,15 +55,29 @@ function filtersOf(name: string, cmd: Record<string, unknown>): SentFilter[] {
   }
 }
 
-/** Runs `work` and returns what it returned and every filter it sent on `conn` (which must be a `watchedConnection`). */
-export async function recordFilters<T>(conn: mongoose.Connection, work: () => Promise<T>): Promise<{ result: T; filters: SentFilter[] }> {
+/** What a piece of work sent: its result, every filter, and every command (one round trip each) by name. */
+export interface Recorded<T> {
+  result: T;
+  filters: SentFilter[];
+  commands: string[];
+}
+
+const HOUSEKEEPING = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
+
+/** Runs `work` and returns what it returned and what it sent on `conn` (which must be a `watchedConnection`). */
+export async function recordFilters<T>(conn: mongoose.Connection, work: () => Promise<T>): Promise<Recorded<T>> {
   const client = conn.getClient();
   if (!client.options.monitorCommands) throw new Error('recordFilters needs a connection opened with monitorCommands: use watchedConnection()');
   const filters: SentFilter[] = [];
-  const listener = (e: { commandName: string; command: Record<string, unknown> }) => filters.push(...filtersOf(e.commandName, e.command));
+  const commands: string[] = [];
+  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+    if (HOUSEKEEPING.has(e.commandName)) return;
+    commands.push(`${e.commandName} ${String(e.command[e.commandName])}`);
+    filters.push(...filtersOf(e.commandName, e.command));
+  };
   client.on('commandStarted', listener);
   try {
-    return { result: await work(), filters };
+    return { result: await work(), filters, commands };
   } finally {
     client.off('commandStarted', listener);
   }
@@ -95,9 +109,9 @@ export async function expectIndexed(conn: mongoose.Connection, collection: strin
  * Runs `work` and fails if any find, update, delete, findAndModify, count or
  * aggregate it sent would scan a collection on FerretDB. `ignore` names
  * collections the check skips (e.g. one that the work scans on purpose).
- * Returns what `work` returned, and the filters it sent (to count round trips).
+ * Returns what `work` returned, the filters and the commands it sent (to count round trips).
  */
-export async function expectNoScan<T>(conn: mongoose.Connection, work: () => Promise<T>, options: { ignore?: readonly string[] } = {}): Promise<{ result: T; filters: SentFilter[] }> {
+export async function expectNoScan<T>(conn: mongoose.Connection, work: () => Promise<T>, options: { ignore?: readonly string[] } = {}): Promise<Recorded<T>> {
   const recorded = await recordFilters(conn, work);
   const checked = recorded.filters.filter((f) => !(options.ignore ?? []).includes(f.collection));
   const scans = checked.filter((f) => !isLoneIdEquality(f.filter));

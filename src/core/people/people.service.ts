@@ -29,7 +29,7 @@ export class PeopleService {
     if (known) {
       const person = await this.people.get(known.personId);
       if (person) {
-        await this.identities.touch(identity.key, this.clock.now());
+        await this.identities.touch(known, this.clock.now());
         return person;
       }
     }
