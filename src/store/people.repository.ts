@@ -23,6 +23,9 @@ export const toPerson = (d: WithId<PersonDoc>): Person => ({
   updatedAt: d.updatedAt,
 });
 
+/** Up to this many ids, getMany reads each by _id; beyond it, one query. */
+const GET_MANY_BY_ID = 50;
+
 export const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
 /**
@@ -51,9 +54,12 @@ export class MongoPeopleRepository implements PeopleRepository {
 
   async getMany(ids: readonly string[]): Promise<Person[]> {
     const valid = [...new Set(ids.filter(validId))];
-    // One _id read each, at once: FerretDB scans for `_id: {$in: …}`.
-    const found = await Promise.all(valid.map((id) => this.get(id)));
-    return found.filter((p) => p !== null);
+    if (valid.length === 0) return [];
+    // A few people (mentions, a summary): one _id read each, at once, since FerretDB scans for `_id: {$in: …}`.
+    // Many (a large team): one scan costs less than thousands of round trips.
+    if (valid.length <= GET_MANY_BY_ID) return (await Promise.all(valid.map((id) => this.get(id)))).filter((p) => p !== null);
+    const docs = await this.model.find({ _id: { $in: valid } }).lean<WithId<PersonDoc>[]>();
+    return docs.map(toPerson);
   }
 
   async findByEmail(email: string): Promise<Person | null> {
