@@ -61,6 +61,11 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const invalidation = new RedisInvalidation(redis, `${config.QUEUE_PREFIX}:cache:invalidate`, logger);
   await invalidation.start();
 
+  // The store's cache of people and identities follows changes made by other processes (a null key: drop all).
+  for (const kind of ['person', 'identity'] as const) {
+    invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
+  }
+  store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
   const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
   await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs(store.postedMessages, clock, logger)]);
 
@@ -100,6 +105,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       await jobs.close();
       await invalidation.stop();
       await closeRedis(redis);
+      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await conn.close();
       logger.info('stopped');
       // Whatever still holds the event loop open here would keep the process alive after main() ends.

@@ -19,6 +19,12 @@ export interface PeopleRepository {
   get(id: string): Promise<Person | null>;
   getMany(ids: readonly string[]): Promise<Person[]>;
   findByEmail(email: string): Promise<Person | null>;
+  /**
+   * The person with this email, created from `input` when there is none (an
+   * existing person is returned unchanged). Concurrent calls for one email
+   * return the same person: the unit of identifying a new platform user.
+   */
+  findOrCreateByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }>;
   list(query: PageQuery & { active?: boolean | undefined; managerId?: string | undefined }): Promise<Page<Person>>;
   /** Every active person, in batches, for jobs that walk the whole organisation. */
   allActive(): AsyncIterable<Person>;
@@ -49,9 +55,13 @@ export interface TeamRepository {
 export interface IdentityRepository {
   byKey(key: string): Promise<PlatformIdentity | null>;
   ofPerson(personId: string): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
-  /** Links the identity to the person; throws DomainError('conflict') if the key belongs to someone else. */
-  link(identity: PlatformIdentity): Promise<void>;
-  touch(key: string, at: Date): Promise<void>;
+  /**
+   * Links the identity to the person (and records it as seen at `at` when
+   * given); throws DomainError('conflict') if the key belongs to someone else.
+   */
+  link(identity: PlatformIdentity, at?: Date): Promise<void>;
+  /** Records that the identity was seen at `at`; the store may write it shortly after it returns (after the reply). */
+  touch(identity: PlatformIdentity, at: Date): Promise<void>;
 }
 
 /** Every message Tandem posts, by a domain key, so a later change updates it in place. */
