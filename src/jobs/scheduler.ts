@@ -7,6 +7,9 @@ import { isDomainError } from '../core/errors.js';
 export type JobHandler = (data: Record<string, unknown>, job: { id: string | undefined; attempt: number }) => Promise<void>;
 
 /** BullMQ forbids ':' in custom ids; domain keys use it, so it is swapped for a character ids never contain. */
+/** How many worker deaths one job survives before it is failed (and kept in the failed set). */
+const MAX_STALLS = 20;
+
 export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
 /**
@@ -74,6 +77,9 @@ export class Jobs implements Scheduler {
       connection: this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }),
       prefix: this.opts.prefix,
       concurrency,
+      // A job whose worker died (kill -9, OOM, a lost host) is taken up again by the stalled-job check; BullMQ's
+      // default fails it after one such stall, which would lose the work of a process that crashed twice.
+      maxStalledCount: MAX_STALLS,
     });
     this.worker.on('failed', (job, err) => this.opts.logger.warn({ err, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade }, 'job failed'));
     this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
