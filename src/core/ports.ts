@@ -64,13 +64,20 @@ export interface IdentityRepository {
   touch(identity: PlatformIdentity, at: Date): Promise<void>;
 }
 
+/**
+ * What reserving a message key found. `reserved`: send it. `sent`: it went out already. `busy`: another worker
+ * holds a live lease on it. `recovered`: a worker reserved it before `since` and its lease ran out without a
+ * record of the send (it crashed or was killed): the message may or may not have gone out, so look before sending.
+ */
+export type Reservation = { state: 'reserved' } | { state: 'sent' } | { state: 'busy'; leaseUntil: Date } | { state: 'recovered'; since: Date };
+
 /** Every message Tandem posts, by a domain key, so a later change updates it in place. */
 export interface PostedMessageRepository {
   /**
-   * Reserves `key` on `platform` before sending. False when it is already
-   * reserved or sent: the caller must not send again (exactly once per key).
+   * Reserves `key` on `platform` before sending, for `leaseMs`. A reservation whose lease ran out is taken over
+   * (`recovered`) by exactly one caller, atomically.
    */
-  reserve(key: string, platform: Platform, at: Date): Promise<boolean>;
+  reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation>;
   /** Records where the reserved message landed. */
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */

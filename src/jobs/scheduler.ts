@@ -8,6 +8,9 @@ import type { Logger } from '../core/logger.js';
 import type { Scheduler } from '../core/ports.js';
 import { closeRedis } from './redis.js';
 
+/** How many worker deaths one job survives before it is failed (and kept in the failed set). */
+const MAX_STALLS = 20;
+
 /** BullMQ forbids ':' in custom ids; domain keys use it, so it is swapped for a character ids never contain. */
 export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
@@ -160,7 +163,14 @@ export class Jobs implements Scheduler {
     this.workerConnection = connection;
     for (const [name, queue] of this.queues) {
       // BullMQ duplicates `connection` for each worker's blocking reads and closes those itself.
-      const worker = new Worker(queue.name, (job) => this.run(name, job), { connection, prefix: this.opts.prefix, concurrency: concurrency[name] ?? CONCURRENCY[name] });
+      const worker = new Worker(queue.name, (job) => this.run(name, job), {
+        connection,
+        prefix: this.opts.prefix,
+        concurrency: concurrency[name] ?? CONCURRENCY[name],
+        // A job whose worker died (kill -9, OOM, a lost host) is taken up again by the stalled-job check; BullMQ's
+        // default fails it after one such stall, which would lose the work of a process that crashed twice.
+        maxStalledCount: MAX_STALLS,
+      });
       worker.on('failed', (job, err) => this.failed(name, job, err));
       worker.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'worker error'));
       this.workers.push(worker);

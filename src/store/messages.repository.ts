@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
-import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository } from '../core/ports.js';
+import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository, Reservation } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from './models.js';
@@ -118,18 +118,36 @@ const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 export class MongoPostedMessageRepository implements PostedMessageRepository {
   constructor(private readonly model: Model<PostedMessageDoc>) {}
 
-  async reserve(key: string, platform: Platform, at: Date): Promise<boolean> {
-    try {
-      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: at });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
+  async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
+    const _id = postedId(key, platform);
+    const leaseUntil = new Date(at.getTime() + leaseMs);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
+        return { state: 'reserved' };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      // Someone reserved it. Take it over if their lease ran out (records from before leases have none): one
+      // atomic update, so of several workers finding it expired exactly one gets it.
+      const expired = await this.model
+        .findOneAndUpdate(
+          { _id, status: 'sending', $or: [{ leaseUntil: { $lte: at } }, { leaseUntil: { $exists: false } }] },
+          { $set: { leaseUntil } },
+          { returnDocument: 'before' },
+        )
+        .lean<PostedMessageDoc>();
+      if (expired) return { state: 'recovered', since: expired.createdAt };
+      const current = await this.model.findById(_id).lean<PostedMessageDoc>();
+      if (current?.status === 'sent') return { state: 'sent' };
+      if (current) return { state: 'busy', leaseUntil: current.leaseUntil ?? at };
+      // Released between the insert and the reads: try again.
     }
+    return { state: 'busy', leaseUntil: at };
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId } });
+    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {

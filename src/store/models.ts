@@ -70,6 +70,8 @@ const postedMessageSchema = new Schema(
     channel: String,
     messageId: String,
     createdAt: { type: Date, required: true, index: true },
+    /** While `sending`: until when the reserving worker holds it; after that another worker may take it over. */
+    leaseUntil: Date,
   },
   { collection: 'posted_messages' },
 );

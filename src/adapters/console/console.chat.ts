@@ -1,4 +1,4 @@
-import type { MessageAddress, PlatformChat } from '../../core/chat/chat.port.js';
+import type { MessageAddress, PlatformChat, SendTarget } from '../../core/chat/chat.port.js';
 import type { View } from '../../core/chat/views.js';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/errors.js';
@@ -24,7 +24,7 @@ export class ConsoleMessages {
     private readonly clock: Clock,
   ) {}
 
-  async post(input: { conversation: string; view: View; authorId?: string | null; visibleTo?: string | null }): Promise<MessageDto> {
+  async post(input: { conversation: string; view: View; authorId?: string | null; visibleTo?: string | null; deliveryKey?: string }): Promise<MessageDto> {
     const message = await this.repo.add({ ...input, at: this.clock.now() });
     return this.announce(message);
   }
@@ -37,6 +37,10 @@ export class ConsoleMessages {
 
   async get(id: string): Promise<ConsoleMessage | null> {
     return this.repo.get(id);
+  }
+
+  async findDelivered(conversation: string, deliveryKey: string, since: Date): Promise<ConsoleMessage | null> {
+    return this.repo.findDelivered(conversation, deliveryKey, since);
   }
 
   async count(): Promise<number> {
@@ -71,23 +75,34 @@ export class ConsoleMessages {
   }
 }
 
+function directConversation(identity: PlatformIdentity): string {
+  if (identity.platform !== 'console') throw new DomainError('validation', `the console cannot reach a ${identity.platform} account`);
+  return dmConversation(identity.personId);
+}
+
 /** The chat port over the console: DMs and team channels live in MongoDB and appear in open pages at once. */
 export class ConsoleChat implements PlatformChat {
   readonly platform = 'console' as const;
 
   constructor(private readonly messages: ConsoleMessages) {}
 
-  async sendDirect(identity: PlatformIdentity, view: View): Promise<MessageAddress> {
-    if (identity.platform !== 'console') throw new DomainError('validation', `the console cannot reach a ${identity.platform} account`);
-    const message = await this.messages.post({ conversation: dmConversation(identity.personId), view });
+  async sendDirect(identity: PlatformIdentity, view: View, key: string): Promise<MessageAddress> {
+    const message = await this.messages.post({ conversation: directConversation(identity), view, deliveryKey: key });
     return { platform: 'console', channel: message.conversation, messageId: message.id };
   }
 
-  async postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null> {
+  async postToChannel(channels: TeamChannels, view: View, key: string): Promise<MessageAddress | null> {
     const channel = channels.console?.channelId;
     if (!channel) return null;
-    const message = await this.messages.post({ conversation: channel, view });
+    const message = await this.messages.post({ conversation: channel, view, deliveryKey: key });
     return { platform: 'console', channel, messageId: message.id };
+  }
+
+  async findSent(target: SendTarget, key: string, since: Date): Promise<MessageAddress | null> {
+    const conversation = target.kind === 'direct' ? directConversation(target.identity) : target.channels.console?.channelId;
+    if (!conversation) return null;
+    const message = await this.messages.findDelivered(conversation, key, since);
+    return message ? { platform: 'console', channel: conversation, messageId: message.id } : null;
   }
 
   async update(address: MessageAddress, view: View): Promise<void> {
