@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -35,13 +36,15 @@ export interface StartOptions {
   clock?: Clock;
   /** Start BullMQ workers in this process (default true). */
   workers?: boolean;
+  /** The logger to use instead of one made from the config (tests read what is logged). */
+  logger?: Logger;
 }
 
 const RETENTION_DAYS = 180;
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { pretty: config.NODE_ENV === 'development' });
   // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
   const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
   const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
@@ -60,7 +63,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   jobs.handle('retention.purge', async () => {
     const before = new Date(clock.now().getTime() - RETENTION_DAYS * 86_400_000);
     const purged = await store.postedMessages.purge(before);
-    logger.info({ purged, before }, 'retention: old message records purged');
+    const claims = await store.claims.purge(before);
+    logger.info({ purged, claims, before }, 'retention: old message records and processing claims purged');
   });
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
   await registerCheckinJobs(jobs, core);

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { MongoCheckinRepository } from './checkins.repository.js';
+import { MongoClaimRepository } from './claims.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
@@ -24,6 +25,7 @@ export function createStore(conn: Connection) {
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
+    claims: new MongoClaimRepository(conn),
   };
 }
 
