@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * What Tandem requires of a signed Slack payload before Bolt sees it: the
  * fields Bolt's routing and Tandem's listeners read, per payload type. A
- * payload of a type Tandem does not serve is acknowledged and left alone
- * (Slack adds types over time); a payload of a type it serves without those
+ * payload of a type Tandem does not serve (global shortcuts, view_closed,
+ * block_suggestion, anything Slack adds later) is acknowledged with an empty
+ * 200 and left alone, never waited on until Slack's 3 s are up; a payload of a type it serves without those
  * fields is refused with 400. Slack's own payloads always carry them.
  */
 const id = z.string().min(1);
@@ -49,8 +50,6 @@ const payloads: Record<string, z.ZodType> = {
       state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({ type: z.string().optional() }))).nullish() }).nullish(),
     }),
   }),
-  view_closed: z.looseObject({ user, view: z.looseObject({ id: z.string() }) }),
-  shortcut: z.looseObject({ user, team, callback_id: id, trigger_id: id }),
   message_action: z.looseObject({
     user,
     team,
@@ -59,7 +58,6 @@ const payloads: Record<string, z.ZodType> = {
     channel: z.looseObject({ id }),
     message: z.looseObject({ user: z.string().optional(), text: z.string().nullish() }),
   }),
-  block_suggestion: z.looseObject({ user, action_id: id, block_id: z.string().optional(), value: z.string().nullish() }),
 };
 
 const command = z.looseObject({ command: z.string().regex(/^\/\S+$/), user_id: id, team_id: id, channel_id: id, text: z.string().optional(), trigger_id: z.string().optional() });

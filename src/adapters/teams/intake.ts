@@ -7,16 +7,42 @@ import { z } from 'zod';
  * addresses every reply and every stored conversation reference is built
  * from. Anything else is accepted and left alone.
  */
-const account = z.object({ id: z.string().min(1) }, { message: 'expected an account with an "id"' });
+const account = z.looseObject({ id: z.string().min(1), aadObjectId: z.string().nullish(), name: z.string().nullish() }, { message: 'expected an account with an "id"' });
 
 const addressed = z.object({
   type: z.string(),
   id: z.string().optional(),
   serviceUrl: z.url({ protocol: /^https?$/, message: 'expected the "serviceUrl" of the channel (an http(s) URL)' }),
-  conversation: z.object({ id: z.string().min(1) }, { message: 'expected a "conversation" with an "id"' }),
+  conversation: z.looseObject(
+    { id: z.string().min(1), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish() },
+    { message: 'expected a "conversation" with an "id"' },
+  ),
   from: account,
   recipient: account,
   name: z.string().optional(),
+  // The optional fields Tandem reads, when present, have their Bot Framework types.
+  text: z.string().nullish(),
+  replyToId: z.string().nullish(),
+  localTimezone: z.string().nullish(),
+  action: z.string().nullish(),
+  entities: z.array(z.looseObject({ type: z.string().optional() })).nullish(),
+  attachments: z.array(z.looseObject({ contentType: z.string().optional() })).nullish(),
+  membersAdded: z.array(account).nullish(),
+  membersRemoved: z.array(account).nullish(),
+  channelData: z
+    .looseObject({
+      tenant: z.looseObject({ id: z.string().optional() }).nullish(),
+      team: z.looseObject({ id: z.string().optional() }).nullish(),
+      channel: z.looseObject({ id: z.string().optional() }).nullish(),
+      eventType: z.string().nullish(),
+    })
+    .nullish(),
+  value: z.unknown(),
+});
+
+/** A Universal Action click carries `value.action` (botbuilder reads `value.action.type` unguarded). */
+const cardAction = z.looseObject({
+  value: z.looseObject({ action: z.looseObject({ type: z.string(), verb: z.string().nullish(), data: z.unknown() }) }, { message: 'expected a "value" with an "action"' }),
 });
 
 /** Activity types Tandem processes; every other type is answered 200 with nothing done. */
@@ -35,8 +61,9 @@ export function checkActivity(body: unknown): Intake {
     return { ok: true, activity: { type, ...(typeof id === 'string' ? { id } : {}) } };
   }
   const parsed = addressed.safeParse(body);
-  if (parsed.success) return { ok: true, activity: parsed.data };
-  const issue = parsed.error.issues[0];
+  const action = parsed.success && parsed.data.type === 'invoke' && parsed.data.name === 'adaptiveCard/action' ? cardAction.safeParse(body) : undefined;
+  if (parsed.success && (!action || action.success)) return { ok: true, activity: parsed.data };
+  const issue = (parsed.success ? action?.error : parsed.error)?.issues[0];
   const where = issue?.path.join('.') ?? '';
   return { ok: false, reason: `Invalid ${type} activity: ${where ? `${where}: ` : ''}${issue?.message ?? 'unexpected shape'}` };
 }
