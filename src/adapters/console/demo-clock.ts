@@ -13,6 +13,8 @@ export interface ClockStatus {
   next: UpcomingJob[];
 }
 
+const PAGE = 500;
+
 const dueOf = (job: Job): number => job.timestamp + (job.delay ?? 0);
 
 /** Housekeeping (purges, reconciliations) is not an event anyone sees in a demo. */
@@ -57,6 +59,29 @@ export class DemoClock {
       if (await happened()) break;
     }
     return ran;
+  }
+
+  /**
+   * Forgets the finished runs of recurring schedules, at boot. A demo jumps
+   * ahead of real time and runs a schedule's iterations early; after a
+   * restart the clock is back at real time and BullMQ schedules those same
+   * iterations again under the same job ids, and an id it still remembers as
+   * completed is silently not added, which ends the schedule: no next events,
+   * and Friday's prompt never comes. Re-running an iteration is harmless
+   * (each use case is idempotent by its domain key).
+   */
+  async forgetPastIterations(): Promise<number> {
+    let removed = 0;
+    for (const state of ['completed', 'failed'] as const) {
+      for (let start = 0; ; start += PAGE) {
+        const jobs = await this.queue.getJobs([state], start, start + PAGE - 1);
+        const past = jobs.filter((j): j is Job => Boolean(j?.id?.startsWith('repeat:')));
+        for (const job of past) await job.remove().then(() => removed++, () => undefined);
+        if (jobs.length < PAGE) break;
+        start -= past.length;
+      }
+    }
+    return removed;
   }
 
   /** Promotes the earliest delayed job after moving the clock to its due time; null when none is waiting. */
