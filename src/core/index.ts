@@ -1,5 +1,6 @@
 import { Interactions } from './chat/interactions.js';
 import { CheckinService } from './checkins/checkins.service.js';
+import { CHECKINS_HELP } from './checkins/checkins.views.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
 import { Messenger } from './chat/messenger.js';
 import type { Clock } from './clock.js';
@@ -8,6 +9,7 @@ import type { Logger } from './logger.js';
 import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
 import { RecognitionService } from './recognition/recognition.service.js';
+import { KUDOS_HELP } from './recognition/recognition.views.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
 
 export interface CorePorts {
@@ -35,8 +37,10 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = new RecognitionService({ repo: ports.recognition, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger });
   recognition.register(interactions);
+  tandem.feature(KUDOS_HELP);
   const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
   checkins.register(interactions, tandem);
+  tandem.feature(CHECKINS_HELP);
   return { ports, interactions, tandem, messenger, people, recognition, checkins };
 }
 

@@ -114,7 +114,7 @@ describe('fuzz: Slack and Teams endpoints', () => {
 
   /** Lets the work after an early ack run, then fails on any error-level line it logged. */
   const noErrors = async (what: string) => {
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 80));
     const errors = logs.errors();
     if (errors.length > 0) {
       logs.clear();

@@ -11,6 +11,8 @@ import { z } from 'zod';
 const id = z.string().min(1);
 const user = z.looseObject({ id, team_id: z.string().optional() });
 const team = z.looseObject({ id: z.string() }).nullish();
+/** Where Bolt's respond() posts: it must be a URL, or the answer fails after the ack. */
+const responseUrl = z.url({ protocol: /^https?$/, message: 'expected a response_url' }).optional();
 
 /** Events Tandem listens to, by `event.type`; other events are passed through (Bolt ignores them). */
 const events: Record<string, z.ZodType> = {
@@ -37,7 +39,7 @@ const payloads: Record<string, z.ZodType> = {
     container: z.looseObject({ type: z.string().optional(), channel_id: z.string().optional(), message_ts: z.string().optional() }),
     channel: z.looseObject({ id }).nullish(),
     trigger_id: z.string().optional(),
-    response_url: z.string().optional(),
+    response_url: responseUrl,
     view: z.looseObject({ type: z.string().optional() }).nullish(),
   }),
   view_submission: z.looseObject({
@@ -57,10 +59,11 @@ const payloads: Record<string, z.ZodType> = {
     trigger_id: id,
     channel: z.looseObject({ id }),
     message: z.looseObject({ user: z.string().optional(), text: z.string().nullish() }),
+    response_url: responseUrl,
   }),
 };
 
-const command = z.looseObject({ command: z.string().regex(/^\/\S+$/), user_id: id, team_id: id, channel_id: id, text: z.string().optional(), trigger_id: z.string().optional() });
+const command = z.looseObject({ command: z.string().regex(/^\/\S+$/), user_id: id, team_id: id, channel_id: id, text: z.string().optional(), trigger_id: z.string().optional(), response_url: responseUrl });
 
 export type SlackIntake = { kind: 'process'; body: Record<string, unknown> } | { kind: 'ignore'; what: string } | { kind: 'refuse'; reason: string };
 
