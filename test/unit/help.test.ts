@@ -20,12 +20,12 @@ describe('the help view lists what is built', () => {
   });
 
   it('grows as a feature registers its own line, with its "how it works" behind the button', async () => {
-    core.tandem.feature({ name: 'Pulse surveys', summary: 'a few anonymous questions now and then', howItWorks: 'Every other Monday I ask five questions.' });
+    core.tandem.feature({ name: 'Pulse surveys', summary: 'a few anonymous questions now and then', howItWorks: '*How surveys go*\nEvery other Monday I ask five questions.' });
     const short = text(core.tandem.helpView(core.interactions));
     expect(short).toContain('*Pulse surveys*: a few anonymous questions now and then');
     expect(short).not.toContain('Every other Monday');
     const more = text(core.tandem.helpView(core.interactions, true));
-    expect(more).toContain('*Pulse surveys: how it works*');
-    expect(more).toContain('*Check-ins: how it works*');
+    expect(more).toContain('*How surveys go*');
+    expect(more).toContain('*How the week goes*');
   });
 });

@@ -37,12 +37,12 @@ const addressed = z.object({
       eventType: z.string().nullish(),
     })
     .nullish(),
-  value: z.unknown(),
+  value: z.unknown().optional(),
 });
 
 /** A Universal Action click carries `value.action` (botbuilder reads `value.action.type` unguarded). */
 const cardAction = z.looseObject({
-  value: z.looseObject({ action: z.looseObject({ type: z.string(), verb: z.string().nullish(), data: z.unknown() }) }, { message: 'expected a "value" with an "action"' }),
+  value: z.looseObject({ action: z.looseObject({ type: z.string(), verb: z.string().nullish(), data: z.unknown().optional() }) }, { message: 'expected a "value" with an "action"' }),
 });
 
 /** Activity types Tandem processes; every other type is answered 200 with nothing done. */

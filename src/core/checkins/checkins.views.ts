@@ -9,7 +9,7 @@ export const CHECKINS_HELP: HelpFeature = {
   name: 'Check-ins',
   summary: 'once a week, in your own time zone, I ask how your week went; your manager gets one summary',
   howItWorks:
-    '1. Friday afternoon, in your own time zone, I ask how your week went.\n2. Your answers reach your manager in one summary.\n3. Anything blocking you can be flagged for help.',
+    '*How the week goes*\n1. Friday afternoon, in your own time zone, I ask how your week went.\n2. Your answers reach your manager in one summary.\n3. Anything blocking you can be flagged for help.',
 };
 
 /** Action ids and the form id: the contract with adapters and the console demo. */

@@ -17,7 +17,7 @@ export interface HelpFeature {
   name: string;
   /** One line: what it does for them. */
   summary: string;
-  /** A few lines shown under "How it works", when it has a rhythm to explain. */
+  /** A few lines (a bold title first) shown after "How does the week work?", when it has a rhythm to explain. */
   howItWorks?: string;
 }
 
@@ -28,9 +28,9 @@ export function helpView(commands: HelpEntry[], detailsShown = false, features: 
   const blocks = [v.header('Tandem'), v.section(intro), v.section(`*Commands*\n${lines}`)];
   const explained = features.filter((f) => f.howItWorks);
   if (detailsShown) {
-    blocks.push(v.divider(), ...explained.map((f) => v.section(`*${f.name}: how it works*\n${f.howItWorks ?? ''}`)), v.context('Questions or feedback? Ask your Tandem admin.'));
+    blocks.push(v.divider(), ...explained.map((f) => v.section(f.howItWorks ?? '')), v.context('Questions or feedback? Ask your Tandem admin.'));
   } else if (explained.length > 0) {
-    blocks.push(v.actions(v.button('help.more', 'How does it work?', { style: 'primary', value: 'more' })));
+    blocks.push(v.actions(v.button('help.more', 'How does the week work?', { style: 'primary', value: 'more' })));
   }
   return v.view('Tandem help', ...blocks);
 }
