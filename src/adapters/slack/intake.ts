@@ -26,6 +26,10 @@ const events: Record<string, z.ZodType> = {
 
 const envelope = z.looseObject({
   type: z.literal('event_callback'),
+  // Bolt reads the installation from these before any listener runs.
+  enterprise_id: z.string().nullish(),
+  is_enterprise_install: z.boolean().nullish(),
+  authorizations: z.array(z.looseObject({ team_id: z.string().nullish(), enterprise_id: z.string().nullish(), is_enterprise_install: z.boolean().nullish() })).nullish(),
   event_id: z.string().optional(),
   team_id: z.string().optional(),
   event: z.looseObject({ type: z.string() }, { message: 'expected an "event" object with a "type"' }),

@@ -7,14 +7,15 @@ import { z } from 'zod';
  * addresses every reply and every stored conversation reference is built
  * from. Anything else is accepted and left alone.
  */
-const account = z.looseObject({ id: z.string().min(1), aadObjectId: z.string().nullish(), name: z.string().nullish() }, { message: 'expected an account with an "id"' });
+// Replies copy the addresses (and locale, channelId) back, and botbuilder's serializer refuses a wrong type there.
+const account = z.looseObject({ id: z.string().min(1), aadObjectId: z.string().nullish(), name: z.string().nullish(), role: z.string().nullish() }, { message: 'expected an account with an "id"' });
 
 const addressed = z.object({
   type: z.string(),
   id: z.string().optional(),
   serviceUrl: z.url({ protocol: /^https?$/, message: 'expected the "serviceUrl" of the channel (an http(s) URL)' }),
   conversation: z.looseObject(
-    { id: z.string().min(1), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish() },
+    { id: z.string().min(1), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish(), name: z.string().nullish(), aadObjectId: z.string().nullish(), role: z.string().nullish() },
     { message: 'expected a "conversation" with an "id"' },
   ),
   from: account,
@@ -22,10 +23,18 @@ const addressed = z.object({
   name: z.string().optional(),
   // The optional fields Tandem reads, when present, have their Bot Framework types.
   text: z.string().nullish(),
+  locale: z.string().nullish(),
+  channelId: z.string().nullish(),
   replyToId: z.string().nullish(),
   localTimezone: z.string().nullish(),
   action: z.string().nullish(),
-  entities: z.array(z.looseObject({ type: z.string().optional() })).nullish(),
+  entities: z
+    .array(
+      z
+        .looseObject({ type: z.string(), mentioned: z.looseObject({ id: z.string(), name: z.string().nullish() }).optional(), text: z.string().nullish() })
+        .refine((e) => e.type !== 'mention' || e.mentioned !== undefined, { message: 'a mention needs "mentioned"', path: ['mentioned'] }),
+    )
+    .nullish(),
   attachments: z.array(z.looseObject({ contentType: z.string().optional() })).nullish(),
   membersAdded: z.array(account).nullish(),
   membersRemoved: z.array(account).nullish(),
