@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -39,11 +40,13 @@ export interface StartOptions {
   clock?: Clock;
   /** Start BullMQ workers in this process (default true). */
   workers?: boolean;
+  /** The logger to use instead of one made from the config (tests read what is logged). */
+  logger?: Logger;
 }
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { pretty: config.NODE_ENV === 'development' });
   // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
   const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
   const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
@@ -67,9 +70,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
   const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
-  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs(store.postedMessages, clock, logger)]);
+  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs({ postedMessages: store.postedMessages, processingClaims: store.processingClaims }, clock, logger)]);
 
-  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
+  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
   const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 

@@ -11,12 +11,21 @@ import type { MongoConsoleMessageRepository } from '../store/console.repository.
 import type { TeamsConversationStore } from './teams/conversations.js';
 
 /** What every adapter gets from the composition root. */
+/** "This delivery (an activity, an event) is being or has been processed": redeliveries are processed once. */
+export interface ProcessingClaims {
+  /** True when this caller may process it: not done, and no live lease held by another attempt. */
+  claim(key: string, now: Date, leaseMs: number): Promise<boolean>;
+  done(key: string, now: Date): Promise<void>;
+  /** The work failed: a redelivery may try again. */
+  release(key: string): Promise<void>;
+}
+
 export interface AdapterContext {
   config: Config;
   logger: Logger;
   core: Core;
   /** The adapters' own stores: Teams conversation references, console messages. */
-  stores: { teamsConversations: TeamsConversationStore; consoleMessages: MongoConsoleMessageRepository };
+  stores: { teamsConversations: TeamsConversationStore; consoleMessages: MongoConsoleMessageRepository; processingClaims: ProcessingClaims };
   redis: Redis;
   /** Tandem's job queues (the console's demo clock lists and promotes their delayed jobs). */
   jobs?: Jobs;

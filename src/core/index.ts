@@ -3,6 +3,7 @@ import { Interactions } from './chat/interactions.js';
 import { Messenger } from './chat/messenger.js';
 import { createCheckins } from './checkins/checkins.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
+import { CHECKINS_HELP } from './checkins/checkins.views.js';
 import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { CacheInvalidation } from './invalidation.js';
@@ -13,6 +14,7 @@ import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
 import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
+import { KUDOS_HELP } from './recognition/recognition.views.js';
 import type { Claims } from './rhythm/claims.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
@@ -51,7 +53,9 @@ export function createCore(ports: CorePorts) {
   };
   registerHelp(interactions, tandem);
   const recognition = createRecognition({ ...ports, messenger }, interactions);
+  tandem.feature(KUDOS_HELP);
   const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
+  tandem.feature(CHECKINS_HELP);
   return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins };
 }
 

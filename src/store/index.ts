@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoClaims } from './claims.repository.js';
+import { MongoProcessingClaimRepository } from './processing-claims.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
@@ -35,6 +36,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
     claims: new MongoClaims(conn),
+    processingClaims: new MongoProcessingClaimRepository(conn),
   };
 }
 

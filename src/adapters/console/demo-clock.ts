@@ -14,6 +14,8 @@ export interface ClockStatus {
   next: UpcomingJob[];
 }
 
+const PAGE = 500;
+
 /** When the job is due on Tandem's clock (the jobs layer records it; BullMQ's own delay is on the wall clock). */
 const dueOf = (job: Job): number => {
   const due: unknown = (job.data as Record<string, unknown>)[DUE_AT];
@@ -62,6 +64,31 @@ export class DemoClock {
       if (await happened()) break;
     }
     return ran;
+  }
+
+  /**
+   * Forgets the finished runs of recurring schedules, at boot. A demo jumps
+   * ahead of real time and runs a schedule's iterations early; after a
+   * restart the clock is back at real time and BullMQ schedules those same
+   * iterations again under the same job ids, and an id it still remembers as
+   * completed is silently not added, which ends the schedule: no next events,
+   * and Friday's prompt never comes. Re-running an iteration is harmless
+   * (each use case is idempotent by its domain key).
+   */
+  async forgetPastIterations(): Promise<number> {
+    let removed = 0;
+    for (const queue of this.queues) {
+      for (const state of ['completed', 'failed'] as const) {
+        for (let start = 0; ; start += PAGE) {
+          const jobs: (Job | undefined)[] = await queue.getJobs([state], start, start + PAGE - 1);
+          const past = jobs.filter((j): j is Job => Boolean(j?.id?.startsWith('repeat:')));
+          for (const job of past) await job.remove().then(() => removed++, () => undefined);
+          if (jobs.length < PAGE) break;
+          start -= past.length;
+        }
+      }
+    }
+    return removed;
   }
 
   /** Promotes the earliest delayed job after moving the clock to its due time; null when none is waiting. */

@@ -259,6 +259,10 @@ export function createConsoleAdapter(ctx: AdapterContext): PlatformAdapter {
     },
     async start() {
       await hub.start();
+      if (demo) {
+        const forgotten = await demo.forgetPastIterations();
+        if (forgotten > 0) logger.info({ forgotten }, 'demo clock: past runs of recurring schedules forgotten, so the schedules go on after a restart');
+      }
       logger.info({ path: '/console', demo: demo !== null }, 'console ready');
     },
     drain() {

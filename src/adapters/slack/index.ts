@@ -6,7 +6,6 @@ import type { InteractionContext } from '../../core/chat/interactions.js';
 import type { FormValues, View } from '../../core/chat/views.js';
 import { v } from '../../core/chat/views.js';
 import { isDomainError } from '../../core/errors.js';
-import { helpView } from '../../core/help/help.views.js';
 import type { Person } from '../../core/people/people.types.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
@@ -274,7 +273,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const person = await actor(teamId, event.user, async () => undefined);
     if (!person) return;
     const ictx = context(person, undefined, (body as { event_id?: string }).event_id);
-    const view = (await core.interactions.renderHome(ictx)) ?? helpView(core.interactions.commandSummaries().concat(core.tandem.summaries()));
+    const view = (await core.interactions.renderHome(ictx)) ?? core.tandem.helpView(core.interactions);
     await client.views.publish({ user_id: event.user, view: (await chat.home(view)) as unknown as slackTypes.HomeView });
   });
 

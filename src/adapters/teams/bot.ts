@@ -1,4 +1,4 @@
-import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, Mention, TeamsChannelAccount } from 'botbuilder';
+import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, InvokeResponse, Mention, TeamsChannelAccount } from 'botbuilder';
 import { TeamsActivityHandler, TeamsInfo, TurnContext, teamsGetTenant } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
@@ -14,6 +14,7 @@ import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from '
 import type { TeamsChat, TeamsIdentity } from './chat.js';
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
+const UNSUPPORTED = 'Tandem does not offer this here yet. Message Tandem "help" to see what it can do.';
 
 export type TeamsScope = 'personal' | 'groupChat' | 'channel';
 
@@ -144,6 +145,23 @@ export class TandemTeamsBot extends TeamsActivityHandler {
   }
 
   // ---- card actions -------------------------------------------------------
+
+  /**
+   * Invokes Tandem does not serve (message extensions, task modules, anything
+   * new): botbuilder answers them 501, which Teams shows as an error. They are
+   * answered the way Teams expects of an app without the feature: a dialog
+   * fetch gets a message dialog, a message extension a message result, any
+   * other invoke an empty 200.
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const response = await super.onInvokeActivity(context);
+    if (response.status !== 501) return response;
+    const name = context.activity.name ?? '';
+    this.logger.info({ name }, 'teams: unsupported invoke answered as such');
+    if (name === 'task/fetch' || name === 'composeExtension/fetchTask') return { status: 200, body: { task: { type: 'message', value: UNSUPPORTED } } };
+    if (name.startsWith('composeExtension/')) return { status: 200, body: { composeExtension: { type: 'message', text: UNSUPPORTED } } };
+    return { status: 200 };
+  }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);

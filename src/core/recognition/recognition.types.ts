@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Page, PageQuery } from '../ports.js';
 import type { Platform, TeamChannels } from '../people/people.types.js';
 import { objectIdSchema, teamChannelsSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
 
 /** A company value kudos are tied to, written `#name` in chat. */
 export interface CompanyValue {
@@ -21,8 +22,8 @@ export const companyValueSchema = z.object({
     .transform((n) => n.normalize('NFC').replace(/^#/, '').toLowerCase())
     .refine((n) => /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u.test(n), { message: 'expected a hashtag word: letters, digits, - or _ (e.g. ownership)' })
     .describe('The hashtag, without #'),
-  label: z.string().trim().min(1).max(80).optional().describe('Display name; defaults to the name capitalised'),
-  description: z.string().trim().max(300).default('').describe('What the value means, shown in the kudos form'),
+  label: plainText(z.string().trim().min(1).max(80)).optional().describe('Display name; defaults to the name capitalised'),
+  description: plainText(z.string().trim().max(300), { multiline: true }).default('').describe('What the value means, shown in the kudos form'),
 });
 
 export const companyValuesSchema = z

@@ -1,7 +1,14 @@
 import { DateTime } from 'luxon';
 import type { Form, Input, Option, View } from '../chat/views.js';
+import type { HelpFeature } from '../help/help.views.js';
 import { mention, v } from '../chat/views.js';
 import type { BudgetState, CompanyValue, Kudos, PersonalStats, RecognitionSettings, TeamStats } from './recognition.types.js';
+
+/** What kudos say about themselves in the help view. */
+export const KUDOS_HELP: HelpFeature = {
+  name: 'Kudos',
+  summary: 'recognise colleagues for what they did, tied to the company values, with a weekly budget',
+};
 
 export const GIVE_FORM_ID = 'kudos.give';
 export const PRIVATE_OPTION = 'private';

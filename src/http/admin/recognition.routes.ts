@@ -4,6 +4,7 @@ import { DomainError } from '../../core/errors.js';
 import { objectIdSchema, PLATFORMS } from '../../core/people/people.types.js';
 import type { Kudos } from '../../core/recognition/recognition.types.js';
 import { companyValueSchema, companyValuesSchema, settingsPatchSchema } from '../../core/recognition/recognition.types.js';
+import { plainText } from '../../core/text.js';
 import { defineRoute, idParamsSchema, pageOf, pageQuerySchema, type AdminContext } from './route.js';
 
 const channelsSchema = z.object({
@@ -233,7 +234,7 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Revoke a kudos: it stops counting in stats, the giver gets the budget back, posted copies say it was withdrawn',
     params: idParamsSchema,
-    body: z.object({ reason: z.string().trim().min(3).max(500).describe('Why it is revoked (kept in the audit log)') }).strict(),
+    body: z.object({ reason: plainText(z.string().trim().min(3).max(500), { multiline: true }).describe('Why it is revoked (kept in the audit log)') }).strict(),
     response: kudosSchema,
     status: 200,
     handler: async ({ params, body, token, ctx }) => {
