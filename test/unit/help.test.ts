@@ -2,13 +2,14 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { View } from '../../src/core/chat/views.js';
 import { createCore, type CorePorts } from '../../src/core/index.js';
+import { LocalInvalidation } from '../../src/core/invalidation.js';
 
 const text = (view: View) => JSON.stringify(view);
 const context = { actor: { id: 'p1' }, platform: 'console' } as Parameters<ReturnType<typeof createCore>['interactions']['runCommand']>[0];
 
 describe('the help view lists what is built', () => {
-  // Building the core touches no port: the help needs none of them.
-  const core = createCore({ logger: pino({ level: 'silent' }) } as unknown as CorePorts);
+  // Building the core touches no repository: the help needs none of them.
+  const core = createCore({ logger: pino({ level: 'silent' }), invalidation: new LocalInvalidation() } as unknown as CorePorts);
 
   it('names the built features (check-ins, kudos) and nothing planned', async () => {
     const answer = await core.interactions.runCommand(context, 'tandem', 'help');
