@@ -11,6 +11,7 @@ import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { registerCheckinJobs } from './jobs/checkins.jobs.js';
+import { registerOncallJobs } from './jobs/oncall.jobs.js';
 import { registerRecognitionJobs } from './jobs/recognition.jobs.js';
 import { Jobs } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
@@ -65,6 +66,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
   await registerCheckinJobs(jobs, core);
   await registerRecognitionJobs(jobs, core);
+  await registerOncallJobs(jobs, core);
 
   const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);

@@ -5,6 +5,10 @@ import { Messenger } from './chat/messenger.js';
 import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { Logger } from './logger.js';
+import { OncallChat } from './oncall/oncall.chat.js';
+import type { OncallRepository } from './oncall/oncall.types.js';
+import { PolicyService } from './oncall/policies.js';
+import { ScheduleService } from './oncall/schedules.js';
 import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
 import { RecognitionService } from './recognition/recognition.service.js';
@@ -18,6 +22,7 @@ export interface CorePorts {
   audit: AuditRepository;
   recognition: RecognitionRepository;
   checkins: CheckinRepository;
+  oncall: OncallRepository;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -37,7 +42,10 @@ export function createCore(ports: CorePorts) {
   recognition.register(interactions);
   const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
   checkins.register(interactions, tandem);
-  return { ports, interactions, tandem, messenger, people, recognition, checkins };
+  const schedules = new ScheduleService({ repo: ports.oncall, people: ports.people, teams: ports.teams, audit: ports.audit, messenger, clock: ports.clock, logger: ports.logger });
+  new OncallChat(schedules, ports.teams, messenger, ports.clock).register(tandem);
+  const policies = new PolicyService(ports.oncall, ports.people);
+  return { ports, interactions, tandem, messenger, people, recognition, checkins, schedules, policies };
 }
 
 export type Core = ReturnType<typeof createCore>;

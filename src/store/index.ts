@@ -4,6 +4,7 @@ import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
+import { MongoOncallRepository, registerOncallModels } from './oncall.repository.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
@@ -24,6 +25,7 @@ export function createStore(conn: Connection) {
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
+    oncall: new MongoOncallRepository(registerOncallModels(conn)),
   };
 }
 

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { overrideInputSchema, policyInputSchema, routingInputSchema, scheduleInputSchema, stepTargetSchema } from '../../core/oncall/oncall.types.js';
+import { defineRoute, idParamsSchema, pageOf } from './route.js';
+
+const overrideSchema = z.object({ id: z.string(), personId: z.string(), start: z.date(), end: z.date(), createdBy: z.string(), createdAt: z.date() });
+
+const scheduleSchema = z.object({
+  id: z.string(),
+  teamId: z.string(),
+  name: z.string(),
+  timeZone: z.string(),
+  layers: z.array(
+    z.object({
+      name: z.string(),
+      people: z.array(z.string()),
+      shift: z.string().describe('ISO 8601 duration'),
+      handoff: z.string(),
+      timeZone: z.string(),
+      start: z.string(),
+      restriction: z.object({ weekdays: z.array(z.number()), from: z.string(), to: z.string() }).nullable(),
+    }),
+  ),
+  overrides: z.array(overrideSchema),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+const shiftSchema = z.object({
+  start: z.date(),
+  end: z.date(),
+  personId: z.string().nullable().describe('null: nobody is on call (a gap)'),
+  source: z.enum(['layer', 'override', 'gap']),
+  from: z.string().nullable().describe('Layer name or override id'),
+});
+
+const policySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  steps: z.array(z.object({ delayMinutes: z.number(), target: stepTargetSchema })),
+  repeat: z.number(),
+  urgency: z.enum(['high', 'low']),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+const routingSchema = z.object({
+  rules: z.array(z.object({ teamId: z.string().optional(), sources: z.array(z.string()).optional(), severities: z.array(z.string()).optional(), policyId: z.string() })),
+  defaultPolicyId: z.string().nullable(),
+});
+
+const all = <T>(items: T[]) => ({ items, nextCursor: null });
+
+const schedulePatchSchema = z
+  .object({ name: scheduleInputSchema.shape.name, timeZone: scheduleInputSchema.shape.timeZone, layers: scheduleInputSchema.shape.layers })
+  .partial()
+  .strict();
+
+const rangeQuery = z
+  .object({
+    from: z.coerce.date({ message: 'expected an ISO 8601 instant' }).describe('Start of the range (ISO 8601)'),
+    to: z.coerce.date({ message: 'expected an ISO 8601 instant' }).describe('End of the range (ISO 8601), at most 93 days after from'),
+  })
+  .strict();
+
+export const oncallRoutes = [
+  defineRoute({
+    method: 'get', path: '/schedules', scope: 'oncall:read', tag: 'oncall', summary: 'List on-call schedules',
+    response: pageOf(scheduleSchema),
+    handler: async ({ ctx }) => all(await ctx.core.schedules.list()),
+  }),
+  defineRoute({
+    method: 'get', path: '/schedules/:id', scope: 'oncall:read', tag: 'oncall', summary: 'Get one on-call schedule',
+    params: idParamsSchema, response: scheduleSchema,
+    handler: ({ params, ctx }) => ctx.core.schedules.get(params.id),
+  }),
+  defineRoute({
+    method: 'post', path: '/schedules', scope: 'oncall:write', tag: 'oncall', action: 'schedule.create',
+    summary: "Create a team's on-call schedule (one per team): rotations in layers, lowest first",
+    body: scheduleInputSchema.strict(), response: scheduleSchema,
+    handler: async ({ body, ctx }) => {
+      const schedule = await ctx.core.schedules.create(body);
+      return { body: schedule, audit: { target: `schedule:${schedule.id}`, before: null, after: schedule } };
+    },
+  }),
+  defineRoute({
+    method: 'patch', path: '/schedules/:id', scope: 'oncall:write', tag: 'oncall', action: 'schedule.update',
+    summary: 'Change the name, zone or layers of a schedule (overrides stay)',
+    params: idParamsSchema, body: schedulePatchSchema, response: scheduleSchema,
+    handler: async ({ params, body, ctx }) => {
+      const before = await ctx.core.schedules.get(params.id);
+      const after = await ctx.core.schedules.update(params.id, body);
+      return { body: after, audit: { target: `schedule:${after.id}`, before, after } };
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/schedules/:id', scope: 'oncall:write', tag: 'oncall', action: 'schedule.delete',
+    summary: 'Delete a schedule', params: idParamsSchema,
+    handler: async ({ params, ctx }) => {
+      const before = await ctx.core.schedules.remove(params.id);
+      return { audit: { target: `schedule:${before.id}`, before, after: null } };
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/schedules/:id/shifts', scope: 'oncall:read', tag: 'oncall',
+    summary: 'Who is on call over a range: consecutive shifts, overrides applied, gaps with personId null',
+    params: idParamsSchema, query: rangeQuery, response: z.object({ items: z.array(shiftSchema) }),
+    handler: async ({ params, query, ctx }) => ({ items: await ctx.core.schedules.shifts(params.id, query.from, query.to) }),
+  }),
+  defineRoute({
+    method: 'post', path: '/schedules/:id/overrides', scope: 'oncall:write', tag: 'oncall', action: 'schedule.override.create',
+    summary: 'A person covers a range instead of the rotation',
+    params: idParamsSchema, body: overrideInputSchema, response: overrideSchema,
+    handler: async ({ params, body, token, ctx }) => {
+      const { override } = await ctx.core.schedules.addOverride(params.id, body, token.name);
+      return { body: override, audit: { target: `schedule:${params.id}`, before: null, after: override } };
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/schedules/:id/overrides/:overrideId', scope: 'oncall:write', tag: 'oncall', action: 'schedule.override.delete',
+    summary: 'Remove an override', params: idParamsSchema.extend({ overrideId: z.string().min(1) }),
+    handler: async ({ params, ctx }) => {
+      const { removed } = await ctx.core.schedules.removeOverride(params.id, params.overrideId);
+      return { audit: { target: `schedule:${params.id}`, before: removed, after: null } };
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/escalation-policies', scope: 'oncall:read', tag: 'oncall', summary: 'List escalation policies',
+    response: pageOf(policySchema),
+    handler: async ({ ctx }) => all(await ctx.core.policies.list()),
+  }),
+  defineRoute({
+    method: 'get', path: '/escalation-policies/:id', scope: 'oncall:read', tag: 'oncall', summary: 'Get one escalation policy',
+    params: idParamsSchema, response: policySchema,
+    handler: ({ params, ctx }) => ctx.core.policies.get(params.id),
+  }),
+  defineRoute({
+    method: 'post', path: '/escalation-policies', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.create',
+    summary: 'Create an escalation policy: ordered steps with delays, repeats and urgency',
+    body: policyInputSchema.strict(), response: policySchema,
+    handler: async ({ body, ctx }) => {
+      const policy = await ctx.core.policies.create(body);
+      return { body: policy, audit: { target: `escalation_policy:${policy.id}`, before: null, after: policy } };
+    },
+  }),
+  defineRoute({
+    method: 'put', path: '/escalation-policies/:id', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.update',
+    summary: 'Replace an escalation policy (running escalations keep the copy they froze)',
+    params: idParamsSchema, body: policyInputSchema.strict(), response: policySchema,
+    handler: async ({ params, body, ctx }) => {
+      const before = await ctx.core.policies.get(params.id);
+      const after = await ctx.core.policies.update(params.id, body);
+      return { body: after, audit: { target: `escalation_policy:${after.id}`, before, after } };
+    },
+  }),
+  defineRoute({
+    method: 'delete', path: '/escalation-policies/:id', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.delete',
+    summary: 'Delete an escalation policy no routing rule uses', params: idParamsSchema,
+    handler: async ({ params, ctx }) => {
+      const before = await ctx.core.policies.remove(params.id);
+      return { audit: { target: `escalation_policy:${before.id}`, before, after: null } };
+    },
+  }),
+  defineRoute({
+    method: 'get', path: '/escalation-routing', scope: 'oncall:read', tag: 'oncall', summary: 'The routing rules that pick a policy per alert',
+    response: routingSchema,
+    handler: ({ ctx }) => ctx.core.policies.routing(),
+  }),
+  defineRoute({
+    method: 'put', path: '/escalation-routing', scope: 'oncall:write', tag: 'oncall', action: 'escalation_routing.update',
+    summary: 'Replace the routing rules (first match by team, source and severity; else the default policy)',
+    body: routingInputSchema.strict(), response: routingSchema,
+    handler: async ({ body, ctx }) => {
+      const before = await ctx.core.policies.routing();
+      const after = await ctx.core.policies.setRouting(body);
+      return { body: after, audit: { target: 'escalation_routing', before, after } };
+    },
+  }),
+];
