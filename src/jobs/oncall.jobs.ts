@@ -3,10 +3,10 @@ import type { Jobs } from './scheduler.js';
 
 export const COVERAGE_JOB = 'oncall.coverage';
 
-/** The hourly look-ahead for gaps in on-call coverage (each gap is told to the team's manager once). */
+/** The look-ahead for gaps in on-call coverage, every 6 hours over the next 7 days (each gap is told to the team's manager once). */
 export async function registerOncallJobs(jobs: Jobs, core: Core): Promise<void> {
   jobs.handle(COVERAGE_JOB, async () => {
     await core.schedules.checkCoverage();
   });
-  await jobs.upsertRecurring(COVERAGE_JOB, { pattern: '23 * * * *', timeZone: 'UTC' }, COVERAGE_JOB, {});
+  await jobs.upsertRecurring(COVERAGE_JOB, { pattern: '23 */6 * * *', timeZone: 'UTC' }, COVERAGE_JOB, {});
 }
