@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageDto } from '../../src/adapters/console/hub.js';
 import type { Person, Team } from '../../src/core/people/people.types.js';
+import { FakeConnector } from '../support/fake-connector.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { blockKitViolations, sendSlack, slackEnv, slashCommand } from '../support/slack.js';
 import { startTestTandem } from '../support/stack.js';
+import { ANA, cardOf, installFor, MEGAN, personalConversationId, postActivity, teamsMessage } from '../support/teams.js';
 
 type Tandem = Awaited<ReturnType<typeof startTestTandem>>;
 type Block = { type: string; text?: { text: string }; elements?: { text?: string }[] };
@@ -120,5 +122,38 @@ describe('oncall in the console', () => {
     expect(cover.messages[1]?.html).toContain('until Thu 26 Mar 09:00');
     const after = await say(people.ana.id, '/tandem oncall');
     expect(after.messages[1]?.text).toBe(`On call for Platform: <@person:${people.jonas.id}>`);
+  });
+});
+
+describe('oncall in Teams (Bot Framework activities, fake connector)', () => {
+  let connector: FakeConnector;
+  let tandem: Tandem;
+
+  beforeAll(async () => {
+    connector = await FakeConnector.start({ members: [MEGAN, ANA] });
+    tandem = await startTestTandem({ TEAMS_ENABLED: 'true', CONSOLE_ENABLED: 'false' }, { clock, workers: false });
+  });
+  afterAll(async () => {
+    await tandem?.cleanup();
+    await connector?.close();
+  });
+
+  it('"oncall" typed to the bot answers with a card naming who is on call and who is next', async () => {
+    const megan = await installFor(tandem, connector, MEGAN);
+    const ana = await installFor(tandem, connector, ANA);
+    await tandem.store.people.update(megan.id, { timeZone: 'Europe/Berlin' });
+    const team = await tandem.store.teams.create({ name: 'Support', memberIds: [megan.id, ana.id] });
+    await tandem.core.schedules.create({
+      teamId: team.id, name: 'Support', timeZone: 'Europe/Berlin',
+      layers: [{ name: 'primary', people: [ana.id, megan.id], shift: 'P1D', handoff: '09:00', start: '2026-03-25', restriction: null }],
+    });
+    connector.clear();
+    expect((await postActivity(tandem.url, teamsMessage({ serviceUrl: connector.serviceUrl, from: MEGAN, text: 'oncall' }))).status).toBe(200);
+    const [sent] = connector.sentTo(personalConversationId(MEGAN));
+    const card = JSON.stringify(cardOf(sent!));
+    expect(card).toContain('Support');
+    expect(card).toContain(ANA.name);
+    expect(card).toContain('until Thu 26 Mar 09:00');
+    expect(card).toMatch(new RegExp(`Next: (<at>)?${MEGAN.name}`));
   });
 });
