@@ -17,7 +17,7 @@ import { deadlineOf, periodMinus, periodOf } from '../src/core/checkins/schedule
 import type { Person, PersonInput, Role, Team } from '../src/core/people/people.types.js';
 import { identityKey } from '../src/core/people/people.types.js';
 import { layerInputSchema, policyInputSchema, type Routing } from '../src/core/oncall/oncall.types.js';
-import { weekOf } from '../src/core/recognition/recognition.service.js';
+import { weekOf } from '../src/core/recognition/budget.js';
 import { settingsPatchSchema } from '../src/core/recognition/recognition.types.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';

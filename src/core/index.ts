@@ -1,19 +1,23 @@
+import { AuditLog } from './audit.js';
 import { Interactions } from './chat/interactions.js';
-import { CheckinService } from './checkins/checkins.service.js';
-import type { CheckinRepository } from './checkins/checkins.types.js';
 import { Messenger } from './chat/messenger.js';
+import { createCheckins } from './checkins/checkins.js';
+import type { CheckinRepository } from './checkins/checkins.types.js';
 import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
+import type { CacheInvalidation } from './invalidation.js';
 import type { Logger } from './logger.js';
-import { OncallChat } from './oncall/oncall.chat.js';
+import { createOncall } from './oncall/oncall.js';
 import type { OncallRepository } from './oncall/oncall.types.js';
-import { PolicyService } from './oncall/policies.js';
-import { ScheduleService } from './oncall/schedules.js';
+import { DirectoryLookup } from './people/lookup.js';
+import { managePeople, manageTeams } from './people/manage.js';
 import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
-import { RecognitionService } from './recognition/recognition.service.js';
+import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
+import type { Claims } from './rhythm/claims.js';
 
+/** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
   people: PeopleRepository;
   teams: TeamRepository;
@@ -22,30 +26,37 @@ export interface CorePorts {
   audit: AuditRepository;
   recognition: RecognitionRepository;
   checkins: CheckinRepository;
+  claims: Claims;
   oncall: OncallRepository;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
+  invalidation: CacheInvalidation;
 }
 
 /**
- * Builds every core service over the given ports. Platform adapters register
- * on `messenger` and call `interactions`; jobs call the services.
+ * Builds every feature over the given ports and hands out use cases only:
+ * adapters register on `messenger` and call `interactions`, `people`
+ * (identify) and `directory.lookup`; admin routes call `directory.people`,
+ * `directory.teams` (which write their own audit entries) and the features'
+ * operations; jobs call the features' operations.
  */
 export function createCore(ports: CorePorts) {
   const interactions = new Interactions(ports.logger);
   const tandem = new TandemCommand(interactions);
   const messenger = new Messenger(ports.identities, ports.postedMessages, ports.clock);
   const people = new PeopleService(ports.people, ports.identities, ports.clock);
+  const audit = new AuditLog(ports);
+  const directory = {
+    lookup: new DirectoryLookup(ports),
+    people: managePeople({ ...ports, audit }),
+    teams: manageTeams({ ...ports, audit }),
+  };
   registerHelp(interactions, tandem);
-  const recognition = new RecognitionService({ repo: ports.recognition, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger });
-  recognition.register(interactions);
-  const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
-  checkins.register(interactions, tandem);
-  const schedules = new ScheduleService({ repo: ports.oncall, people: ports.people, teams: ports.teams, audit: ports.audit, messenger, clock: ports.clock, logger: ports.logger });
-  new OncallChat(schedules, ports.teams, messenger, ports.clock).register(tandem);
-  const policies = new PolicyService(ports.oncall, ports.people);
-  return { ports, interactions, tandem, messenger, people, recognition, checkins, schedules, policies };
+  const recognition = createRecognition({ ...ports, messenger }, interactions);
+  const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
+  const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall };
 }
 
 export type Core = ReturnType<typeof createCore>;

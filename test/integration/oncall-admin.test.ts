@@ -114,9 +114,9 @@ describe('on-call schedules, escalation policies and routing in the admin API ov
       body: { layers: [{ name: 'weekdays', people: [ana.id, jonas.id], shift: 'daily', handoff: '09:00', start: '2026-03-02', restriction: { weekdays: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } }] },
     });
     expect(patched.status).toBe(200);
-    const told = await tandem.core.schedules.checkCoverage();
+    const told = await tandem.core.oncall.checkCoverage();
     expect(told).toBeGreaterThan(0);
-    expect(await tandem.core.schedules.checkCoverage()).toBe(0);
+    expect(await tandem.core.oncall.checkCoverage()).toBe(0);
     const sent = await tandem.store.models.PostedMessage.find({ key: { $regex: `^oncall.gap:${scheduleId}` } }).lean();
     expect(sent).toHaveLength(told);
   });
@@ -151,9 +151,9 @@ describe('on-call schedules, escalation policies and routing in the admin API ov
     expect((await call('PUT', '/escalation-routing', { body: routing })).status).toBe(200);
     expect((await call('GET', '/escalation-routing', { token: reader })).body).toEqual(routing);
 
-    expect((await tandem.core.policies.choose({ teamId: platform.id, source: 'alertmanager', severity: 'critical' }))?.name).toBe('Platform default');
-    expect((await tandem.core.policies.choose({ teamId: platform.id, source: 'kpi', severity: 'warning' }))?.name).toBe('Low urgency');
-    expect((await tandem.core.policies.choose({ teamId: growth.id, source: 'blocker', severity: 'warning' }))?.name).toBe('Platform default');
+    expect((await tandem.core.oncall.choosePolicy({ teamId: platform.id, source: 'alertmanager', severity: 'critical' }))?.name).toBe('Platform default');
+    expect((await tandem.core.oncall.choosePolicy({ teamId: platform.id, source: 'kpi', severity: 'warning' }))?.name).toBe('Low urgency');
+    expect((await tandem.core.oncall.choosePolicy({ teamId: growth.id, source: 'blocker', severity: 'warning' }))?.name).toBe('Platform default');
 
     const inUse = await call('DELETE', `/escalation-policies/${String(quiet.body.id)}`);
     expect(inUse.status).toBe(409);

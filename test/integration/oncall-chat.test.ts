@@ -20,7 +20,7 @@ async function seedPlatform(tandem: Tandem) {
   const ana = await tandem.store.people.create({ name: 'Ana Souza', email: 'ana@example.com', timeZone: 'Europe/Berlin' });
   const jonas = await tandem.store.people.create({ name: 'Jonas Weber', email: 'jonas@example.com', timeZone: 'America/New_York' });
   const team = await tandem.store.teams.create({ name: 'Platform', managerId: lena.id, memberIds: [ana.id, jonas.id], channels: { console: { channelId: 'platform' } } });
-  const schedule = await tandem.core.schedules.create({
+  const schedule = await tandem.core.oncall.schedules.create('test', {
     teamId: team.id,
     name: 'Platform primary',
     timeZone: 'Europe/Berlin',
@@ -72,15 +72,18 @@ describe('/tandem oncall on Slack (signed HTTP, Bolt, fake Slack Web API)', () =
   it('/tandem oncall cover @jonas until Friday 18:00: parsed in the requester’s zone, audited, told to Jonas', async () => {
     const text = await answer('oncall cover <@UJONAS|jonas> until Friday 18:00', 'ULENA');
     expect(text).toContain('<@UJONAS> covers on-call for Platform from Wed 25 Mar 11:00 until Fri 27 Mar 18:00');
-    const shifts = await tandem.core.schedules.shifts(people.scheduleId, clock.now(), new Date('2026-03-28T00:00:00Z'));
+    const shifts = await tandem.core.oncall.schedules.shifts(people.scheduleId, clock.now(), new Date('2026-03-28T00:00:00Z'));
     expect(shifts.map((s) => [s.personId, s.source, s.end.toISOString()])).toEqual([
       [people.jonas.id, 'override', '2026-03-27T17:00:00.000Z'],
       [people.ana.id, 'layer', '2026-03-28T00:00:00.000Z'],
     ]);
     const [dm] = await fake.waitFor('chat.postMessage', 1);
     expect(textOf(dm!.args)).toContain('covers on-call for Platform');
-    const audit = await tandem.core.ports.audit.list({ limit: 10, target: `schedule:${people.scheduleId}` });
-    expect(audit.items.map((a) => [a.action, a.actor])).toEqual([['schedule.override.create', `person:${people.lena.id}`]]);
+    const audit = await tandem.core.audit.list({ limit: 10, target: `schedule:${people.scheduleId}` });
+    expect(audit.items.map((a) => [a.action, a.actor])).toEqual([
+      ['schedule.create', 'test'],
+      ['schedule.override.create', `person:${people.lena.id}`],
+    ]);
 
     expect(await answer('oncall', 'UANA')).toContain('*Platform*: <@UJONAS> (covering) until Fri 27 Mar 18:00');
   });
@@ -143,7 +146,7 @@ describe('oncall in Teams (Bot Framework activities, fake connector)', () => {
     const ana = await installFor(tandem, connector, ANA);
     await tandem.store.people.update(megan.id, { timeZone: 'Europe/Berlin' });
     const team = await tandem.store.teams.create({ name: 'Support', memberIds: [megan.id, ana.id] });
-    await tandem.core.schedules.create({
+    await tandem.core.oncall.schedules.create('test', {
       teamId: team.id, name: 'Support', timeZone: 'Europe/Berlin',
       layers: [{ name: 'primary', people: [ana.id, megan.id], shift: 'P1D', handoff: '09:00', start: '2026-03-25', restriction: null }],
     });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AuditLog } from '../audit.js';
 import { DomainError } from '../errors.js';
 import type { PeopleRepository } from '../ports.js';
 import type { AlertSource, EscalationPolicy, OncallRepository, Routing, policyInputSchema } from './oncall.types.js';
@@ -22,66 +23,80 @@ export function routePolicyId(routing: Routing, alert: RoutableAlert): string | 
 
 const invalid = (path: string, message: string) => new DomainError('validation', `The request is not valid: ${path}: ${message}`, { issues: [{ in: 'body', path, message }] });
 
-/** Escalation policies and the routing rules that pick one per alert. */
-export class PolicyService {
-  constructor(
-    private readonly repo: OncallRepository,
-    private readonly people: PeopleRepository,
-  ) {}
+export interface PoliciesDeps {
+  oncall: Pick<OncallRepository, 'getSchedule' | 'getPolicy' | 'listPolicies' | 'createPolicy' | 'updatePolicy' | 'removePolicy' | 'routing' | 'setRouting'>;
+  people: Pick<PeopleRepository, 'get'>;
+  audit: Pick<AuditLog, 'record'>;
+}
+
+/**
+ * Escalation policies and the routing rules that pick one per alert. Every
+ * write leaves one audit entry (`escalation_policy.create|update|delete`,
+ * target `escalation_policy:<id>`; `escalation_routing.update`).
+ */
+export class ManagePolicies {
+  constructor(private readonly d: PoliciesDeps) {}
 
   list(): Promise<EscalationPolicy[]> {
-    return this.repo.listPolicies();
+    return this.d.oncall.listPolicies();
   }
 
   async get(id: string): Promise<EscalationPolicy> {
-    const policy = await this.repo.getPolicy(id);
+    const policy = await this.d.oncall.getPolicy(id);
     if (!policy) throw new DomainError('not_found', `No escalation policy with id ${id}`, { id });
     return policy;
   }
 
-  async create(input: PolicyBody): Promise<EscalationPolicy> {
+  async create(actor: string, input: PolicyBody): Promise<EscalationPolicy> {
     await this.checkTargets(input);
-    return this.repo.createPolicy(input);
+    const after = await this.d.oncall.createPolicy(input);
+    await this.d.audit.record({ actor, action: 'escalation_policy.create', target: `escalation_policy:${after.id}`, before: null, after });
+    return after;
   }
 
-  async update(id: string, input: PolicyBody): Promise<EscalationPolicy> {
-    await this.get(id);
+  async update(actor: string, id: string, input: PolicyBody): Promise<EscalationPolicy> {
+    const before = await this.get(id);
     await this.checkTargets(input);
-    return this.repo.updatePolicy(id, input);
+    const after = await this.d.oncall.updatePolicy(id, input);
+    await this.d.audit.record({ actor, action: 'escalation_policy.update', target: `escalation_policy:${after.id}`, before, after });
+    return after;
   }
 
   /** Refuses while a routing rule or the default uses the policy. */
-  async remove(id: string): Promise<EscalationPolicy> {
+  async remove(actor: string, id: string): Promise<void> {
     const before = await this.get(id);
-    const routing = await this.repo.routing();
+    const routing = await this.d.oncall.routing();
     if (routing.defaultPolicyId === id || routing.rules.some((r) => r.policyId === id)) {
       throw new DomainError('conflict', 'The routing rules use this policy; change them first', { id });
     }
-    await this.repo.removePolicy(id);
-    return before;
+    await this.d.oncall.removePolicy(id);
+    await this.d.audit.record({ actor, action: 'escalation_policy.delete', target: `escalation_policy:${before.id}`, before, after: null });
   }
 
   routing(): Promise<Routing> {
-    return this.repo.routing();
+    return this.d.oncall.routing();
   }
 
-  async setRouting(routing: Routing): Promise<Routing> {
+  async setRouting(actor: string, routing: Routing): Promise<Routing> {
     const ids = new Set([...routing.rules.map((r) => r.policyId), ...(routing.defaultPolicyId ? [routing.defaultPolicyId] : [])]);
-    for (const id of ids) if (!(await this.repo.getPolicy(id))) throw invalid('policyId', `no escalation policy with id ${id}`);
-    return this.repo.setRouting(routing);
+    for (const id of ids) if (!(await this.d.oncall.getPolicy(id))) throw invalid('policyId', `no escalation policy with id ${id}`);
+    const before = await this.d.oncall.routing();
+    const after = await this.d.oncall.setRouting(routing);
+    await this.d.audit.record({ actor, action: 'escalation_routing.update', target: 'escalation_routing', before, after });
+    return after;
   }
 
   /** The policy that handles an alert; null when no rule matches and there is no default. */
   async choose(alert: RoutableAlert): Promise<EscalationPolicy | null> {
-    const id = routePolicyId(await this.repo.routing(), alert);
-    return id ? this.repo.getPolicy(id) : null;
+    const id = routePolicyId(await this.d.oncall.routing(), alert);
+    return id ? this.d.oncall.getPolicy(id) : null;
   }
 
   private async checkTargets(input: PolicyBody): Promise<void> {
     for (const [i, step] of input.steps.entries()) {
       const t = step.target;
-      if (t.kind === 'oncall' && !(await this.repo.getSchedule(t.scheduleId))) throw invalid(`steps.${i}.target.scheduleId`, `no schedule with id ${t.scheduleId}`);
-      if (t.kind === 'person' && !(await this.people.get(t.personId))) throw invalid(`steps.${i}.target.personId`, `no person with id ${t.personId}`);
+      if (t.kind === 'oncall' && !(await this.d.oncall.getSchedule(t.scheduleId))) throw invalid(`steps.${i}.target.scheduleId`, `no schedule with id ${t.scheduleId}`);
+      if (t.kind === 'person' && !(await this.d.people.get(t.personId))) throw invalid(`steps.${i}.target.personId`, `no person with id ${t.personId}`);
     }
   }
 }

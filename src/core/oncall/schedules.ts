@@ -1,76 +1,34 @@
-import { randomUUID } from 'node:crypto';
-import type { Messenger } from '../chat/messenger.js';
+import type { z } from 'zod';
+import type { AuditLog } from '../audit.js';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Person, Team } from '../people/people.types.js';
-import type { AuditRepository, PeopleRepository, TeamRepository } from '../ports.js';
-import type { OncallRepository, Override, Schedule, Shift , layerInputSchema, scheduleInputSchema } from './oncall.types.js';
-import { overrideInputSchema } from './oncall.types.js';
-import { gapWarningView } from './oncall.views.js';
-import { coverageGaps, nowAndNext, resolveShifts } from './rotation.js';
-import type { z } from 'zod';
-
-export interface OncallDeps {
-  repo: OncallRepository;
-  people: PeopleRepository;
-  teams: TeamRepository;
-  audit: AuditRepository;
-  messenger: Messenger;
-  clock: Clock;
-  logger: Logger;
-}
+import type { PeopleRepository, TeamRepository } from '../ports.js';
+import type { layerInputSchema, OncallRepository, Schedule, scheduleInputSchema, Shift } from './oncall.types.js';
+import { nowAndNext, resolveShifts } from './rotation.js';
 
 /** Longest range `shifts` answers, so a request stays cheap. */
 export const MAX_RANGE_DAYS = 93;
-/** How far ahead the coverage check looks for gaps. */
-export const GAP_LOOKAHEAD_DAYS = 7;
-/** Overrides that ended this long ago are dropped from their schedule when a new one is added. */
-const OVERRIDE_RETENTION_DAYS = 90;
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 
 export type ScheduleBody = z.output<typeof scheduleInputSchema>;
 export type SchedulePatch = Partial<Omit<ScheduleBody, 'teamId'>>;
 
-/**
- * On-call schedules: rotations in layers, overrides, who is on call when,
- * and the look-ahead that tells a team's manager about a gap in coverage.
- */
-export class ScheduleService {
-  constructor(private readonly d: OncallDeps) {}
+/** Reading a schedule: by id (not found is an error), or a team's (null when it has none). */
+export class ScheduleReads {
+  constructor(private readonly d: { oncall: Pick<OncallRepository, 'getSchedule' | 'scheduleOfTeam' | 'listSchedules'>; clock: Clock }) {}
 
   async get(id: string): Promise<Schedule> {
-    const schedule = await this.d.repo.getSchedule(id);
+    const schedule = await this.d.oncall.getSchedule(id);
     if (!schedule) throw new DomainError('not_found', `No schedule with id ${id}`, { id });
     return schedule;
   }
 
   list(): Promise<Schedule[]> {
-    return this.d.repo.listSchedules();
+    return this.d.oncall.listSchedules();
   }
 
   ofTeam(teamId: string): Promise<Schedule | null> {
-    return this.d.repo.scheduleOfTeam(teamId);
-  }
-
-  async create(input: ScheduleBody): Promise<Schedule> {
-    const team = await this.d.teams.get(input.teamId);
-    if (!team) throw new DomainError('validation', `No team with id ${input.teamId}`, { issues: [{ in: 'body', path: 'teamId', message: 'no such team' }] });
-    const layers = await this.checkLayers(input.layers, input.timeZone);
-    return this.d.repo.createSchedule({ teamId: team.id, name: input.name, timeZone: input.timeZone, layers });
-  }
-
-  async update(id: string, patch: SchedulePatch): Promise<Schedule> {
-    const before = await this.get(id);
-    const timeZone = patch.timeZone ?? before.timeZone;
-    const layers = patch.layers ? await this.checkLayers(patch.layers, timeZone) : undefined;
-    return this.d.repo.updateSchedule(id, { ...(patch.name ? { name: patch.name } : {}), ...(patch.timeZone ? { timeZone } : {}), ...(layers ? { layers } : {}) });
-  }
-
-  async remove(id: string): Promise<Schedule> {
-    const before = await this.get(id);
-    await this.d.repo.removeSchedule(id);
-    return before;
+    return this.d.oncall.scheduleOfTeam(teamId);
   }
 
   /** Who is on call over [from, to): consecutive shifts, gaps included (personId null). */
@@ -82,68 +40,50 @@ export class ScheduleService {
 
   /** Who is on call for a team now and who is next; nulls when the team has no schedule. */
   async nowAndNext(teamId: string): Promise<{ schedule: Schedule | null; now: Shift | null; next: Shift | null }> {
-    const schedule = await this.d.repo.scheduleOfTeam(teamId);
+    const schedule = await this.d.oncall.scheduleOfTeam(teamId);
     if (!schedule) return { schedule, now: null, next: null };
     return { schedule, ...nowAndNext(schedule, this.d.clock.now()) };
   }
+}
 
-  /** Adds an override; `by` is who asked (a token name, or `person:<id>`). */
-  async addOverride(scheduleId: string, input: z.input<typeof overrideInputSchema>, by: string): Promise<{ schedule: Schedule; override: Override }> {
-    const parsed = overrideInputSchema.safeParse(input);
-    if (!parsed.success) throw new DomainError('validation', `The override is not valid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
-    const { personId, start, end } = parsed.data;
-    if (end.getTime() - start.getTime() > MAX_RANGE_DAYS * DAY) throw new DomainError('validation', `An override lasts at most ${MAX_RANGE_DAYS} days`);
-    await this.get(scheduleId);
-    const person = await this.d.people.get(personId);
-    if (!person?.active) throw new DomainError('validation', `No active person with id ${personId} to cover`, { issues: [{ in: 'body', path: 'personId', message: 'no active person' }] });
-    const now = this.d.clock.now();
-    const override: Override = { id: randomUUID(), personId, start, end, createdBy: by, createdAt: now };
-    const schedule = await this.d.repo.addOverride(scheduleId, override, new Date(now.getTime() - OVERRIDE_RETENTION_DAYS * DAY));
-    return { schedule, override };
+export interface ManageSchedulesDeps {
+  oncall: Pick<OncallRepository, 'createSchedule' | 'updateSchedule' | 'removeSchedule'>;
+  reads: ScheduleReads;
+  people: Pick<PeopleRepository, 'getMany'>;
+  teams: Pick<TeamRepository, 'get'>;
+  audit: Pick<AuditLog, 'record'>;
+}
+
+/**
+ * Creating, changing and deleting a team's schedule on behalf of an admin:
+ * the team and every person in a rotation must exist; one audit entry per
+ * write (`schedule.create|update|delete`, target `schedule:<id>`).
+ */
+export class ManageSchedules {
+  constructor(private readonly d: ManageSchedulesDeps) {}
+
+  async create(actor: string, input: ScheduleBody): Promise<Schedule> {
+    const team = await this.d.teams.get(input.teamId);
+    if (!team) throw new DomainError('validation', `No team with id ${input.teamId}`, { issues: [{ in: 'body', path: 'teamId', message: 'no such team' }] });
+    const layers = await this.checkLayers(input.layers, input.timeZone);
+    const after = await this.d.oncall.createSchedule({ teamId: team.id, name: input.name, timeZone: input.timeZone, layers });
+    await this.d.audit.record({ actor, action: 'schedule.create', target: `schedule:${after.id}`, before: null, after });
+    return after;
   }
 
-  /** An override asked for in chat: the requester must belong to (or manage) the team; audited as the person. */
-  async coverFromChat(actor: Person, team: Team, input: { personId: string; start: Date; end: Date }): Promise<Override> {
-    const allowed = team.memberIds.includes(actor.id) || team.managerId === actor.id || actor.roles.includes('admin') || actor.roles.includes('leader');
-    if (!allowed) throw new DomainError('forbidden', `Only ${team.name}'s members and manager can arrange cover for it.`);
-    const schedule = await this.d.repo.scheduleOfTeam(team.id);
-    if (!schedule) throw new DomainError('not_found', `${team.name} has no on-call schedule yet.`);
-    const { override } = await this.addOverride(schedule.id, input, `person:${actor.id}`);
-    await this.d.audit.record({ actor: `person:${actor.id}`, action: 'schedule.override.create', target: `schedule:${schedule.id}`, before: null, after: override, at: this.d.clock.now() });
-    return override;
+  async update(actor: string, id: string, patch: SchedulePatch): Promise<Schedule> {
+    const before = await this.d.reads.get(id);
+    const timeZone = patch.timeZone ?? before.timeZone;
+    const layers = patch.layers ? await this.checkLayers(patch.layers, timeZone) : undefined;
+    const after = await this.d.oncall.updateSchedule(id, { ...(patch.name ? { name: patch.name } : {}), ...(patch.timeZone ? { timeZone } : {}), ...(layers ? { layers } : {}) });
+    await this.d.audit.record({ actor, action: 'schedule.update', target: `schedule:${after.id}`, before, after });
+    return after;
   }
 
-  async removeOverride(scheduleId: string, overrideId: string): Promise<{ schedule: Schedule; removed: Override }> {
-    const before = await this.get(scheduleId);
-    const removed = before.overrides.find((o) => o.id === overrideId);
-    if (!removed) throw new DomainError('not_found', `No override ${overrideId} in schedule ${scheduleId}`, { id: overrideId });
-    return { schedule: await this.d.repo.removeOverride(scheduleId, overrideId), removed };
-  }
-
-  /**
-   * The periodic coverage check: tells each team's manager about every gap
-   * in the next days, once per gap (the message key names the gap's start).
-   */
-  async checkCoverage(): Promise<number> {
-    const now = this.d.clock.now();
-    const until = new Date(now.getTime() + GAP_LOOKAHEAD_DAYS * DAY);
-    let told = 0;
-    for (const schedule of await this.d.repo.listSchedules()) {
-      const gaps = coverageGaps(schedule, now, until);
-      if (gaps.length === 0) continue;
-      const team = await this.d.teams.get(schedule.teamId);
-      if (!team?.managerId) {
-        this.d.logger.warn({ scheduleId: schedule.id, gaps: gaps.length }, 'on-call gap ahead, but the team has no manager to tell');
-        continue;
-      }
-      const manager = await this.d.people.get(team.managerId);
-      const zone = manager?.timeZone ?? schedule.timeZone;
-      for (const gap of gaps) {
-        const key = `oncall.gap:${schedule.id}:${gap.start.toISOString()}`;
-        if (await this.d.messenger.dm(team.managerId, gapWarningView(team, schedule, gap, zone), key)) told += 1;
-      }
-    }
-    return told;
+  async remove(actor: string, id: string): Promise<void> {
+    const before = await this.d.reads.get(id);
+    await this.d.oncall.removeSchedule(id);
+    await this.d.audit.record({ actor, action: 'schedule.delete', target: `schedule:${before.id}`, before, after: null });
   }
 
   private async checkLayers(layers: z.output<typeof layerInputSchema>[], timeZone: string): Promise<Schedule['layers']> {

@@ -62,117 +62,100 @@ const rangeQuery = z
   })
   .strict();
 
+/**
+ * On-call routes: each calls one core use case, which checks the rules and
+ * writes the audit entry itself (actor: the token's name).
+ */
 export const oncallRoutes = [
   defineRoute({
     method: 'get', path: '/schedules', scope: 'oncall:read', tag: 'oncall', summary: 'List on-call schedules',
     response: pageOf(scheduleSchema),
-    handler: async ({ ctx }) => all(await ctx.core.schedules.list()),
+    handler: async ({ ctx }) => all(await ctx.core.oncall.schedules.list()),
   }),
   defineRoute({
     method: 'get', path: '/schedules/:id', scope: 'oncall:read', tag: 'oncall', summary: 'Get one on-call schedule',
     params: idParamsSchema, response: scheduleSchema,
-    handler: ({ params, ctx }) => ctx.core.schedules.get(params.id),
+    handler: ({ params, ctx }) => ctx.core.oncall.schedules.get(params.id),
   }),
   defineRoute({
     method: 'post', path: '/schedules', scope: 'oncall:write', tag: 'oncall', action: 'schedule.create',
     summary: "Create a team's on-call schedule (one per team): rotations in layers, lowest first",
     body: scheduleInputSchema.strict(), response: scheduleSchema,
-    handler: async ({ body, ctx }) => {
-      const schedule = await ctx.core.schedules.create(body);
-      return { body: schedule, audit: { target: `schedule:${schedule.id}`, before: null, after: schedule } };
-    },
+    handler: async ({ body, token, ctx }) => ({ body: await ctx.core.oncall.schedules.create(token.name, body) }),
   }),
   defineRoute({
     method: 'patch', path: '/schedules/:id', scope: 'oncall:write', tag: 'oncall', action: 'schedule.update',
     summary: 'Change the name, zone or layers of a schedule (overrides stay)',
     params: idParamsSchema, body: schedulePatchSchema, response: scheduleSchema,
-    handler: async ({ params, body, ctx }) => {
-      const before = await ctx.core.schedules.get(params.id);
-      const after = await ctx.core.schedules.update(params.id, body);
-      return { body: after, audit: { target: `schedule:${after.id}`, before, after } };
-    },
+    handler: async ({ params, body, token, ctx }) => ({ body: await ctx.core.oncall.schedules.update(token.name, params.id, body) }),
   }),
   defineRoute({
     method: 'delete', path: '/schedules/:id', scope: 'oncall:write', tag: 'oncall', action: 'schedule.delete',
     summary: 'Delete a schedule', params: idParamsSchema,
-    handler: async ({ params, ctx }) => {
-      const before = await ctx.core.schedules.remove(params.id);
-      return { audit: { target: `schedule:${before.id}`, before, after: null } };
+    handler: async ({ params, token, ctx }) => {
+      await ctx.core.oncall.schedules.remove(token.name, params.id);
+      return {};
     },
   }),
   defineRoute({
     method: 'get', path: '/schedules/:id/shifts', scope: 'oncall:read', tag: 'oncall',
     summary: 'Who is on call over a range: consecutive shifts, overrides applied, gaps with personId null',
     params: idParamsSchema, query: rangeQuery, response: z.object({ items: z.array(shiftSchema) }),
-    handler: async ({ params, query, ctx }) => ({ items: await ctx.core.schedules.shifts(params.id, query.from, query.to) }),
+    handler: async ({ params, query, ctx }) => ({ items: await ctx.core.oncall.schedules.shifts(params.id, query.from, query.to) }),
   }),
   defineRoute({
     method: 'post', path: '/schedules/:id/overrides', scope: 'oncall:write', tag: 'oncall', action: 'schedule.override.create',
     summary: 'A person covers a range instead of the rotation',
     params: idParamsSchema, body: overrideInputSchema, response: overrideSchema,
-    handler: async ({ params, body, token, ctx }) => {
-      const { override } = await ctx.core.schedules.addOverride(params.id, body, token.name);
-      return { body: override, audit: { target: `schedule:${params.id}`, before: null, after: override } };
-    },
+    handler: async ({ params, body, token, ctx }) => ({ body: await ctx.core.oncall.schedules.addOverride(token.name, params.id, body) }),
   }),
   defineRoute({
     method: 'delete', path: '/schedules/:id/overrides/:overrideId', scope: 'oncall:write', tag: 'oncall', action: 'schedule.override.delete',
     summary: 'Remove an override', params: idParamsSchema.extend({ overrideId: z.string().min(1) }),
-    handler: async ({ params, ctx }) => {
-      const { removed } = await ctx.core.schedules.removeOverride(params.id, params.overrideId);
-      return { audit: { target: `schedule:${params.id}`, before: removed, after: null } };
+    handler: async ({ params, token, ctx }) => {
+      await ctx.core.oncall.schedules.removeOverride(token.name, params.id, params.overrideId);
+      return {};
     },
   }),
   defineRoute({
     method: 'get', path: '/escalation-policies', scope: 'oncall:read', tag: 'oncall', summary: 'List escalation policies',
     response: pageOf(policySchema),
-    handler: async ({ ctx }) => all(await ctx.core.policies.list()),
+    handler: async ({ ctx }) => all(await ctx.core.oncall.policies.list()),
   }),
   defineRoute({
     method: 'get', path: '/escalation-policies/:id', scope: 'oncall:read', tag: 'oncall', summary: 'Get one escalation policy',
     params: idParamsSchema, response: policySchema,
-    handler: ({ params, ctx }) => ctx.core.policies.get(params.id),
+    handler: ({ params, ctx }) => ctx.core.oncall.policies.get(params.id),
   }),
   defineRoute({
     method: 'post', path: '/escalation-policies', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.create',
     summary: 'Create an escalation policy: ordered steps with delays, repeats and urgency',
     body: policyInputSchema.strict(), response: policySchema,
-    handler: async ({ body, ctx }) => {
-      const policy = await ctx.core.policies.create(body);
-      return { body: policy, audit: { target: `escalation_policy:${policy.id}`, before: null, after: policy } };
-    },
+    handler: async ({ body, token, ctx }) => ({ body: await ctx.core.oncall.policies.create(token.name, body) }),
   }),
   defineRoute({
     method: 'put', path: '/escalation-policies/:id', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.update',
     summary: 'Replace an escalation policy (running escalations keep the copy they froze)',
     params: idParamsSchema, body: policyInputSchema.strict(), response: policySchema,
-    handler: async ({ params, body, ctx }) => {
-      const before = await ctx.core.policies.get(params.id);
-      const after = await ctx.core.policies.update(params.id, body);
-      return { body: after, audit: { target: `escalation_policy:${after.id}`, before, after } };
-    },
+    handler: async ({ params, body, token, ctx }) => ({ body: await ctx.core.oncall.policies.update(token.name, params.id, body) }),
   }),
   defineRoute({
     method: 'delete', path: '/escalation-policies/:id', scope: 'oncall:write', tag: 'oncall', action: 'escalation_policy.delete',
     summary: 'Delete an escalation policy no routing rule uses', params: idParamsSchema,
-    handler: async ({ params, ctx }) => {
-      const before = await ctx.core.policies.remove(params.id);
-      return { audit: { target: `escalation_policy:${before.id}`, before, after: null } };
+    handler: async ({ params, token, ctx }) => {
+      await ctx.core.oncall.policies.remove(token.name, params.id);
+      return {};
     },
   }),
   defineRoute({
     method: 'get', path: '/escalation-routing', scope: 'oncall:read', tag: 'oncall', summary: 'The routing rules that pick a policy per alert',
     response: routingSchema,
-    handler: ({ ctx }) => ctx.core.policies.routing(),
+    handler: ({ ctx }) => ctx.core.oncall.policies.routing(),
   }),
   defineRoute({
     method: 'put', path: '/escalation-routing', scope: 'oncall:write', tag: 'oncall', action: 'escalation_routing.update',
     summary: 'Replace the routing rules (first match by team, source and severity; else the default policy)',
     body: routingInputSchema.strict(), response: routingSchema,
-    handler: async ({ body, ctx }) => {
-      const before = await ctx.core.policies.routing();
-      const after = await ctx.core.policies.setRouting(body);
-      return { body: after, audit: { target: 'escalation_routing', before, after } };
-    },
+    handler: async ({ body, token, ctx }) => ({ body: await ctx.core.oncall.policies.setRouting(token.name, body) }),
   }),
 ];

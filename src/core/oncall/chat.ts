@@ -9,19 +9,23 @@ import type { Team } from '../people/people.types.js';
 import type { TeamRepository } from '../ports.js';
 import { parseCover } from './cover.js';
 import { coverSetView, oncallHelpView, onCallView, type OnCallEntry } from './oncall.views.js';
-import type { ScheduleService } from './schedules.js';
+import type { Overrides } from './overrides.js';
+import type { ScheduleReads } from './schedules.js';
 
 /**
  * `/tandem oncall [team]` and `/tandem oncall cover @name until …`, the same
  * words on Slack, Teams (`oncall …` typed to the bot) and the console.
  */
+export interface OncallChatDeps {
+  reads: Pick<ScheduleReads, 'nowAndNext' | 'ofTeam'>;
+  overrides: Pick<Overrides, 'coverFromChat'>;
+  teams: Pick<TeamRepository, 'teamsOf' | 'managedBy' | 'findByName' | 'all'>;
+  messenger: Pick<Messenger, 'dm'>;
+  clock: Clock;
+}
+
 export class OncallChat {
-  constructor(
-    private readonly schedules: ScheduleService,
-    private readonly teams: TeamRepository,
-    private readonly messenger: Messenger,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly d: OncallChatDeps) {}
 
   register(tandem: TandemCommand): void {
     tandem.sub('oncall', 'who is on call now and next; `oncall cover @name until Friday 18:00` arranges cover', (ctx, args) => this.command(ctx, args));
@@ -35,17 +39,17 @@ export class OncallChat {
     const teams = args ? [await this.teamNamed(args)] : await this.teamsOf(ctx.actor.id);
     if (teams.length === 0) return reply.private(oncallHelpView());
     const entries: OnCallEntry[] = [];
-    for (const team of teams) entries.push({ team, ...(await this.schedules.nowAndNext(team.id)) });
+    for (const team of teams) entries.push({ team, ...(await this.d.reads.nowAndNext(team.id)) });
     return reply.private(onCallView(entries, ctx.actor.timeZone));
   }
 
   private async cover(ctx: InteractionContext, text: string): Promise<Reply> {
-    const request = parseCover(text, this.clock.now(), ctx.actor.timeZone);
+    const request = parseCover(text, this.d.clock.now(), ctx.actor.timeZone);
     const personId = request.personId ?? ctx.actor.id;
     const team = request.team ? await this.teamNamed(request.team) : await this.coverTeam(ctx.actor.id, personId);
-    const override = await this.schedules.coverFromChat(ctx.actor, team, { personId, start: request.start, end: request.end });
+    const override = await this.d.overrides.coverFromChat(ctx.actor, team, { personId, start: request.start, end: request.end });
     if (personId !== ctx.actor.id) {
-      await this.messenger.dm(personId, coverSetView(team, personId, override.start, override.end, ctx.actor.timeZone), `oncall.cover:${override.id}`).catch(() => false);
+      await this.d.messenger.dm(personId, coverSetView(team, personId, override.start, override.end, ctx.actor.timeZone), `oncall.cover:${override.id}`).catch(() => false);
     }
     return reply.private(coverSetView(team, personId, override.start, override.end, ctx.actor.timeZone));
   }
@@ -54,7 +58,7 @@ export class OncallChat {
   private async coverTeam(actorId: string, personId: string): Promise<Team> {
     const mine = await this.teamsOf(actorId);
     const scheduled: Team[] = [];
-    for (const team of mine) if (await this.schedules.ofTeam(team.id)) scheduled.push(team);
+    for (const team of mine) if (await this.d.reads.ofTeam(team.id)) scheduled.push(team);
     const theirs = scheduled.filter((t) => t.memberIds.includes(personId) || t.managerId === personId);
     const choice = theirs.length > 0 ? theirs : scheduled;
     if (choice.length === 1 && choice[0]) return choice[0];
@@ -63,14 +67,14 @@ export class OncallChat {
   }
 
   private async teamsOf(personId: string): Promise<Team[]> {
-    const [member, managed] = await Promise.all([this.teams.teamsOf(personId), this.teams.managedBy(personId)]);
+    const [member, managed] = await Promise.all([this.d.teams.teamsOf(personId), this.d.teams.managedBy(personId)]);
     const byId = new Map([...member, ...managed].map((t) => [t.id, t]));
     return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private async teamNamed(name: string): Promise<Team> {
     const wanted = name.trim().toLowerCase();
-    const team = (await this.teams.findByName(name.trim())) ?? (await this.teams.all()).find((t) => t.name.toLowerCase() === wanted);
+    const team = (await this.d.teams.findByName(name.trim())) ?? (await this.d.teams.all()).find((t) => t.name.toLowerCase() === wanted);
     if (!team) throw new DomainError('not_found', `I know no team called “${name.trim()}”.`);
     return team;
   }
