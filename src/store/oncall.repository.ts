@@ -74,6 +74,8 @@ function toOverride(o: Record<string, unknown>): Override {
   };
 }
 
+const rawOverrides = (d: ScheduleDoc): Record<string, unknown>[] => (d.overrides ?? []) as Record<string, unknown>[];
+
 function toSchedule(d: Stamped<ScheduleDoc>): Schedule {
   return {
     id: d._id,
@@ -81,7 +83,7 @@ function toSchedule(d: Stamped<ScheduleDoc>): Schedule {
     name: d.name,
     timeZone: d.timeZone,
     layers: d.layers as Layer[],
-    overrides: ((d.overrides ?? []) as Record<string, unknown>[]).map(toOverride),
+    overrides: rawOverrides(d).map(toOverride),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
@@ -145,31 +147,29 @@ export class MongoOncallRepository implements OncallRepository {
   async addOverride(scheduleId: string, override: Override, pruneBefore: Date): Promise<Schedule> {
     const d = await this.m.Schedule.findByIdAndUpdate(scheduleId, { $push: { overrides: override } }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
     if (!d) throw notFound('schedule', scheduleId);
-    const schedule = toSchedule(d);
-    if (!schedule.overrides.some((o) => o.end < pruneBefore)) return schedule;
-    return (await this.rewriteOverrides(scheduleId, (list) => list.filter((o) => o.end >= pruneBefore))) ?? schedule;
+    const ended = rawOverrides(d).filter((o) => new Date(o.end as Date) < pruneBefore);
+    if (ended.length === 0) return toSchedule(d);
+    return (await this.pullOverrides(scheduleId, ended)) ?? toSchedule(d);
   }
 
   async removeOverride(scheduleId: string, overrideId: string): Promise<Schedule> {
-    const after = await this.rewriteOverrides(scheduleId, (list) => list.filter((o) => o.id !== overrideId));
+    const current = await this.m.Schedule.findById(scheduleId).lean<Stamped<ScheduleDoc>>();
+    if (!current) throw notFound('schedule', scheduleId);
+    const gone = rawOverrides(current).filter((o) => String(o.id) === overrideId);
+    const after = gone.length > 0 ? await this.pullOverrides(scheduleId, gone) : toSchedule(current);
     if (!after) throw notFound('schedule', scheduleId);
     return after;
   }
 
   /**
-   * Rewrites the overrides array as one compare-and-set on the document's
-   * updatedAt (FerretDB 1.24 cannot $pull by a condition on array elements),
-   * retried when another write got there first. Null when the schedule is gone.
+   * Takes these overrides, as stored, out of the schedule in one atomic update
+   * by `_id` (`$pullAll` of exact elements: FerretDB 1.24 cannot `$pull` by a
+   * condition on array elements), so an override added meanwhile stays. Null
+   * when the schedule is gone.
    */
-  private async rewriteOverrides(scheduleId: string, change: (list: Override[]) => Override[]): Promise<Schedule | null> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.m.Schedule.findById(scheduleId).lean<Stamped<ScheduleDoc>>();
-      if (!current) return null;
-      const overrides = change(toSchedule(current).overrides);
-      const d = await this.m.Schedule.findOneAndUpdate({ _id: scheduleId, updatedAt: current.updatedAt }, { $set: { overrides } }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
-      if (d) return toSchedule(d);
-    }
-    throw new DomainError('unavailable', 'The schedule is changing too often right now; try again');
+  private async pullOverrides(scheduleId: string, stored: Record<string, unknown>[]): Promise<Schedule | null> {
+    const d = await this.m.Schedule.findByIdAndUpdate(scheduleId, { $pullAll: { overrides: stored } }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
+    return d ? toSchedule(d) : null;
   }
 
   async getPolicy(id: string): Promise<EscalationPolicy | null> {
