@@ -6,14 +6,17 @@
  * Three teams in three time zones (Berlin, New York, Bangalore), their
  * managers, a leader, an admin, a console channel per team, a console
  * identity for everyone so proactive messages reach them in the console,
- * company values, a few weeks of kudos and three weeks of check-in history.
+ * company values, a few weeks of kudos, three weeks of check-in history, and
+ * per team an on-call schedule, an escalation policy and its routing rule.
  */
 import { pathToFileURL } from 'node:url';
+import { DateTime } from 'luxon';
 import { loadConfig } from '../src/config.js';
 import { defaultSettings, type CheckinStatus } from '../src/core/checkins/checkins.types.js';
 import { deadlineOf, periodMinus, periodOf } from '../src/core/checkins/schedule.js';
 import type { Person, PersonInput, Role, Team } from '../src/core/people/people.types.js';
 import { identityKey } from '../src/core/people/people.types.js';
+import { layerInputSchema, policyInputSchema, type Routing } from '../src/core/oncall/oncall.types.js';
 import { weekOf } from '../src/core/recognition/budget.js';
 import { settingsPatchSchema } from '../src/core/recognition/recognition.types.js';
 import { createLogger } from '../src/logger.js';
@@ -32,6 +35,7 @@ interface DemoPerson {
 interface DemoTeam {
   name: string;
   channel: string;
+  timeZone: string;
   manager: string;
   members: string[];
 }
@@ -54,9 +58,9 @@ const PEOPLE: DemoPerson[] = [
 ];
 
 const TEAMS: DemoTeam[] = [
-  { name: 'Platform', channel: 'platform', manager: 'lena', members: ['ana', 'jonas', 'mia'] },
-  { name: 'Growth', channel: 'growth', manager: 'marcus', members: ['emily', 'diego', 'hannah'] },
-  { name: 'Mobile', channel: 'mobile', manager: 'priya', members: ['arjun', 'kavya', 'rohan'] },
+  { name: 'Platform', channel: 'platform', timeZone: 'Europe/Berlin', manager: 'lena', members: ['ana', 'jonas', 'mia'] },
+  { name: 'Growth', channel: 'growth', timeZone: 'America/New_York', manager: 'marcus', members: ['emily', 'diego', 'hannah'] },
+  { name: 'Mobile', channel: 'mobile', timeZone: 'Asia/Kolkata', manager: 'priya', members: ['arjun', 'kavya', 'rohan'] },
 ];
 
 const VALUES = [
@@ -116,7 +120,43 @@ export async function seedDemo(store: Store, now: Date = new Date()): Promise<De
   await store.recognition.updateSettings(settingsPatchSchema.parse({ values: VALUES }));
   await seedKudos(store, people, now);
   await seedCheckins(store, people, teams, now);
+  await seedOncall(store, teams, now);
   return { people, teams };
+}
+
+/**
+ * Per team: an on-call schedule (its members in turn, a week each, handed
+ * off Monday 09:00 in the team's zone) and an escalation policy (on-call
+ * person, then the manager after 10 min, the leader after 20 more, then the
+ * team channel; twice), with a routing rule sending the team's alerts to it.
+ */
+async function seedOncall(store: Store, teams: Record<string, Team>, now: Date): Promise<void> {
+  const policies = await store.oncall.listPolicies();
+  const rules: Routing['rules'] = [];
+  for (const t of TEAMS) {
+    const team = teams[t.name];
+    if (!team) continue;
+    const start = DateTime.fromJSDate(now, { zone: t.timeZone }).startOf('week').minus({ weeks: 4 }).toISODate() ?? '2026-01-05';
+    const layer = { ...layerInputSchema.parse({ name: 'weekly', people: team.memberIds, shift: 'weekly', handoff: '09:00', start }), timeZone: t.timeZone };
+    const schedule =
+      (await store.oncall.scheduleOfTeam(team.id)) ?? (await store.oncall.createSchedule({ teamId: team.id, name: `${t.name} on-call`, timeZone: t.timeZone, layers: [layer] }));
+    await store.oncall.updateSchedule(schedule.id, { layers: [layer] });
+    const policy = policyInputSchema.parse({
+      name: `${t.name} escalation`,
+      repeat: 1,
+      urgency: 'high',
+      steps: [
+        { delayMinutes: 0, target: { kind: 'oncall', scheduleId: schedule.id } },
+        { delayMinutes: 10, target: { kind: 'manager' } },
+        { delayMinutes: 20, target: { kind: 'role', role: 'leader' } },
+        { delayMinutes: 0, target: { kind: 'channel' } },
+      ],
+    });
+    const existing = policies.find((p) => p.name === policy.name);
+    const saved = existing ? await store.oncall.updatePolicy(existing.id, policy) : await store.oncall.createPolicy(policy);
+    rules.push({ teamId: team.id, policyId: saved.id });
+  }
+  await store.oncall.setRouting({ rules, defaultPolicyId: rules[0]?.policyId ?? null });
 }
 
 async function seedKudos(store: Store, people: Record<string, Person>, now: Date): Promise<void> {

@@ -12,6 +12,7 @@ import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
+import { oncallJobs } from './core/oncall/oncall.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
 import { closeRedis } from './jobs/redis.js';
@@ -70,7 +71,12 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
   const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
-  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs({ postedMessages: store.postedMessages, processingClaims: store.processingClaims }, clock, logger)]);
+  await registerJobs(jobs, [
+    checkinJobs(core.checkins),
+    recognitionJobs(core.recognition),
+    oncallJobs(core.oncall),
+    systemJobs({ postedMessages: store.postedMessages, processingClaims: store.processingClaims }, clock, logger),
+  ]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
   const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });

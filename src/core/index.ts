@@ -8,6 +8,9 @@ import type { Clock } from './clock.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { CacheInvalidation } from './invalidation.js';
 import type { Logger } from './logger.js';
+import { createOncall } from './oncall/oncall.js';
+import { ONCALL_HELP } from './oncall/oncall.views.js';
+import type { OncallRepository } from './oncall/oncall.types.js';
 import { DirectoryLookup } from './people/lookup.js';
 import { managePeople, manageTeams } from './people/manage.js';
 import { PeopleService } from './people/people.service.js';
@@ -27,6 +30,7 @@ export interface CorePorts {
   recognition: RecognitionRepository;
   checkins: CheckinRepository;
   claims: Claims;
+  oncall: OncallRepository;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -56,7 +60,9 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KUDOS_HELP);
   const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins };
+  const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
+  tandem.feature(ONCALL_HELP);
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -7,6 +7,7 @@ import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { StoreCache } from './cache.js';
+import { MongoOncallRepository, registerOncallModels } from './oncall.repository.js';
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
@@ -37,6 +38,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     checkins: new MongoCheckinRepository(conn),
     claims: new MongoClaims(conn),
     processingClaims: new MongoProcessingClaimRepository(conn),
+    oncall: new MongoOncallRepository(registerOncallModels(conn)),
   };
 }
 

@@ -1,0 +1,186 @@
+import { DomainError } from '../errors.js';
+import type { EscalationAlert, EscalationDeps, EscalationSnapshot, StepProgress, TimelineEntry } from './escalation.types.js';
+import type { EscalationPolicy, Schedule, ScheduleDefinition } from './oncall.types.js';
+import { onCallAt } from './rotation.js';
+import { isWorkingTime, nextWorkingTime, resolveStepTarget } from './targets.js';
+
+/** Job names of escalation; their payloads are `{ alertId, repeat, step }` (and `personId` for a deferred notification). */
+export const ESCALATION_JOBS = { step: 'escalation.step', notify: 'escalation.notify' } as const;
+
+/** The id of a step's job: from alert, repeat and step, so a retry or a second process never queues it twice. */
+export const stepJobId = (alertId: string, repeat: number, step: number): string => `escalation:${alertId}:${repeat}:${step}`;
+/** The key of one notification of a step (the message key and the timeline key). */
+export const notifyKey = (alertId: string, repeat: number, step: number, target: string): string => `${stepJobId(alertId, repeat, step)}:${target}`;
+
+export interface PlannedStep {
+  jobId: string;
+  repeat: number;
+  step: number;
+  at: Date;
+}
+
+/** The step after (repeat, step): the next step, the first of the next round, or null at the end of the chain. */
+export function nextStep(snapshot: Pick<EscalationSnapshot, 'steps' | 'repeat'>, repeat: number, step: number): { repeat: number; step: number; delayMinutes: number } | null {
+  if (step + 1 < snapshot.steps.length) return { repeat, step: step + 1, delayMinutes: snapshot.steps[step + 1]!.delayMinutes };
+  if (repeat < snapshot.repeat) return { repeat: repeat + 1, step: 0, delayMinutes: snapshot.steps[0]!.delayMinutes };
+  return null;
+}
+
+/** The whole chain as jobs, if nobody acts: each step its delay after the one before, every round. */
+export function planSteps(alertId: string, snapshot: Pick<EscalationSnapshot, 'steps' | 'repeat'>, openedAt: Date): PlannedStep[] {
+  const first = snapshot.steps[0];
+  if (!first) return [];
+  const plan: PlannedStep[] = [];
+  let at = openedAt.getTime() + first.delayMinutes * 60_000;
+  let cursor: { repeat: number; step: number } | null = { repeat: 0, step: 0 };
+  while (cursor) {
+    plan.push({ jobId: stepJobId(alertId, cursor.repeat, cursor.step), repeat: cursor.repeat, step: cursor.step, at: new Date(at) });
+    const next = nextStep(snapshot, cursor.repeat, cursor.step);
+    if (next) at += next.delayMinutes * 60_000;
+    cursor = next;
+  }
+  return plan;
+}
+
+const definition = (s: Schedule): ScheduleDefinition => ({ id: s.id, teamId: s.teamId, name: s.name, timeZone: s.timeZone, layers: s.layers });
+
+/** Freezes a policy, the rotations it names and who they put on call now into an escalation snapshot. */
+export async function freezeSnapshot(policy: EscalationPolicy, alert: Pick<EscalationAlert, 'teamId'>, deps: Pick<EscalationDeps, 'schedules' | 'teams' | 'clock'>): Promise<EscalationSnapshot> {
+  const now = deps.clock.now();
+  const team = await deps.teams.get(alert.teamId);
+  const schedules: Record<string, ScheduleDefinition> = {};
+  const onCall: Record<string, string | null> = {};
+  for (const step of policy.steps) {
+    if (step.target.kind !== 'oncall' || schedules[step.target.scheduleId]) continue;
+    const schedule = await deps.schedules.getSchedule(step.target.scheduleId);
+    if (!schedule) continue;
+    schedules[schedule.id] = definition(schedule);
+    onCall[schedule.id] = onCallAt(schedule, now);
+  }
+  return {
+    policyId: policy.id,
+    policyName: policy.name,
+    urgency: policy.urgency,
+    repeat: policy.repeat,
+    steps: policy.steps.map((s) => ({ delayMinutes: s.delayMinutes, target: s.target })),
+    teamId: alert.teamId,
+    managerId: team?.managerId ?? null,
+    schedules,
+    onCall,
+    frozenAt: now,
+  };
+}
+
+export type StepOutcome =
+  | { kind: 'stopped'; reason: 'missing' | 'acknowledged' | 'resolved' | 'silenced' }
+  | { kind: 'ran'; notified: string[]; deferred: { personId: string; at: Date }[]; posted: number; undeliverable: string[]; next: PlannedStep | null };
+
+/**
+ * Runs an alert's escalation: freezes the snapshot when the alert opens,
+ * then each step as its own job. A step re-reads the alert and does nothing
+ * once it is acknowledged, resolved or silenced; every notification and the
+ * next step's job carry ids derived from alert, repeat and step, so a step
+ * retried after a crash sends nothing twice and skips nothing.
+ */
+export class EscalationService {
+  constructor(private readonly d: EscalationDeps) {}
+
+  /** Chooses the policy, freezes it on the alert and queues the first step. Safe to call again. */
+  async start(alertId: string): Promise<EscalationSnapshot | null> {
+    const alert = await this.d.alerts.get(alertId);
+    if (!alert) throw new DomainError('not_found', `No alert with id ${alertId}`, { id: alertId });
+    let snapshot = alert.escalation;
+    if (!snapshot) {
+      const policy = await this.d.policies.choose(alert);
+      if (!policy) {
+        await this.record(alert.id, { key: `escalation:${alert.id}:no_policy`, kind: 'no_policy', detail: 'no routing rule matches and there is no default policy' });
+        return null;
+      }
+      snapshot = await this.d.alerts.freeze(alert.id, await freezeSnapshot(policy, alert, this.d));
+      await this.record(alert.id, { key: `escalation:${alert.id}:started`, kind: 'escalation_started', detail: snapshot.policyName });
+    }
+    const [first] = planSteps(alert.id, snapshot, alert.openedAt);
+    if (first) await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: 0, step: 0 }, { jobId: first.jobId, at: first.at });
+    return snapshot;
+  }
+
+  async runStep(alertId: string, repeat: number, step: number): Promise<StepOutcome> {
+    const alert = await this.d.alerts.get(alertId);
+    const stopped = this.stopReason(alert);
+    if (stopped || !alert?.escalation) {
+      const reason = stopped ?? 'missing';
+      if (alert) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
+      return { kind: 'stopped', reason };
+    }
+    const snapshot = alert.escalation;
+    const spec = snapshot.steps[step];
+    if (!spec) return { kind: 'stopped', reason: 'missing' };
+    const progress: StepProgress = { repeat, step, steps: snapshot.steps.length, repeats: snapshot.repeat + 1 };
+    const now = this.d.clock.now();
+    const outcome = { notified: [] as string[], deferred: [] as { personId: string; at: Date }[], posted: 0, undeliverable: [] as string[] };
+
+    const targets = await resolveStepTarget(spec.target, alert, this.d);
+    for (const target of targets) {
+      if (target.kind === 'channel') {
+        const key = notifyKey(alert.id, repeat, step, 'channel');
+        if (await this.d.notifier.postToTeam(alert, target.team, progress, key)) {
+          outcome.posted += 1;
+          await this.record(alert.id, { key, kind: 'posted', repeat, step, detail: target.team.name });
+        } else {
+          outcome.undeliverable.push('channel');
+          await this.record(alert.id, { key, kind: 'undeliverable', repeat, step, detail: `team ${target.team.name} has no reachable channel` });
+        }
+        continue;
+      }
+      const person = target.person;
+      const key = notifyKey(alert.id, repeat, step, person.id);
+      if (snapshot.urgency === 'low' && !isWorkingTime(person, now)) {
+        const at = nextWorkingTime(person, now);
+        await this.d.scheduler.enqueue(ESCALATION_JOBS.notify, { alertId: alert.id, repeat, step, personId: person.id }, { jobId: `${key}:deferred`, at });
+        outcome.deferred.push({ personId: person.id, at });
+        await this.record(alert.id, { key: `${key}:deferred`, kind: 'deferred', repeat, step, personId: person.id, detail: at.toISOString() });
+        continue;
+      }
+      if (await this.notify(alert, person.id, progress, key)) outcome.notified.push(person.id);
+      else outcome.undeliverable.push(person.id);
+    }
+    if (targets.length === 0) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step)}:no_target`, kind: 'no_target', repeat, step, detail: spec.target.kind });
+
+    // Nobody could be reached: the next step runs at once rather than after its delay.
+    const reached = outcome.notified.length + outcome.deferred.length + outcome.posted > 0;
+    const next = nextStep(snapshot, repeat, step);
+    let planned: PlannedStep | null = null;
+    if (next) {
+      planned = { jobId: stepJobId(alert.id, next.repeat, next.step), repeat: next.repeat, step: next.step, at: new Date(now.getTime() + (reached ? next.delayMinutes * 60_000 : 0)) };
+      await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: next.repeat, step: next.step }, { jobId: planned.jobId, at: planned.at });
+    }
+    return { kind: 'ran', ...outcome, next: planned };
+  }
+
+  /** A low-urgency notification that waited for the person's working hours. */
+  async notifyDeferred(alertId: string, repeat: number, step: number, personId: string): Promise<StepOutcome> {
+    const alert = await this.d.alerts.get(alertId);
+    const stopped = this.stopReason(alert);
+    if (stopped || !alert?.escalation) return { kind: 'stopped', reason: stopped ?? 'missing' };
+    const progress: StepProgress = { repeat, step, steps: alert.escalation.steps.length, repeats: alert.escalation.repeat + 1 };
+    const ok = await this.notify(alert, personId, progress, notifyKey(alert.id, repeat, step, personId));
+    return { kind: 'ran', notified: ok ? [personId] : [], deferred: [], posted: 0, undeliverable: ok ? [] : [personId], next: null };
+  }
+
+  private async notify(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean> {
+    const ok = await this.d.notifier.notifyPerson(alert, personId, progress, key);
+    await this.record(alert.id, { key, kind: ok ? 'notified' : 'undeliverable', repeat: progress.repeat, step: progress.step, personId });
+    return ok;
+  }
+
+  private stopReason(alert: EscalationAlert | null): 'missing' | 'acknowledged' | 'resolved' | 'silenced' | null {
+    if (!alert) return 'missing';
+    if (alert.status !== 'open') return alert.status;
+    if (alert.silencedUntil && alert.silencedUntil > this.d.clock.now()) return 'silenced';
+    return null;
+  }
+
+  private record(alertId: string, entry: Omit<TimelineEntry, 'at'>): Promise<void> {
+    return this.d.alerts.record(alertId, { ...entry, at: this.d.clock.now() });
+  }
+}

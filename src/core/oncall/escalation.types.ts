@@ -1,0 +1,93 @@
+import type { Person, Team } from '../people/people.types.js';
+import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { Clock } from '../clock.js';
+import type { AlertSource, EscalationPolicy, OncallRepository, ScheduleDefinition, StepTarget, Urgency } from './oncall.types.js';
+
+/**
+ * What escalation needs to know of an alert, and no more. The alert itself
+ * (its view, value, trend, buttons) belongs to the alerts feature; its
+ * repository implements `EscalationAlerts` over its own documents.
+ */
+export interface EscalationAlert {
+  id: string;
+  teamId: string;
+  source: AlertSource;
+  severity: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  /** Snoozed or silenced until then: steps due before it do nothing. */
+  silencedUntil: Date | null;
+  openedAt: Date;
+  escalation: EscalationSnapshot | null;
+}
+
+/**
+ * The policy and the people it resolved to, frozen when the alert opens:
+ * later edits to the policy or the rotations do not change a running
+ * escalation. Overrides are the exception: a step reads the schedule's
+ * current overrides over its frozen rotation, so cover arranged during an
+ * incident applies from the next step.
+ */
+export interface EscalationSnapshot {
+  policyId: string;
+  policyName: string;
+  urgency: Urgency;
+  repeat: number;
+  steps: { delayMinutes: number; target: StepTarget }[];
+  teamId: string;
+  managerId: string | null;
+  /** The rotations of every schedule a step names, by schedule id. */
+  schedules: Record<string, ScheduleDefinition>;
+  /** Who was on call for each schedule when the alert opened (null: a gap). */
+  onCall: Record<string, string | null>;
+  frozenAt: Date;
+}
+
+export type TimelineKind = 'escalation_started' | 'no_policy' | 'notified' | 'posted' | 'deferred' | 'undeliverable' | 'no_target' | 'stopped';
+
+/** One line of an alert's timeline, written by escalation. `key` makes a retried write a no-op. */
+export interface TimelineEntry {
+  key: string;
+  kind: TimelineKind;
+  at: Date;
+  repeat?: number;
+  step?: number;
+  personId?: string;
+  detail?: string;
+}
+
+/** The alerts feature's side of escalation. */
+export interface EscalationAlerts {
+  get(id: string): Promise<EscalationAlert | null>;
+  /** Stores the snapshot unless the alert has one already; returns the one it holds. */
+  freeze(id: string, snapshot: EscalationSnapshot): Promise<EscalationSnapshot>;
+  /** Appends to the alert's timeline, once per entry key. */
+  record(id: string, entry: TimelineEntry): Promise<void>;
+}
+
+/** Where the position of a notification in the chain is shown ("step 2 of 4, round 1 of 3"). */
+export interface StepProgress {
+  repeat: number;
+  step: number;
+  steps: number;
+  repeats: number;
+}
+
+/** Sends the alert's message; false when it cannot be delivered (unknown user, bot not in channel, no conversation). */
+export interface EscalationNotifier {
+  notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean>;
+  postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean>;
+}
+
+export interface EscalationDeps {
+  alerts: EscalationAlerts;
+  notifier: EscalationNotifier;
+  policies: { choose(alert: Pick<EscalationAlert, 'teamId' | 'source' | 'severity'>): Promise<EscalationPolicy | null> };
+  schedules: Pick<OncallRepository, 'getSchedule'>;
+  people: Pick<PeopleRepository, 'get' | 'getMany'>;
+  teams: Pick<TeamRepository, 'get'>;
+  scheduler: Scheduler;
+  clock: Clock;
+}
+
+/** A person to notify, or the team channel. */
+export type ResolvedTarget = { kind: 'person'; person: Person } | { kind: 'channel'; team: Team };

@@ -1,0 +1,236 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ESCALATION_JOBS, EscalationService, planSteps, stepJobId } from '../../src/core/oncall/escalation.js';
+import type { EscalationAlert, EscalationAlerts, EscalationDeps, EscalationNotifier, EscalationSnapshot, TimelineEntry } from '../../src/core/oncall/escalation.types.js';
+import type { EscalationPolicy, Schedule } from '../../src/core/oncall/oncall.types.js';
+import { isWorkingTime, nextWorkingTime } from '../../src/core/oncall/targets.js';
+import type { Person, Team } from '../../src/core/people/people.types.js';
+import type { Scheduler } from '../../src/core/ports.js';
+
+const id = (c: string) => c.repeat(24);
+const person = (c: string, extra: Partial<Person> = {}): Person => ({
+  id: id(c), name: c, email: `${c}@example.com`, timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5], managerId: null, roles: ['employee'], active: true,
+  createdAt: new Date(0), updatedAt: new Date(0), ...extra,
+});
+
+// ---- fakes of the narrow ports escalation needs ----
+
+class FakeAlerts implements EscalationAlerts {
+  readonly alerts = new Map<string, EscalationAlert>();
+  readonly timeline = new Map<string, TimelineEntry[]>();
+  async get(alertId: string) {
+    const a = this.alerts.get(alertId);
+    return a ? { ...a } : null;
+  }
+  async freeze(alertId: string, snapshot: EscalationSnapshot) {
+    const a = this.alerts.get(alertId)!;
+    a.escalation ??= structuredClone(snapshot);
+    return a.escalation;
+  }
+  async record(alertId: string, entry: TimelineEntry) {
+    const list = this.timeline.get(alertId) ?? [];
+    if (!list.some((e) => e.key === entry.key)) list.push(entry);
+    this.timeline.set(alertId, list);
+  }
+  kinds(alertId: string) {
+    return (this.timeline.get(alertId) ?? []).map((e) => e.kind);
+  }
+}
+
+/** Sends once per key, as the Messenger does; people in `unreachable` cannot be delivered to. */
+class FakeNotifier implements EscalationNotifier {
+  readonly sent: { to: string; key: string; step: number; repeat: number }[] = [];
+  readonly unreachable = new Set<string>();
+  async notifyPerson(_alert: EscalationAlert, personId: string, progress: { repeat: number; step: number }, key: string) {
+    if (this.unreachable.has(personId)) return false;
+    if (!this.sent.some((s) => s.key === key)) this.sent.push({ to: personId, key, ...progress });
+    return true;
+  }
+  async postToTeam(_alert: EscalationAlert, team: Team, progress: { repeat: number; step: number }, key: string) {
+    if (!this.sent.some((s) => s.key === key)) this.sent.push({ to: `channel:${team.name}`, key, ...progress });
+    return true;
+  }
+}
+
+class FakeScheduler implements Scheduler {
+  readonly jobs = new Map<string, { name: string; data: Record<string, unknown>; at: Date | undefined }>();
+  async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
+    if (!this.jobs.has(opts.jobId)) this.jobs.set(opts.jobId, { name, data, at: opts.at });
+  }
+  async cancel(jobId: string) {
+    this.jobs.delete(jobId);
+  }
+  async upsertRecurring() {}
+  async removeRecurring() {}
+}
+
+describe('escalation: the plan of step jobs', () => {
+  it('every step of every round, each its delay after the one before, with ids from alert, repeat and step', () => {
+    const plan = planSteps('A1', { repeat: 2, steps: [0, 10, 20].map((d) => ({ delayMinutes: d, target: { kind: 'manager' as const } })) }, new Date('2026-06-01T10:00:00Z'));
+    expect(plan.map((p) => [p.jobId, p.at.toISOString().slice(11, 16)])).toEqual([
+      ['escalation:A1:0:0', '10:00'], ['escalation:A1:0:1', '10:10'], ['escalation:A1:0:2', '10:30'],
+      ['escalation:A1:1:0', '10:30'], ['escalation:A1:1:1', '10:40'], ['escalation:A1:1:2', '11:00'],
+      ['escalation:A1:2:0', '11:00'], ['escalation:A1:2:1', '11:10'], ['escalation:A1:2:2', '11:30'],
+    ]);
+    expect(new Set(plan.map((p) => p.jobId)).size).toBe(9);
+    expect(planSteps('A1', { repeat: 0, steps: [{ delayMinutes: 5, target: { kind: 'channel' } }] }, new Date('2026-06-01T10:00:00Z'))[0]!.at.toISOString()).toBe('2026-06-01T10:05:00.000Z');
+  });
+});
+
+describe('escalation: steps', () => {
+  let now: Date;
+  let alerts: FakeAlerts, notifier: FakeNotifier, scheduler: FakeScheduler;
+  let people: Map<string, Person>, teams: Map<string, Team>, schedules: Map<string, Schedule>;
+  let policy: EscalationPolicy;
+  let service: EscalationService;
+  let deps: EscalationDeps;
+  const ana = person('a'), jonas = person('b'), lena = person('c', { roles: ['manager'], managerId: id('d') }), sofia = person('d', { roles: ['leader'] });
+  const newYorker = person('e', { timeZone: 'America/New_York' });
+
+  const schedule = (): Schedule => ({
+    id: 'S1', teamId: 'T1', name: 'Platform', timeZone: 'Europe/Berlin', overrides: [], createdAt: new Date(0), updatedAt: new Date(0),
+    layers: [{ name: 'primary', people: [ana.id, jonas.id], shift: 'P1W', handoff: '09:00', start: '2026-06-01', timeZone: 'Europe/Berlin', restriction: null }],
+  });
+  const openAlert = (alertId = 'A1') => {
+    alerts.alerts.set(alertId, { id: alertId, teamId: 'T1', source: 'kpi', severity: 'critical', status: 'open', silencedUntil: null, openedAt: now, escalation: null });
+  };
+  const run = (repeat: number, step: number, alertId = 'A1') => service.runStep(alertId, repeat, step);
+
+  beforeEach(() => {
+    now = new Date('2026-06-03T10:00:00Z'); // Wednesday, 12:00 in Berlin
+    alerts = new FakeAlerts();
+    notifier = new FakeNotifier();
+    scheduler = new FakeScheduler();
+    people = new Map([ana, jonas, lena, sofia, newYorker].map((p) => [p.id, p]));
+    teams = new Map([['T1', { id: 'T1', name: 'Platform', managerId: lena.id, memberIds: [ana.id, jonas.id], channels: {}, createdAt: new Date(0), updatedAt: new Date(0) }]]);
+    schedules = new Map([['S1', schedule()]]);
+    policy = {
+      id: 'P1', name: 'Platform default', urgency: 'high', repeat: 1, createdAt: new Date(0), updatedAt: new Date(0),
+      steps: [
+        { delayMinutes: 0, target: { kind: 'oncall', scheduleId: 'S1' } },
+        { delayMinutes: 10, target: { kind: 'manager' } },
+        { delayMinutes: 15, target: { kind: 'role', role: 'leader' } },
+        { delayMinutes: 0, target: { kind: 'channel' } },
+      ],
+    };
+    deps = {
+      alerts, notifier, scheduler,
+      policies: { choose: async () => policy },
+      schedules: { getSchedule: async (s) => schedules.get(s) ?? null },
+      people: { get: async (p) => people.get(p) ?? null, getMany: async (ids) => ids.flatMap((p) => (people.has(p) ? [people.get(p)!] : [])) },
+      teams: { get: async (t) => teams.get(t) ?? null },
+      clock: { now: () => now },
+    };
+    service = new EscalationService(deps);
+    openAlert();
+  });
+
+  it('start freezes the policy and who is on call, and queues the first step once however often it is called', async () => {
+    const snapshot = await service.start('A1');
+    expect(snapshot).toMatchObject({ policyId: 'P1', urgency: 'high', repeat: 1, managerId: lena.id, onCall: { S1: ana.id } });
+    await service.start('A1');
+    expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:0']);
+    expect(scheduler.jobs.get('escalation:A1:0:0')).toMatchObject({ name: ESCALATION_JOBS.step, at: now });
+    // Later edits to the policy do not change the running escalation.
+    policy.steps = [{ delayMinutes: 0, target: { kind: 'channel' } }];
+    await service.start('A1');
+    expect(alerts.alerts.get('A1')!.escalation!.steps).toHaveLength(4);
+    expect(alerts.kinds('A1')).toEqual(['escalation_started']);
+  });
+
+  it('runs the whole chain under the clock: each step its target, every round, then stops', async () => {
+    await service.start('A1');
+    const ran = new Set<string>();
+    for (;;) {
+      const due = [...scheduler.jobs.entries()].find(([jobId]) => !ran.has(jobId));
+      if (!due) break;
+      ran.add(due[0]);
+      now = due[1].at ?? now;
+      await run(Number(due[1].data.repeat), Number(due[1].data.step));
+    }
+    expect(notifier.sent.map((s) => [s.repeat, s.step, s.to === ana.id ? 'ana' : s.to === lena.id ? 'lena' : s.to === sofia.id ? 'sofia' : s.to])).toEqual([
+      [0, 0, 'ana'], [0, 1, 'lena'], [0, 2, 'sofia'], [0, 3, 'channel:Platform'],
+      [1, 0, 'ana'], [1, 1, 'lena'], [1, 2, 'sofia'], [1, 3, 'channel:Platform'],
+    ]);
+    expect(now.toISOString()).toBe('2026-06-03T10:50:00.000Z'); // 0 + 10 + 15 + 0, twice
+  });
+  it('a step retried after a crash sends nothing twice and queues the same next job', async () => {
+    await service.start('A1');
+    await run(0, 0);
+    await run(0, 0);
+    expect(notifier.sent).toHaveLength(1);
+    expect([...scheduler.jobs.keys()]).toEqual([stepJobId('A1', 0, 0), stepJobId('A1', 0, 1)]);
+    expect(scheduler.jobs.get(stepJobId('A1', 0, 1))!.at).toEqual(new Date(now.getTime() + 10 * 60_000));
+    expect(alerts.kinds('A1')).toEqual(['escalation_started', 'notified']);
+  });
+
+  it('does nothing once the alert is acknowledged, resolved or silenced, and goes on after a silence runs out', async () => {
+    await service.start('A1');
+    alerts.alerts.get('A1')!.status = 'acknowledged';
+    expect(await run(0, 0)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    alerts.alerts.get('A1')!.status = 'resolved';
+    expect(await run(0, 1)).toEqual({ kind: 'stopped', reason: 'resolved' });
+    alerts.alerts.get('A1')!.status = 'open';
+    alerts.alerts.get('A1')!.silencedUntil = new Date(now.getTime() + 30 * 60_000);
+    expect(await run(0, 2)).toEqual({ kind: 'stopped', reason: 'silenced' });
+    expect(notifier.sent).toEqual([]);
+    expect(scheduler.jobs.size).toBe(1);
+    now = new Date(now.getTime() + 31 * 60_000);
+    expect((await run(0, 0)).kind).toBe('ran');
+    expect(notifier.sent).toHaveLength(1);
+  });
+
+  it('a schedule edited during the escalation is ignored; an override made during it applies to its next step', async () => {
+    await service.start('A1');
+    schedules.set('S1', { ...schedule(), layers: [{ ...schedule().layers[0]!, people: [jonas.id] }] });
+    await run(0, 0);
+    expect(notifier.sent.at(-1)?.to).toBe(ana.id);
+    schedules.set('S1', { ...schedules.get('S1')!, overrides: [{ id: 'o1', personId: newYorker.id, start: now, end: new Date(now.getTime() + 3_600_000), createdBy: 'x', createdAt: now }] });
+    await run(1, 0);
+    expect(notifier.sent.at(-1)?.to).toBe(newYorker.id);
+  });
+
+  it('a named person; the manager frozen with the alert; nobody reachable moves to the next step at once', async () => {
+    policy.steps = [{ delayMinutes: 0, target: { kind: 'person', personId: jonas.id } }, { delayMinutes: 30, target: { kind: 'manager' } }, { delayMinutes: 30, target: { kind: 'channel' } }];
+    await service.start('A1');
+    teams.set('T1', { ...teams.get('T1')!, managerId: sofia.id });
+    expect(await run(0, 0)).toMatchObject({ notified: [jonas.id] });
+    notifier.unreachable.add(lena.id);
+    const outcome = await run(0, 1);
+    expect(outcome).toMatchObject({ kind: 'ran', notified: [], undeliverable: [lena.id], next: { jobId: stepJobId('A1', 0, 2), at: now } });
+    expect(alerts.kinds('A1')).toContain('undeliverable');
+  });
+
+  it('low urgency waits for the person’s working hours, and the deferred notification still checks the alert', async () => {
+    policy.urgency = 'low';
+    policy.steps = [{ delayMinutes: 0, target: { kind: 'person', personId: ana.id } }, { delayMinutes: 0, target: { kind: 'person', personId: newYorker.id } }];
+    now = new Date('2026-06-05T20:00:00Z'); // Friday 22:00 in Berlin, 16:00 in New York
+    openAlert('A2');
+    await service.start('A2');
+    const first = await run(0, 0, 'A2');
+    expect(first).toMatchObject({ notified: [], deferred: [{ personId: ana.id, at: new Date('2026-06-08T07:00:00Z') }] }); // Monday 09:00 CEST
+    expect(scheduler.jobs.get(`escalation:A2:0:0:${ana.id}:deferred`)).toMatchObject({ name: ESCALATION_JOBS.notify, at: new Date('2026-06-08T07:00:00Z') });
+    expect(await run(0, 1, 'A2')).toMatchObject({ notified: [newYorker.id] }); // within New York's working day
+    now = new Date('2026-06-08T07:00:00Z');
+    alerts.alerts.get('A2')!.status = 'acknowledged';
+    expect(await service.notifyDeferred('A2', 0, 0, ana.id)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    expect(notifier.sent.map((s) => s.to)).toEqual([newYorker.id]);
+  });
+
+  it('no routing match and no default: recorded on the timeline, nothing queued', async () => {
+    service = new EscalationService({ ...deps, policies: { choose: async () => null } });
+    expect(await service.start('A1')).toBeNull();
+    expect(alerts.kinds('A1')).toEqual(['no_policy']);
+    expect(scheduler.jobs.size).toBe(0);
+  });
+});
+
+describe('working hours', () => {
+  const berlin = person('a');
+  it('09:00–18:00 local on working days; else the next working day at 09:00', () => {
+    expect(isWorkingTime(berlin, new Date('2026-06-03T07:00:00Z'))).toBe(true); // Wed 09:00
+    expect(isWorkingTime(berlin, new Date('2026-06-03T16:00:00Z'))).toBe(false); // Wed 18:00
+    expect(nextWorkingTime(berlin, new Date('2026-06-03T05:00:00Z')).toISOString()).toBe('2026-06-03T07:00:00.000Z'); // early Wed -> Wed 09:00
+    expect(nextWorkingTime(berlin, new Date('2026-06-06T10:00:00Z')).toISOString()).toBe('2026-06-08T07:00:00.000Z'); // Sat -> Mon
+    expect(nextWorkingTime(person('b', { workingDays: [7] }), new Date('2026-03-28T20:00:00Z')).toISOString()).toBe('2026-03-29T07:00:00.000Z'); // Sunday after the spring change: 09:00 CEST
+  });
+});
