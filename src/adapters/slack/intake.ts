@@ -32,7 +32,18 @@ const envelope = z.looseObject({
   authorizations: z.array(z.looseObject({ team_id: z.string().nullish(), enterprise_id: z.string().nullish(), is_enterprise_install: z.boolean().nullish() })).nullish(),
   event_id: z.string().optional(),
   team_id: z.string().optional(),
-  event: z.looseObject({ type: z.string() }, { message: 'expected an "event" object with a "type"' }),
+  // Bolt reads the user and the conversation of every event before any listener runs, and dereferences these
+  // fields whenever they are present: present, they must be what Slack sends (a string or an object, never null).
+  event: z.looseObject(
+    {
+      type: z.string(),
+      user: z.union([z.string(), z.looseObject({ id: z.string() })]).optional(),
+      channel: z.union([z.string(), z.looseObject({})]).optional(),
+      item: z.looseObject({}).optional(),
+      subteam: z.looseObject({}).optional(),
+    },
+    { message: 'expected an "event" object with a "type"' },
+  ),
 });
 
 const payloads: Record<string, z.ZodType> = {
