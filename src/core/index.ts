@@ -4,6 +4,8 @@ import { Messenger } from './chat/messenger.js';
 import { createCheckins } from './checkins/checkins.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
 import type { Clock } from './clock.js';
+import { createGovernance } from './governance/governance.js';
+import type { LegalHoldRepository, PersonalDataStore } from './governance/governance.types.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { CacheInvalidation } from './invalidation.js';
 import type { Logger } from './logger.js';
@@ -29,6 +31,10 @@ export interface CorePorts {
   clock: Clock;
   logger: Logger;
   invalidation: CacheInvalidation;
+  holds: LegalHoldRepository;
+  personalData: PersonalDataStore;
+  /** Retention periods in days by kind, overriding the kinds' defaults (RETENTION_DAYS). */
+  retentionDays: Readonly<Record<string, number>>;
 }
 
 /**
@@ -52,7 +58,13 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = createRecognition({ ...ports, messenger }, interactions);
   const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins };
+  // How the audit reconciler reads each kind of record an audited change targets (people and teams: manage.ts).
+  const after = (kind: string) => (target: string) => target.slice(kind.length + 1);
+  audit.addCheck('kudos', async (e) => ({ target: e.target, state: await recognition.get(after('kudos')(e.target)) }));
+  audit.addCheck('recognition', async (e) => ({ target: e.target, state: await recognition.settings() }));
+  audit.addCheck('checkin-settings', async (e) => ({ target: e.target, state: await checkins.settings(after('checkin-settings')(e.target)) }));
+  const governance = createGovernance({ ...ports, audit });
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, governance };
 }
 
 export type Core = ReturnType<typeof createCore>;

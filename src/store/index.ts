@@ -3,6 +3,7 @@ import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoClaims } from './claims.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
+import { coreRetentionKinds, MongoLegalHoldRepository, MongoPersonalData, registerGovernanceModels } from './governance.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { StoreCache } from './cache.js';
@@ -35,6 +36,9 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
     claims: new MongoClaims(conn),
+    holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
+    personalData: new MongoPersonalData(conn, cache),
+    retentionKinds: coreRetentionKinds(conn),
   };
 }
 

@@ -129,10 +129,10 @@ export const recognitionRoutes = [
     summary: 'Change kudos settings; only the fields sent change (teamChannels merge per team; {} drops a team’s override)',
     body: settingsPatchSchema,
     response: settingsSchema,
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = await ctx.core.recognition.settings();
-      const after = await ctx.core.recognition.updateSettings(body);
-      return { body: after, audit: { target: 'recognition:settings', before, after } };
+      const after = await change({ target: 'recognition:settings', before, intended: body }, () => ctx.core.recognition.updateSettings(body), (a) => a);
+      return { body: after };
     },
   }),
   defineRoute({
@@ -153,10 +153,10 @@ export const recognitionRoutes = [
     summary: 'Replace the list of company values',
     body: z.object({ values: companyValuesSchema }).strict(),
     response: z.object({ values: z.array(valueSchema) }),
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = (await ctx.core.recognition.settings()).values;
-      const after = (await ctx.core.recognition.updateSettings({ values: body.values })).values;
-      return { body: { values: after }, audit: { target: 'recognition:values', before, after } };
+      const settings = await change({ target: 'recognition:values', before: { values: before }, intended: { values: body.values } }, () => ctx.core.recognition.updateSettings({ values: body.values }), (a) => ({ values: a.values }));
+      return { body: { values: settings.values } };
     },
   }),
   defineRoute({
@@ -168,13 +168,14 @@ export const recognitionRoutes = [
     summary: 'Add one company value',
     body: companyValueSchema.strict(),
     response: valueSchema,
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = (await ctx.core.recognition.settings()).values;
       if (before.some((v) => v.name === body.name)) throw new DomainError('conflict', `The value #${body.name} already exists`, { name: body.name });
-      const after = (await ctx.core.recognition.updateSettings({ values: [...before, body] })).values;
+      const values = [...before, body];
+      const after = (await change({ target: `recognition:value:${body.name}`, before: { values: before }, intended: { values } }, () => ctx.core.recognition.updateSettings({ values }), (a) => ({ values: a.values }))).values;
       const added = after.find((v) => v.name === body.name);
       if (!added) throw new DomainError('conflict', `The value #${body.name} could not be added`);
-      return { body: added, audit: { target: `recognition:value:${body.name}`, before: null, after: added } };
+      return { body: added };
     },
   }),
   defineRoute({
@@ -185,13 +186,14 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Remove a company value (kudos that named it keep it)',
     params: z.object({ name: z.string().min(1).describe('The value name, without #') }),
-    handler: async ({ params, ctx }) => {
+    handler: async ({ params, ctx, change }) => {
       const name = params.name.replace(/^#/, '').toLowerCase();
       const values = (await ctx.core.recognition.settings()).values;
       const removed = values.find((v) => v.name === name);
       if (!removed) throw new DomainError('not_found', `No value #${name}`, { name });
-      await ctx.core.recognition.updateSettings({ values: values.filter((v) => v.name !== name) });
-      return { audit: { target: `recognition:value:${name}`, before: removed, after: null } };
+      const kept = values.filter((v) => v.name !== name);
+      await change({ target: `recognition:value:${name}`, before: { values }, intended: { values: kept } }, () => ctx.core.recognition.updateSettings({ values: kept }), (a) => ({ values: a.values }));
+      return {};
     },
   }),
   defineRoute({
@@ -236,10 +238,11 @@ export const recognitionRoutes = [
     body: z.object({ reason: z.string().trim().min(3).max(500).describe('Why it is revoked (kept in the audit log)') }).strict(),
     response: kudosSchema,
     status: 200,
-    handler: async ({ params, body, token, ctx }) => {
-      await load(ctx, params.id);
-      const { before, after } = await ctx.core.recognition.revoke(params.id, token.name, body.reason);
-      return { body: after, audit: { target: `kudos:${params.id}`, before, after } };
+    handler: async ({ params, body, token, ctx, change }) => {
+      const before = await load(ctx, params.id);
+      const intended = { revokedBy: token.name, revokeReason: body.reason };
+      const { after } = await change({ target: `kudos:${params.id}`, before, intended }, () => ctx.core.recognition.revoke(params.id, token.name, body.reason), (r) => r.after);
+      return { body: after };
     },
   }),
 ];
