@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import { DomainError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AuditEntry, AuditRepository, Page, PageQuery } from './ports.js';
 
@@ -31,7 +32,8 @@ export const PENDING_GRACE_MS = 60_000;
  *    and the intended change;
  * 2. it applies the change (one atomic single-document write, or a sequence
  *    that is safe to repeat);
- * 3. it marks the entry `done` with the state after, or `failed` with the error.
+ * 3. it marks the entry `done` with the state after, or `failed` with the error
+ *    (a refusal, DomainError, removes the entry instead: nothing happened).
  *
  * A process that dies between 1 and 3 leaves a pending entry; `reconcile()`
  * (at boot and every few minutes, on the system queue) reads the target
@@ -57,9 +59,10 @@ export class AuditLog {
     try {
       result = await apply();
     } catch (err) {
-      await this.d.audit
-        .settle(id, 'failed', { error: err instanceof Error ? err.message : String(err) })
-        .catch((settleErr: unknown) => this.d.logger.warn({ err: settleErr, id }, 'audit: could not mark a failed change; the reconciler will'));
+      // A refusal (a DomainError: conflict, not found) changed nothing and is no event: its entry goes, as if never
+      // begun, so a refused request writes nothing. Any other failure stays on record as failed.
+      const settled = err instanceof DomainError ? this.d.audit.discard(id) : this.d.audit.settle(id, 'failed', { error: err instanceof Error ? err.message : String(err) });
+      await settled.catch((settleErr: unknown) => this.d.logger.warn({ err: settleErr, id }, 'audit: could not settle a failed change; the reconciler will'));
       throw err;
     }
     await this.d.audit.settle(id, 'done', after ? after(result) : {});

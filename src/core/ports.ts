@@ -107,6 +107,8 @@ export interface AuditRepository {
   begin(entry: AuditEntry): Promise<string>;
   /** Marks an entry done or failed, with the target and state after when known. */
   settle(id: string, status: 'done' | 'failed', outcome: { target?: string | undefined; after?: unknown; error?: string }): Promise<void>;
+  /** Removes a pending entry whose change was refused before anything was written. */
+  discard(id: string): Promise<void>;
   /** Entries still pending that were begun before `olderThan`, oldest first (at most 500). */
   pending(olderThan: Date): Promise<(AuditEntry & { id: string })[]>;
   list(query: PageQuery & { target?: string | undefined }): Promise<Page<AuditEntry & { id: string }>>;

@@ -196,6 +196,10 @@ export class MongoAuditRepository implements AuditRepository {
     await this.model.updateOne({ _id: id, status: 'pending' }, { $set: set });
   }
 
+  async discard(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id, status: 'pending' });
+  }
+
   async pending(olderThan: Date): Promise<(AuditEntry & { id: string })[]> {
     const docs = await this.model.find({ status: 'pending', at: { $lt: olderThan } }).sort({ _id: 1 }).limit(500).lean<AuditRecord[]>();
     return docs.map(toEntry);

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { sendError } from '../errors.js';
 import { buildOpenApi } from './openapi.js';
@@ -69,7 +71,10 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
       if (outcome.body === undefined) res.status(outcome.status).end();
       else if (route.produces) {
         if (route.produces.filename) res.attachment(route.produces.filename);
-        res.status(outcome.status).type(route.produces.contentType).send(String(outcome.body));
+        res.status(outcome.status).type(route.produces.contentType);
+        // A streamed body (the kudos CSV) is piped as it is produced; a failure midway cuts the response.
+        if (outcome.body instanceof Readable) await pipeline(outcome.body, res);
+        else res.send(String(outcome.body));
       } else res.status(outcome.status).json(outcome.body);
     });
   }

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { mentionedPersonIds, plainMentions } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
@@ -70,44 +72,54 @@ async function load(ctx: AdminContext, id: string): Promise<Kudos> {
   return kudos;
 }
 
-/** One CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
-function cell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
+/** Defuses a cell a spreadsheet would read as a formula (csv-stringify does the quoting). */
+const defuse = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
-async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
-  const rows: Kudos[] = [];
-  for await (const k of ctx.core.recognition.scan(toFilter(filter))) rows.push(k);
-  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))];
+const CSV_COLUMNS = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
+/** Kudos read from the cursor before their people's names are looked up (one lookup per chunk). */
+const CSV_CHUNK = 500;
+
+/**
+ * The kudos CSV as a stream: the kudos cursor is read a chunk at a time, the
+ * names and emails of each chunk's people looked up, and the rows written
+ * through csv-stringify, so memory holds a chunk and the names seen so far,
+ * never the whole export.
+ */
+function exportCsv(ctx: AdminContext, filter: Filter): Readable {
   const people = new Map<string, { name: string; email: string }>();
-  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.directory.lookup.people(ids.slice(i, i + 500))) people.set(p.id, p);
   const name = (id: string) => people.get(id)?.name ?? id;
   const email = (id: string) => people.get(id)?.email ?? '';
-  const header = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
-  const lines = [header.join(',')];
-  for (const k of rows) {
-    lines.push(
-      [
-        k.id,
-        k.createdAt.toISOString(),
-        name(k.giverId),
-        email(k.giverId),
-        k.recipientIds.map(name).join('; '),
-        k.recipientIds.map(email).join('; '),
-        k.values.join('; '),
-        plainMentions(k.reason, name),
-        String(k.private),
-        k.platform,
-        k.revokedAt?.toISOString() ?? '',
-        k.revokedBy ?? '',
-        k.revokeReason ?? '',
-      ]
-        .map(cell)
-        .join(','),
-    );
+  const row = (k: Kudos) =>
+    [
+      k.id,
+      k.createdAt.toISOString(),
+      name(k.giverId),
+      email(k.giverId),
+      k.recipientIds.map(name).join('; '),
+      k.recipientIds.map(email).join('; '),
+      k.values.join('; '),
+      plainMentions(k.reason, name),
+      String(k.private),
+      k.platform,
+      k.revokedAt?.toISOString() ?? '',
+      k.revokedBy ?? '',
+      k.revokeReason ?? '',
+    ].map(defuse);
+  async function* rows(): AsyncGenerator<string[]> {
+    let chunk: Kudos[] = [];
+    const flush = async function* () {
+      const missing = [...new Set(chunk.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))].filter((id) => !people.has(id));
+      if (missing.length) for (const p of await ctx.core.directory.lookup.people(missing)) people.set(p.id, p);
+      for (const k of chunk) yield row(k);
+      chunk = [];
+    };
+    for await (const k of ctx.core.recognition.scan(toFilter(filter))) {
+      chunk.push(k);
+      if (chunk.length >= CSV_CHUNK) yield* flush();
+    }
+    yield* flush();
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return Readable.from(rows()).pipe(stringify({ header: true, columns: CSV_COLUMNS, record_delimiter: 'windows' }));
 }
 
 export const recognitionRoutes = [
@@ -213,9 +225,9 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Export kudos as CSV (same filters as the list; names and emails resolved)',
     query: filterSchema,
-    response: z.string().describe('CSV with a header row'),
+    response: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'CSV with a header row, streamed' }),
     produces: { contentType: 'text/csv; charset=utf-8', filename: 'kudos.csv' },
-    handler: ({ query, ctx }) => exportCsv(ctx, query),
+    handler: ({ query, ctx }) => Promise.resolve(exportCsv(ctx, query)),
   }),
   defineRoute({
     method: 'get',
