@@ -1,5 +1,7 @@
 /** `npm run admin:token -- --name NAME --scopes people:read,people:write` | `--revoke NAME` | `--list` */
 import { ConfigError, loadConfig } from '../src/config.js';
+import { AuditLog } from '../src/core/audit.js';
+import { systemClock } from '../src/core/clock.js';
 import { adminRoutes } from '../src/http/admin/routes.js';
 import { runTokenCommand } from '../src/http/admin/token-command.js';
 import { knownScopes } from '../src/http/admin/tokens.js';
@@ -10,11 +12,13 @@ import { syncIndexes } from '../src/store/models.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const conn = await connectMongo(config.MONGODB_URI, createLogger('error'));
+  const logger = createLogger('error');
+  const conn = await connectMongo(config.MONGODB_URI, logger);
   try {
     const store = createStore(conn);
     await syncIndexes(conn);
-    const result = await runTokenCommand(process.argv.slice(2), { tokens: store.tokens, scopes: knownScopes(adminRoutes), now: () => new Date() });
+    const audit = new AuditLog({ audit: store.audit, clock: systemClock, logger });
+    const result = await runTokenCommand(process.argv.slice(2), { tokens: store.tokens, scopes: knownScopes(adminRoutes), now: () => new Date(), audit });
     if (result.ok) process.stdout.write(`${result.output}\n`);
     else process.stderr.write(`admin:token: ${result.error}\n`);
     return result.ok ? 0 : 1;

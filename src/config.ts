@@ -47,6 +47,12 @@ export const configSchema = z
       .describe('Unauthenticated production Teams only: comma-separated serviceUrl prefixes replies may go to'),
     CONSOLE_ENABLED: bool.optional().describe('Serve the local console at /console (default: on outside production)'),
     DEMO_MODE: bool.default(false).describe('Demo clock controls in the console'),
+    RETENTION_DAYS: z
+      .string()
+      .regex(/^\s*([a-z-]+=\d+\s*(,\s*|$))*$/, 'expected kind=days pairs such as kudos=730,checkins=365')
+      .default('')
+      .transform((v) => Object.fromEntries([...v.matchAll(/([a-z-]+)=(\d+)/g)].map((m) => [m[1], Number(m[2])])) as Record<string, number>)
+      .describe('Retention periods in days by kind of record, overriding the defaults'),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.SLACK_SIGNING_SECRET) !== Boolean(c.SLACK_BOT_TOKEN)) {

@@ -14,11 +14,11 @@ import { createHttpApp, HttpServer } from './http/server.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
+import { governanceJobs } from './core/governance/governance.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
 import { closeRedis } from './jobs/redis.js';
 import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
-import { systemJobs } from './jobs/system.jobs.js';
 import { createLogger } from './logger.js';
 import { connectMongo, pingMongo } from './store/connection.js';
 import { createStore, type Store } from './store/index.js';
@@ -70,12 +70,14 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
-  const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
+  const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
+  for (const kind of store.retentionKinds) core.governance.retention.register(kind);
+  core.governance.retention.check();
   await registerJobs(jobs, [
     checkinJobs(core.checkins),
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
-    systemJobs({ postedMessages: store.postedMessages, processingClaims: store.processingClaims }, clock, logger),
+    governanceJobs({ retention: core.governance.retention, audit: core.audit }),
   ]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };

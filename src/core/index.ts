@@ -5,6 +5,8 @@ import { createCheckins } from './checkins/checkins.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
 import { CHECKINS_HELP } from './checkins/checkins.views.js';
 import type { Clock } from './clock.js';
+import { createGovernance } from './governance/governance.js';
+import type { LegalHoldRepository, PersonalDataStore } from './governance/governance.types.js';
 import { registerHelp, TandemCommand } from './help/help.service.js';
 import type { CacheInvalidation } from './invalidation.js';
 import type { Logger } from './logger.js';
@@ -35,6 +37,10 @@ export interface CorePorts {
   clock: Clock;
   logger: Logger;
   invalidation: CacheInvalidation;
+  holds: LegalHoldRepository;
+  personalData: PersonalDataStore;
+  /** Retention periods in days by kind, overriding the kinds' defaults (RETENTION_DAYS). */
+  retentionDays: Readonly<Record<string, number>>;
 }
 
 /**
@@ -62,7 +68,13 @@ export function createCore(ports: CorePorts) {
   tandem.feature(CHECKINS_HELP);
   const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
   tandem.feature(ONCALL_HELP);
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall };
+  // How the audit reconciler reads each kind of record an audited change targets (people and teams: manage.ts).
+  const after = (kind: string) => (target: string) => target.slice(kind.length + 1);
+  audit.addCheck('kudos', async (e) => ({ target: e.target, state: await recognition.get(after('kudos')(e.target)) }));
+  audit.addCheck('recognition', async (e) => ({ target: e.target, state: await recognition.settings() }));
+  audit.addCheck('checkin-settings', async (e) => ({ target: e.target, state: await checkins.settings(after('checkin-settings')(e.target)) }));
+  const governance = createGovernance({ ...ports, audit });
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -87,17 +87,30 @@ export interface PostedMessageRepository {
   purge(before: Date): Promise<number>;
 }
 
+export type AuditStatus = 'pending' | 'done' | 'failed';
+
 export interface AuditEntry {
   actor: string;
   action: string;
   target: string;
   before: unknown;
+  /** While pending: the intended change; once done: the state after. */
   after: unknown;
   at: Date;
+  /** See AuditLog: written pending before the change, then done or failed. */
+  status: AuditStatus;
+  error?: string | undefined;
 }
 
 export interface AuditRepository {
-  record(entry: AuditEntry): Promise<void>;
+  /** Inserts a pending entry; returns its id. */
+  begin(entry: AuditEntry): Promise<string>;
+  /** Marks an entry done or failed, with the target and state after when known. */
+  settle(id: string, status: 'done' | 'failed', outcome: { target?: string | undefined; after?: unknown; error?: string }): Promise<void>;
+  /** Removes a pending entry whose change was refused before anything was written. */
+  discard(id: string): Promise<void>;
+  /** Entries still pending that were begun before `olderThan`, oldest first (at most 500). */
+  pending(olderThan: Date): Promise<(AuditEntry & { id: string })[]>;
   list(query: PageQuery & { target?: string | undefined }): Promise<Page<AuditEntry & { id: string }>>;
 }
 

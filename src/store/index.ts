@@ -4,6 +4,7 @@ import { MongoClaims } from './claims.repository.js';
 import { MongoProcessingClaimRepository } from './processing-claims.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
+import { coreRetentionKinds, MongoLegalHoldRepository, MongoPersonalData, registerGovernanceModels } from './governance.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
 import { StoreCache } from './cache.js';
@@ -39,6 +40,9 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     claims: new MongoClaims(conn),
     processingClaims: new MongoProcessingClaimRepository(conn),
     oncall: new MongoOncallRepository(registerOncallModels(conn)),
+    holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
+    personalData: new MongoPersonalData(conn, cache),
+    retentionKinds: coreRetentionKinds(conn),
   };
 }
 

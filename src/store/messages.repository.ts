@@ -166,11 +166,43 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 }
 
+type AuditRecord = AuditDoc & { _id: { toString(): string } };
+
+const toEntry = (d: AuditRecord): AuditEntry & { id: string } => ({
+  id: d._id.toString(),
+  actor: d.actor,
+  action: d.action,
+  target: d.target,
+  before: d.before,
+  after: d.after,
+  at: d.at,
+  status: d.status ?? 'done',
+  ...(d.error ? { error: d.error } : {}),
+});
+
 export class MongoAuditRepository implements AuditRepository {
   constructor(private readonly model: Model<AuditDoc>) {}
 
-  async record(entry: AuditEntry): Promise<void> {
-    await this.model.create(entry);
+  async begin(entry: AuditEntry): Promise<string> {
+    const d = await this.model.create(entry);
+    return d._id.toString();
+  }
+
+  async settle(id: string, status: 'done' | 'failed', outcome: { target?: string | undefined; after?: unknown; error?: string }): Promise<void> {
+    const set: Record<string, unknown> = { status };
+    if (outcome.target !== undefined) set.target = outcome.target;
+    if ('after' in outcome) set.after = outcome.after;
+    if (outcome.error !== undefined) set.error = outcome.error;
+    await this.model.updateOne({ _id: id, status: 'pending' }, { $set: set });
+  }
+
+  async discard(id: string): Promise<void> {
+    await this.model.deleteOne({ _id: id, status: 'pending' });
+  }
+
+  async pending(olderThan: Date): Promise<(AuditEntry & { id: string })[]> {
+    const docs = await this.model.find({ status: 'pending', at: { $lt: olderThan } }).sort({ _id: 1 }).limit(500).lean<AuditRecord[]>();
+    return docs.map(toEntry);
   }
 
   list(query: PageQuery & { target?: string | undefined }) {
@@ -180,9 +212,9 @@ export class MongoAuditRepository implements AuditRepository {
         const filter: Record<string, unknown> = {};
         if (after) filter._id = { $gt: after };
         if (query.target) filter.target = query.target;
-        return this.model.find(filter).sort({ _id: 1 }).limit(limit).lean<(AuditDoc & { _id: { toString(): string } })[]>();
+        return this.model.find(filter).sort({ _id: 1 }).limit(limit).lean<AuditRecord[]>();
       },
-      (d) => ({ id: d._id.toString(), actor: d.actor, action: d.action, target: d.target, before: d.before, after: d.after, at: d.at }),
+      toEntry,
     );
   }
 }

@@ -117,6 +117,9 @@ const auditSchema = new Schema(
     before: Schema.Types.Mixed,
     after: Schema.Types.Mixed,
     at: { type: Date, required: true, index: true },
+    /** pending -> done | failed (see AuditLog); entries written before the protocol have none and count as done. */
+    status: { type: String, enum: ['pending', 'done', 'failed'], default: 'done' },
+    error: { type: String, default: undefined },
   },
   { collection: 'audit_log' },
 );

@@ -207,7 +207,7 @@ describe('admin API v1 over HTTP', () => {
   });
 
   it('admin:token creates a token usable once printed, refuses unknown scopes and duplicate names, and revokes', async () => {
-    const deps = { tokens: tandem.store.tokens, scopes: knownScopes(adminRoutes), now: () => new Date() };
+    const deps = { tokens: tandem.store.tokens, scopes: knownScopes(adminRoutes), now: () => new Date(), audit: tandem.core.audit };
     expect(deps.scopes).toEqual(expect.arrayContaining(['people:read', 'people:write', 'teams:read', 'teams:write', 'audit:read', 'audit:write', 'admin']));
 
     const made = await runTokenCommand(['--name', 'ci', '--scopes', 'people:read'], deps);

@@ -1,4 +1,4 @@
-import type { AuditLog } from '../audit.js';
+import type { AuditCheck, AuditLog } from '../audit.js';
 import { DomainError } from '../errors.js';
 import type { Page, PageQuery, PeopleRepository, TeamRepository } from '../ports.js';
 import { Directory } from './directory.js';
@@ -7,8 +7,8 @@ import type { Person, PersonInput, Team, TeamInput } from './people.types.js';
 /**
  * Creating, changing and deleting one kind of directory record (a person, a
  * team) on behalf of an admin: the directory's integrity rules first, then the
- * write, then one audit entry (`<noun>.create|update|delete`, target
- * `<noun>:<id>`, before and after).
+ * write as an audited change (`<noun>.create|update|delete`, target
+ * `<noun>:<id>`, before and after; see AuditLog.change).
  */
 export interface Managed<T, Input, Query extends PageQuery = PageQuery> {
   list(query: Query): Promise<Page<T>>;
@@ -45,23 +45,29 @@ function managed<T extends { id: string }, Input, Query extends PageQuery>(noun:
     get,
     async create(actor, input) {
       await rules.beforeCreate(input);
-      const after = await records.create(input);
-      await audit.record({ actor, action: `${noun}.create`, target: `${noun}:${after.id}`, before: null, after });
-      return after;
+      const change = { actor, action: `${noun}.create`, target: `${noun}:new`, before: null, intended: input };
+      return audit.change(change, () => records.create(input), (after) => ({ target: `${noun}:${after.id}`, after }));
     },
     async update(actor, id, patch) {
       const before = await get(id);
       await rules.beforeUpdate(before, patch);
-      const after = await records.update(before.id, patch);
-      await audit.record({ actor, action: `${noun}.update`, target: `${noun}:${after.id}`, before, after });
-      return after;
+      const change = { actor, action: `${noun}.update`, target: `${noun}:${before.id}`, before, intended: patch };
+      return audit.change(change, () => records.update(before.id, patch), (after) => ({ after }));
     },
     async remove(actor, id) {
       const before = await get(id);
       await rules.beforeRemove(before);
-      await records.remove(before.id);
-      await audit.record({ actor, action: `${noun}.delete`, target: `${noun}:${before.id}`, before, after: null });
+      await audit.change({ actor, action: `${noun}.delete`, target: `${noun}:${before.id}`, before, intended: null }, () => records.remove(before.id), () => ({ after: null }));
     },
+  };
+}
+
+/** How the reconciler finds a person or a team a pending entry is about (a create by its unique email or name). */
+function checkOf<T extends { id: string }>(noun: string, get: (id: string) => Promise<T | null>, byUnique: (after: Record<string, unknown>) => Promise<T | null>): AuditCheck {
+  return async (entry) => {
+    const id = entry.target.slice(noun.length + 1);
+    const found = id === 'new' ? await byUnique((entry.after ?? {}) as Record<string, unknown>) : await get(id);
+    return { target: found ? `${noun}:${found.id}` : entry.target, state: found };
   };
 }
 
@@ -69,6 +75,7 @@ export type PeopleQuery = PageQuery & { active?: boolean | undefined; managerId?
 
 /** People for the admin API: managers must exist and never form a cycle; only unreferenced people can be deleted. */
 export function managePeople(d: { people: PeopleRepository; teams: TeamRepository; audit: AuditLog }): Managed<Person, PersonInput, PeopleQuery> {
+  d.audit.addCheck('person', checkOf('person', (id) => d.people.get(id), (a) => (typeof a.email === 'string' ? d.people.findByEmail(a.email) : Promise.resolve(null))));
   const directory = new Directory(d.people, d.teams);
   return managed<Person, PersonInput, PeopleQuery>('person', d.people, {
     beforeCreate: (input) => directory.checkManager(input.managerId),
@@ -81,6 +88,7 @@ export function managePeople(d: { people: PeopleRepository; teams: TeamRepositor
 
 /** Teams for the admin API: manager and members must exist. */
 export function manageTeams(d: { people: PeopleRepository; teams: TeamRepository; audit: AuditLog }): Managed<Team, TeamInput> {
+  d.audit.addCheck('team', checkOf('team', (id) => d.teams.get(id), (a) => (typeof a.name === 'string' ? d.teams.findByName(a.name) : Promise.resolve(null))));
   const directory = new Directory(d.people, d.teams);
   return managed<Team, TeamInput, PageQuery>('team', d.teams, {
     beforeCreate: (input) => directory.checkTeamPeople(input),

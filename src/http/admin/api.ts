@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { sendError } from '../errors.js';
 import { buildOpenApi } from './openapi.js';
 import type { AdminContext, AdminRoute, TokenPrincipal } from './route.js';
+import { tokenState } from './token-command.js';
 import { grants, hashToken, TOKEN_PREFIX } from './tokens.js';
 
 /** How often a token's lastUsedAt is refreshed at most. */
@@ -10,8 +13,8 @@ const TOUCH_EVERY_MS = 60_000;
 /**
  * The admin REST API, mounted at /api/v1. Every route goes through the same
  * chain: bearer token (401) -> scope (403) -> JSON body within the size limit
- * (413, 400) -> zod validation (422) -> handler -> audit record for writes
- * (people and teams write theirs in core).
+ * (413, 400) -> zod validation (422) -> handler, whose writes are audited
+ * changes (AuditLog.change: pending entry, change, done).
  * Refused requests never reach a handler, so they write nothing.
  */
 export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; routes: readonly AdminRoute[] }): Router {
@@ -22,6 +25,9 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
     if (seen.has(key)) throw new Error(`admin route declared twice: ${key.toUpperCase()}`);
     seen.add(key);
   }
+
+  // The audit reconciler reads a token by its name (token-command.ts writes `token:<name>` entries).
+  ctx.core.audit.addCheck('token', async (e) => ({ target: e.target, state: tokenState(await ctx.tokens.findByName(e.target.slice('token:'.length))) }));
 
   const router = express.Router();
   const openapi = buildOpenApi(routes);
@@ -62,13 +68,13 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
     router[route.method](route.path, authenticate, authorize(route.scope), json, async (req: Request, res: Response) => {
       const token = res.locals.token as TokenPrincipal;
       const outcome = await route.run({ params: req.params, query: req.query, body: req.body as unknown, token, ctx });
-      if (outcome.audit) {
-        await ctx.core.audit.record({ actor: token.name, ...outcome.audit });
-      }
       if (outcome.body === undefined) res.status(outcome.status).end();
       else if (route.produces) {
         if (route.produces.filename) res.attachment(route.produces.filename);
-        res.status(outcome.status).type(route.produces.contentType).send(String(outcome.body));
+        res.status(outcome.status).type(route.produces.contentType);
+        // A streamed body (the kudos CSV) is piped as it is produced; a failure midway cuts the response.
+        if (outcome.body instanceof Readable) await pipeline(outcome.body, res);
+        else res.send(String(outcome.body));
       } else res.status(outcome.status).json(outcome.body);
     });
   }

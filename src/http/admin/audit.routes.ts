@@ -9,6 +9,8 @@ export const auditEntrySchema = z.object({
   before: z.unknown().describe('The object before the change (null on create)'),
   after: z.unknown().describe('The object after the change (null on delete)'),
   at: z.date(),
+  status: z.enum(['pending', 'done', 'failed']).describe('pending while the change is being made; done once it is in place; failed if it was not made (after: the intended change)'),
+  error: z.string().optional().describe('Why a change failed'),
 });
 
 export const auditRoutes = [

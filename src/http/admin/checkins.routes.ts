@@ -70,10 +70,10 @@ export const checkinRoutes = [
     params: idParamsSchema,
     body: checkinSettingsSchema.strict(),
     response: checkinSettingsResponse,
-    handler: async ({ params, body, ctx }) => {
+    handler: async ({ params, body, ctx, change }) => {
       const before = await ctx.core.checkins.settings(params.id);
-      const after = await ctx.core.checkins.updateSettings(params.id, body);
-      return { body: after, audit: { target: `team:${params.id}`, before, after } };
+      const after = await change({ target: `checkin-settings:${params.id}`, before, intended: body }, () => ctx.core.checkins.updateSettings(params.id, body), (a) => a);
+      return { body: after };
     },
   }),
   defineRoute({

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import { mentionedPersonIds, plainMentions } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
@@ -71,44 +73,54 @@ async function load(ctx: AdminContext, id: string): Promise<Kudos> {
   return kudos;
 }
 
-/** One CSV cell: quoted when needed, and defused when a spreadsheet would read it as a formula. */
-function cell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
+/** Defuses a cell a spreadsheet would read as a formula (csv-stringify does the quoting). */
+const defuse = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
-async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
-  const rows: Kudos[] = [];
-  for await (const k of ctx.core.recognition.scan(toFilter(filter))) rows.push(k);
-  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))];
+const CSV_COLUMNS = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
+/** Kudos read from the cursor before their people's names are looked up (one lookup per chunk). */
+const CSV_CHUNK = 500;
+
+/**
+ * The kudos CSV as a stream: the kudos cursor is read a chunk at a time, the
+ * names and emails of each chunk's people looked up, and the rows written
+ * through csv-stringify, so memory holds a chunk and the names seen so far,
+ * never the whole export.
+ */
+function exportCsv(ctx: AdminContext, filter: Filter): Readable {
   const people = new Map<string, { name: string; email: string }>();
-  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.directory.lookup.people(ids.slice(i, i + 500))) people.set(p.id, p);
   const name = (id: string) => people.get(id)?.name ?? id;
   const email = (id: string) => people.get(id)?.email ?? '';
-  const header = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
-  const lines = [header.join(',')];
-  for (const k of rows) {
-    lines.push(
-      [
-        k.id,
-        k.createdAt.toISOString(),
-        name(k.giverId),
-        email(k.giverId),
-        k.recipientIds.map(name).join('; '),
-        k.recipientIds.map(email).join('; '),
-        k.values.join('; '),
-        plainMentions(k.reason, name),
-        String(k.private),
-        k.platform,
-        k.revokedAt?.toISOString() ?? '',
-        k.revokedBy ?? '',
-        k.revokeReason ?? '',
-      ]
-        .map(cell)
-        .join(','),
-    );
+  const row = (k: Kudos) =>
+    [
+      k.id,
+      k.createdAt.toISOString(),
+      name(k.giverId),
+      email(k.giverId),
+      k.recipientIds.map(name).join('; '),
+      k.recipientIds.map(email).join('; '),
+      k.values.join('; '),
+      plainMentions(k.reason, name),
+      String(k.private),
+      k.platform,
+      k.revokedAt?.toISOString() ?? '',
+      k.revokedBy ?? '',
+      k.revokeReason ?? '',
+    ].map(defuse);
+  async function* rows(): AsyncGenerator<string[]> {
+    let chunk: Kudos[] = [];
+    const flush = async function* () {
+      const missing = [...new Set(chunk.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))].filter((id) => !people.has(id));
+      if (missing.length) for (const p of await ctx.core.directory.lookup.people(missing)) people.set(p.id, p);
+      for (const k of chunk) yield row(k);
+      chunk = [];
+    };
+    for await (const k of ctx.core.recognition.scan(toFilter(filter))) {
+      chunk.push(k);
+      if (chunk.length >= CSV_CHUNK) yield* flush();
+    }
+    yield* flush();
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return Readable.from(rows()).pipe(stringify({ header: true, columns: CSV_COLUMNS, record_delimiter: 'windows' }));
 }
 
 export const recognitionRoutes = [
@@ -130,10 +142,10 @@ export const recognitionRoutes = [
     summary: 'Change kudos settings; only the fields sent change (teamChannels merge per team; {} drops a team’s override)',
     body: settingsPatchSchema,
     response: settingsSchema,
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = await ctx.core.recognition.settings();
-      const after = await ctx.core.recognition.updateSettings(body);
-      return { body: after, audit: { target: 'recognition:settings', before, after } };
+      const after = await change({ target: 'recognition:settings', before, intended: body }, () => ctx.core.recognition.updateSettings(body), (a) => a);
+      return { body: after };
     },
   }),
   defineRoute({
@@ -154,10 +166,10 @@ export const recognitionRoutes = [
     summary: 'Replace the list of company values',
     body: z.object({ values: companyValuesSchema }).strict(),
     response: z.object({ values: z.array(valueSchema) }),
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = (await ctx.core.recognition.settings()).values;
-      const after = (await ctx.core.recognition.updateSettings({ values: body.values })).values;
-      return { body: { values: after }, audit: { target: 'recognition:values', before, after } };
+      const settings = await change({ target: 'recognition:values', before: { values: before }, intended: { values: body.values } }, () => ctx.core.recognition.updateSettings({ values: body.values }), (a) => ({ values: a.values }));
+      return { body: { values: settings.values } };
     },
   }),
   defineRoute({
@@ -169,13 +181,14 @@ export const recognitionRoutes = [
     summary: 'Add one company value',
     body: companyValueSchema.strict(),
     response: valueSchema,
-    handler: async ({ body, ctx }) => {
+    handler: async ({ body, ctx, change }) => {
       const before = (await ctx.core.recognition.settings()).values;
       if (before.some((v) => v.name === body.name)) throw new DomainError('conflict', `The value #${body.name} already exists`, { name: body.name });
-      const after = (await ctx.core.recognition.updateSettings({ values: [...before, body] })).values;
+      const values = [...before, body];
+      const after = (await change({ target: `recognition:value:${body.name}`, before: { values: before }, intended: { values } }, () => ctx.core.recognition.updateSettings({ values }), (a) => ({ values: a.values }))).values;
       const added = after.find((v) => v.name === body.name);
       if (!added) throw new DomainError('conflict', `The value #${body.name} could not be added`);
-      return { body: added, audit: { target: `recognition:value:${body.name}`, before: null, after: added } };
+      return { body: added };
     },
   }),
   defineRoute({
@@ -186,13 +199,14 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Remove a company value (kudos that named it keep it)',
     params: z.object({ name: z.string().min(1).describe('The value name, without #') }),
-    handler: async ({ params, ctx }) => {
+    handler: async ({ params, ctx, change }) => {
       const name = params.name.replace(/^#/, '').toLowerCase();
       const values = (await ctx.core.recognition.settings()).values;
       const removed = values.find((v) => v.name === name);
       if (!removed) throw new DomainError('not_found', `No value #${name}`, { name });
-      await ctx.core.recognition.updateSettings({ values: values.filter((v) => v.name !== name) });
-      return { audit: { target: `recognition:value:${name}`, before: removed, after: null } };
+      const kept = values.filter((v) => v.name !== name);
+      await change({ target: `recognition:value:${name}`, before: { values }, intended: { values: kept } }, () => ctx.core.recognition.updateSettings({ values: kept }), (a) => ({ values: a.values }));
+      return {};
     },
   }),
   defineRoute({
@@ -212,9 +226,9 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Export kudos as CSV (same filters as the list; names and emails resolved)',
     query: filterSchema,
-    response: z.string().describe('CSV with a header row'),
+    response: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'CSV with a header row, streamed' }),
     produces: { contentType: 'text/csv; charset=utf-8', filename: 'kudos.csv' },
-    handler: ({ query, ctx }) => exportCsv(ctx, query),
+    handler: ({ query, ctx }) => Promise.resolve(exportCsv(ctx, query)),
   }),
   defineRoute({
     method: 'get',
@@ -237,10 +251,11 @@ export const recognitionRoutes = [
     body: z.object({ reason: plainText(z.string().trim().min(3).max(500), { multiline: true }).describe('Why it is revoked (kept in the audit log)') }).strict(),
     response: kudosSchema,
     status: 200,
-    handler: async ({ params, body, token, ctx }) => {
-      await load(ctx, params.id);
-      const { before, after } = await ctx.core.recognition.revoke(params.id, token.name, body.reason);
-      return { body: after, audit: { target: `kudos:${params.id}`, before, after } };
+    handler: async ({ params, body, token, ctx, change }) => {
+      const before = await load(ctx, params.id);
+      const intended = { revokedBy: token.name, revokeReason: body.reason };
+      const { after } = await change({ target: `kudos:${params.id}`, before, intended }, () => ctx.core.recognition.revoke(params.id, token.name, body.reason), (r) => r.after);
+      return { body: after };
     },
   }),
 ];

@@ -17,18 +17,26 @@ export interface TokenPrincipal {
 }
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-/** `<area>:read` for GET routes, `<area>:write` for the others; the `admin` scope grants all. */
-export type Scope = `${string}:read` | `${string}:write`;
+/**
+ * `<area>:read` for GET routes, `<area>:write` for the others; the `admin` scope grants all. Two
+ * scopes stand apart from their area's read/write because they reach personal data wholesale:
+ * `people:export` (a GET) and `people:erase` (a write).
+ */
+export type Scope = `${string}:read` | `${string}:write` | 'people:export' | 'people:erase';
+/** Scopes a GET route may need; every other scope is a write scope. */
+export const READ_SCOPE = /:(read|export)$/;
 
 /**
- * What a write handler returns: the response body and the audit record's
- * target and before/after, or no `audit` when the core use case it called
- * wrote the audit entry itself (people, teams).
+ * What a write handler returns: the response body. The handler makes its
+ * change through `change` (or a core use case that audits itself, as people
+ * and teams do), so the audit entry is written before the data (see AuditLog).
  */
 export interface WriteResult<Body> {
   body?: Body;
-  audit?: { target: string; before: unknown; after: unknown };
 }
+
+/** Runs `apply` as an audited change by the calling token, under the route's action (AuditLog.change). */
+export type RouteChange = <T>(change: { target: string; before: unknown; intended: unknown }, apply: () => Promise<T>, after?: (result: T) => unknown) => Promise<T>;
 
 type Empty = z.ZodObject<Record<string, never>>;
 
@@ -40,6 +48,7 @@ export interface HandlerInput<P extends z.ZodType, Q extends z.ZodType, B extend
   sentKeys: ReadonlySet<string>;
   token: TokenPrincipal;
   ctx: AdminContext;
+  change: RouteChange;
 }
 
 export interface RouteSpec<M extends Method, P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
@@ -70,7 +79,6 @@ export interface RouteSpec<M extends Method, P extends z.ZodType, Q extends z.Zo
 export interface RouteOutcome {
   status: number;
   body: unknown;
-  audit: { action: string; target: string; before: unknown; after: unknown } | null;
 }
 
 /** A declared route with its types erased, as the framework and the OpenAPI builder see it. */
@@ -85,7 +93,7 @@ export interface AdminRoute {
   /** Non-JSON success body (see RouteSpec.produces); null for JSON. */
   produces: { contentType: string; filename?: string } | null;
   status: number;
-  /** Validates the raw request parts, runs the handler, returns what to send and to audit. */
+  /** Validates the raw request parts, runs the handler, returns what to send. */
   run(raw: { params: unknown; query: unknown; body: unknown; token: TokenPrincipal; ctx: AdminContext }): Promise<RouteOutcome>;
 }
 
@@ -103,14 +111,14 @@ function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where
 
 /**
  * Declares one admin route. The declaration drives both the express wiring
- * (validation of params/query/body, scope check, automatic audit of writes)
+ * (validation of params/query/body, scope check, audited changes)
  * and the OpenAPI document, so the two cannot drift apart.
  */
 export function defineRoute<M extends Method, P extends z.ZodType = Empty, Q extends z.ZodType = Empty, B extends z.ZodType = Empty, R extends z.ZodType = z.ZodVoid>(
   spec: RouteSpec<M, P, Q, B, R>,
 ): AdminRoute {
   const isRead = spec.method === 'get';
-  if (isRead !== spec.scope.endsWith(':read')) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path}: GET routes need a :read scope, writes a :write scope`);
+  if (isRead !== READ_SCOPE.test(spec.scope)) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path}: GET routes need a :read scope, writes a :write scope`);
   if (!isRead && !spec.action) throw new Error(`route ${spec.method.toUpperCase()} ${spec.path}: a write route needs an audit action`);
   const status = spec.status ?? (spec.response ? (spec.method === 'post' ? 201 : 200) : 204);
   return {
@@ -129,10 +137,11 @@ export function defineRoute<M extends Method, P extends z.ZodType = Empty, Q ext
       const bodyValue = raw.body ?? {};
       const body = parse(spec.body, bodyValue, 'body');
       const sentKeys = new Set(typeof bodyValue === 'object' && bodyValue !== null ? Object.keys(bodyValue) : []);
-      const result = await spec.handler({ params, query, body, sentKeys, token: raw.token, ctx: raw.ctx });
-      if (isRead) return { status, body: result, audit: null };
-      const write = result as WriteResult<unknown>;
-      return { status, body: write.body, audit: write.audit ? { action: spec.action ?? '', ...write.audit } : null };
+      const change: RouteChange = (c, apply, after) =>
+        raw.ctx.core.audit.change({ actor: raw.token.name, action: spec.action ?? spec.path, ...c }, apply, after ? (r) => ({ after: after(r) }) : undefined);
+      const result = await spec.handler({ params, query, body, sentKeys, token: raw.token, ctx: raw.ctx, change });
+      if (isRead) return { status, body: result };
+      return { status, body: (result as WriteResult<unknown>).body };
     },
   };
 }

@@ -13,9 +13,11 @@
  *          defineRoute({
  *            method: 'post', path: '/checkins/:id/close', scope: 'checkins:write', action: 'checkin.close',
  *            summary: 'Close a check-in', params: idParamsSchema, response: checkinSchema,
- *            handler: async ({ params, ctx }) => {
- *              const before = ...; const after = ...;
- *              return { body: after, audit: { target: `checkin:${params.id}`, before, after } };
+ *            handler: async ({ params, ctx, change }) => {
+ *              const before = ...;
+ *              const after = await change({ target: `checkin:${params.id}`, before, intended: { status: 'closed' } },
+ *                () => ctx.core.checkins.close(params.id), (closed) => closed);
+ *              return { body: after };
  *            },
  *          }),
  *        ];
@@ -23,9 +25,10 @@
  *   2. Add ONE line to `adminRoutes` below: `...checkinRoutes,`.
  *
  * Rules the framework enforces: GET routes take an `<area>:read` scope, every other method an
- * `<area>:write` scope and an audit `action`; the handler of a write returns
- * `{ body, audit: { target, before, after } }` and the framework records the audit entry (token
- * name, action, target, before/after, time). The scopes of a new area (`<area>:read|write`) become
+ * `<area>:write` scope and an audit `action`; the handler of a write makes its change through
+ * `change({ target, before, intended }, apply, after)`, which writes the audit entry as pending
+ * first (token name, action, target, before, intended change, time), applies the change and marks
+ * it done (or failed); a reconciler settles entries a crash left pending (see AuditLog). The scopes of a new area (`<area>:read|write`) become
  * valid for `npm run admin:token` automatically. Params, query and body are validated by the zod
  * schemas (422 with details); throw DomainError('not_found' | 'conflict' | 'validation') for
  * 404 / 409 / 422. The OpenAPI document is generated from the same declarations.
@@ -33,6 +36,7 @@
 import { auditRoutes } from './audit.routes.js';
 import { checkinRoutes } from './checkins.routes.js';
 import { oncallRoutes } from './oncall.routes.js';
+import { governanceRoutes } from './governance.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
@@ -45,4 +49,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...checkinRoutes,
   ...recognitionRoutes,
   ...oncallRoutes,
+  ...governanceRoutes,
 ];

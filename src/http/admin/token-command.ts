@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { AuditLog } from '../../core/audit.js';
 import type { MongoApiTokenRepository } from '../../store/tokens.repository.js';
 import { generateToken, hashToken } from './tokens.js';
 
@@ -9,8 +10,20 @@ export const TOKEN_USAGE = `Usage:
 
 export type TokenCommandResult = { ok: true; output: string } | { ok: false; error: string };
 
-/** The admin:token command over the token repository; the script only wires it to a database and a terminal. */
-export async function runTokenCommand(argv: string[], deps: { tokens: MongoApiTokenRepository; scopes: readonly string[]; now: () => Date }): Promise<TokenCommandResult> {
+/** Who the audit log names for changes made with the command. */
+export const TOKEN_COMMAND_ACTOR = 'admin:token';
+
+/** The state of a token the audit log records and the reconciler compares (never its hash). */
+export const tokenState = (t: { name: string; scopes: string[]; revokedAt: Date | null } | null) => (t ? { name: t.name, scopes: t.scopes, revoked: t.revokedAt !== null } : null);
+
+/**
+ * The admin:token command over the token repository; the script only wires it to a database and a terminal.
+ * Creating and revoking are audited changes (`token.create`, `token.revoke`, target `token:<name>`).
+ */
+export async function runTokenCommand(
+  argv: string[],
+  deps: { tokens: MongoApiTokenRepository; scopes: readonly string[]; now: () => Date; audit: Pick<AuditLog, 'change'> },
+): Promise<TokenCommandResult> {
   let values: { name?: string; scopes?: string; revoke?: string; list?: boolean };
   try {
     ({ values } = parseArgs({ args: argv, options: { name: { type: 'string' }, scopes: { type: 'string' }, revoke: { type: 'string' }, list: { type: 'boolean' } }, strict: true }));
@@ -28,11 +41,18 @@ export async function runTokenCommand(argv: string[], deps: { tokens: MongoApiTo
     };
   }
   if (values.revoke !== undefined) {
-    const done = await deps.tokens.revoke(values.revoke, deps.now());
-    if (!done) {
-      const existing = await deps.tokens.findByName(values.revoke);
-      return { ok: false, error: existing ? `The token "${values.revoke}" is already revoked.` : `There is no token named "${values.revoke}".` };
-    }
+    const name = values.revoke;
+    const existing = await deps.tokens.findByName(name);
+    if (!existing || existing.revokedAt) return { ok: false, error: existing ? `The token "${name}" is already revoked.` : `There is no token named "${name}".` };
+    const change = { actor: TOKEN_COMMAND_ACTOR, action: 'token.revoke', target: `token:${name}`, before: tokenState(existing), intended: { revoked: true } };
+    const revoke = async () => {
+      if (!(await deps.tokens.revoke(name, deps.now()))) throw new Error(`The token "${name}" is already revoked.`);
+    };
+    const refused = await deps.audit.change(change, revoke, () => ({ after: { ...tokenState(existing), revoked: true } })).then(
+      () => null,
+      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+    );
+    if (refused) return { ok: false, error: refused };
     return { ok: true, output: `Revoked the token "${values.revoke}"; requests using it now get 401.` };
   }
   const name = values.name?.trim();
@@ -44,7 +64,8 @@ export async function runTokenCommand(argv: string[], deps: { tokens: MongoApiTo
   if (await deps.tokens.findByName(name)) return { ok: false, error: `A token named "${name}" already exists; pick another name or revoke it with --revoke ${name}.` };
   const secret = generateToken();
   try {
-    await deps.tokens.create({ name, hash: hashToken(secret), scopes });
+    const change = { actor: TOKEN_COMMAND_ACTOR, action: 'token.create', target: `token:${name}`, before: null, intended: { name, scopes, revoked: false } };
+    await deps.audit.change(change, () => deps.tokens.create({ name, hash: hashToken(secret), scopes }), (t) => ({ after: tokenState(t) }));
   } catch (err) {
     return { ok: false, error: (err as Error).message };
   }

@@ -11,10 +11,11 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 /** The scope that grants every other scope. */
 export const ADMIN_SCOPE = 'admin';
 
-/** Every scope a token may hold: `<area>:read` and `<area>:write` for each area the routes use, and `admin`. */
+/** Every scope a token may hold: `<area>:read` and `<area>:write` for each area the routes use, the routes' other scopes (`people:export`), and `admin`. */
 export function knownScopes(routes: readonly AdminRoute[]): string[] {
   const areas = new Set(routes.map((r) => r.scope.slice(0, r.scope.lastIndexOf(':'))));
-  return [...[...areas].sort().flatMap((a) => [`${a}:read`, `${a}:write`]), ADMIN_SCOPE];
+  const all = new Set([...[...areas].flatMap((a) => [`${a}:read`, `${a}:write`]), ...routes.map((r) => r.scope)]);
+  return [...[...all].sort(), ADMIN_SCOPE];
 }
 
 export const grants = (scopes: readonly string[], needed: string): boolean => scopes.includes(ADMIN_SCOPE) || scopes.includes(needed);

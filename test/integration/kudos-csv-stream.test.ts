@@ -1,0 +1,84 @@
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Person } from '../../src/core/people/people.types.js';
+import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { startTestTandem } from '../support/stack.js';
+
+const TOTAL = 4_000;
+
+describe('kudos CSV export: streamed from the cursor through csv-stringify', () => {
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  let token: string;
+  let ana: Person, bo: Person;
+  const clock = { at: new Date('2026-11-16T09:00:00Z'), now() { return new Date(this.at); } };
+
+  beforeAll(async () => {
+    tandem = await startTestTandem({ TEAMS_ENABLED: 'false' }, { clock, workers: false });
+    token = generateToken();
+    await tandem.store.tokens.create({ name: 'analyst', hash: hashToken(token), scopes: ['kudos:read'] });
+    ana = await tandem.store.people.create({ name: 'Lima, Ana "the fixer"', email: 'ana@example.com' });
+    bo = await tandem.store.people.create({ name: 'Bo\nChen', email: 'bo@example.com' });
+    const base = new Date('2026-10-01T00:00:00Z').getTime();
+    const docs = Array.from({ length: TOTAL }, (_, i) => ({
+      giverId: ana.id,
+      recipientIds: [bo.id],
+      reason: i % 3 === 0 ? `shipped, "fast", and\nwell <@person:${bo.id}> #${i}` : `=cmd ${i}`,
+      values: ['ownership'],
+      private: false,
+      platform: 'console',
+      week: '2026-W40',
+      createdAt: new Date(base + i * 1000),
+      revokedAt: null,
+      revokedBy: null,
+      revokeReason: null,
+    }));
+    for (let i = 0; i < docs.length; i += 1000) await tandem.store.conn.collection('kudos').insertMany(docs.slice(i, i + 1000));
+  });
+  afterAll(async () => {
+    await tandem.cleanup();
+  });
+
+  it('quotes commas, quotes and newlines, defuses formulas, has the header and every row', async () => {
+    const res = await fetch(`${tandem.url}/api/v1/kudos/export`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.headers.get('content-disposition')).toContain('kudos.csv');
+    const text = await res.text();
+    expect(text.startsWith('id,created_at,giver,giver_email,recipients,recipient_emails,values,reason,private,platform,revoked_at,revoked_by,revoke_reason\r\n')).toBe(true);
+    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(TOTAL);
+    expect(rows[0]).toMatchObject({ giver: 'Lima, Ana "the fixer"', recipients: 'Bo\nChen', reason: 'shipped, "fast", and\nwell @Bo\nChen #0', values: 'ownership', private: 'false' });
+    expect(rows[1]?.reason).toBe("'=cmd 1");
+    expect(new Set(rows.map((r) => r.id)).size).toBe(TOTAL);
+  });
+
+  it('streams: the first bytes arrive while most kudos are still unread in the cursor', async () => {
+    const recognition = tandem.core.recognition;
+    const scan = recognition.scan.bind(recognition);
+    let read = 0;
+    recognition.scan = async function* (filter) {
+      for await (const k of scan(filter)) {
+        read += 1;
+        yield k;
+      }
+    };
+    try {
+      const res = await fetch(`${tandem.url}/api/v1/kudos/export`, { headers: { authorization: `Bearer ${token}` } });
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(first.value?.length).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 300)); // backpressure holds the cursor while the client does not read
+      expect(read).toBeLessThan(TOTAL / 2);
+      let bytes = first.value?.length ?? 0;
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        bytes += chunk.value.length;
+      }
+      expect(read).toBe(TOTAL);
+      expect(bytes).toBeGreaterThan(TOTAL * 50);
+    } finally {
+      recognition.scan = scan;
+    }
+  });
+});
