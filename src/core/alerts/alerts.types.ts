@@ -57,6 +57,8 @@ export interface Alert {
   count: number;
   lastValue: number | null;
   worstValue: number | null;
+  /** Instant of the last breaching sample or firing event. */
+  lastAt?: Date;
   /** Opened more than the KPI allows in its window: held open instead of resolving and reopening. */
   flapping: boolean;
   /** Set when a silence covered the alert: notifications are suppressed until then, the alert is still recorded. */
@@ -71,6 +73,7 @@ export interface Alert {
 
 /** A new alert as a rule or an intake raises it. */
 export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 'title' | 'explanation' | 'lastValue' | 'worstValue'> & {
+  lastAt?: Date;
   kpiKey?: string;
   rule?: string;
   /** For a KPI: `higher` when a larger value is worse, `lower` when a smaller one is (worst value tracking). */
@@ -80,6 +83,8 @@ export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 't
 /** A further breach folded into the open alert of the same key. */
 export interface AlertBreach {
   at: Date;
+  /** Instant of the breaching sample or event, when it has one. */
+  sampleAt?: Date;
   value: number | null;
   severity: AlertSeverity;
   title: string;

@@ -1,0 +1,19 @@
+import type { AlertDeps } from '../alerts/lifecycle.js';
+import type { AuditRepository, PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { KpiRepository } from './kpis.types.js';
+
+/** The ports the KPI use cases take. */
+export interface KpiDeps extends AlertDeps {
+  kpis: KpiRepository;
+  teams: TeamRepository;
+  people: PeopleRepository;
+  audit: AuditRepository;
+  scheduler: Scheduler;
+}
+
+export const KPI_JOBS = {
+  /** Judges the unjudged samples of one KPI in time order (`{kpiKey}`). */
+  detect: 'kpi.detect',
+  /** Raises `stale` alerts for KPIs whose feed stopped. */
+  stale: 'kpi.stale.check',
+} as const;
