@@ -10,6 +10,8 @@ import { createCore, type Core } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
+import { createIntakes } from './http/integrations.js';
+import { registerAlertJobs } from './jobs/alerts.jobs.js';
 import { registerCheckinJobs } from './jobs/checkins.jobs.js';
 import { registerRecognitionJobs } from './jobs/recognition.jobs.js';
 import { Jobs } from './jobs/scheduler.js';
@@ -65,6 +67,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
   await registerCheckinJobs(jobs, core);
   await registerRecognitionJobs(jobs, core);
+  await registerAlertJobs(jobs, core);
 
   const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
@@ -80,6 +83,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
+      app.use('/api/v1/integrations', createIntakes(core));
       app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },

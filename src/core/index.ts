@@ -9,6 +9,11 @@ import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
 import { RecognitionService } from './recognition/recognition.service.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
+import type { AlertNotifier, AlertRepository } from './alerts/alerts.types.js';
+import type { IntegrationRepository } from './alerts/intakes.js';
+import { OwnerDmNotifier } from './alerts/notify.js';
+import type { KpiRepository } from './kpis/kpis.types.js';
+import { createAlerts, createKpis } from './kpis/kpis.module.js';
 
 export interface CorePorts {
   people: PeopleRepository;
@@ -18,6 +23,11 @@ export interface CorePorts {
   audit: AuditRepository;
   recognition: RecognitionRepository;
   checkins: CheckinRepository;
+  kpis: KpiRepository;
+  alerts: AlertRepository;
+  integrations: IntegrationRepository;
+  /** Who hears about alerts; the owner team's manager(s) by DM unless on-call replaces it. */
+  alertNotifier?: (messenger: Messenger) => AlertNotifier;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -37,7 +47,12 @@ export function createCore(ports: CorePorts) {
   recognition.register(interactions);
   const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
   checkins.register(interactions, tandem);
-  return { ports, interactions, tandem, messenger, people, recognition, checkins };
+  const ownerRole = async (key: string) => (await ports.kpis.get(key))?.ownerRole ?? 'manager';
+  const notifier = ports.alertNotifier?.(messenger) ?? new OwnerDmNotifier({ teams: ports.teams, messenger, logger: ports.logger, ownerRole });
+  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit: ports.audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
+  const kpis = createKpis(kpiDeps, { interactions, tandem });
+  const alerts = createAlerts(kpiDeps, ports.integrations);
+  return { ports, interactions, tandem, messenger, people, recognition, checkins, kpis, alerts };
 }
 
 export type Core = ReturnType<typeof createCore>;

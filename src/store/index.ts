@@ -7,6 +7,9 @@ import { registerModels, type Models } from './models.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
+import { MongoAlertRepository } from './alerts.repository.js';
+import { MongoIntegrationRepository } from './integrations.repository.js';
+import { MongoKpiRepository } from './kpis.repository.js';
 
 /** Every repository over one connection: what the composition root hands to the core. */
 export function createStore(conn: Connection) {
@@ -24,6 +27,9 @@ export function createStore(conn: Connection) {
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
+    kpis: new MongoKpiRepository(conn),
+    alerts: new MongoAlertRepository(conn),
+    integrations: new MongoIntegrationRepository(conn),
   };
 }
 

@@ -30,8 +30,10 @@
  * schemas (422 with details); throw DomainError('not_found' | 'conflict' | 'validation') for
  * 404 / 409 / 422. The OpenAPI document is generated from the same declarations.
  */
+import { alertRoutes } from './alerts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { checkinRoutes } from './checkins.routes.js';
+import { kpiRoutes } from './kpis.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
@@ -43,4 +45,6 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...auditRoutes,
   ...checkinRoutes,
   ...recognitionRoutes,
+  ...kpiRoutes,
+  ...alertRoutes,
 ];
