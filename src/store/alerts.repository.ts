@@ -169,7 +169,7 @@ export class MongoAlertRepository implements AlertRepository {
           },
           $push: { timeline: entry },
         },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<AlertDoc>();
       if (d) return toAlert(d);
     }
@@ -181,7 +181,7 @@ export class MongoAlertRepository implements AlertRepository {
     const set: Record<string, unknown> = { status: to, updatedAt: entry.at };
     if (to === 'acknowledged') Object.assign(set, { acknowledgedBy: entry.actor, acknowledgedAt: entry.at });
     if (to === 'resolved') set.resolvedAt = entry.at;
-    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: entry } }, { new: true }).lean<AlertDoc>();
+    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
     return toAlert(d);
@@ -192,17 +192,17 @@ export class MongoAlertRepository implements AlertRepository {
     const update: Record<string, unknown> = {};
     if (Object.keys(set).length) update.$set = set;
     if (entry) update.$push = { timeline: entry };
-    const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { new: true }).lean<AlertDoc>();
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
     return d ? toAlert(d) : null;
   }
 
   async countNormal(id: string): Promise<number> {
-    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: LIVE } }, { $inc: { normalStreak: 1 } }, { new: true }).lean<AlertDoc>();
+    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: LIVE } }, { $inc: { normalStreak: 1 } }, { returnDocument: 'after' }).lean<AlertDoc>();
     return d?.normalStreak ?? 0;
   }
 
   async recordOpening(key: string, at: Date, since: Date): Promise<number> {
-    const d = await this.Openings.findOneAndUpdate({ _id: key }, { $push: { at: { $each: [at], $slice: -OPENINGS_KEPT } } }, { new: true, upsert: true }).lean<OpeningsDoc>();
+    const d = await this.Openings.findOneAndUpdate({ _id: key }, { $push: { at: { $each: [at], $slice: -OPENINGS_KEPT } } }, { returnDocument: 'after', upsert: true }).lean<OpeningsDoc>();
     return (d?.at ?? []).filter((t) => t >= since).length;
   }
 

@@ -65,7 +65,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
   }
 
   async revoke(id: string, at: Date): Promise<Integration | null> {
-    const d = await this.model.findOneAndUpdate({ id, revokedAt: null }, { $set: { revokedAt: at } }, { new: true }).lean<IntegrationDoc>();
+    const d = await this.model.findOneAndUpdate({ id, revokedAt: null }, { $set: { revokedAt: at } }, { returnDocument: 'after' }).lean<IntegrationDoc>();
     return d ? toIntegration(d) : null;
   }
 }

@@ -113,7 +113,7 @@ export class MongoKpiRepository implements KpiRepository {
     const d = await this.Kpi.findOneAndUpdate(
       { _id: kpi.key, updatedAt: expectedUpdatedAt },
       { $set: { definition: definitionOf(kpi), updatedAt: kpi.updatedAt } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean<KpiDoc>();
     return d ? toKpi(d) : null;
   }
@@ -159,7 +159,7 @@ export class MongoKpiRepository implements KpiRepository {
       const after = await this.Sample.findOneAndUpdate(
         { _id: id, value: before.value },
         { $set: { value: s.value, judged: false, exception: false, rag: null }, $push: { corrections: { value: before.value, replacedAt: at, by } } },
-        { new: true },
+        { returnDocument: 'after' },
       ).lean<SampleDoc>();
       if (!after) throw new DomainError('conflict', `The sample of ${key} at ${s.at.toISOString()} changed at the same time; send it again`);
       out.push({ outcome: 'corrected', sample: toSample(after), previous: before.value });
@@ -191,13 +191,13 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null> {
-    const d = await this.Sample.findOneAndUpdate({ _id: sampleId(key, at) }, { $set: { dataError } }, { new: true }).lean<SampleDoc>();
+    const d = await this.Sample.findOneAndUpdate({ _id: sampleId(key, at) }, { $set: { dataError } }, { returnDocument: 'after' }).lean<SampleDoc>();
     return d ? toSample(d) : null;
   }
 
   async lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
     const until = new Date(now.getTime() + ttlMs);
-    const taken = await this.Lease.findOneAndUpdate({ _id: key, until: { $lt: now } }, { $set: { holder, until } }, { new: true }).lean<LeaseDoc>();
+    const taken = await this.Lease.findOneAndUpdate({ _id: key, until: { $lt: now } }, { $set: { holder, until } }, { returnDocument: 'after' }).lean<LeaseDoc>();
     if (taken) return true;
     try {
       await this.Lease.create({ _id: key, holder, until });

@@ -180,7 +180,7 @@ export interface Sample {
 export const sampleInputSchema = z
   .object({
     at: z.coerce.date({ message: 'expected an ISO 8601 date-time' }).refine((d) => !Number.isNaN(d.getTime()), { message: 'expected an ISO 8601 date-time' }),
-    value: z.number({ message: 'expected a number' }),
+    value: z.number({ message: 'expected a finite number' }),
   })
   .strict();
 export type SampleInput = z.output<typeof sampleInputSchema>;

@@ -114,7 +114,8 @@ export const kpiRoutes = [
     action: 'kpi.samples.record',
     summary: `Records one sample {at, value} or many {samples: [...]} (up to ${MAX_SAMPLES_PER_REQUEST}); all or nothing; a resend is a no-op, a new value an audited correction`,
     params: keyParams,
-    body: z.union([sampleInputSchema, z.object({ samples: z.array(sampleInputSchema) })]).describe('Validated whole by the use case (422 names each bad sample)'),
+    // Documented shape; the use case validates every sample itself so a 422 names each bad one.
+    body: z.union([sampleInputSchema, z.object({ samples: z.array(sampleInputSchema) })]).or(z.record(z.string(), z.unknown())),
     response: z.object({ inserted: z.number(), unchanged: z.number(), corrected: z.number() }),
     status: 200,
     handler: async ({ params, body, token, ctx }) => {
