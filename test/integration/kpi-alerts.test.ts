@@ -33,7 +33,7 @@ describe('KPI alerts over HTTP on the real stack', () => {
   const samples = (key: string, values: number[], from = 0) => call('POST', `/kpis/${key}/samples`, { samples: values.map((value, i) => ({ at: hour(from + i), value })) });
   const settled = async (key: string) =>
     eventually(async () => (await call('GET', `/kpis/${key}/samples`)).body.items.every((s: Json) => s.judged), 20_000, `samples of ${key} judged`);
-  const alertsOf = async (key: string) => (await call('GET', `/alerts?kpi=${key}`)).body.items as Json[];
+  const alertsOf = async (key: string) => (await call('GET', `/alerts?kpi=${key}`)).body.items as [Json, ...Json[]];
 
   beforeAll(async () => {
     tandem = await startTestTandem({ TEAMS_ENABLED: 'false' }, { clock });
@@ -231,5 +231,30 @@ describe('KPI alerts over HTTP on the real stack', () => {
     expect(stale.explanation).toContain('expected every PT2H');
     await call('POST', '/kpis/feed/samples', { at: clock.now().toISOString(), value: 100 });
     await eventually(async () => (await alertsOf('feed'))[0]?.status === 'resolved', 10_000, 'the stale alert resolved by a new sample');
+  });
+
+  it('in chat: `/tandem kpi KEY`, `kpis`, and owners only can mark a data error from the alert', async () => {
+    const asLena = { actor: lena, platform: 'console' as const };
+    const one = await tandem.core.interactions.commandFromText(asLena, 'kpi typo');
+    expect(one.kind).toBe('private');
+    const shown = JSON.stringify(one);
+    expect(shown).toContain('Target');
+    expect(shown).toContain('typo: suspected input error');
+    const list = JSON.stringify(await tandem.core.interactions.runCommand(asLena, 'tandem', 'kpis'));
+    expect(list).toContain('`nps`');
+    const typo = (await alertsOf('typo')).find((a) => a.rule === 'input_error') as Json;
+    expect(typo).toMatchObject({ kpiKey: 'typo', lastAt: hour(10) });
+    const denied = await tandem.core.interactions.runAction({ actor: ana, platform: 'console' }, 'alert.data_error', typo.id);
+    expect(JSON.stringify(denied)).toContain('Only the owners');
+    const done = await tandem.core.interactions.runAction(asLena, 'alert.data_error', typo.id);
+    expect(done.kind, JSON.stringify(done)).toBe('update');
+    const after = (await call('GET', `/alerts/${typo.id}`)).body;
+    expect(after.status).toBe('resolved');
+    expect(after.timeline.map((t: Json) => t.kind)).toEqual(expect.arrayContaining(['data_error', 'resolved']));
+    const sample = (await call('GET', '/kpis/typo/samples')).body.items.at(-1);
+    expect(sample.dataError).toBe(true);
+    expect((await call('GET', '/audit?target=kpi:typo')).body.items.map((e: Json) => e.action)).toContain('kpi.sample.data_error');
+    const silenced = JSON.stringify(await tandem.core.interactions.runCommand(asLena, 'tandem', 'silence nps 2h release week'));
+    expect(silenced).toContain('silenced until');
   });
 });

@@ -76,8 +76,9 @@ export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample): Promise
   const outOfBounds = (kpi.bounds.min !== null && x < kpi.bounds.min) || (kpi.bounds.max !== null && x > kpi.bounds.max);
   const suspect = outOfBounds || j.fired.includes('input_error');
   const exception = suspect || j.fired.includes('sigma3');
-  await d.kpis.judged(kpi.key, sample.at, x, { rag, version: version.version, exception });
-  if (sample.dataError) return;
+  const result = { rag, version: version.version, exception };
+  // Marked judged last: a job that fails half-way judges the sample again on retry.
+  if (sample.dataError) return d.kpis.judged(kpi.key, sample.at, x, result);
 
   const breaches = new Map<KpiRule, AlertSeverity>();
   if (suspect) breaches.set('input_error', RULE_SEVERITY.input_error);
@@ -107,7 +108,11 @@ export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample): Promise
     };
     await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
   }
-  if (suspect) return;
+  if (!suspect) await observeNormals(d, kpi, breaches, at);
+  await d.kpis.judged(kpi.key, sample.at, x, result);
+}
+
+async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date): Promise<void> {
   // Every rule this sample did not breach saw a normal value.
   for (const rule of KPI_RULES) {
     if (breaches.has(rule) || rule === 'stale') continue;
