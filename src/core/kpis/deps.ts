@@ -14,6 +14,6 @@ export interface KpiDeps extends AlertDeps {
 export const KPI_JOBS = {
   /** Judges the unjudged samples of one KPI in time order (`{kpiKey}`). */
   detect: 'kpi.detect',
-  /** Raises `stale` alerts for KPIs whose feed stopped. */
-  stale: 'kpi.stale.check',
+  /** Raises `stale` alerts for KPIs whose feed stopped (a periodic reconcile, housekeeping to the demo clock). */
+  stale: 'kpi.stale.reconcile',
 } as const;
