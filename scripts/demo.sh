@@ -1,20 +1,46 @@
 #!/usr/bin/env bash
 # One command for a fresh machine: local stack, demo organisation, Tandem with the console.
+#
+# Ports: PORT (Tandem, 3000), MONGODB_PORT (FerretDB, 27017; or FERRETDB_LISTEN=host:port)
+# and REDIS_PORT (6379). MONGODB_URI / REDIS_URL may name a server instead; one on this
+# machine is still started when nothing answers there. Values come from the environment,
+# else from .env (see .env.example), else these defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-bash scripts/stack.sh start
+
+# The variables this script itself reads, from .env unless the environment sets them
+# (Tandem reads the whole file itself through node's --env-file-if-exists).
+if [ -f .env ]; then
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ $line =~ ^[[:space:]]*(PORT|HOST|MONGODB_PORT|FERRETDB_LISTEN|REDIS_PORT|MONGODB_URI|REDIS_URL|QUEUE_PREFIX|LOG_LEVEL|TEAMS_ENABLED)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
+    name=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+    value=${value%\"} value=${value#\"} value=${value%\'} value=${value#\'}
+    [ -n "${!name:-}" ] || export "$name=$value"
+  done <.env
+fi
+
+export FERRETDB_LISTEN=${FERRETDB_LISTEN:-127.0.0.1:${MONGODB_PORT:-27017}}
+export REDIS_PORT=${REDIS_PORT:-6379}
+export MONGODB_URI=${MONGODB_URI:-mongodb://${FERRETDB_LISTEN}/tandem_demo}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT}}
+# The demo refuses to share a Redis it did not start (stack.sh says how to choose another port).
+STACK_OWN_REDIS=1 bash scripts/stack.sh start
+
 export NODE_ENV=${NODE_ENV:-development}
 export DEMO_MODE=${DEMO_MODE:-true} CONSOLE_ENABLED=true
-# The console is the demo's chat platform; Teams and Slack need real registrations.
-export TEAMS_ENABLED=${TEAMS_ENABLED:-false} LOG_LEVEL=${LOG_LEVEL:-warn}
-export MONGODB_URI=${MONGODB_URI:-mongodb://127.0.0.1:27017/tandem_demo}
+# Teams stays on, unauthenticated as with the Bot Framework Emulator (no MICROSOFT_APP_ID): the console
+# is the demo's chat platform, and Teams answers whoever posts to /api/messages on this machine.
+export TEAMS_ENABLED=${TEAMS_ENABLED:-true} LOG_LEVEL=${LOG_LEVEL:-warn}
 export QUEUE_PREFIX=${QUEUE_PREFIX:-tandem_demo}
 export HOST=${HOST:-127.0.0.1} PORT=${PORT:-3000}
 
-npx tsx scripts/seed-demo.ts
+# Node reads .env itself; variables set above or in the environment win over the file.
+envfile=()
+[ -f .env ] && envfile=(--env-file=.env)
+npx tsx "${envfile[@]}" scripts/seed-demo.ts
 
-npx tsx src/main.ts &
+npx tsx "${envfile[@]}" src/main.ts &
 tandem=$!
 trap 'kill -TERM "$tandem" 2>/dev/null || true; wait "$tandem" 2>/dev/null || true' INT TERM
 url="http://${HOST}:${PORT}"
@@ -31,6 +57,5 @@ cat <<EOF
     Pick a person, type "help", give /kudos, answer check-ins;
     "Jump to next event" moves the demo clock.   Ctrl-C stops.
   └──────────────────────────────────────────────────────────────┘
-
 EOF
 wait "$tandem"

@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { Redis } from 'ioredis';
+import client from 'prom-client';
 import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/core/clock.js';
 import { isDomainError } from '../src/core/errors.js';
 import { createCore } from '../src/core/index.js';
+import { LocalInvalidation } from '../src/core/invalidation.js';
 import { MAX_SAMPLES_PER_REQUEST } from '../src/core/kpis/samples.js';
 import { Jobs } from '../src/jobs/scheduler.js';
 import { createLogger } from '../src/logger.js';
@@ -30,11 +32,11 @@ async function main(): Promise<number> {
   const conn = await connectMongo(config.MONGODB_URI, logger);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   // Only enqueues: the running Tandem's workers judge the imported samples, oldest first.
-  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger });
+  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger, clock: systemClock, registry: new client.Registry() });
   try {
     const store = createStore(conn);
     await syncIndexes(conn);
-    const core = createCore({ ...store, scheduler: jobs, clock: systemClock, logger });
+    const core = createCore({ ...store, scheduler: jobs, clock: systemClock, logger, invalidation: new LocalInvalidation() });
     const total = { inserted: 0, unchanged: 0, corrected: 0 };
     let failed = 0;
     for (let i = 0; i < samples.length; i += MAX_SAMPLES_PER_REQUEST) {

@@ -1,15 +1,42 @@
 #!/usr/bin/env bash
 # Starts or stops Tandem's local stack: FerretDB (embedded, SQLite backend) and Redis.
 # Idempotent: a server that already answers is left alone, and only what this
-# script started is stopped. MONGODB_URI / REDIS_URL, when set, are used as given.
+# script started is stopped.
+#
+# Where: FERRETDB_LISTEN (host:port, default 127.0.0.1:27017; MONGODB_PORT=27018 is a
+# shorthand) and REDIS_PORT (default 6379). MONGODB_URI / REDIS_URL, when set, are used as
+# given: a server on this machine (127.0.0.1, localhost) is started on the URL's port if
+# nothing answers there; a server elsewhere is left to whoever runs it.
+#
+# STACK_OWN_REDIS=1 (npm run demo sets it) refuses a Redis already answering on the port
+# unless this stack started it (its pidfile is a Tandem stack's .local/run/redis*.pid
+# holding that server's pid), instead of silently sharing another program's Redis;
+# REDIS_REUSE=1 reuses it knowingly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LOCAL=.local
 RUN=$LOCAL/run
 FERRET_BIN=$LOCAL/bin/ferretdb
-FERRET_ADDR=${FERRETDB_LISTEN:-127.0.0.1:27017}
+FERRET_ADDR=${FERRETDB_LISTEN:-127.0.0.1:${MONGODB_PORT:-27017}}
 REDIS_PORT=${REDIS_PORT:-6379}
+START_FERRETDB=1
+START_REDIS=1
+
+# A URL naming this machine says where to start the server; one naming another host means: start nothing.
+if [ -n "${MONGODB_URI:-}" ]; then
+  if [[ $MONGODB_URI =~ ^mongodb://([^/@]*@)?(127\.0\.0\.1|localhost)(:([0-9]+))?(/|\?|$) ]]; then
+    FERRET_ADDR=127.0.0.1:${BASH_REMATCH[4]:-27017}
+  else START_FERRETDB=0; fi
+fi
+if [ -n "${REDIS_URL:-}" ]; then
+  if [[ $REDIS_URL =~ ^redis://([^/@]*@)?(127\.0\.0\.1|localhost)(:([0-9]+))?(/|$) ]]; then
+    REDIS_PORT=${BASH_REMATCH[4]:-6379}
+  else START_REDIS=0; fi
+fi
+# The default ports keep the historical file names; other ports get their own data, pid and log files.
+FERRET_SUFFIX=$([ "${FERRET_ADDR##*:}" = 27017 ] && echo "" || echo "-${FERRET_ADDR##*:}")
+REDIS_SUFFIX=$([ "$REDIS_PORT" = 6379 ] && echo "" || echo "-$REDIS_PORT")
 mkdir -p "$RUN" "$LOCAL/bin" "$LOCAL/data"
 
 say() { printf 'stack: %s\n' "$*" >&2; }
@@ -48,6 +75,26 @@ build_ferretdb() {
     content=$(<"$meta")
     [[ $content == *"$old"* ]] || { say "FerretDB's $meta no longer has $old: review the _id index fix"; exit 1; }
     printf '%s\n' "${content/"$old"/"$new"}" >"$meta"
+    # FerretDB 1.24 runs update, findAndModify, delete and insert as read -> change in Go -> write, separate backend
+    # calls with nothing between them: 50 concurrent $inc on one document left 3, and a guarded findAndModify
+    # ({count: {$lt: 5}}) let 7 of 20 through. MongoDB applies a write to one document atomically, and Tandem relies
+    # on it. tools/ferretdb/_patch/tandem_serialise_writes.go wraps those four commands' handlers in one lock per
+    # database, hooked in right after the handler builds its command table. Chosen over running each
+    # read-modify-write in one SQLite immediate transaction because SQLite admits one writer per database file
+    # anyway (so the lock costs little: bench/README.md, "FerretDB writes"), and because it is one new file plus a
+    # one-line hook instead of edits through the handler and the backend. FERRETDB_ATOMIC_WRITES=off builds without
+    # it, only to measure that cost.
+    if [ "${FERRETDB_ATOMIC_WRITES:-on}" != off ]; then
+      local hook=$src/internal/handler/handler.go
+      old=$'\th.initCommands()\n'
+      content=$(<"$hook")
+      [[ $content == *"$old"* && ${content#*"$old"} != *"$old"* ]] || {
+        say "FerretDB's $hook no longer calls h.initCommands() once: review the atomic writes patch"; exit 1; }
+      printf '%s\n' "${content/"$old"/"$old"$'\th.serialiseWrites()\n'}" >"$hook"
+      grep -q 'cmd.Handler(connCtx, msg)' "$src/internal/clientconn/conn.go" || {
+        say "FerretDB no longer dispatches through h.Commands(): review the atomic writes patch"; exit 1; }
+      cp _patch/tandem_serialise_writes.go "$src/internal/handler/"
+    fi
     { cat go.mod; printf '\nreplace github.com/FerretDB/FerretDB => %s\n' "$src"; } >"$root/$RUN/ferretdb.mod"
     cp go.sum "$root/$RUN/ferretdb.sum"
     # go build is incremental (content-addressed cache): quick when nothing changed.
@@ -56,25 +103,49 @@ build_ferretdb() {
 }
 
 start_ferretdb() {
-  if [ -n "${MONGODB_URI:-}" ]; then say "MONGODB_URI is set: using it, not starting FerretDB"; return; fi
+  if [ "$START_FERRETDB" = 0 ]; then say "MONGODB_URI names another host: using it, not starting FerretDB"; return; fi
   if port_open "$FERRET_ADDR"; then say "MongoDB-compatible server already answers on $FERRET_ADDR"; return; fi
   build_ferretdb
-  nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data-dir "$LOCAL/data/ferretdb" -log-level error ${FERRETDB_DEBUG_ADDR:+-debug-addr "$FERRETDB_DEBUG_ADDR"} >"$RUN/ferretdb.log" 2>&1 &
-  echo $! >"$RUN/ferretdb.pid"
-  wait_for FerretDB "$FERRET_ADDR" 60 || { cat "$RUN/ferretdb.log" >&2; exit 1; }
-  say "FerretDB started on $FERRET_ADDR (data in $LOCAL/data/ferretdb)"
+  nohup "$FERRET_BIN" -listen "$FERRET_ADDR" -data-dir "$LOCAL/data/ferretdb$FERRET_SUFFIX" -log-level error ${FERRETDB_DEBUG_ADDR:+-debug-addr "$FERRETDB_DEBUG_ADDR"} >"$RUN/ferretdb$FERRET_SUFFIX.log" 2>&1 &
+  echo $! >"$RUN/ferretdb$FERRET_SUFFIX.pid"
+  wait_for FerretDB "$FERRET_ADDR" 60 || { cat "$RUN/ferretdb$FERRET_SUFFIX.log" >&2; exit 1; }
+  say "FerretDB started on $FERRET_ADDR (data in $LOCAL/data/ferretdb$FERRET_SUFFIX)"
+}
+
+# Asks a Redis one question over a plain TCP connection (redis-cli may not be installed): prints the reply's lines.
+redis_ask() { # port command...
+  local port=$1; shift
+  if command -v redis-cli >/dev/null 2>&1; then timeout 3 redis-cli -h 127.0.0.1 -p "$port" "$@" 2>/dev/null | tr -d '\r'; return; fi
+  ( exec 3<>"/dev/tcp/127.0.0.1/$port" && printf '%s\r\n' "$*" >&3 && timeout 2 cat <&3 ) 2>/dev/null | tr -d '\r' | grep -v '^[*$]' || true
+}
+
+# Did a Tandem local stack start the Redis on this port? Its pidfile is .local/run/redis*.pid and holds its pid.
+redis_is_ours() { # port
+  local pidfile pid
+  pidfile=$(redis_ask "$1" CONFIG GET pidfile | sed -n 2p)
+  pid=$(redis_ask "$1" INFO server | sed -n 's/^process_id://p')
+  [[ $pidfile == */.local/run/redis*.pid ]] && [ -n "$pid" ] && [ "$(cat "$pidfile" 2>/dev/null)" = "$pid" ]
 }
 
 start_redis() {
-  if [ -n "${REDIS_URL:-}" ]; then say "REDIS_URL is set: using it, not starting Redis"; return; fi
-  if port_open "127.0.0.1:$REDIS_PORT"; then say "Redis already answers on 127.0.0.1:$REDIS_PORT"; return; fi
+  if [ "$START_REDIS" = 0 ]; then say "REDIS_URL names another host: using it, not starting Redis"; return; fi
+  if port_open "127.0.0.1:$REDIS_PORT"; then
+    if [ "${STACK_OWN_REDIS:-0}" = 1 ] && [ "${REDIS_REUSE:-0}" != 1 ] && ! redis_is_ours "$REDIS_PORT"; then
+      local found; found=$(redis_ask "$REDIS_PORT" INFO server | grep -E '^(redis_version|executable|config_file):' | tr '\n' ' ')
+      say "a Redis this stack did not start already answers on 127.0.0.1:$REDIS_PORT (${found:-it does not say what it is});"
+      say "  Tandem would share its data. Choose another port (REDIS_PORT=6380 npm run demo), stop that Redis,"
+      say "  or reuse it knowingly (REDIS_REUSE=1 npm run demo)."
+      exit 1
+    fi
+    say "Redis already answers on 127.0.0.1:$REDIS_PORT"; return
+  fi
   if ! command -v redis-server >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       say "installing redis-server"; (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null
     else say "redis-server is not installed (apt-get install redis-server, or set REDIS_URL)"; exit 1; fi
   fi
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --pidfile "$PWD/$RUN/redis.pid" --logfile "$PWD/$RUN/redis.log" --dir "$PWD/$LOCAL/data"
+    --pidfile "$PWD/$RUN/redis$REDIS_SUFFIX.pid" --logfile "$PWD/$RUN/redis$REDIS_SUFFIX.log" --dir "$PWD/$LOCAL/data"
   wait_for Redis "127.0.0.1:$REDIS_PORT" 20
   say "Redis started on 127.0.0.1:$REDIS_PORT"
 }
@@ -92,7 +163,10 @@ stop_one() { # name pidfile
 
 case "${1:-}" in
   start) start_ferretdb; start_redis ;;
-  stop) stop_one FerretDB "$RUN/ferretdb.pid"; stop_one Redis "$RUN/redis.pid" ;;
+  stop)
+    for f in "$RUN"/ferretdb*.pid; do [ -e "$f" ] && stop_one FerretDB "$f"; done
+    for f in "$RUN"/redis*.pid; do [ -e "$f" ] && stop_one Redis "$f"; done
+    true ;;
   build) build_ferretdb ;;
   *) echo "usage: $0 start|stop|build" >&2; exit 2 ;;
 esac

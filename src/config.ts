@@ -32,7 +32,19 @@ export const configSchema = z
     MICROSOFT_APP_PASSWORD: z.string().min(1).optional().describe('Bot Framework app password'),
     MICROSOFT_APP_TENANT_ID: z.string().min(1).optional().describe('Tenant for a single-tenant bot'),
     MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant').describe('Bot Framework app type'),
-    TEAMS_ENABLED: bool.default(true).describe('Serve Teams at /api/messages'),
+    TEAMS_ENABLED: bool.optional().describe('Serve Teams at /api/messages (default: on outside production; in production, on once MICROSOFT_APP_ID is set)'),
+    TEAMS_ALLOW_UNAUTHENTICATED: bool
+      .default(false)
+      .describe('Production only: run Teams without Bot Framework credentials (refused otherwise; replies then go only to TEAMS_SERVICE_URLS)'),
+    TEAMS_SERVICE_URLS: z
+      .string()
+      .default('https://smba.trafficmanager.net/')
+      .transform((s, ctx) => {
+        const list = s.split(',').map((u) => u.trim()).filter(Boolean);
+        for (const u of list) if (!/^https?:\/\/[^/]+\//.test(u)) ctx.addIssue({ code: 'custom', message: `expected URL prefixes like https://smba.trafficmanager.net/, got "${u}"` });
+        return list;
+      })
+      .describe('Unauthenticated production Teams only: comma-separated serviceUrl prefixes replies may go to'),
     CONSOLE_ENABLED: bool.optional().describe('Serve the local console at /console (default: on outside production)'),
     DEMO_MODE: bool.default(false).describe('Demo clock controls in the console'),
   })
@@ -50,11 +62,23 @@ export const configSchema = z
     if (c.MICROSOFT_APP_TYPE === 'SingleTenant' && !c.MICROSOFT_APP_TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['MICROSOFT_APP_TENANT_ID'], message: 'required when MICROSOFT_APP_TYPE is SingleTenant' });
     }
+    if (c.NODE_ENV === 'production' && c.TEAMS_ENABLED === true && !c.MICROSOFT_APP_ID && !c.TEAMS_ALLOW_UNAUTHENTICATED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MICROSOFT_APP_ID'],
+        message:
+          'Teams is on in production without Bot Framework credentials, so anyone could post activities as anyone: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_ENABLED=false (or, knowingly, TEAMS_ALLOW_UNAUTHENTICATED=true)',
+      });
+    }
     if (c.DEMO_MODE && c.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'the demo clock must not run in production' });
     }
   })
-  .transform((c) => ({ ...c, CONSOLE_ENABLED: c.CONSOLE_ENABLED ?? c.NODE_ENV !== 'production' }));
+  .transform((c) => ({
+    ...c,
+    CONSOLE_ENABLED: c.CONSOLE_ENABLED ?? c.NODE_ENV !== 'production',
+    TEAMS_ENABLED: c.TEAMS_ENABLED ?? (c.NODE_ENV !== 'production' || Boolean(c.MICROSOFT_APP_ID)),
+  }));
 
 export type Config = z.infer<typeof configSchema>;
 

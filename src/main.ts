@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -11,10 +12,14 @@ import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { createIntakes } from './http/integrations.js';
-import { registerAlertJobs } from './jobs/alerts.jobs.js';
-import { registerCheckinJobs } from './jobs/checkins.jobs.js';
-import { registerRecognitionJobs } from './jobs/recognition.jobs.js';
+import { kpiJobs } from './core/kpis/kpis.jobs.js';
+import { checkinJobs } from './core/checkins/checkins.jobs.js';
+import { recognitionJobs } from './core/recognition/recognition.jobs.js';
+import { RedisInvalidation } from './jobs/invalidation.js';
+import { closeRedis } from './jobs/redis.js';
+import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
+import { systemJobs } from './jobs/system.jobs.js';
 import { createLogger } from './logger.js';
 import { connectMongo, pingMongo } from './store/connection.js';
 import { createStore, type Store } from './store/index.js';
@@ -37,13 +42,13 @@ export interface StartOptions {
   clock?: Clock;
   /** Start BullMQ workers in this process (default true). */
   workers?: boolean;
+  /** The logger to use instead of one made from the config (tests read what is logged). */
+  logger?: Logger;
 }
-
-const RETENTION_DAYS = 180;
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { pretty: config.NODE_ENV === 'development' });
   // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
   const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
   const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
@@ -55,25 +60,23 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   await redis.connect();
-  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger });
-
-  const core = createCore({ ...store, scheduler: jobs, clock, logger });
-
-  jobs.handle('retention.purge', async () => {
-    const before = new Date(clock.now().getTime() - RETENTION_DAYS * 86_400_000);
-    const purged = await store.postedMessages.purge(before);
-    logger.info({ purged, before }, 'retention: old message records purged');
-  });
-  await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
-  await registerCheckinJobs(jobs, core);
-  await registerRecognitionJobs(jobs, core);
-  await registerAlertJobs(jobs, core);
-
-  const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
-  for (const adapter of adapters) core.messenger.register(adapter.chat);
-
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
+  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger, clock, registry: metrics });
+  const invalidation = new RedisInvalidation(redis, `${config.QUEUE_PREFIX}:cache:invalidate`, logger);
+  await invalidation.start();
+
+  // The store's cache of people and identities follows changes made by other processes (a null key: drop all).
+  for (const kind of ['person', 'identity'] as const) {
+    invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
+  }
+  store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
+  const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
+  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), kpiJobs(core.kpis), systemJobs({ postedMessages: store.postedMessages, processingClaims: store.processingClaims }, clock, logger)]);
+
+  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
+  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({
     logger,
@@ -84,7 +87,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     },
     mount: (app) => {
       app.use('/api/v1/integrations', createIntakes(core));
-      app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
+      app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
     routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),
@@ -106,9 +109,13 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       await server.close(deadline);
       for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();
-      redis.disconnect();
+      await invalidation.stop();
+      await closeRedis(redis);
+      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await conn.close();
       logger.info('stopped');
+      // Whatever still holds the event loop open here would keep the process alive after main() ends.
+      logger.debug({ resources: process.getActiveResourcesInfo() }, 'active resources after stop');
     })());
 
   return { config, url, address, core, store, jobs, redis, metrics, stop };
@@ -127,15 +134,22 @@ async function main(): Promise<void> {
   }
   const tandem = await startTandem(config);
   const onSignal = (signal: NodeJS.Signals) => {
-    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 1_000).unref();
+    process.stderr.write(`tandem: ${signal} received, shutting down\n`);
+    // The process ends by itself once stop() has closed every server, connection and timer;
+    // this timer (unref'd, so it never keeps it alive) only fires if something was left open.
+    setTimeout(() => {
+      process.stderr.write(`tandem: still running ${config.SHUTDOWN_TIMEOUT_MS + 1_000} ms after ${signal}; open: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 1_000).unref();
     tandem.stop().then(
       () => {
-        clearTimeout(force);
-        process.exit(0);
+        process.exitCode = 0;
       },
-      () => process.exit(1),
+      (err: unknown) => {
+        process.stderr.write(`tandem: shutdown failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+        process.exitCode = 1;
+      },
     );
-    process.stderr.write(`tandem: ${signal} received, shutting down\n`);
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -7,16 +7,27 @@ import type { OffsetClock } from '../core/clock.js';
 import type { PlatformChat } from '../core/chat/chat.port.js';
 import type { Core } from '../core/index.js';
 import type { Jobs } from '../jobs/scheduler.js';
-import type { Store } from '../store/index.js';
+import type { MongoConsoleMessageRepository } from '../store/console.repository.js';
+import type { TeamsConversationStore } from './teams/conversations.js';
 
 /** What every adapter gets from the composition root. */
+/** "This delivery (an activity, an event) is being or has been processed": redeliveries are processed once. */
+export interface ProcessingClaims {
+  /** True when this caller may process it: not done, and no live lease held by another attempt. */
+  claim(key: string, now: Date, leaseMs: number): Promise<boolean>;
+  done(key: string, now: Date): Promise<void>;
+  /** The work failed: a redelivery may try again. */
+  release(key: string): Promise<void>;
+}
+
 export interface AdapterContext {
   config: Config;
   logger: Logger;
   core: Core;
-  store: Store;
+  /** The adapters' own stores: Teams conversation references, console messages. */
+  stores: { teamsConversations: TeamsConversationStore; consoleMessages: MongoConsoleMessageRepository; processingClaims: ProcessingClaims };
   redis: Redis;
-  /** Tandem's job queue (the console's demo clock lists and promotes its delayed jobs). */
+  /** Tandem's job queues (the console's demo clock lists and promotes their delayed jobs). */
   jobs?: Jobs;
   /** The movable clock, only in demo mode. */
   demoClock?: OffsetClock;

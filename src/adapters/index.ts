@@ -12,9 +12,16 @@ export function createAdapters(ctx: AdapterContext): PlatformAdapter[] {
   if (ctx.config.SLACK_SIGNING_SECRET && ctx.config.SLACK_BOT_TOKEN) adapters.push(createSlackAdapter(ctx));
   else ctx.logger.info('Slack disabled: no credentials');
   if (ctx.config.TEAMS_ENABLED) {
-    if (!ctx.config.MICROSOFT_APP_ID) ctx.logger.warn('Teams runs without authentication (no MICROSOFT_APP_ID), as the Bot Framework Emulator does: do not expose /api/messages publicly');
+    if (!ctx.config.MICROSOFT_APP_ID && ctx.config.NODE_ENV === 'production') {
+      ctx.logger.warn(
+        { serviceUrls: ctx.config.TEAMS_SERVICE_URLS },
+        'Teams runs WITHOUT authentication in production (TEAMS_ALLOW_UNAUTHENTICATED=true): anyone who can reach /api/messages can act as anyone; replies go only to TEAMS_SERVICE_URLS',
+      );
+    } else if (!ctx.config.MICROSOFT_APP_ID) {
+      ctx.logger.warn('Teams runs without authentication (no MICROSOFT_APP_ID), as the Bot Framework Emulator does: do not expose /api/messages publicly');
+    }
     adapters.push(createTeamsAdapter(ctx));
-  } else ctx.logger.info('Teams disabled: TEAMS_ENABLED=false');
+  } else ctx.logger.info(ctx.config.NODE_ENV === 'production' && !ctx.config.MICROSOFT_APP_ID ? 'Teams disabled: no MICROSOFT_APP_ID' : 'Teams disabled: TEAMS_ENABLED=false');
   if (ctx.config.CONSOLE_ENABLED) adapters.push(createConsoleAdapter(ctx));
   ctx.logger.info({ platforms: adapters.map((a) => a.chat.platform) }, 'chat platforms enabled');
   return adapters;

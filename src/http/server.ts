@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger as PinoLogger } from 'pino';
 import client from 'prom-client';
@@ -52,7 +52,7 @@ export function createHttpApp(opts: {
   );
   app.use((req, res, next) => {
     const end = requests.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: (req.route as { path?: string } | undefined)?.path ?? routeGroup(req.path), status: String(res.statusCode) }));
+    res.on('finish', () => end({ route: routeLabel(req), status: String(res.statusCode) }));
     next();
   });
 
@@ -93,8 +93,17 @@ export function createHttpApp(opts: {
   };
 }
 
-/** Keeps metric label cardinality low for unmatched routes. */
-const routeGroup = (path: string) => '/' + (path.split('/')[1] ?? '');
+/**
+ * The metric label of a request: the route template that matched (with its
+ * router's mount path, e.g. `/api/v1/people/:id`), never the raw path, and
+ * one `unmatched` label for everything no route matched (404s, static files),
+ * so callers cannot grow the number of series.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';
+function routeLabel(req: Request): string {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : UNMATCHED_ROUTE;
+}
 
 /**
  * An HTTP server that shuts down gracefully: stop accepting, let in-flight

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNMATCHED_ROUTE } from '../../src/http/server.js';
 import { startTestTandem } from '../support/stack.js';
 
 describe('health, readiness and metrics', () => {
@@ -30,6 +31,20 @@ describe('health, readiness and metrics', () => {
     const body = await res.text();
     expect(body).toContain('process_resident_memory_bytes');
     expect(body).toContain('tandem_http_request_duration_seconds');
+  });
+
+  it('labels request metrics with known routes only: every unknown path is one `unmatched` series', async () => {
+    const series = async () => (await (await fetch(`${tandem.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('tandem_http_request_duration_seconds_count'));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${tandem.url}/random-${i}-${Math.random().toString(36).slice(2)}/x`)));
+    await fetch(`${tandem.url}/api/v1/people/abc`);
+    const lines = await series();
+    expect(lines.filter((l) => l.includes('random-'))).toEqual([]);
+    expect(lines.some((l) => l.includes(`route="${UNMATCHED_ROUTE}"`) && l.includes('status="404"'))).toBe(true);
+    expect(lines.some((l) => l.includes('route="/api/v1/people/:id"'))).toBe(true);
+    expect(lines.some((l) => l.includes('route="/healthz"'))).toBe(true);
+    const before = lines.length;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => fetch(`${tandem.url}/other-${i}`)));
+    expect((await series()).length).toBe(before);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

@@ -52,6 +52,8 @@ describe('docker-compose.yml and Dockerfile', () => {
     const known = new Set(configVariables().map((v) => v.name));
     for (const key of Object.keys(env)) expect(known, `${key} is not a Tandem variable`).toContain(key);
     expect(env).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', PORT: '3000', MONGODB_URI: 'mongodb://mongodb:27017/tandem', REDIS_URL: 'redis://redis:6379' });
+    // Teams is off in production until credentials are given (Tandem refuses it on without them).
+    expect(env.TEAMS_ENABLED).toBe('${TEAMS_ENABLED:-}');
     for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'MICROSOFT_APP_ID', 'MICROSOFT_APP_PASSWORD', 'MICROSOFT_APP_TENANT_ID']) {
       expect(env[key]).toBe(`\${${key}:-}`);
     }
@@ -79,8 +81,11 @@ describe('docker-compose.yml and Dockerfile', () => {
     }
   });
 
-  it('documents in .env.example only variables of the config schema', () => {
-    const known = new Set(configVariables().map((v) => v.name));
+  it('documents in .env.example only variables of the config schema, and the demo script\'s stack ports', () => {
+    const demo = readFileSync('scripts/demo.sh', 'utf8');
+    const stackPorts = ['MONGODB_PORT', 'FERRETDB_LISTEN', 'REDIS_PORT'];
+    for (const name of stackPorts) expect(demo, `scripts/demo.sh reads ${name}`).toContain(name);
+    const known = new Set([...configVariables().map((v) => v.name), ...stackPorts]);
     const names = [...readFileSync('.env.example', 'utf8').matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(10);
     for (const name of names) expect(known, `${name} in .env.example`).toContain(name);

@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { OffsetClock } from '../../core/clock.js';
+import { DUE_AT } from '../../jobs/scheduler.js';
 
 export interface UpcomingJob {
   id: string;
@@ -13,21 +14,27 @@ export interface ClockStatus {
   next: UpcomingJob[];
 }
 
-const dueOf = (job: Job): number => job.timestamp + (job.delay ?? 0);
+const PAGE = 500;
+
+/** When the job is due on Tandem's clock (the jobs layer records it; BullMQ's own delay is on the wall clock). */
+const dueOf = (job: Job): number => {
+  const due: unknown = (job.data as Record<string, unknown>)[DUE_AT];
+  return typeof due === 'number' ? due : job.timestamp + (job.delay ?? 0);
+};
 
 /** Housekeeping (purges, reconciliations) is not an event anyone sees in a demo. */
 const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup)$/.test(name);
 
 /**
- * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queue.
+ * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queues.
  * "Jump to the next event" moves the clock to the earliest delayed job's due
  * time and promotes that job, so its handler runs now and sees that time.
- * Needs a worker on this queue (any process) to see the jobs run.
+ * Needs workers on these queues (any process) to see the jobs run.
  */
 export class DemoClock {
   constructor(
     private readonly clock: OffsetClock,
-    private readonly queue: Queue,
+    private readonly queues: readonly Queue[],
   ) {}
 
   async status(limit = 8): Promise<ClockStatus> {
@@ -59,6 +66,31 @@ export class DemoClock {
     return ran;
   }
 
+  /**
+   * Forgets the finished runs of recurring schedules, at boot. A demo jumps
+   * ahead of real time and runs a schedule's iterations early; after a
+   * restart the clock is back at real time and BullMQ schedules those same
+   * iterations again under the same job ids, and an id it still remembers as
+   * completed is silently not added, which ends the schedule: no next events,
+   * and Friday's prompt never comes. Re-running an iteration is harmless
+   * (each use case is idempotent by its domain key).
+   */
+  async forgetPastIterations(): Promise<number> {
+    let removed = 0;
+    for (const queue of this.queues) {
+      for (const state of ['completed', 'failed'] as const) {
+        for (let start = 0; ; start += PAGE) {
+          const jobs: (Job | undefined)[] = await queue.getJobs([state], start, start + PAGE - 1);
+          const past = jobs.filter((j): j is Job => Boolean(j?.id?.startsWith('repeat:')));
+          for (const job of past) await job.remove().then(() => removed++, () => undefined);
+          if (jobs.length < PAGE) break;
+          start -= past.length;
+        }
+      }
+    }
+    return removed;
+  }
+
   /** Promotes the earliest delayed job after moving the clock to its due time; null when none is waiting. */
   private async promoteNext(): Promise<UpcomingJob | null> {
     for (const job of await this.delayed()) {
@@ -75,17 +107,18 @@ export class DemoClock {
     return null;
   }
 
-  /** Waits until the queue has nothing waiting or running (the promoted job and whatever it queued). */
+  /** Waits until no queue has anything waiting or running (the promoted job and whatever it queued). */
   private async settle(until: number): Promise<void> {
     while (Date.now() < until) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0) return;
+      const counts = await Promise.all(this.queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+      if (counts.every((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   private async delayed(): Promise<Job[]> {
-    const jobs = (await this.queue.getDelayed(0, 999)).filter((j): j is Job => Boolean(j) && !isHousekeeping(j.name));
+    const delayed = await Promise.all(this.queues.map((q) => q.getDelayed(0, 999)));
+    const jobs = delayed.flat().filter((j): j is Job => Boolean(j) && !isHousekeeping(j.name));
     return jobs.sort((a, b) => dueOf(a) - dueOf(b));
   }
 }

@@ -6,7 +6,6 @@ import type { InteractionContext } from '../../core/chat/interactions.js';
 import type { FormValues, View } from '../../core/chat/views.js';
 import { v } from '../../core/chat/views.js';
 import { isDomainError } from '../../core/errors.js';
-import { helpView } from '../../core/help/help.views.js';
 import type { Person } from '../../core/people/people.types.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
@@ -19,6 +18,8 @@ import { registerMessageShortcuts } from './shortcuts.js';
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** How long a delivered event id is remembered, so Slack's retries are processed once. */
 const EVENT_DEDUPE_SECONDS = 24 * 3600;
+/** How long an event being processed keeps its duplicates out; past it, a retry of an event whose process died runs. */
+const EVENT_LOCK_SECONDS = 60;
 
 /** Where an answer goes: the surface the interaction came from. */
 interface Origin {
@@ -149,18 +150,25 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     }
   };
 
-  // Slack retries an event it thinks was not acknowledged (X-Slack-Retry-Num); process each event id once,
-  // across every Tandem process, with one atomic SET NX in Redis. Events are acknowledged before this runs.
+  // Slack retries an event it thinks was not acknowledged (X-Slack-Retry-Num, up to three times over about five
+  // minutes). Each event id is processed once across every Tandem process: a short in-flight lock (SET NX) keeps
+  // concurrent duplicates out, and the id is marked done only after processing. A process that dies mid-event
+  // leaves only the lock, which expires, so Slack's next retry is processed instead of lost.
   app.use(async ({ body, next }) => {
     const eventId = 'event_id' in body && typeof body.event_id === 'string' ? body.event_id : undefined;
-    if (eventId) {
-      const first = await ctx.redis.set(`${config.QUEUE_PREFIX}:slack:event:${eventId}`, '1', 'EX', EVENT_DEDUPE_SECONDS, 'NX');
-      if (first !== 'OK') {
-        logger.info({ eventId }, 'slack event already processed; retry ignored');
-        return;
-      }
+    if (!eventId) return next();
+    const key = `${config.QUEUE_PREFIX}:slack:event:${eventId}`;
+    if ((await ctx.redis.set(key, 'processing', 'EX', EVENT_LOCK_SECONDS, 'NX')) !== 'OK') {
+      logger.info({ eventId }, 'slack event already processed or in progress; retry ignored');
+      return;
     }
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      await ctx.redis.del(key);
+      throw err;
+    }
+    await ctx.redis.set(key, 'done', 'EX', EVENT_DEDUPE_SECONDS);
   });
 
   // Every command core knows (`/tandem`, `/kudos`, …) goes to core by name; unknown ones get a clear answer from core.
@@ -265,7 +273,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const person = await actor(teamId, event.user, async () => undefined);
     if (!person) return;
     const ictx = context(person, undefined, (body as { event_id?: string }).event_id);
-    const view = (await core.interactions.renderHome(ictx)) ?? helpView(core.interactions.commandSummaries().concat(core.tandem.summaries()));
+    const view = (await core.interactions.renderHome(ictx)) ?? core.tandem.helpView(core.interactions);
     await client.views.publish({ user_id: event.user, view: (await chat.home(view)) as unknown as slackTypes.HomeView });
   });
 

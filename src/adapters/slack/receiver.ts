@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseQuery } from 'node:querystring';
 import { defaultBodyLimit, HTTPResponseAck, isValidSlackRequest } from '@slack/bolt';
 import type { App, Logger, Receiver, ReceiverEvent } from '@slack/bolt';
+import { checkPayload } from './intake.js';
 
 /**
  * Payloads whose ack every Tandem listener sends empty, first thing: the
@@ -14,6 +15,9 @@ const ACKED_AT_ONCE = new Set(['event_callback', 'block_actions', 'shortcut', 'm
 
 type Body = Record<string, unknown>;
 
+/** How far ahead of our clock a request timestamp may be (Slack's own window is 5 minutes). */
+const MAX_CLOCK_SKEW_SECONDS = 300;
+
 /**
  * Bolt's HTTP receiver for Tandem's one HTTP server: a plain request
  * listener, no framework in front of it, that answers as early as Slack
@@ -24,8 +28,9 @@ type Body = Record<string, unknown>;
  * once every request already waiting has been acknowledged.
  *
  * Answers Slack the way Bolt's HTTPReceiver does: 401 for a missing, wrong or
- * stale signature; 413 past the body limit; 400 for a body that does not
- * parse; `ssl_check` and `url_verification` answered here.
+ * stale signature (or a timestamp more than 5 minutes ahead); 413 past the
+ * body limit; 400 for a body that does not parse or lacks what its type needs
+ * (intake.ts); 200 with nothing done for a payload type Tandem does not serve; `ssl_check` and `url_verification` answered here.
  */
 export class SlackHttpReceiver implements Receiver {
   private app: App | undefined;
@@ -84,18 +89,35 @@ export class SlackHttpReceiver implements Receiver {
       this.opts.logger.warn('Slack request refused: missing, wrong or stale signature');
       return answer(res, 401);
     }
-    let body: Body;
+    // Bolt refuses only old timestamps; one from the future would make a captured request replayable until then.
+    if (timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SECONDS) {
+      this.opts.logger.warn('Slack request refused: timestamp more than 5 minutes in the future');
+      return answer(res, 401);
+    }
+    let parsed: unknown;
     try {
-      body = query ? (typeof query.payload === 'string' ? (JSON.parse(query.payload) as Body) : query) : (JSON.parse(raw) as Body);
+      parsed = query ? (typeof query.payload === 'string' ? JSON.parse(query.payload) : query) : JSON.parse(raw);
     } catch (err) {
       this.opts.logger.warn(`Malformed Slack request body: ${(err as Error).message}`);
       return answer(res, 400);
     }
-    if (body.type === 'url_verification') {
+    if (typeof parsed === 'object' && parsed !== null && (parsed as Body).type === 'url_verification') {
+      const { challenge } = parsed as Body;
+      if (typeof challenge !== 'string') return answer(res, 400);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ challenge: body.challenge }));
+      res.end(JSON.stringify({ challenge }));
       return;
     }
+    const intake = checkPayload(parsed);
+    if (intake.kind === 'refuse') {
+      this.opts.logger.warn(`Slack request refused: ${intake.reason}`);
+      return answer(res, 400);
+    }
+    if (intake.kind === 'ignore') {
+      this.opts.logger.info(`Slack ${intake.what} acknowledged; Tandem does not serve it`);
+      return answer(res, 200);
+    }
+    const body = intake.body;
 
     let ack: ReceiverEvent['ack'];
     if (typeof body.command === 'string' || ACKED_AT_ONCE.has(String(body.type))) {

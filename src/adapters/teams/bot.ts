@@ -1,4 +1,4 @@
-import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, Mention, TeamsChannelAccount } from 'botbuilder';
+import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, InvokeResponse, Mention, TeamsChannelAccount } from 'botbuilder';
 import { TeamsActivityHandler, TeamsInfo, TurnContext, teamsGetTenant } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
@@ -9,18 +9,18 @@ import { isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
-import type { Store } from '../../store/index.js';
-import { conversationKey } from '../../store/conversations.repository.js';
+import { conversationKey, type TeamsConversationStore } from './conversations.js';
 import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from './cards.js';
 import type { TeamsChat, TeamsIdentity } from './chat.js';
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
+const UNSUPPORTED = 'Tandem does not offer this here yet. Message Tandem "help" to see what it can do.';
 
 export type TeamsScope = 'personal' | 'groupChat' | 'channel';
 
 export interface TeamsBotDeps {
   core: Core;
-  store: Store;
+  conversations: TeamsConversationStore;
   chat: TeamsChat;
   logger: Logger;
 }
@@ -145,6 +145,23 @@ export class TandemTeamsBot extends TeamsActivityHandler {
   }
 
   // ---- card actions -------------------------------------------------------
+
+  /**
+   * Invokes Tandem does not serve (message extensions, task modules, anything
+   * new): botbuilder answers them 501, which Teams shows as an error. They are
+   * answered the way Teams expects of an app without the feature: a dialog
+   * fetch gets a message dialog, a message extension a message result, any
+   * other invoke an empty 200.
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const response = await super.onInvokeActivity(context);
+    if (response.status !== 501) return response;
+    const name = context.activity.name ?? '';
+    this.logger.info({ name }, 'teams: unsupported invoke answered as such');
+    if (name === 'task/fetch' || name === 'composeExtension/fetchTask') return { status: 200, body: { task: { type: 'message', value: UNSUPPORTED } } };
+    if (name.startsWith('composeExtension/')) return { status: 200, body: { composeExtension: { type: 'message', text: UNSUPPORTED } } };
+    return { status: 200 };
+  }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     await this.remember(context);
@@ -339,8 +356,8 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     delete reference.activityId; // proactive posts start a new message, not a reply to this one
     const tenantId = tenantOf(activity);
     const scope = scopeOf(activity);
-    const { teamsConversations } = this.deps.store;
-    const now = this.deps.core.ports.clock.now();
+    const teamsConversations = this.deps.conversations;
+    const now = this.deps.core.clock.now();
     if (scope === 'personal') {
       const user = activity.from;
       if (!user || user.id === activity.recipient?.id) return;
@@ -364,7 +381,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
   /** Tandem was uninstalled or removed: its references there go, so nothing is sent into the void. */
   private async forget(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    const { teamsConversations } = this.deps.store;
+    const teamsConversations = this.deps.conversations;
     const scope = scopeOf(activity);
     if (scope === 'personal') {
       const user = activity.from;
@@ -392,7 +409,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     if (scope === 'channel' && (botAdded || channelCreated)) {
       await this.remember(context);
       const channelId = (activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? activity.conversation.id.split(';')[0] ?? '';
-      const team = (await this.deps.store.teams.all()).find((t) => t.channels.teams?.conversationId === channelId);
+      const team = await this.deps.core.directory.lookup.teamOfTeamsChannel(channelId);
       this.logger.info({ channelId, team: team?.name ?? null }, team ? 'teams: channel reference stored for a Tandem team' : 'teams: channel reference stored; no Tandem team uses this channel yet');
       return;
     }

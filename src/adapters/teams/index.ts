@@ -1,15 +1,20 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import express from 'express';
 import { sendError } from '../../http/errors.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { TandemTeamsBot } from './bot.js';
 import { TeamsChat } from './chat.js';
+import { checkActivity, claimKey, HANDLED_TYPES, trustedServiceUrl } from './intake.js';
 
 /** AuthenticationConstants.ToChannelFromBotOAuthScope: the audience of outgoing calls in the public cloud. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
 /** The Bot Framework messaging endpoint Teams (or the Emulator) posts activities to. */
 export const TEAMS_MESSAGES_PATH = '/api/messages';
+
+/** How long a turn may hold its activity's processing claim before a redelivery may take it over. */
+const CLAIM_LEASE_MS = 60_000;
+const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 
 /**
  * Teams through botbuilder's CloudAdapter on Tandem's one HTTP server.
@@ -41,19 +46,56 @@ export function createTeamsAdapter(ctx: AdapterContext): PlatformAdapter {
     }
   };
 
-  const chat = new TeamsChat({ adapter, appId, audience: BOT_FRAMEWORK_AUDIENCE, store: ctx.store, clock: ctx.core.ports.clock, logger: log });
-  const bot = new TandemTeamsBot({ core: ctx.core, store: ctx.store, chat, logger: log });
+  const conversations = ctx.stores.teamsConversations;
+  const chat = new TeamsChat({ adapter, appId, audience: BOT_FRAMEWORK_AUDIENCE, conversations, directory: ctx.core.directory.lookup, clock: ctx.core.clock, logger: log });
+  const bot = new TandemTeamsBot({ core: ctx.core, conversations, chat, logger: log });
+
+  const claims = ctx.stores.processingClaims;
+  const clock = ctx.core.clock;
+  // Production without credentials (TEAMS_ALLOW_UNAUTHENTICATED): no request is authenticated, so the
+  // serviceUrl an activity names is not trusted; only the configured Teams service URLs are.
+  const unauthenticatedProduction = !appId && config.NODE_ENV === 'production';
+
+  /**
+   * One turn, once: a redelivered activity (same id in the same conversation) is processed only by
+   * the first delivery to claim it; concurrent copies and later redeliveries do nothing (an invoke
+   * copy answers 200 with a short note, as botbuilder would otherwise answer 501).
+   */
+  const runOnce = async (context: TurnContext): Promise<void> => {
+    const { type, id, conversation } = context.activity;
+    if (!HANDLED_TYPES.has(type)) return;
+    const key = id ? claimKey(conversation.id, id) : undefined;
+    if (key && !(await claims.claim(key, clock.now(), CLAIM_LEASE_MS))) {
+      log.info({ activityId: id, conversation: conversation.id, type }, 'teams: activity already processed or in progress; redelivery ignored');
+      if (type === 'invoke') await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { statusCode: 200, type: MESSAGE_RESPONSE, value: 'Already received.' } } });
+      return;
+    }
+    try {
+      await bot.run(context);
+    } catch (err) {
+      if (key) await claims.release(key).catch((releaseErr: unknown) => log.warn({ err: releaseErr }, 'teams: could not release a processing claim'));
+      throw err;
+    }
+    if (key) await claims.done(key, clock.now());
+  };
 
   return {
     chat,
     mount(app) {
       app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req, res) => {
-        const body: unknown = req.body;
-        if (typeof body !== 'object' || body === null || typeof (body as { type?: unknown }).type !== 'string') {
-          sendError(res, 400, 'validation', 'Expected a Bot Framework activity: a JSON object with a "type"');
+        const intake = checkActivity(req.body);
+        if (!intake.ok) {
+          log.info({ reason: intake.reason }, 'teams: activity refused');
+          sendError(res, 400, 'validation', intake.reason);
           return;
         }
-        await adapter.process(req, res, (context) => bot.run(context));
+        const { activity } = intake;
+        if (unauthenticatedProduction && 'serviceUrl' in activity && !trustedServiceUrl(activity.serviceUrl, config.TEAMS_SERVICE_URLS)) {
+          log.warn({ serviceUrl: activity.serviceUrl }, 'teams: unauthenticated activity names an untrusted serviceUrl; refused');
+          sendError(res, 403, 'forbidden', 'This serviceUrl is not one Tandem replies to without Bot Framework authentication (TEAMS_SERVICE_URLS)');
+          return;
+        }
+        await adapter.process(req, res, runOnce);
       });
     },
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Page, PageQuery } from '../ports.js';
 import { objectIdSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
 
 /** `HH:mm` on a 24-hour clock, read in each person's own time zone. */
 const localTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time as HH:mm, e.g. 15:00');
@@ -9,7 +10,7 @@ const weekdaySchema = z.number().int().min(1, 'weekday: 1 = Monday … 7 = Sunda
 
 export const questionSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'expected a short id of lowercase letters, digits and _'),
-  text: z.string().trim().min(3).max(300),
+  text: plainText(z.string().trim().min(3).max(300)),
   kind: z.enum(['text', 'mood']).default('text'),
   optional: z.boolean().default(false),
 });

@@ -1,7 +1,16 @@
 import { DateTime } from 'luxon';
 import type { Form, Input, View } from '../chat/views.js';
+import type { HelpFeature } from '../help/help.views.js';
 import { mention, v } from '../chat/views.js';
 import type { Blocker, BlockerStatus, Checkin, Question } from './checkins.types.js';
+
+/** What check-ins say about themselves in the help view. */
+export const CHECKINS_HELP: HelpFeature = {
+  name: 'Check-ins',
+  summary: 'once a week, in your own time zone, I ask how your week went; your manager gets one summary',
+  howItWorks:
+    '*How the week goes*\n1. Friday afternoon, in your own time zone, I ask how your week went.\n2. Your answers reach your manager in one summary.\n3. Anything blocking you can be flagged for help.',
+};
 
 /** Action ids and the form id: the contract with adapters and the console demo. */
 export const CHECKIN = {

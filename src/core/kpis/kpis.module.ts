@@ -86,3 +86,6 @@ export function createAlerts(d: KpiDeps, integrations: IntegrationRepository) {
     event: async (key: string, payload: z.output<typeof eventsPayloadSchema>) => ingestEvent(d, await integrationFor(key), payload, () => randomUUID()),
   };
 }
+
+export type Kpis = ReturnType<typeof createKpis>;
+export type Alerts = ReturnType<typeof createAlerts>;

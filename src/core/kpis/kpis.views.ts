@@ -1,9 +1,18 @@
 import type { Alert } from '../alerts/alerts.types.js';
 import type { View } from '../chat/views.js';
 import { v } from '../chat/views.js';
+import type { HelpFeature } from '../help/help.views.js';
 import { sparkline, withUnit } from './explain.js';
 import type { Kpi, Sample } from './kpis.types.js';
 import { RAG_EMOJI, ragOf, versionAt } from './rag.js';
+
+/** What KPI alerts say about themselves in the help view. */
+export const KPI_HELP: HelpFeature = {
+  name: 'KPI alerts',
+  summary: "I watch your team's KPIs and tell the owners when one breaks its target or its usual range",
+  howItWorks:
+    '*How KPI alerts work*\n1. Samples arrive through the admin API or an integration.\n2. Each is judged against its target and its recent baseline.\n3. A breach opens one alert for the owners; it resolves itself when the KPI recovers. `/tandem kpis` shows the status.',
+};
 
 export interface KpiStatus {
   kpi: Kpi;

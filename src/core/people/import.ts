@@ -1,6 +1,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
+import { plainText } from '../text.js';
 import type { PeopleRepository, TeamRepository } from '../ports.js';
 import type { Person, PersonInput, Role, Team, TeamChannels, Weekday } from './people.types.js';
 import { personInputSchema, ROLES, teamChannelsSchema, timeZoneSchema } from './people.types.js';
@@ -120,7 +121,7 @@ const list = (sep: RegExp) =>
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
 const personRowSchema = z.object({
-  name: z.string({ message: 'a name is required' }).trim().min(1, 'a name is required').max(200),
+  name: plainText(z.string({ message: 'a name is required' }).trim().min(1, 'a name is required').max(200)),
   email: z.email({ message: 'expected an email address like ada@example.com' }).max(320).transform((e) => e.toLowerCase()),
   timeZone: z.preprocess(blankToUndefined, timeZoneSchema.optional()),
   workingDays: z.preprocess(
@@ -153,7 +154,7 @@ const personRowSchema = z.object({
 });
 
 const teamRowSchema = z.object({
-  name: z.string({ message: 'a team name is required' }).trim().min(1, 'a team name is required').max(200),
+  name: plainText(z.string({ message: 'a team name is required' }).trim().min(1, 'a team name is required').max(200)),
   manager: z.preprocess(blankToUndefined, z.email({ message: "expected the manager's email address" }).transform((e) => e.toLowerCase()).optional()),
   members: z.array(z.email({ message: 'expected member email addresses' }).transform((e) => e.toLowerCase())).optional(),
   channels: teamChannelsSchema.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IANAZone } from 'luxon';
+import { plainText } from '../text.js';
 
 export const ROLES = ['employee', 'manager', 'leader', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,7 +18,7 @@ export const timeZoneSchema = z
 export const objectIdSchema = z.string().regex(/^[a-f0-9]{24}$/, 'expected an id of 24 hex characters');
 
 export const personInputSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: plainText(z.string().trim().min(1).max(200)),
   email: z.email().max(320).transform((e) => e.toLowerCase()),
   timeZone: timeZoneSchema.default('UTC'),
   workingDays: z
@@ -62,7 +63,7 @@ export const teamChannelsSchema = z
   .default({});
 
 export const teamInputSchema = z.object({
-  name: z.string().trim().min(1).max(200),
+  name: plainText(z.string().trim().min(1).max(200)),
   managerId: objectIdSchema.nullable().default(null),
   memberIds: z
     .array(objectIdSchema)

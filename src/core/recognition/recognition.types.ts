@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Page, PageQuery } from '../ports.js';
 import type { Platform, TeamChannels } from '../people/people.types.js';
 import { objectIdSchema, teamChannelsSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
 
 /** A company value kudos are tied to, written `#name` in chat. */
 export interface CompanyValue {
@@ -21,8 +22,8 @@ export const companyValueSchema = z.object({
     .transform((n) => n.normalize('NFC').replace(/^#/, '').toLowerCase())
     .refine((n) => /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u.test(n), { message: 'expected a hashtag word: letters, digits, - or _ (e.g. ownership)' })
     .describe('The hashtag, without #'),
-  label: z.string().trim().min(1).max(80).optional().describe('Display name; defaults to the name capitalised'),
-  description: z.string().trim().max(300).default('').describe('What the value means, shown in the kudos form'),
+  label: plainText(z.string().trim().min(1).max(80)).optional().describe('Display name; defaults to the name capitalised'),
+  description: plainText(z.string().trim().max(300), { multiline: true }).default('').describe('What the value means, shown in the kudos form'),
 });
 
 export const companyValuesSchema = z
@@ -105,10 +106,7 @@ export interface KudosFilter {
   includeRevoked?: boolean | undefined;
 }
 
-/** Outcome of claiming an idempotency key: won, or the kudos (if recorded yet) of the earlier claim. */
-export type Claim = { won: true } | { won: false; kudosId: string | null };
-
-/** What the recognition service needs from the store. */
+/** What the recognition use cases need from the store (idempotency keys are the shared Claims). */
 export interface RecognitionRepository {
   settings(): Promise<RecognitionSettings>;
   updateSettings(patch: SettingsPatch): Promise<RecognitionSettings>;
@@ -125,13 +123,6 @@ export interface RecognitionRepository {
   /** Gives back the slots of a give attempt or of a kudos (by its id). */
   releaseBudget(holder: string): Promise<void>;
   budgetUsed(giverId: string, week: string): Promise<number>;
-
-  /** Claims a key until `until`; a live claim by someone else makes it a duplicate. */
-  claim(key: string, until: Date, now: Date): Promise<Claim>;
-  bindClaim(key: string, kudosId: string): Promise<void>;
-  releaseClaim(key: string): Promise<void>;
-  /** Retention: deletes claims that expired before `before`; returns how many. */
-  purgeClaims(before: Date): Promise<number>;
 
   insert(kudos: NewKudos): Promise<Kudos>;
   get(id: string): Promise<Kudos | null>;

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { mentionedPersonIds, plainMentions } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
 import { objectIdSchema, PLATFORMS } from '../../core/people/people.types.js';
 import type { Kudos } from '../../core/recognition/recognition.types.js';
 import { companyValueSchema, companyValuesSchema, settingsPatchSchema } from '../../core/recognition/recognition.types.js';
+import { plainText } from '../../core/text.js';
 import { defineRoute, idParamsSchema, pageOf, pageQuerySchema, type AdminContext } from './route.js';
 
 const channelsSchema = z.object({
@@ -78,9 +80,9 @@ function cell(value: string): string {
 async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
   const rows: Kudos[] = [];
   for await (const k of ctx.core.recognition.scan(toFilter(filter))) rows.push(k);
-  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...[...k.reason.matchAll(/<@person:([a-f0-9]{24})>/g)].map((m) => m[1] ?? '')]))];
+  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))];
   const people = new Map<string, { name: string; email: string }>();
-  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.ports.people.getMany(ids.slice(i, i + 500))) people.set(p.id, p);
+  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.directory.lookup.people(ids.slice(i, i + 500))) people.set(p.id, p);
   const name = (id: string) => people.get(id)?.name ?? id;
   const email = (id: string) => people.get(id)?.email ?? '';
   const header = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
@@ -95,7 +97,7 @@ async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
         k.recipientIds.map(name).join('; '),
         k.recipientIds.map(email).join('; '),
         k.values.join('; '),
-        k.reason.replace(/<@person:([a-f0-9]{24})>/g, (_m, id: string) => `@${name(id)}`).replace(/<@bot:([^>]*)>/g, '@$1'),
+        plainMentions(k.reason, name),
         String(k.private),
         k.platform,
         k.revokedAt?.toISOString() ?? '',
@@ -232,7 +234,7 @@ export const recognitionRoutes = [
     tag: 'recognition',
     summary: 'Revoke a kudos: it stops counting in stats, the giver gets the budget back, posted copies say it was withdrawn',
     params: idParamsSchema,
-    body: z.object({ reason: z.string().trim().min(3).max(500).describe('Why it is revoked (kept in the audit log)') }).strict(),
+    body: z.object({ reason: plainText(z.string().trim().min(3).max(500), { multiline: true }).describe('Why it is revoked (kept in the audit log)') }).strict(),
     response: kudosSchema,
     status: 200,
     handler: async ({ params, body, token, ctx }) => {

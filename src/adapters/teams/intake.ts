@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * What Tandem requires of an incoming Bot Framework activity before
+ * botbuilder sees it. Every activity needs a `type`; the kinds Tandem acts
+ * on (messages, invokes, membership and installation updates) also need the
+ * addresses every reply and every stored conversation reference is built
+ * from. Anything else is accepted and left alone.
+ */
+// Replies copy the addresses (and locale, channelId) back, and botbuilder's serializer refuses a wrong type there.
+const account = z.looseObject({ id: z.string().min(1), aadObjectId: z.string().nullish(), name: z.string().nullish(), role: z.string().nullish() }, { message: 'expected an account with an "id"' });
+
+const addressed = z.object({
+  type: z.string(),
+  id: z.string().optional(),
+  serviceUrl: z.url({ protocol: /^https?$/, message: 'expected the "serviceUrl" of the channel (an http(s) URL)' }),
+  conversation: z.looseObject(
+    { id: z.string().min(1), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish(), name: z.string().nullish(), aadObjectId: z.string().nullish(), role: z.string().nullish() },
+    { message: 'expected a "conversation" with an "id"' },
+  ),
+  from: account,
+  recipient: account,
+  name: z.string().optional(),
+  // The optional fields Tandem reads, when present, have their Bot Framework types.
+  text: z.string().nullish(),
+  locale: z.string().nullish(),
+  channelId: z.string().nullish(),
+  replyToId: z.string().nullish(),
+  localTimezone: z.string().nullish(),
+  action: z.string().nullish(),
+  entities: z
+    .array(
+      z
+        .looseObject({ type: z.string(), mentioned: z.looseObject({ id: z.string(), name: z.string().nullish() }).optional(), text: z.string().nullish() })
+        .refine((e) => e.type !== 'mention' || e.mentioned !== undefined, { message: 'a mention needs "mentioned"', path: ['mentioned'] }),
+    )
+    .nullish(),
+  attachments: z.array(z.looseObject({ contentType: z.string().optional() })).nullish(),
+  membersAdded: z.array(account).nullish(),
+  membersRemoved: z.array(account).nullish(),
+  channelData: z
+    .looseObject({
+      tenant: z.looseObject({ id: z.string().optional() }).nullish(),
+      team: z.looseObject({ id: z.string().optional() }).nullish(),
+      channel: z.looseObject({ id: z.string().optional() }).nullish(),
+      eventType: z.string().nullish(),
+    })
+    .nullish(),
+  value: z.unknown().optional(),
+});
+
+/** A Universal Action click carries `value.action` (botbuilder reads `value.action.type` unguarded). */
+const cardAction = z.looseObject({
+  value: z.looseObject({ action: z.looseObject({ type: z.string(), verb: z.string().nullish(), data: z.unknown().optional() }) }, { message: 'expected a "value" with an "action"' }),
+});
+
+/** Activity types Tandem processes; every other type is answered 200 with nothing done. */
+export const HANDLED_TYPES = new Set(['message', 'invoke', 'conversationUpdate', 'installationUpdate']);
+
+export type Intake = { ok: true; activity: z.infer<typeof addressed> | { type: string; id?: string | undefined } } | { ok: false; reason: string };
+
+/** Checks an activity body; the reason names the first missing or wrong field. */
+export function checkActivity(body: unknown): Intake {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+    return { ok: false, reason: 'Expected a Bot Framework activity: a JSON object with a "type"' };
+  }
+  const type = (body as { type: string }).type;
+  if (!HANDLED_TYPES.has(type)) {
+    const id = (body as { id?: unknown }).id;
+    return { ok: true, activity: { type, ...(typeof id === 'string' ? { id } : {}) } };
+  }
+  const parsed = addressed.safeParse(body);
+  const action = parsed.success && parsed.data.type === 'invoke' && parsed.data.name === 'adaptiveCard/action' ? cardAction.safeParse(body) : undefined;
+  if (parsed.success && (!action || action.success)) return { ok: true, activity: parsed.data };
+  const issue = (parsed.success ? action?.error : parsed.error)?.issues[0];
+  const where = issue?.path.join('.') ?? '';
+  return { ok: false, reason: `Invalid ${type} activity: ${where ? `${where}: ` : ''}${issue?.message ?? 'unexpected shape'}` };
+}
+
+/** Is `serviceUrl` under one of the trusted prefixes? (Compared on the parsed URL, so `https://a.example.evil/` is not `https://a.example/`.) */
+export function trustedServiceUrl(serviceUrl: string, prefixes: readonly string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch {
+    return false;
+  }
+  const normalised = url.href.endsWith('/') ? url.href : `${url.href}/`;
+  return prefixes.some((p) => normalised.toLowerCase().startsWith(p.toLowerCase()));
+}
+
+/** The processing-claim key of an activity: its id within its conversation. */
+export const claimKey = (conversationId: string, activityId: string) => `teams:${conversationId}:${activityId}`;
