@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { objectIdSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
 import type { AlertRepository, Silence } from './alerts.types.js';
 
 export const silenceInputSchema = z
@@ -9,7 +10,7 @@ export const silenceInputSchema = z
     kpiKey: z.string().min(1).optional(),
     teamId: objectIdSchema.optional(),
     until: z.coerce.date({ message: 'expected an ISO 8601 date-time' }),
-    reason: z.string().trim().min(3).max(500),
+    reason: plainText(z.string().trim().min(3).max(500), { multiline: true }),
   })
   .strict()
   .refine((s) => Boolean(s.kpiKey) !== Boolean(s.teamId), { message: 'give either kpiKey or teamId' });

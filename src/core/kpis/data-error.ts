@@ -26,7 +26,7 @@ export async function markDataError(d: KpiDeps, key: string, at: Date, actor: st
   const after = await d.kpis.markDataError(key, at, dataError);
   if (!after) throw new DomainError('not_found', `No sample of ${key} at ${at.toISOString()}`);
   const now = d.clock.now();
-  await d.audit.record({ actor, action: dataError ? 'kpi.sample.data_error' : 'kpi.sample.data_error.undo', target: `kpi:${key}`, before: { at, value: before.value, dataError: before.dataError }, after: { at, value: after.value, dataError }, at: now });
+  await d.audit.record({ actor, action: dataError ? 'kpi.sample.data_error' : 'kpi.sample.data_error.undo', target: `kpi:${key}`, before: { at, value: before.value, dataError: before.dataError }, after: { at, value: after.value, dataError } });
   if (opts.alertId && dataError) {
     const text = `Marked the value ${after.value} at ${at.toISOString()} as a data error`;
     const alert = await d.alerts.note(opts.alertId, { at: now, kind: 'data_error', actor, text, data: { at, value: after.value } });

@@ -1,5 +1,6 @@
 import type { AlertDeps } from '../alerts/lifecycle.js';
-import type { AuditRepository, PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { AuditLog } from '../audit.js';
+import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
 import type { KpiRepository } from './kpis.types.js';
 
 /** The ports the KPI use cases take. */
@@ -7,7 +8,7 @@ export interface KpiDeps extends AlertDeps {
   kpis: KpiRepository;
   teams: TeamRepository;
   people: PeopleRepository;
-  audit: AuditRepository;
+  audit: AuditLog;
   scheduler: Scheduler;
 }
 

@@ -2,6 +2,7 @@ import { Duration } from 'luxon';
 import { z } from 'zod';
 import type { AlertSeverity } from '../alerts/alerts.types.js';
 import { objectIdSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
 import { DEFAULT_STAT_SETTINGS, type StatSettings } from '../rhythm/statistics.js';
 
 export const DIRECTIONS = ['higher_is_better', 'lower_is_better'] as const;
@@ -97,8 +98,8 @@ const boundsSchema = z.object({ min: finite.nullable().default(null), max: finit
 
 /** Fields a KPI may be created or changed with (the key only at creation). */
 const kpiFields = {
-  name: z.string().trim().min(1).max(120),
-  unit: z.string().trim().max(20).default(''),
+  name: plainText(z.string().trim().min(1).max(120)),
+  unit: plainText(z.string().trim().max(20)).default(''),
   direction: z.enum(DIRECTIONS),
   target: finite,
   stretch: finite.nullable().default(null),
@@ -125,7 +126,7 @@ export type KpiInput = z.output<typeof kpiInputSchema>;
 export const kpiPatchSchema = z
   .object({
     name: kpiFields.name,
-    unit: z.string().trim().max(20),
+    unit: plainText(z.string().trim().max(20)),
     direction: kpiFields.direction,
     target: finite,
     stretch: finite.nullable(),

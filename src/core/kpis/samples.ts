@@ -73,7 +73,7 @@ export async function recordSamples(d: KpiDeps, key: string, body: unknown, acto
     if (w.outcome === 'unchanged') continue;
     if (!newest || w.sample.at > newest) newest = w.sample.at;
     if (w.outcome === 'corrected') {
-      await d.audit.record({ actor, action: 'kpi.sample.correct', target: `kpi:${key}`, before: { at: w.sample.at, value: w.previous }, after: { at: w.sample.at, value: w.sample.value }, at: now });
+      await d.audit.record({ actor, action: 'kpi.sample.correct', target: `kpi:${key}`, before: { at: w.sample.at, value: w.previous }, after: { at: w.sample.at, value: w.sample.value } });
     }
     await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, w.sample.at, w.sample.corrections.length) });
   }

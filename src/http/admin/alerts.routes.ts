@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ALERT_SEVERITIES, ALERT_SOURCES, ALERT_STATUSES } from '../../core/alerts/alerts.types.js';
 import { silenceInputSchema } from '../../core/alerts/silences.js';
 import { objectIdSchema } from '../../core/people/people.types.js';
+import { plainText } from '../../core/text.js';
 import { defineRoute, idParamsSchema, pageOf, pageQuerySchema } from './route.js';
 
 const timelineEntry = z.object({ at: z.date(), kind: z.string(), actor: z.string().optional(), text: z.string(), data: z.record(z.string(), z.unknown()).optional() });
@@ -92,7 +93,7 @@ export const alertRoutes = [
     action: 'alert.annotate',
     summary: 'Adds a note to an alert’s timeline',
     params: idParamsSchema,
-    body: z.object({ text: z.string().trim().min(1).max(1000) }).strict(),
+    body: z.object({ text: plainText(z.string().trim().min(1).max(1000), { multiline: true }) }).strict(),
     response: alertResponse,
     handler: async ({ params, body, token, ctx }) => {
       const alert = await ctx.core.alerts.annotate(params.id, token.name, body.text);
@@ -105,7 +106,7 @@ export const alertRoutes = [
     scope: 'integrations:write',
     action: 'integration.create',
     summary: 'Creates an integration key for Alertmanager (bearer token) or a PagerDuty-style sender (routing_key); the key is shown once',
-    body: z.object({ name: z.string().trim().min(1).max(80), teamId: objectIdSchema, defaultSeverity: z.enum(ALERT_SEVERITIES).default('warning') }).strict(),
+    body: z.object({ name: plainText(z.string().trim().min(1).max(80)), teamId: objectIdSchema, defaultSeverity: z.enum(ALERT_SEVERITIES).default('warning') }).strict(),
     response: integrationResponse.extend({ key: z.string().describe('The secret; only its hash is stored') }),
     handler: async ({ body, ctx }) => {
       const created = await ctx.core.alerts.integrations.create(body);
