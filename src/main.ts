@@ -11,6 +11,8 @@ import { createCore, type Core } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
+import { createIntakes } from './http/integrations.js';
+import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
@@ -77,6 +79,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     checkinJobs(core.checkins),
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
+    kpiJobs(core.kpis),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
   ]);
 
@@ -92,6 +95,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
+      app.use('/api/v1/integrations', createIntakes(core));
       app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },

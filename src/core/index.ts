@@ -21,6 +21,12 @@ import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
 import { KUDOS_HELP } from './recognition/recognition.views.js';
 import type { Claims } from './rhythm/claims.js';
+import type { AlertNotifier, AlertRepository } from './alerts/alerts.types.js';
+import type { IntegrationRepository } from './alerts/intakes.js';
+import { OwnerDmNotifier } from './alerts/notify.js';
+import type { KpiRepository } from './kpis/kpis.types.js';
+import { createAlerts, createKpis } from './kpis/kpis.module.js';
+import { KPI_HELP } from './kpis/kpis.views.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -33,6 +39,11 @@ export interface CorePorts {
   checkins: CheckinRepository;
   claims: Claims;
   oncall: OncallRepository;
+  kpis: KpiRepository;
+  alerts: AlertRepository;
+  integrations: IntegrationRepository;
+  /** Who hears about alerts; the owner team's manager(s) by DM unless on-call replaces it. */
+  alertNotifier?: (messenger: Messenger) => AlertNotifier;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -74,7 +85,13 @@ export function createCore(ports: CorePorts) {
   audit.addCheck('recognition', async (e) => ({ target: e.target, state: await recognition.settings() }));
   audit.addCheck('checkin-settings', async (e) => ({ target: e.target, state: await checkins.settings(after('checkin-settings')(e.target)) }));
   const governance = createGovernance({ ...ports, audit });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance };
+  const ownerRole = async (key: string) => (await ports.kpis.get(key))?.ownerRole ?? 'manager';
+  const notifier = ports.alertNotifier?.(messenger) ?? new OwnerDmNotifier({ teams: ports.teams, messenger, logger: ports.logger, ownerRole });
+  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
+  const kpis = createKpis(kpiDeps, { interactions, tandem });
+  tandem.feature(KPI_HELP);
+  const alerts = createAlerts(kpiDeps, ports.integrations);
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -20,6 +20,7 @@ const PREFIXES: Readonly<Record<string, JobQueue>> = {
   alert: 'alerts',
   escalation: 'alerts',
   oncall: 'alerts',
+  kpi: 'alerts',
   survey: 'surveys',
   scorecard: 'scorecards',
   retention: 'system',

@@ -13,6 +13,9 @@ import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
+import { MongoAlertRepository } from './alerts.repository.js';
+import { MongoIntegrationRepository } from './integrations.repository.js';
+import { MongoKpiRepository } from './kpis.repository.js';
 
 /**
  * Every repository over one connection: what the composition root hands to the core.
@@ -43,6 +46,9 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
     personalData: new MongoPersonalData(conn, cache),
     retentionKinds: coreRetentionKinds(conn),
+    kpis: new MongoKpiRepository(conn),
+    alerts: new MongoAlertRepository(conn),
+    integrations: new MongoIntegrationRepository(conn),
   };
 }
 

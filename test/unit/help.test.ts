@@ -11,14 +11,15 @@ describe('the help view lists what is built', () => {
   // Building the core touches no repository: the help needs none of them.
   const core = createCore({ logger: pino({ level: 'silent' }), invalidation: new LocalInvalidation() } as unknown as CorePorts);
 
-  it('names the built features (check-ins, kudos, on-call) and nothing planned', async () => {
+  it('names the built features (check-ins, kudos, on-call, KPI alerts) and nothing planned', async () => {
     const answer = await core.interactions.runCommand(context, 'tandem', 'help');
     expect(answer.kind).toBe('private');
     const help = text((answer as { view: View }).view);
     expect(help).toContain('*Check-ins*');
     expect(help).toContain('*Kudos*');
     expect(help).toContain('*On-call*');
-    expect(help).not.toMatch(/KPI|alert|survey|scorecard/i);
+    expect(help).toContain('*KPI alerts*');
+    expect(help).not.toMatch(/survey|scorecard/i);
   });
 
   it('grows as a feature registers its own line, with its "how it works" behind the button', async () => {

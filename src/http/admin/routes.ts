@@ -33,10 +33,12 @@
  * schemas (422 with details); throw DomainError('not_found' | 'conflict' | 'validation') for
  * 404 / 409 / 422. The OpenAPI document is generated from the same declarations.
  */
+import { alertRoutes } from './alerts.routes.js';
 import { auditRoutes } from './audit.routes.js';
 import { checkinRoutes } from './checkins.routes.js';
 import { oncallRoutes } from './oncall.routes.js';
 import { governanceRoutes } from './governance.routes.js';
+import { kpiRoutes } from './kpis.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
@@ -50,4 +52,6 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...recognitionRoutes,
   ...oncallRoutes,
   ...governanceRoutes,
+  ...kpiRoutes,
+  ...alertRoutes,
 ];

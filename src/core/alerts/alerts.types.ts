@@ -1,0 +1,160 @@
+import type { Page, PageQuery } from '../ports.js';
+
+/** Where an alert stands. Only `open -> acknowledged -> resolved` and `open -> resolved` happen. */
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/**
+ * How serious an alert is, from the rule that raised it: a red threshold is
+ * `critical`, amber `warning`, a 3σ exception `exception`, a run rule
+ * `shift`, a stopped feed `stale`; intakes map their own levels.
+ */
+export const ALERT_SEVERITIES = ['critical', 'warning', 'exception', 'shift', 'stale', 'info'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** What raised it: a KPI rule, Prometheus Alertmanager, a PagerDuty-style event, or a check-in blocker. */
+export const ALERT_SOURCES = ['kpi', 'alertmanager', 'events', 'blocker'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+/** Every state change, notification and annotation, in order: the alert's history. */
+export type TimelineKind =
+  | 'opened'
+  | 'updated'
+  | 'acknowledged'
+  | 'resolved'
+  | 'reopened'
+  | 'notified'
+  | 'suppressed'
+  | 'annotated'
+  | 'data_error'
+  | 'flapping'
+  | 'escalated';
+
+export interface TimelineEntry {
+  at: Date;
+  kind: TimelineKind;
+  /** Person id, token or integration name, or `tandem` for the rules themselves. */
+  actor?: string;
+  text: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Alert {
+  id: string;
+  /** The dedup key: one open alert per key (`kpi:<key>:<rule>`, `am:<integration>:<fingerprint>`, `events:<integration>:<dedup_key>`). */
+  key: string;
+  status: AlertStatus;
+  severity: AlertSeverity;
+  teamId: string;
+  source: AlertSource;
+  title: string;
+  /** Plain language for a manager: what happened, against what, and why it matters. */
+  explanation: string;
+  kpiKey?: string;
+  /** The KPI rule that fired (`threshold`, `sigma3`, `run_2of3`, `run_4of5`, `run_8`, `input_error`, `stale`). */
+  rule?: string;
+  /** Breaching samples or firing events folded into this alert. */
+  count: number;
+  lastValue: number | null;
+  worstValue: number | null;
+  /** Instant of the last breaching sample or firing event. */
+  lastAt?: Date;
+  /** Opened more than the KPI allows in its window: held open instead of resolving and reopening. */
+  flapping: boolean;
+  /** Set when a silence covered the alert: notifications are suppressed until then, the alert is still recorded. */
+  silencedUntil?: Date;
+  timeline: TimelineEntry[];
+  createdAt: Date;
+  updatedAt: Date;
+  acknowledgedBy?: string;
+  acknowledgedAt?: Date;
+  resolvedAt?: Date;
+}
+
+/** A new alert as a rule or an intake raises it. */
+export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 'title' | 'explanation' | 'lastValue' | 'worstValue'> & {
+  lastAt?: Date;
+  kpiKey?: string;
+  rule?: string;
+  /** For a KPI: `higher` when a larger value is worse, `lower` when a smaller one is (worst value tracking). */
+  worse?: 'higher' | 'lower';
+};
+
+/** A further breach folded into the open alert of the same key. */
+export interface AlertBreach {
+  at: Date;
+  /** Instant of the breaching sample or event, when it has one. */
+  sampleAt?: Date;
+  value: number | null;
+  severity: AlertSeverity;
+  title: string;
+  explanation: string;
+  worse?: 'higher' | 'lower';
+  actor?: string;
+}
+
+export interface AlertFilter {
+  status?: AlertStatus | undefined;
+  kpiKey?: string | undefined;
+  teamId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** A silence: notifications for a KPI or a team are suppressed until `until`; alerts are still recorded. */
+export interface Silence {
+  id: string;
+  kpiKey: string | null;
+  teamId: string | null;
+  until: Date;
+  reason: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** What the alerts use cases need from the store. */
+export interface AlertRepository {
+  get(id: string): Promise<Alert | null>;
+  list(filter: AlertFilter & PageQuery): Promise<Page<Alert>>;
+  /** The id of the open (or acknowledged) alert of a dedup key, from its `_id`-keyed lookup document. */
+  openId(key: string): Promise<string | null>;
+  /**
+   * Opens an alert for `key` unless one is open: the `_id`-keyed lookup
+   * document is inserted first, so of two concurrent calls exactly one opens
+   * and the other gets `{opened: false, id}` of the winner.
+   */
+  open(alert: NewAlert, at: Date, entry: TimelineEntry): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }>;
+  /** Folds a breach into an open alert: count + 1, last and worst value, severity raised, timeline entry. */
+  addBreach(id: string, breach: AlertBreach, entry: TimelineEntry): Promise<Alert | null>;
+  /**
+   * Changes the status atomically when it is still one of `from` (a guarded
+   * findOneAndUpdate that appends `entry` in the same update): of two
+   * concurrent acknowledgements only the first wins. Resolving also frees the
+   * dedup key. Null when the alert was not in `from` (or does not exist).
+   */
+  changeStatus(id: string, from: readonly AlertStatus[], to: AlertStatus, entry: TimelineEntry): Promise<Alert | null>;
+  /** Appends a timeline entry and applies small field changes (flapping, silencedUntil, normal streak). */
+  note(id: string, entry: TimelineEntry | null, set?: { flapping?: boolean; silencedUntil?: Date; normalStreak?: number }): Promise<Alert | null>;
+  /** Consecutive normal samples seen by an open KPI alert; +1 and returns the new count. */
+  countNormal(id: string): Promise<number>;
+  /** Remembers an opening of `key` and returns how many happened since `since` (flapping). */
+  recordOpening(key: string, at: Date, since: Date): Promise<number>;
+  openingsSince(key: string, since: Date): Promise<number>;
+
+  createSilence(input: Omit<Silence, 'id'>): Promise<Silence>;
+  /** Silences still running at `at`. */
+  activeSilences(at: Date): Promise<Silence[]>;
+  listSilences(): Promise<Silence[]>;
+  removeSilence(id: string): Promise<Silence | null>;
+}
+
+/**
+ * Tells people about an alert. Until on-call routing exists, the owner
+ * team's manager(s) get a DM; the on-call module replaces this port.
+ */
+export interface AlertNotifier {
+  /** A new alert (or one reopened): returns the people reached, for the timeline. */
+  opened(alert: Alert): Promise<string[]>;
+  /** The alert changed (another breach, acknowledged, resolved, annotated): updates what was sent in place. */
+  changed(alert: Alert): Promise<void>;
+}

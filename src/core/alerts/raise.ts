@@ -1,0 +1,91 @@
+import type { Alert, AlertBreach, NewAlert, Silence } from './alerts.types.js';
+import type { AlertDeps } from './lifecycle.js';
+import { resolveAlert } from './lifecycle.js';
+
+export interface RaiseOptions {
+  at: Date;
+  actor: string;
+  /** Flapping window of the key; openings beyond `opens` in it hold alerts open. */
+  flapping?: { opens: number; windowHours: number };
+}
+
+export type RaiseOutcome = { opened: boolean; alert: Alert };
+
+/** The silence covering an alert now: one on its KPI or its team, the longest running. */
+export async function silenceFor(d: AlertDeps, alert: Pick<Alert, 'kpiKey' | 'teamId'>, at: Date): Promise<Silence | null> {
+  const covering = (await d.alerts.activeSilences(at)).filter((s) => (s.kpiKey !== null && s.kpiKey === alert.kpiKey) || (s.teamId !== null && s.teamId === alert.teamId));
+  return covering.sort((a, b) => b.until.getTime() - a.until.getTime())[0] ?? null;
+}
+
+/**
+ * Raises an alert for its dedup key, or folds the breach into the one open:
+ * count, last and worst value, severity raised if worse. A new alert notifies
+ * its owners unless a silence covers it (it is still recorded, and the
+ * timeline says it was suppressed).
+ */
+export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions): Promise<RaiseOutcome> {
+  const breach: AlertBreach = {
+    at: o.at,
+    value: input.lastValue,
+    ...(input.lastAt ? { sampleAt: input.lastAt } : {}),
+    severity: input.severity,
+    title: input.title,
+    explanation: input.explanation,
+    ...(input.worse ? { worse: input.worse } : {}),
+  };
+  const entry = (kind: 'opened' | 'updated') => ({ at: o.at, kind, actor: o.actor, text: kind === 'opened' ? input.title : `Again: ${input.title}`, data: { value: input.lastValue } });
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const openId = await d.alerts.openId(input.key);
+    if (openId) {
+      const updated = await d.alerts.addBreach(openId, breach, entry('updated'));
+      if (updated) {
+        await d.notifier.changed(updated).catch((err: unknown) => d.logger.warn({ err, alertId: openId }, 'alert message update failed'));
+        return { opened: false, alert: updated };
+      }
+      continue;
+    }
+    const result = await d.alerts.open(input, o.at, entry('opened'));
+    if (!result.opened) continue;
+    if (o.flapping) await d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
+    return { opened: true, alert: await notifyOpened(d, result.alert, o.at) };
+  }
+  throw new Error(`could not raise or update the alert ${input.key}`);
+}
+
+async function notifyOpened(d: AlertDeps, alert: Alert, at: Date): Promise<Alert> {
+  const silence = await silenceFor(d, alert, at);
+  if (silence) {
+    const text = `Notifications suppressed until ${silence.until.toISOString()} by a silence: ${silence.reason}`;
+    return (await d.alerts.note(alert.id, { at, kind: 'suppressed', actor: silence.createdBy, text, data: { silenceId: silence.id } }, { silencedUntil: silence.until })) ?? alert;
+  }
+  try {
+    const reached = await d.notifier.opened(alert);
+    const text = reached.length ? `Sent to ${reached.length} ${reached.length === 1 ? 'person' : 'people'}` : 'Nobody could be reached (no owner with a chat account)';
+    return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text, data: { people: reached } })) ?? alert;
+  } catch (err) {
+    d.logger.warn({ err, alertId: alert.id }, 'alert notification failed');
+    return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text: 'Notification failed; see the logs' })) ?? alert;
+  }
+}
+
+/**
+ * One normal observation for an open alert: after `resolveAfter` in a row it
+ * resolves itself, unless its key opened more than `flapping.opens` times in
+ * the window: then it is held open and marked flapping.
+ */
+export async function observeNormal(d: AlertDeps, alertId: string, o: { at: Date; resolveAfter: number; flapping: { opens: number; windowHours: number } }): Promise<void> {
+  const streak = await d.alerts.countNormal(alertId);
+  if (streak < o.resolveAfter) return;
+  const alert = await d.alerts.get(alertId);
+  if (!alert) return;
+  const openings = await d.alerts.openingsSince(alert.key, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
+  if (openings > o.flapping.opens) {
+    if (!alert.flapping) {
+      const text = `Flapping: opened ${openings} times in ${o.flapping.windowHours} h; held open until it settles`;
+      const held = await d.alerts.note(alertId, { at: o.at, kind: 'flapping', actor: 'tandem', text }, { flapping: true });
+      if (held) await d.notifier.changed(held).catch((err: unknown) => d.logger.warn({ err, alertId }, 'alert message update failed'));
+    }
+    return;
+  }
+  await resolveAlert(d, alertId, 'tandem', `Back to normal: ${streak} normal samples in a row`);
+}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { AlertSeverity, NewAlert } from '../alerts/alerts.types.js';
+import { resolveAlert } from '../alerts/lifecycle.js';
+import { observeNormal, raiseAlert } from '../alerts/raise.js';
+import { judge, type StatRule } from '../rhythm/statistics.js';
+import type { KpiDeps } from './deps.js';
+import { explain, RULE_TEXT } from './explain.js';
+import type { Kpi, Rag, Sample } from './kpis.types.js';
+import { badSideOf, ragOf, versionAt } from './rag.js';
+
+/** The KPI rules that raise alerts, each with one open alert at most. */
+export const KPI_RULES = ['threshold', 'sigma3', 'run_2of3', 'run_4of5', 'run_8', 'input_error', 'stale'] as const;
+export type KpiRule = (typeof KPI_RULES)[number];
+export const alertKey = (kpiKey: string, rule: KpiRule): string => `kpi:${kpiKey}:${rule}`;
+
+/** Samples judged per lease before it is renewed. */
+const BATCH = 200;
+const LEASE_MS = 60_000;
+/** Samples read before the judged one: the baseline plus the run rules' window, with room for excluded ones. */
+const lookback = (kpi: Kpi) => kpi.statistics.baselineSize * 2 + 8;
+const TREND = 10;
+
+const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
+  sigma3: 'exception',
+  run_2of3: 'shift',
+  run_4of5: 'shift',
+  run_8: 'shift',
+  input_error: 'warning',
+  stale: 'stale',
+};
+
+/**
+ * Judges a KPI's unjudged samples, oldest first, under a per-KPI lease so
+ * that one worker at a time walks a KPI's history in order. A job that finds
+ * the lease taken leaves its sample to the holder, which looks again after
+ * releasing, so no sample is left unjudged.
+ */
+export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number> {
+  let judged = 0;
+  for (;;) {
+    const holder = randomUUID();
+    if (!(await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS))) return judged;
+    try {
+      const kpi = await d.kpis.get(kpiKey);
+      if (!kpi) return judged;
+      await resolveStale(d, kpi);
+      for (;;) {
+        const batch = await d.kpis.unjudged(kpiKey, BATCH);
+        for (const sample of batch) await judgeSample(d, kpi, sample);
+        judged += batch.length;
+        if (batch.length < BATCH) break;
+      }
+    } finally {
+      await d.kpis.release(kpiKey, holder);
+    }
+    if ((await d.kpis.unjudged(kpiKey, 1)).length === 0) return judged;
+  }
+}
+
+async function resolveStale(d: KpiDeps, kpi: Kpi): Promise<void> {
+  const id = await d.alerts.openId(alertKey(kpi.key, 'stale'));
+  if (id) await resolveAlert(d, id, 'tandem', 'Data is arriving again');
+  if (kpi.staleSince) await d.kpis.markStale(kpi.key, null);
+}
+
+/** Judges one sample against the version in force at its instant and its baseline; raises, updates or calms alerts. */
+export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample): Promise<void> {
+  const version = versionAt(kpi, sample.at);
+  const x = sample.value;
+  const rag: Rag = ragOf(version, x);
+  const before = sample.dataError ? [] : (await d.kpis.samplesBefore(kpi.key, sample.at, lookback(kpi))).reverse();
+  const usable = before.filter((s) => !s.dataError);
+  const history = usable.filter((s) => !s.exception).map((s) => s.value);
+  const recent = usable.map((s) => s.value);
+  const j = judge(x, history, recent, kpi.statistics, badSideOf(version));
+  const outOfBounds = (kpi.bounds.min !== null && x < kpi.bounds.min) || (kpi.bounds.max !== null && x > kpi.bounds.max);
+  const suspect = outOfBounds || j.fired.includes('input_error');
+  const exception = suspect || j.fired.includes('sigma3');
+  const result = { rag, version: version.version, exception };
+  // Marked judged last: a job that fails half-way judges the sample again on retry.
+  if (sample.dataError) return d.kpis.judged(kpi.key, sample.at, x, result);
+
+  const breaches = new Map<KpiRule, AlertSeverity>();
+  if (suspect) breaches.set('input_error', RULE_SEVERITY.input_error);
+  else {
+    if (rag !== 'green') breaches.set('threshold', kpi.alerts.severities[rag]);
+    if (j.fired.includes('sigma3')) breaches.set('sigma3', RULE_SEVERITY.sigma3);
+    // The strongest statistical signal speaks for a sample: a 3σ exception already says what a run rule would.
+    else for (const r of ['run_2of3', 'run_4of5', 'run_8'] as const satisfies StatRule[]) if (j.fired.includes(r)) breaches.set(r, RULE_SEVERITY[r]);
+  }
+  const trend = [...recent.slice(-(TREND - 1)), x];
+  const at = d.clock.now();
+  for (const [rule, severity] of breaches) {
+    const explanation = explain({ kpi, version, rule, value: x, at: sample.at, rag, baseline: j.baseline.n ? j.baseline : null, trend });
+    const alert: NewAlert = {
+      key: alertKey(kpi.key, rule),
+      severity,
+      teamId: kpi.ownerTeamId,
+      source: 'kpi',
+      title: titleOf(kpi, rule, rag),
+      explanation,
+      lastValue: x,
+      worstValue: x,
+      lastAt: sample.at,
+      kpiKey: kpi.key,
+      rule,
+      worse: version.direction === 'higher_is_better' ? 'lower' : 'higher',
+    };
+    await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
+  }
+  if (!suspect) await observeNormals(d, kpi, breaches, at);
+  await d.kpis.judged(kpi.key, sample.at, x, result);
+}
+
+async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date): Promise<void> {
+  // Every rule this sample did not breach saw a normal value.
+  for (const rule of KPI_RULES) {
+    if (breaches.has(rule) || rule === 'stale') continue;
+    const id = await d.alerts.openId(alertKey(kpi.key, rule));
+    if (id) await observeNormal(d, id, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
+  }
+}
+
+function titleOf(kpi: Kpi, rule: KpiRule, rag: Rag): string {
+  switch (rule) {
+    case 'threshold':
+      return `${kpi.name} is ${rag}`;
+    case 'sigma3':
+      return `${kpi.name}: exceptional value (beyond 3σ)`;
+    case 'input_error':
+      return `${kpi.name}: suspected input error`;
+    case 'stale':
+      return `${kpi.name}: no new data`;
+    default:
+      return `${kpi.name}: shift — ${RULE_TEXT[rule]}`;
+  }
+}

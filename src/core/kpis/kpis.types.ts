@@ -1,0 +1,217 @@
+import { Duration } from 'luxon';
+import { z } from 'zod';
+import type { AlertSeverity } from '../alerts/alerts.types.js';
+import { objectIdSchema } from '../people/people.types.js';
+import { plainText } from '../text.js';
+import { DEFAULT_STAT_SETTINGS, type StatSettings } from '../rhythm/statistics.js';
+
+export const DIRECTIONS = ['higher_is_better', 'lower_is_better'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+export const PERSPECTIVES = ['financial', 'customer', 'process', 'learning'] as const;
+export type Perspective = (typeof PERSPECTIVES)[number];
+/** Who owns a KPI's alerts: the owner team's manager, or every member. */
+export const OWNER_ROLES = ['manager', 'members'] as const;
+export type OwnerRole = (typeof OWNER_ROLES)[number];
+export type Rag = 'green' | 'amber' | 'red';
+
+/** The part of a KPI that is versioned: changing any of it starts a new version. */
+export interface KpiTerms {
+  direction: Direction;
+  target: number;
+  stretch: number | null;
+  /** The values beyond which the KPI is amber or red, on the bad side of the target. */
+  thresholds: { amber: number; red: number };
+}
+
+export interface KpiVersion extends KpiTerms {
+  version: number;
+  /** Samples at or after this instant (and before the next version's) are judged by this version. */
+  effectiveFrom: Date;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** Alert behaviour beyond the statistics: severities, auto-resolve and flapping. */
+export interface AlertSettings {
+  /** Severity of an alert raised on entering red / amber. */
+  severities: { red: AlertSeverity; amber: AlertSeverity };
+  /** Consecutive normal samples after which an open alert resolves itself. */
+  resolveAfter: number;
+  /** More than `opens` openings of one rule within `windowHours` hold the alert open, marked flapping. */
+  flapping: { opens: number; windowHours: number };
+}
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  severities: { red: 'critical', amber: 'warning' },
+  resolveAfter: 3,
+  flapping: { opens: 3, windowHours: 24 },
+};
+
+export interface Kpi extends KpiTerms {
+  key: string;
+  name: string;
+  unit: string;
+  perspective: Perspective;
+  ownerTeamId: string;
+  ownerRole: OwnerRole;
+  /** Expected update frequency, an ISO 8601 duration (`PT1H`, `P1D`, `P1W`). */
+  cadence: string;
+  bounds: { min: number | null; max: number | null };
+  statistics: StatSettings;
+  alerts: AlertSettings;
+  versions: KpiVersion[];
+  /** When the newest sample arrived at Tandem (for stale detection), and its timestamp. */
+  lastSampleAt: Date | null;
+  staleSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const finite = z.number({ message: 'expected a number' }).refine(Number.isFinite, { message: 'expected a finite number' });
+const cadenceSchema = z.string().refine((c) => {
+  const d = Duration.fromISO(c);
+  return d.isValid && d.as('minutes') >= 1;
+}, { message: 'expected an ISO 8601 duration of at least a minute, e.g. PT1H, P1D, P1W' });
+const severitySchema = z.enum(['critical', 'warning', 'exception', 'shift', 'stale', 'info']);
+
+export const statSettingsSchema = z
+  .object({
+    baselineSize: z.number().int().min(8).max(200),
+    minBaseline: z.number().int().min(8).max(200),
+    sides: z.enum(['bad', 'both']),
+    exception: z.boolean(),
+    runRules: z.object({ twoOfThree: z.boolean(), fourOfFive: z.boolean(), eightInRow: z.boolean() }).partial().strict(),
+  })
+  .partial()
+  .strict();
+
+export const alertSettingsSchema = z
+  .object({
+    severities: z.object({ red: severitySchema, amber: severitySchema }).partial().strict(),
+    resolveAfter: z.number().int().min(1).max(100),
+    flapping: z.object({ opens: z.number().int().min(1).max(100), windowHours: z.number().min(1).max(24 * 30) }).partial().strict(),
+  })
+  .partial()
+  .strict();
+
+const boundsSchema = z.object({ min: finite.nullable().default(null), max: finite.nullable().default(null) }).strict();
+
+/** Fields a KPI may be created or changed with (the key only at creation). */
+const kpiFields = {
+  name: plainText(z.string().trim().min(1).max(120)),
+  unit: plainText(z.string().trim().max(20)).default(''),
+  direction: z.enum(DIRECTIONS),
+  target: finite,
+  stretch: finite.nullable().default(null),
+  thresholds: z.object({ amber: finite, red: finite }).strict(),
+  perspective: z.enum(PERSPECTIVES),
+  ownerTeamId: objectIdSchema,
+  ownerRole: z.enum(OWNER_ROLES).default('manager'),
+  cadence: cadenceSchema,
+  bounds: boundsSchema.default({ min: null, max: null }),
+  statistics: statSettingsSchema.default({}),
+  alerts: alertSettingsSchema.default({}),
+};
+
+export const kpiKeySchema = z
+  .string()
+  .min(2)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a URL-safe key: lower-case letters, digits, - and _ (e.g. checkout-conversion)');
+
+export const kpiInputSchema = z.object({ key: kpiKeySchema, ...kpiFields }).strict();
+export type KpiInput = z.output<typeof kpiInputSchema>;
+
+/** A change to a KPI: any field but the key. Changing direction, target, stretch or thresholds starts a new version. */
+export const kpiPatchSchema = z
+  .object({
+    name: kpiFields.name,
+    unit: plainText(z.string().trim().max(20)),
+    direction: kpiFields.direction,
+    target: finite,
+    stretch: finite.nullable(),
+    thresholds: kpiFields.thresholds,
+    perspective: kpiFields.perspective,
+    ownerTeamId: objectIdSchema,
+    ownerRole: z.enum(OWNER_ROLES),
+    cadence: cadenceSchema,
+    bounds: boundsSchema,
+    statistics: statSettingsSchema,
+    alerts: alertSettingsSchema,
+    /** When changed terms take effect; defaults to now. Never before the current version's start. */
+    effectiveFrom: z.coerce.date(),
+  })
+  .partial()
+  .strict();
+export type KpiPatch = z.output<typeof kpiPatchSchema>;
+
+export const mergeStatSettings = (base: StatSettings, patch: z.output<typeof statSettingsSchema>): StatSettings => ({
+  ...base,
+  ...patch,
+  runRules: { ...base.runRules, ...patch.runRules },
+});
+
+export const mergeAlertSettings = (base: AlertSettings, patch: z.output<typeof alertSettingsSchema>): AlertSettings => ({
+  ...base,
+  ...patch,
+  severities: { ...base.severities, ...patch.severities },
+  flapping: { ...base.flapping, ...patch.flapping },
+});
+
+export const DEFAULTS = { statistics: DEFAULT_STAT_SETTINGS, alerts: DEFAULT_ALERT_SETTINGS };
+
+/** One value of a KPI at an instant. Its id is the KPI key and the instant, so a resend is the same sample. */
+export interface Sample {
+  kpiKey: string;
+  at: Date;
+  value: number;
+  /** Flagged by detection as a 3σ exception (left out of later baselines). */
+  exception: boolean;
+  /** Marked by an owner as a data error (left out of baselines and of alerts). */
+  dataError: boolean;
+  /** Detection has judged this value (a correction is judged again). */
+  judged: boolean;
+  rag: Rag | null;
+  version: number | null;
+  /** Corrections, oldest first. */
+  corrections: { value: number; replacedAt: Date; by: string }[];
+  receivedAt: Date;
+}
+
+export const sampleInputSchema = z
+  .object({
+    at: z.coerce.date({ message: 'expected an ISO 8601 date-time' }).refine((d) => !Number.isNaN(d.getTime()), { message: 'expected an ISO 8601 date-time' }),
+    value: z.number({ message: 'expected a finite number' }),
+  })
+  .strict();
+export type SampleInput = z.output<typeof sampleInputSchema>;
+
+/** What writing one sample did: inserted, unchanged (same value resent) or corrected (different value). */
+export type SampleWrite = { outcome: 'inserted' | 'unchanged' | 'corrected'; sample: Sample; previous?: number };
+
+export interface KpiRepository {
+  get(key: string): Promise<Kpi | null>;
+  list(filter: { ownerTeamIds?: string[] }): Promise<Kpi[]>;
+  /** Throws DomainError('conflict') when the key is taken. */
+  create(kpi: Kpi): Promise<Kpi>;
+  /** Replaces the definition (guarded on `updatedAt`, so two concurrent changes never lose one). */
+  replace(kpi: Kpi, expectedUpdatedAt: Date): Promise<Kpi | null>;
+  noteSample(key: string, at: Date): Promise<void>;
+  markStale(key: string, since: Date | null): Promise<void>;
+
+  /** Writes each sample by its `_id` (KPI key + instant): insert, no-op, or a correction that keeps the old value. */
+  writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]>;
+  getSample(key: string, at: Date): Promise<Sample | null>;
+  /** Samples in [from, to], oldest first. */
+  samples(key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]>;
+  /** The `limit` samples right before `at`, newest first. */
+  samplesBefore(key: string, at: Date, limit: number): Promise<Sample[]>;
+  /** Samples not yet judged, oldest first. */
+  unjudged(key: string, limit: number): Promise<Sample[]>;
+  judged(key: string, at: Date, value: number, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void>;
+  markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null>;
+
+  /** A per-KPI lease so one worker judges a KPI's samples in time order; false when another holds it. */
+  lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  release(key: string, holder: string): Promise<void>;
+}

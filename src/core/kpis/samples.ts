@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { DomainError } from '../errors.js';
+import type { KpiDeps } from './deps.js';
+import { KPI_JOBS } from './deps.js';
+import { getKpi } from './define.js';
+import type { Kpi, Sample, SampleInput } from './kpis.types.js';
+import { sampleInputSchema } from './kpis.types.js';
+
+/** Most samples one request may carry. */
+export const MAX_SAMPLES_PER_REQUEST = 1_000;
+/** How far ahead of Tandem's clock a sample may be dated (clock skew, time zones gone wrong). */
+const MAX_AHEAD_MS = 86_400_000;
+
+export const samplesBodySchema = z.union([sampleInputSchema, z.object({ samples: z.array(z.unknown()) }).strict()]);
+
+export interface SamplesReport {
+  inserted: number;
+  unchanged: number;
+  corrected: number;
+}
+
+/** The job id of a sample's judgement: from the KPI and the instant, plus its revision (a correction is judged again). */
+export const detectJobId = (key: string, at: Date, revision: number): string => `kpi.detect:${key}:${at.getTime()}:${revision}`;
+
+/** Every problem with a batch, by index; the batch is refused whole when there is any. */
+function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
+  if (raw.length === 0) throw new DomainError('validation', 'Send at least one sample');
+  if (raw.length > MAX_SAMPLES_PER_REQUEST) throw new DomainError('validation', `At most ${MAX_SAMPLES_PER_REQUEST} samples per request (got ${raw.length})`);
+  const issues: { index: number; message: string }[] = [];
+  const out: SampleInput[] = [];
+  const seen = new Map<number, number>();
+  raw.forEach((item, index) => {
+    const parsed = sampleInputSchema.safeParse(item);
+    if (!parsed.success) {
+      issues.push({ index, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'sample'}: ${i.message}`).join('; ') });
+      return;
+    }
+    const s = parsed.data;
+    const { min, max } = kpi.bounds;
+    if (!Number.isFinite(s.value)) issues.push({ index, message: 'value: expected a finite number' });
+    else if (min !== null && s.value < min) issues.push({ index, message: `value ${s.value} is below the KPI's lower bound ${min}` });
+    else if (max !== null && s.value > max) issues.push({ index, message: `value ${s.value} is above the KPI's upper bound ${max}` });
+    if (s.at.getTime() > now.getTime() + MAX_AHEAD_MS) issues.push({ index, message: `at ${s.at.toISOString()} is more than a day in the future` });
+    const earlier = seen.get(s.at.getTime());
+    if (earlier !== undefined && out[earlier]?.value !== s.value) issues.push({ index, message: `at ${s.at.toISOString()} appears twice with different values` });
+    seen.set(s.at.getTime(), out.length);
+    out.push(s);
+  });
+  if (issues.length) {
+    const first = issues[0];
+    throw new DomainError('validation', `No sample was written: sample ${first?.index}: ${first?.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, { issues });
+  }
+  return out;
+}
+
+/**
+ * Records samples of a KPI: all validated before any is written, so a bad
+ * one refuses the whole request. A resend with the same value changes
+ * nothing; a different value is a correction, audited. Each new or corrected
+ * sample is judged by a job whose id comes from the KPI and the instant.
+ */
+export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string): Promise<SamplesReport> {
+  const kpi = await getKpi(d, key);
+  const raw = typeof body === 'object' && body !== null && 'samples' in body && Array.isArray(body.samples) ? (body.samples as unknown[]) : [body];
+  const now = d.clock.now();
+  const samples = validate(kpi, raw, now);
+  const unique = [...new Map(samples.map((s) => [s.at.getTime(), s])).values()];
+  const writes = await d.kpis.writeSamples(key, unique, actor, now);
+  const report: SamplesReport = { inserted: 0, unchanged: 0, corrected: 0 };
+  let newest: Date | null = null;
+  for (const w of writes) {
+    report[w.outcome] += 1;
+    if (w.outcome === 'unchanged') continue;
+    if (!newest || w.sample.at > newest) newest = w.sample.at;
+    if (w.outcome === 'corrected') {
+      await d.audit.record({ actor, action: 'kpi.sample.correct', target: `kpi:${key}`, before: { at: w.sample.at, value: w.previous }, after: { at: w.sample.at, value: w.sample.value } });
+    }
+    await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, w.sample.at, w.sample.corrections.length) });
+  }
+  if (newest) await d.kpis.noteSample(key, newest);
+  return report;
+}
+
+export async function listSamples(d: Pick<KpiDeps, 'kpis'>, key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]> {
+  await getKpi(d, key);
+  return d.kpis.samples(key, range);
+}

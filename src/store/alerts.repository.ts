@@ -1,0 +1,232 @@
+import { Types, Schema, type Connection, type Model } from 'mongoose';
+import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { Page, PageQuery } from '../core/ports.js';
+import { isDuplicateKey } from './connection.js';
+import { paginate } from './pagination.js';
+
+const alertSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    status: { type: String, required: true },
+    severity: { type: String, required: true },
+    teamId: { type: String, required: true },
+    source: { type: String, required: true },
+    title: { type: String, required: true },
+    explanation: { type: String, required: true },
+    kpiKey: String,
+    rule: String,
+    count: { type: Number, default: 1 },
+    lastValue: { type: Number, default: null },
+    worstValue: { type: Number, default: null },
+    lastAt: Date,
+    worse: String,
+    flapping: { type: Boolean, default: false },
+    silencedUntil: Date,
+    normalStreak: { type: Number, default: 0 },
+    timeline: { type: [Schema.Types.Mixed], default: [] },
+    createdAt: { type: Date, required: true, index: true },
+    updatedAt: { type: Date, required: true },
+    acknowledgedBy: String,
+    acknowledgedAt: Date,
+    resolvedAt: Date,
+  },
+  { collection: 'alerts', minimize: false },
+);
+
+/**
+ * The open alert of a dedup key, keyed by the key itself (`kpi:<key>:<rule>`,
+ * `am:…`, `events:…`): a unique `_id` insert decides which of two concurrent
+ * breaches opens the alert, and finding it is an `_id` lookup.
+ */
+const openAlertSchema = new Schema({ _id: { type: String, required: true }, alertId: { type: String, required: true } }, { collection: 'open_alerts' });
+
+/** Recent openings of a dedup key, for flapping. */
+const openingsSchema = new Schema({ _id: { type: String, required: true }, at: { type: [Date], default: [] } }, { collection: 'alert_openings' });
+
+const silenceSchema = new Schema(
+  {
+    kpiKey: { type: String, default: null },
+    teamId: { type: String, default: null },
+    until: { type: Date, required: true },
+    reason: { type: String, required: true },
+    createdBy: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'alert_silences' },
+);
+
+interface AlertDoc extends Omit<Alert, 'id'> {
+  _id: Types.ObjectId;
+  worse?: 'higher' | 'lower';
+  normalStreak: number;
+}
+interface OpenAlertDoc {
+  _id: string;
+  alertId: string;
+}
+interface OpeningsDoc {
+  _id: string;
+  at: Date[];
+}
+interface SilenceDoc extends Omit<Silence, 'id'> {
+  _id: Types.ObjectId;
+}
+
+/** Openings remembered per key: enough for any flapping window. */
+const OPENINGS_KEPT = 100;
+const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4, warning: 3, shift: 2, stale: 1, info: 0 };
+
+const toAlert = (d: AlertDoc): Alert => {
+  const { _id, worse: _w, normalStreak: _n, ...rest } = d;
+  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [] };
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt'] as const) if (alert[k] === null || alert[k] === undefined) delete alert[k];
+  return alert;
+};
+const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d.kpiKey ?? null, teamId: d.teamId ?? null, until: d.until, reason: d.reason, createdBy: d.createdBy, createdAt: d.createdAt });
+const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
+const LIVE: AlertStatus[] = ['open', 'acknowledged'];
+
+export class MongoAlertRepository implements AlertRepository {
+  private readonly Alert: Model<AlertDoc>;
+  private readonly Open: Model<OpenAlertDoc>;
+  private readonly Openings: Model<OpeningsDoc>;
+  private readonly Silence: Model<SilenceDoc>;
+
+  constructor(conn: Connection) {
+    this.Alert = conn.model<AlertDoc>('Alert', alertSchema);
+    this.Open = conn.model<OpenAlertDoc>('OpenAlert', openAlertSchema);
+    this.Openings = conn.model<OpeningsDoc>('AlertOpenings', openingsSchema);
+    this.Silence = conn.model<SilenceDoc>('AlertSilence', silenceSchema);
+  }
+
+  async get(id: string): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const d = await this.Alert.findById(id).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
+  }
+
+  async list(filter: AlertFilter & PageQuery): Promise<Page<Alert>> {
+    const q: Record<string, unknown> = {};
+    if (filter.status) q.status = filter.status;
+    if (filter.kpiKey) q.kpiKey = filter.kpiKey;
+    if (filter.teamId) q.teamId = filter.teamId;
+    if (filter.from || filter.to) q.createdAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lte: filter.to } : {}) };
+    return paginate(
+      filter,
+      (after, limit) =>
+        this.Alert.find(after ? { ...q, _id: { $lt: new Types.ObjectId(after) } } : q)
+          .sort({ _id: -1 })
+          .limit(limit)
+          .lean<AlertDoc[]>(),
+      toAlert,
+    );
+  }
+
+  async openId(key: string): Promise<string | null> {
+    return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;
+  }
+
+  async open(alert: NewAlert, at: Date, entry: TimelineEntry): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }> {
+    const id = new Types.ObjectId();
+    try {
+      await this.Open.create({ _id: alert.key, alertId: id.toString() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const winner = await this.openId(alert.key);
+      if (winner) return { opened: false, id: winner };
+      return this.open(alert, at, entry);
+    }
+    const doc = await this.Alert.create({ _id: id, ...alert, status: 'open', count: 1, flapping: false, normalStreak: 0, timeline: [entry], createdAt: at, updatedAt: at });
+    return { opened: true, alert: toAlert(doc.toObject<AlertDoc>()) };
+  }
+
+  async addBreach(id: string, breach: AlertBreach, entry: TimelineEntry): Promise<Alert | null> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const current = await this.Alert.findById(id).lean<AlertDoc>();
+      if (!current) {
+        // The winner of the open race writes the alert right after the lookup document.
+        await new Promise((r) => setTimeout(r, 25));
+        continue;
+      }
+      if (!LIVE.includes(current.status)) return null;
+      const worse = breach.worse ?? current.worse;
+      const worst =
+        breach.value === null ? current.worstValue : current.worstValue === null || worse === undefined ? breach.value : worse === 'higher' ? Math.max(current.worstValue, breach.value) : Math.min(current.worstValue, breach.value);
+      const raise = SEVERITY_RANK[breach.severity] > SEVERITY_RANK[current.severity];
+      // Guarded on the count read: a concurrent breach makes this one read again, so none is lost.
+      const d = await this.Alert.findOneAndUpdate(
+        { _id: id, status: { $in: LIVE }, count: current.count },
+        {
+          $set: {
+            count: current.count + 1,
+            lastValue: breach.value,
+            worstValue: worst,
+            normalStreak: 0,
+            updatedAt: breach.at,
+            ...(breach.sampleAt ? { lastAt: breach.sampleAt } : {}),
+            ...(raise ? { severity: breach.severity, title: breach.title } : {}),
+            explanation: breach.explanation,
+          },
+          $push: { timeline: entry },
+        },
+        { returnDocument: 'after' },
+      ).lean<AlertDoc>();
+      if (d) return toAlert(d);
+    }
+    return null;
+  }
+
+  async changeStatus(id: string, from: readonly AlertStatus[], to: AlertStatus, entry: TimelineEntry): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const set: Record<string, unknown> = { status: to, updatedAt: entry.at };
+    if (to === 'acknowledged') Object.assign(set, { acknowledgedBy: entry.actor, acknowledgedAt: entry.at });
+    if (to === 'resolved') set.resolvedAt = entry.at;
+    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    if (!d) return null;
+    if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
+    return toAlert(d);
+  }
+
+  async note(id: string, entry: TimelineEntry | null, set: { flapping?: boolean; silencedUntil?: Date; normalStreak?: number } = {}): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const update: Record<string, unknown> = {};
+    if (Object.keys(set).length) update.$set = set;
+    if (entry) update.$push = { timeline: entry };
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
+  }
+
+  async countNormal(id: string): Promise<number> {
+    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: LIVE } }, { $inc: { normalStreak: 1 } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d?.normalStreak ?? 0;
+  }
+
+  async recordOpening(key: string, at: Date, since: Date): Promise<number> {
+    const d = await this.Openings.findOneAndUpdate({ _id: key }, { $push: { at: { $each: [at], $slice: -OPENINGS_KEPT } } }, { returnDocument: 'after', upsert: true }).lean<OpeningsDoc>();
+    return (d?.at ?? []).filter((t) => t >= since).length;
+  }
+
+  async openingsSince(key: string, since: Date): Promise<number> {
+    const d = await this.Openings.findById(key).lean<OpeningsDoc>();
+    return (d?.at ?? []).filter((t) => t >= since).length;
+  }
+
+  async createSilence(input: Omit<Silence, 'id'>): Promise<Silence> {
+    const d = await this.Silence.create(input);
+    return toSilence(d.toObject<SilenceDoc>());
+  }
+
+  async activeSilences(at: Date): Promise<Silence[]> {
+    return (await this.Silence.find({ until: { $gt: at } }).lean<SilenceDoc[]>()).map(toSilence);
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    return (await this.Silence.find().sort({ _id: -1 }).lean<SilenceDoc[]>()).map(toSilence);
+  }
+
+  async removeSilence(id: string): Promise<Silence | null> {
+    if (!validId(id)) return null;
+    const d = await this.Silence.findOneAndDelete({ _id: id }).lean<SilenceDoc>();
+    return d ? toSilence(d) : null;
+  }
+}
