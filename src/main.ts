@@ -6,11 +6,12 @@ import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { OffsetClock, systemClock, type Clock } from './core/clock.js';
-import { createCore, type Core } from './core/index.js';
+import { createCore, type Core, type CorePorts } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
+import { scorecardJobs } from './core/scorecards/scorecards.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
 import { closeRedis } from './jobs/redis.js';
@@ -39,6 +40,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Start BullMQ workers in this process (default true). */
   workers?: boolean;
+  /** What the scorecard reads from the KPI, alert and pulse features; absent ones show "not set up". */
+  scorecardSources?: Pick<CorePorts, 'kpis' | 'alertFigures' | 'pulse'>;
 }
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
@@ -66,8 +69,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
-  const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation });
-  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs(store.postedMessages, clock, logger)]);
+  const core = createCore({ ...store, ...options.scorecardSources, scheduler: jobs, clock, logger, invalidation });
+  await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), scorecardJobs(core.scorecards), systemJobs(store.postedMessages, clock, logger)]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
   const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });

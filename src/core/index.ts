@@ -14,6 +14,8 @@ import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessa
 import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
 import type { Claims } from './rhythm/claims.js';
+import { createScorecards } from './scorecards/scorecards.js';
+import type { ActionRepository, AlertFigures, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -29,6 +31,12 @@ export interface CorePorts {
   clock: Clock;
   logger: Logger;
   invalidation: CacheInvalidation;
+  rhythm: RhythmReads;
+  scorecardActions: ActionRepository;
+  /** Sources the scorecard reads from other features; absent ones show "not set up". */
+  kpis?: KpiSource;
+  alertFigures?: AlertFigures;
+  pulse?: PulseSource;
 }
 
 /**
@@ -52,7 +60,8 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = createRecognition({ ...ports, messenger }, interactions);
   const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins };
+  const scorecards = createScorecards({ ...ports, messenger }, { interactions, tandem });
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, scorecards };
 }
 
 export type Core = ReturnType<typeof createCore>;

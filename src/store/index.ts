@@ -9,6 +9,7 @@ import { StoreCache } from './cache.js';
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
+import { MongoActionRepository, MongoRhythmReads } from './scorecards.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 
 /**
@@ -35,6 +36,8 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
     claims: new MongoClaims(conn),
+    rhythm: new MongoRhythmReads(conn),
+    scorecardActions: new MongoActionRepository(conn),
   };
 }
 

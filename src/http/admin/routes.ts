@@ -35,6 +35,7 @@ import { checkinRoutes } from './checkins.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
+import { scorecardRoutes } from './scorecards.routes.js';
 import { teamRoutes } from './teams.routes.js';
 
 export const adminRoutes: readonly AdminRoute[] = [
@@ -43,4 +44,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...auditRoutes,
   ...checkinRoutes,
   ...recognitionRoutes,
+  ...scorecardRoutes,
 ];
