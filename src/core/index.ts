@@ -15,7 +15,7 @@ import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
 import type { Claims } from './rhythm/claims.js';
 import { createScorecards } from './scorecards/scorecards.js';
-import type { ActionRepository, AlertFigures, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -33,6 +33,7 @@ export interface CorePorts {
   invalidation: CacheInvalidation;
   rhythm: RhythmReads;
   scorecardActions: ActionRepository;
+  digest: DigestSettingsRepository;
   /** Sources the scorecard reads from other features; absent ones show "not set up". */
   kpis?: KpiSource;
   alertFigures?: AlertFigures;

@@ -9,7 +9,7 @@ import { StoreCache } from './cache.js';
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
-import { MongoActionRepository, MongoRhythmReads } from './scorecards.repository.js';
+import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads } from './scorecards.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 
 /**
@@ -38,6 +38,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     claims: new MongoClaims(conn),
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),
+    digest: new MongoDigestSettings(conn),
   };
 }
 

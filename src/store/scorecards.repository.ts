@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
 import { Types, type Collection, type Connection } from 'mongoose';
 import type { Blocker } from '../core/checkins/checkins.types.js';
-import type { ActionRepository, CorrectiveAction, KudosFact, RhythmReads, WeekRollup } from '../core/scorecards/scorecards.types.js';
+import type { ActionRepository, CorrectiveAction, DigestSettings, DigestSettingsRepository, KudosFact, RhythmReads, WeekRollup } from '../core/scorecards/scorecards.types.js';
+import { DEFAULT_DIGEST } from '../core/scorecards/scorecards.types.js';
 
 type Counts = Omit<WeekRollup, 'teamId' | 'week'>;
 interface RollupDoc {
@@ -143,5 +144,30 @@ export class MongoActionRepository implements ActionRepository {
 
   async all(): Promise<CorrectiveAction[]> {
     return (await this.coll.find({}).toArray()).map(toAction);
+  }
+}
+
+interface DigestDoc extends DigestSettings {
+  _id: string;
+}
+
+/** The digest settings: one document, `_id` `digest`. */
+export class MongoDigestSettings implements DigestSettingsRepository {
+  private readonly coll: Collection<DigestDoc>;
+
+  constructor(conn: Connection) {
+    this.coll = conn.collection<DigestDoc>('scorecard_settings');
+  }
+
+  async get(): Promise<DigestSettings> {
+    const d = await this.coll.findOne({ _id: 'digest' });
+    if (!d) return { ...DEFAULT_DIGEST };
+    const { _id, ...rest } = d;
+    return { ...DEFAULT_DIGEST, ...rest };
+  }
+
+  async save(patch: Partial<DigestSettings>): Promise<DigestSettings> {
+    await this.coll.updateOne({ _id: 'digest' }, { $set: patch }, { upsert: true });
+    return this.get();
   }
 }

@@ -6,6 +6,7 @@ import type { TandemCommand } from '../help/help.service.js';
 import type { Person } from '../people/people.types.js';
 import { ADD_USAGE, type CorrectiveActions } from './actions.js';
 import { isPeriodKind, parsePeriodKind } from './period.js';
+import type { WeeklyDigest } from './digest.js';
 import type { BuildScorecard } from './scorecard.js';
 import { SCORECARD, scorecardView } from './scorecards.views.js';
 
@@ -19,11 +20,17 @@ export function parseScorecardArgs(args: string): { team: string | undefined; pe
 }
 
 /** Wires `/tandem scorecard`, its drill-down buttons and `/tandem action …` to the scorecard use cases. */
-export function registerScorecardChat(interactions: Interactions, tandem: TandemCommand, uc: { build: BuildScorecard; actions: CorrectiveActions }): void {
+export function registerScorecardChat(interactions: Interactions, tandem: TandemCommand, uc: { build: BuildScorecard; actions: CorrectiveActions; digest: WeeklyDigest }): void {
   const show = async (actor: Person, team: string | undefined, period: ReturnType<typeof parsePeriodKind>, page = 0) =>
     scorecardView(await uc.build.forPerson(actor, { team, period }), actor.timeZone, page);
 
-  tandem.sub('scorecard', 'the balanced scorecard: `scorecard [team] [week|month|quarter]`', async (ctx, args) => {
+  tandem.sub('scorecard', 'the balanced scorecard: `scorecard [team] [week|month|quarter]`; managers: `scorecard digest on|off`', async (ctx, args) => {
+    const digest = /^digest\s+(on|off)$/i.exec(args.trim());
+    if (digest) {
+      const on = digest[1]?.toLowerCase() === 'on';
+      const s = await uc.digest.optIn(ctx.actor, on);
+      return reply.private(v.view(on ? 'Weekly digest on' : 'Weekly digest off', v.section(on ? `📬 You'll get your teams' scorecard every week at ${s.time} your time.` : '📭 No more weekly scorecard digest.')));
+    }
     const { team, period } = parseScorecardArgs(args);
     return reply.private(await show(ctx.actor, team, period));
   });

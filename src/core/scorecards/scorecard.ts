@@ -20,6 +20,8 @@ export interface ScorecardRequest {
   /** A team name or id; the viewer's whole view when absent. */
   team?: string | undefined;
   period: PeriodKind;
+  /** Read as if it were this instant (the digest compares with a week earlier); now by default. */
+  asOf?: Date;
 }
 
 function kpiRow(k: KpiFigure): KpiRow {
@@ -48,7 +50,7 @@ export class BuildScorecard {
   async forPerson(viewer: Person, req: ScorecardRequest): Promise<Scorecard> {
     const vis = await this.d.access.visibility(viewer);
     const { scope, teams, drill, kpisOnly } = await this.scopeFor(viewer, vis, req.team);
-    return this.build(scope, teams, drill, lastComplete(req.period, this.d.clock.now(), viewer.timeZone), viewer.timeZone, kpisOnly);
+    return this.build(scope, teams, drill, lastComplete(req.period, req.asOf ?? this.d.clock.now(), viewer.timeZone), viewer.timeZone, kpisOnly);
   }
 
   /** For the admin API (organisation-wide token): a team or the organisation, periods in UTC. */

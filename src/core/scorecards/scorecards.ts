@@ -7,12 +7,14 @@ import { ScorecardAccess } from './access.js';
 import { CorrectiveActions } from './actions.js';
 import { registerScorecardChat } from './chat.js';
 import { BuildScorecard } from './scorecard.js';
-import type { ActionRepository, AlertFigures, KpiSource, PeriodKind, PulseSource, RhythmReads } from './scorecards.types.js';
+import { WeeklyDigest } from './digest.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PeriodKind, PulseSource, RhythmReads } from './scorecards.types.js';
 import { notSetUp } from './scorecards.types.js';
 
 export interface ScorecardDepsIn extends FeatureDeps {
   rhythm: RhythmReads;
   scorecardActions: ActionRepository;
+  digest: DigestSettingsRepository;
   /** The KPI, alert and pulse features plug in here; absent: "not set up". */
   kpis?: KpiSource | undefined;
   alertFigures?: AlertFigures | undefined;
@@ -29,7 +31,8 @@ export function createScorecards(d: ScorecardDepsIn, wiring: { interactions: Int
   const sources = { kpis: d.kpis ?? notSetUp.kpis, alerts: d.alertFigures ?? notSetUp.alerts, pulse: d.pulse ?? notSetUp.pulse };
   const build = new BuildScorecard({ ...d, ...sources, actions: d.scorecardActions, access });
   const actions = new CorrectiveActions({ ...d, actions: d.scorecardActions, access });
-  registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions });
+  const digest = new WeeklyDigest({ ...d, access, build });
+  registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions, digest });
   return {
     forPerson: build.forPerson.bind(build),
     /** Admin API: the organisation, or one team by id. */
@@ -38,6 +41,16 @@ export function createScorecards(d: ScorecardDepsIn, wiring: { interactions: Int
       const team: Team | null = teamId ? (all.find((t) => t.id === teamId) ?? null) : null;
       if (teamId && !team) throw new DomainError('not_found', `No team with id ${teamId}`, { teamId });
       return build.forOrganisation(all, team, period);
+    },
+    digest: {
+      settings: () => d.digest.get(),
+      update: async (patch: { enabled?: boolean; weekday?: number; time?: string }) => {
+        await d.digest.save(patch);
+        await digest.reconcile();
+        return d.digest.get();
+      },
+      reconcile: () => digest.reconcile(),
+      fire: (timeZone: string) => digest.fire(timeZone),
     },
     actions: {
       add: actions.add.bind(actions),

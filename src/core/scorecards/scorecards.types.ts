@@ -169,3 +169,23 @@ export interface Scorecard {
   /** Teams one can drill into from here, with their participation. */
   drillDown: { teamId: string; name: string; participation: number | null }[];
 }
+
+/** The weekly digest: when it is sent, and the managers who asked for it. */
+export interface DigestSettings {
+  enabled: boolean;
+  /** ISO weekday, 1 = Monday. */
+  weekday: number;
+  /** Local time, `HH:mm`, in each recipient's zone. */
+  time: string;
+  /** Managers who opted in (leaders always get it). */
+  managerIds: string[];
+  /** Schedule ids registered last time (reconcile removes stale ones). */
+  schedules: string[];
+}
+
+export const DEFAULT_DIGEST: DigestSettings = { enabled: true, weekday: 1, time: '09:00', managerIds: [], schedules: [] };
+
+export interface DigestSettingsRepository {
+  get(): Promise<DigestSettings>;
+  save(patch: Partial<DigestSettings>): Promise<DigestSettings>;
+}

@@ -94,7 +94,47 @@ const actionInput = z.object({
   teamId: objectIdSchema.nullable().default(null),
 });
 
+const digestSchema = z.object({
+  enabled: z.boolean(),
+  weekday: z.number().int().describe('ISO weekday, 1 = Monday'),
+  time: z.string().describe('Local time HH:mm in each recipient’s zone'),
+  managerIds: z.array(z.string()).describe('Managers who opted in; leaders always get it'),
+  schedules: z.array(z.string()),
+});
+const digestPatch = z
+  .object({
+    enabled: z.boolean(),
+    weekday: z.number().int().min(1, 'weekday: 1 = Monday … 7 = Sunday').max(7, 'weekday: 1 = Monday … 7 = Sunday'),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time as HH:mm, e.g. 09:00'),
+  })
+  .partial()
+  .strict();
+
 export const scorecardRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/scorecards/digest',
+    scope: 'scorecards:read',
+    tag: 'scorecards',
+    summary: 'When the weekly digest goes out (default Monday 09:00 in each recipient’s zone) and who opted in',
+    response: digestSchema,
+    handler: ({ ctx }) => ctx.core.scorecards.digest.settings(),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/scorecards/digest',
+    scope: 'scorecards:write',
+    action: 'scorecard.digest.update',
+    tag: 'scorecards',
+    summary: 'Change the digest’s weekday, time or turn it off; the schedules follow at once',
+    body: digestPatch,
+    response: digestSchema,
+    handler: async ({ body, ctx }) => {
+      const before = await ctx.core.scorecards.digest.settings();
+      const after = await ctx.core.scorecards.digest.update(body);
+      return { body: after, audit: { target: 'scorecard:digest', before, after } };
+    },
+  }),
   defineRoute({
     method: 'get',
     path: '/scorecards',
