@@ -30,6 +30,8 @@ interface KudosRow {
 
 /** A week's check-ins are settled this long after the week ends (late answers, deadlines in every zone). */
 const SETTLE_MS = 14 * 86_400_000;
+/** A roll-up of a week not settled yet is reused for this long (a scorecard a minute old is fine). */
+const FRESH_MS = 60_000;
 
 const weekEnd = (week: string): number => {
   const [y, w] = week.split('-W').map(Number);
@@ -41,8 +43,9 @@ const empty = (): Counts => ({ answered: 0, closed: 0, moodSum: 0, moodCount: 0 
 /**
  * The scorecard's bulk reads of check-ins, blockers and kudos. A week's
  * check-ins are rolled up per team into one document (`_id` = the ISO week)
- * once the week is settled, so an organisation's year of check-ins is read as
- * a few `_id` lookups; unsettled weeks are counted from the check-ins.
+ * and kept once the week is settled, so an organisation's year of check-ins is
+ * read as a few `_id` lookups; a week not settled yet is counted again from
+ * the check-ins when its roll-up is more than a minute old.
  */
 export class MongoRhythmReads implements RhythmReads {
   private readonly checkins: Collection<CheckinRow>;
@@ -69,10 +72,8 @@ export class MongoRhythmReads implements RhythmReads {
 
   private async week(week: string): Promise<Record<string, Counts>> {
     const settled = this.now() > weekEnd(week) + SETTLE_MS;
-    if (settled) {
-      const cached = await this.rollups.findOne({ _id: week });
-      if (cached) return cached.teams;
-    }
+    const cached = await this.rollups.findOne({ _id: week });
+    if (cached && (settled || cached.computedAt.getTime() > this.now() - FRESH_MS)) return cached.teams;
     const teams: Record<string, Counts> = {};
     const cursor = this.checkins.find({ period: week }, { projection: { teamId: 1, status: 1, 'answers.mood': 1 } });
     for await (const c of cursor) {
@@ -87,7 +88,7 @@ export class MongoRhythmReads implements RhythmReads {
         t.moodCount += 1;
       }
     }
-    if (settled) await this.rollups.replaceOne({ _id: week }, { teams, computedAt: new Date(this.now()) }, { upsert: true });
+    await this.rollups.replaceOne({ _id: week }, { teams, computedAt: new Date(this.now()) }, { upsert: true });
     return teams;
   }
 
