@@ -18,7 +18,8 @@ import { startTestTandem } from '../test/support/stack.js';
 
 const PEOPLE = 1_000;
 const TEAMS = 50;
-const WEEKS = 52;
+const WEEKS = Number(process.env.BENCH_WEEKS ?? 52);
+const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const NOW = new Date('2026-11-25T10:00:00Z');
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
         }),
         { ordered: false },
       );
+      if (w % 4 === 0) log(`seeded ${w} weeks`);
       await conn.collection('kudos').insertMany(
         Array.from({ length: 300 }, (_, k) => ({ giverId: people[(k * 31 + w) % PEOPLE], recipientIds: [people[(k * 17 + w * 3) % PEOPLE]], reason: 'for the help', values: [], private: false, platform: 'console', week: period, createdAt: monday.plus({ hours: 10 + (k % 80) }).toJSDate(), revokedAt: null })),
       );
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
         ['api', () => tandem.core.scorecards.forOrganisation(undefined, period)],
         ['leader', () => tandem.core.scorecards.forPerson(leader, { period })],
       ] as const) {
+        log(`measuring ${period}.${what}`);
         const c0 = performance.now();
         await run();
         const cold = +(performance.now() - c0).toFixed(1);
