@@ -7,7 +7,7 @@ import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { OffsetClock, systemClock, type Clock } from './core/clock.js';
-import { createCore, type Core } from './core/index.js';
+import { createCore, type Core, type CorePorts } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
@@ -15,6 +15,7 @@ import { createIntakes } from './http/integrations.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
+import { scorecardJobs } from './core/scorecards/scorecards.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { governanceJobs } from './core/governance/governance.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
@@ -45,6 +46,8 @@ export interface StartOptions {
   workers?: boolean;
   /** The logger to use instead of one made from the config (tests read what is logged). */
   logger?: Logger;
+  /** What the scorecard reads from the KPI, alert and pulse features; absent ones show "not set up". */
+  scorecardSources?: Pick<CorePorts, 'kpiSource' | 'alertFigures' | 'pulse'>;
 }
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
@@ -72,7 +75,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
-  const core = createCore({ ...store, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
+  const core = createCore({ ...store, ...options.scorecardSources, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
   await registerJobs(jobs, [
@@ -80,6 +83,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
     kpiJobs(core.kpis),
+    scorecardJobs(core.scorecards),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
   ]);
 

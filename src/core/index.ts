@@ -27,6 +27,8 @@ import { OwnerDmNotifier } from './alerts/notify.js';
 import type { KpiRepository } from './kpis/kpis.types.js';
 import { createAlerts, createKpis } from './kpis/kpis.module.js';
 import { KPI_HELP } from './kpis/kpis.views.js';
+import { createScorecards } from './scorecards/scorecards.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -52,6 +54,13 @@ export interface CorePorts {
   personalData: PersonalDataStore;
   /** Retention periods in days by kind, overriding the kinds' defaults (RETENTION_DAYS). */
   retentionDays: Readonly<Record<string, number>>;
+  rhythm: RhythmReads;
+  scorecardActions: ActionRepository;
+  digest: DigestSettingsRepository;
+  /** Sources the scorecard reads from other features; absent ones show "not set up". */
+  kpiSource?: KpiSource;
+  alertFigures?: AlertFigures;
+  pulse?: PulseSource;
 }
 
 /**
@@ -91,7 +100,8 @@ export function createCore(ports: CorePorts) {
   const kpis = createKpis(kpiDeps, { interactions, tandem });
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts };
+  const scorecards = createScorecards({ ...ports, messenger }, { interactions, tandem });
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts, scorecards };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -12,6 +12,7 @@ import { MongoOncallRepository, registerOncallModels } from './oncall.repository
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
+import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads } from './scorecards.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
 import { MongoIntegrationRepository } from './integrations.repository.js';
@@ -49,6 +50,9 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     kpis: new MongoKpiRepository(conn),
     alerts: new MongoAlertRepository(conn),
     integrations: new MongoIntegrationRepository(conn),
+    rhythm: new MongoRhythmReads(conn),
+    scorecardActions: new MongoActionRepository(conn),
+    digest: new MongoDigestSettings(conn),
   };
 }
 

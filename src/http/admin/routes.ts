@@ -42,6 +42,7 @@ import { kpiRoutes } from './kpis.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
 import type { AdminRoute } from './route.js';
+import { scorecardRoutes } from './scorecards.routes.js';
 import { teamRoutes } from './teams.routes.js';
 
 export const adminRoutes: readonly AdminRoute[] = [
@@ -54,4 +55,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...governanceRoutes,
   ...kpiRoutes,
   ...alertRoutes,
+  ...scorecardRoutes,
 ];

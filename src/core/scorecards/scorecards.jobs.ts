@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineJob, defineJobs } from '../job-declarations.js';
+import { ACTION_JOBS } from './actions.js';
+import { DIGEST_JOBS } from './digest.js';
+import type { Scorecards } from './scorecards.js';
+
+/**
+ * The scorecard jobs: reminders to owners of corrective actions before and at their due date; the weekly
+ * digest, one firing per recipients' zone, kept in step with leaders and opted-in managers hourly and at boot.
+ */
+export const scorecardJobs = (scorecards: Scorecards) =>
+  defineJobs('scorecards', {
+    jobs: [
+      defineJob(ACTION_JOBS.remind, z.object({ actionId: z.string().min(1), n: z.number().int().min(0).max(1) }), (d) => scorecards.actions.remind(d.actionId, d.n)),
+      defineJob(DIGEST_JOBS.fire, z.object({ timeZone: z.string().min(1) }), async (d) => void (await scorecards.digest.fire(d.timeZone))),
+      defineJob(DIGEST_JOBS.reconcile, z.object({}), () => scorecards.digest.reconcile()),
+    ],
+    recurring: [{ id: 'scorecard:digest-reconcile', pattern: '13 * * * *', timeZone: 'UTC', name: DIGEST_JOBS.reconcile, data: {} }],
+    atStart: () => scorecards.digest.reconcile(),
+  });
