@@ -9,7 +9,8 @@
  * accepted and served by Tandem (as behind a load balancer's connection
  * pool), then writes all requests at once and times each from its write to
  * the first byte of its response (the status line: Slack's ack). It answers
- * with the latencies in ms and the status codes.
+ * with the latencies in ms, the status codes and when each request was
+ * written (epoch ms), from which the parent times the answers.
  */
 import net from 'node:net';
 
@@ -21,6 +22,8 @@ export interface BurstRequest {
 export interface BurstResult {
   latencies: number[];
   statuses: number[];
+  /** When each request was written, in ms since the epoch (sub-ms precision), to time its answer elsewhere. */
+  sentAt: number[];
 }
 
 const WARM_UP = 'GET /healthz HTTP/1.1\r\nHost: tandem\r\n\r\n';
@@ -48,6 +51,7 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
   const sockets = await Promise.all(requests.map(() => connect(port)));
   const latencies: number[] = [];
   const statuses: number[] = [];
+  const sentAt: number[] = [];
   await Promise.all(
     sockets.map(
       (socket, i) =>
@@ -62,11 +66,12 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
           socket.once('close', () => resolve());
           socket.once('error', reject);
           t0 = performance.now();
+          sentAt[i] = performance.timeOrigin + t0;
           socket.write(requests[i] as string);
         }),
     ),
   );
-  return { latencies, statuses };
+  return { latencies, statuses, sentAt };
 }
 
 process.on('message', (message: BurstRequest) => {
