@@ -10,9 +10,14 @@
  * twice per team (a duplicate firing); `'memory'` answers with the peak heap
  * seen (sampled every 100 ms); `'stop'` stops Tandem, and the process then
  * ends by itself. Child → parent: `'ready'`, `'fired'`, the memory report.
+ *
+ * With BENCH_TANDEM_DIST (the outDir of `tsc -p tsconfig.build.json`) it runs
+ * the compiled JavaScript, as `npm start` does, instead of src/ through tsx.
  */
-import { loadConfig } from '../src/config.js';
-import { startTandem } from '../src/main.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as ConfigModule from '../src/config.js';
+import type * as MainModule from '../src/main.js';
 
 export interface HeapReport {
   peakHeapUsedMiB: number;
@@ -35,6 +40,11 @@ const sampler = setInterval(() => {
   peakHeapTotal = Math.max(peakHeapTotal, heapTotal);
 }, 100);
 
+const dist = process.env.BENCH_TANDEM_DIST;
+const load = <T>(module: string, fallback: () => Promise<T>): Promise<T> =>
+  dist ? (import(pathToFileURL(resolve(dist, 'src', module)).href) as Promise<T>) : fallback();
+const { loadConfig } = await load<typeof ConfigModule>('config.js', () => import('../src/config.js'));
+const { startTandem } = await load<typeof MainModule>('main.js', () => import('../src/main.js'));
 const tandem = await startTandem(loadConfig(), { clock });
 process.send?.('ready');
 

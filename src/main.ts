@@ -70,7 +70,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await registerJobs(jobs, [checkinJobs(core.checkins), recognitionJobs(core.recognition), systemJobs(store.postedMessages, clock, logger)]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
-  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({
