@@ -49,6 +49,9 @@ const connect = (port: number) =>
 
 async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
   const sockets = await Promise.all(requests.map(() => connect(port)));
+  // Opening hundreds of connections on a loaded machine can outlast the server's keep-alive timeout: replace
+  // the connections it has closed meanwhile.
+  for (const [i, socket] of sockets.entries()) if (socket.readableEnded || socket.destroyed || !socket.writable) sockets[i] = await connect(port);
   const latencies: number[] = [];
   const statuses: number[] = [];
   const sentAt: number[] = [];

@@ -201,8 +201,8 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    client?.disconnect();
-    floor.disconnect();
+    if (client?.connected) client.disconnect();
+    if (floor.connected) floor.disconnect();
     if (child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
