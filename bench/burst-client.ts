@@ -58,7 +58,7 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
   await Promise.all(
     sockets.map(
       (socket, i) =>
-        new Promise<void>((resolve, reject) => {
+        new Promise<void>((resolve) => {
           let t0 = 0;
           socket.once('data', (chunk: Buffer) => {
             latencies[i] = performance.now() - t0;
@@ -67,7 +67,12 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
             socket.resume();
           });
           socket.once('close', () => resolve());
-          socket.once('error', reject);
+          // A connection reset by a server under load counts as a failed request (status 0), not a failed burst.
+          socket.once('error', () => {
+            statuses[i] ??= 0;
+            latencies[i] ??= NaN;
+            resolve();
+          });
           t0 = performance.now();
           sentAt[i] = performance.timeOrigin + t0;
           socket.write(requests[i] as string);
