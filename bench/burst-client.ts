@@ -48,10 +48,21 @@ const connect = (port: number) =>
   });
 
 async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
-  const sockets = await Promise.all(requests.map(() => connect(port)));
+  // A connection refused or reset while hundreds are being opened (a loaded machine, a full accept queue) is retried.
+  const open = async (): Promise<net.Socket> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await connect(port);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  };
+  const sockets = await Promise.all(requests.map(() => open()));
   // Opening hundreds of connections on a loaded machine can outlast the server's keep-alive timeout: replace
   // the connections it has closed meanwhile.
-  for (const [i, socket] of sockets.entries()) if (socket.readableEnded || socket.destroyed || !socket.writable) sockets[i] = await connect(port);
+  for (const [i, socket] of sockets.entries()) if (socket.readableEnded || socket.destroyed || !socket.writable) sockets[i] = await open();
   const latencies: number[] = [];
   const statuses: number[] = [];
   const sentAt: number[] = [];
