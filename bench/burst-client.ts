@@ -9,7 +9,8 @@
  * accepted and served by Tandem (as behind a load balancer's connection
  * pool), then writes all requests at once and times each from its write to
  * the first byte of its response (the status line: Slack's ack). It answers
- * with the latencies in ms and the status codes.
+ * with the latencies in ms, the status codes and when each request was
+ * written (epoch ms), from which the parent times the answers.
  */
 import net from 'node:net';
 
@@ -21,6 +22,8 @@ export interface BurstRequest {
 export interface BurstResult {
   latencies: number[];
   statuses: number[];
+  /** When each request was written, in ms since the epoch (sub-ms precision), to time its answer elsewhere. */
+  sentAt: number[];
 }
 
 const WARM_UP = 'GET /healthz HTTP/1.1\r\nHost: tandem\r\n\r\n';
@@ -45,13 +48,28 @@ const connect = (port: number) =>
   });
 
 async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
-  const sockets = await Promise.all(requests.map(() => connect(port)));
+  // A connection refused or reset while hundreds are being opened (a loaded machine, a full accept queue) is retried.
+  const open = async (): Promise<net.Socket> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await connect(port);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  };
+  const sockets = await Promise.all(requests.map(() => open()));
+  // Opening hundreds of connections on a loaded machine can outlast the server's keep-alive timeout: replace
+  // the connections it has closed meanwhile.
+  for (const [i, socket] of sockets.entries()) if (socket.readableEnded || socket.destroyed || !socket.writable) sockets[i] = await open();
   const latencies: number[] = [];
   const statuses: number[] = [];
+  const sentAt: number[] = [];
   await Promise.all(
     sockets.map(
       (socket, i) =>
-        new Promise<void>((resolve, reject) => {
+        new Promise<void>((resolve) => {
           let t0 = 0;
           socket.once('data', (chunk: Buffer) => {
             latencies[i] = performance.now() - t0;
@@ -60,13 +78,19 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
             socket.resume();
           });
           socket.once('close', () => resolve());
-          socket.once('error', reject);
+          // A connection reset by a server under load counts as a failed request (status 0), not a failed burst.
+          socket.once('error', () => {
+            statuses[i] ??= 0;
+            latencies[i] ??= NaN;
+            resolve();
+          });
           t0 = performance.now();
+          sentAt[i] = performance.timeOrigin + t0;
           socket.write(requests[i] as string);
         }),
     ),
   );
-  return { latencies, statuses };
+  return { latencies, statuses, sentAt };
 }
 
 process.on('message', (message: BurstRequest) => {

@@ -14,32 +14,70 @@
  * (npm run stack:start). Prints a JSON report and exits non-zero when a
  * prompt is lost or duplicated or the rate is under 95 % of the limit.
  */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Types } from 'mongoose';
+import type { ChildMessage, HeapReport } from './checkins-tandem.js';
+import { createLogger } from '../src/logger.js';
+import { connectMongo } from '../src/store/connection.js';
+import { createStore } from '../src/store/index.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { SLACK_TEAM, slackEnv } from '../test/support/slack.js';
-import { startTestTandem } from '../test/support/stack.js';
+import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const TEAM_SIZE = 5_000;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(120_000, (PEOPLE / RATE) * 3_000));
-// Friday 2026-11-27 15:00 UTC: everyone (in UTC) is due.
-const clock = { now: () => new Date('2026-11-27T15:00:00Z') };
+/** Node flags for Tandem's process; the default is the limit the fan-out must fit in. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
+const RSS_TARGET_MIB = 300;
 
 const userId = (i: number) => `U${String(i).padStart(6, '0')}`;
 const dmChannel = (i: number) => `D${String(i).padStart(6, '0')}`;
 
-async function main(): Promise<void> {
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 100);
+/** Peak and current resident set size of a process, in MiB, from /proc. */
+function memory(pid: number): { peakMiB: number; rssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+}
 
+async function main(): Promise<void> {
   const fake = await FakeSlack.start({ rateLimit: { perSecond: RATE, methods: ['chat.postMessage'] } });
-  const tandem = await startTestTandem(slackEnv(fake, { TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false', LOG_LEVEL: 'error' }), { clock });
+  const { mongoUri, prefix } = isolatedNames('bench');
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const env = { ...process.env, ...slackEnv(fake), NODE_ENV: 'production', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', MONGODB_URI: mongoUri, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false' };
+  const child = fork('bench/checkins-tandem.ts', { execArgv: [...NODE_ARGS, '--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`Tandem exited with code ${code}`));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        resolve(m as T);
+      });
+    });
+  const ask = <T>(message: ChildMessage) => {
+    const answer = next<T>();
+    child.send(message);
+    return answer;
+  };
+  const conn = await connectMongo(mongoUri, createLogger('error'));
   try {
-    // Seed people, their Slack identities and teams of at most 5,000 in bulk.
-    const { Person, Identity, PersonAccount } = tandem.store.models;
+    await next<'ready'>();
+    const pid = child.pid as number;
+    const idle = memory(pid);
+    let peakRss = idle.rssMiB;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, memory(pid).rssMiB);
+    }, 100);
+
+    // Seed people, their Slack identities and teams of at most 5,000 in bulk, from this process.
+    const store = createStore(conn);
+    const { Person, Identity, PersonAccount } = store.models;
     const ids = Array.from({ length: PEOPLE }, () => new Types.ObjectId());
     for (let from = 0; from < PEOPLE; from += 1_000) {
       const slice = ids.slice(from, from + 1_000);
@@ -59,22 +97,20 @@ async function main(): Promise<void> {
     }
     const teams = [];
     for (let from = 0; from < PEOPLE; from += TEAM_SIZE) {
-      teams.push(await tandem.store.teams.create({ name: `Bench ${from / TEAM_SIZE + 1}`, memberIds: ids.slice(from, from + TEAM_SIZE).map(String) }));
+      teams.push(await store.teams.create({ name: `Bench ${from / TEAM_SIZE + 1}`, memberIds: ids.slice(from, from + TEAM_SIZE).map(String) }));
     }
     fake.reset();
 
     const started = Date.now();
-    for (const team of teams) {
-      // The scheduler's job, twice: a duplicate firing must not prompt anyone twice.
-      await tandem.jobs.enqueue('checkin.fire', { teamId: team.id, timeZone: 'UTC' }, { jobId: `bench.fire:${team.id}:a` });
-      await tandem.jobs.enqueue('checkin.fire', { teamId: team.id, timeZone: 'UTC' }, { jobId: `bench.fire:${team.id}:b` });
-    }
+    await ask<'fired'>({ fire: teams.map((team) => team.id) });
     const deadline = started + TIMEOUT_MS;
-    while (fake.callsTo('chat.postMessage').length < PEOPLE && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (fake.callsTo('chat.postMessage').length < PEOPLE && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
     const finished = Date.now();
     // Give stragglers (a duplicate would be one) time to show up.
     await new Promise((r) => setTimeout(r, 3_000));
-
+    clearInterval(sampler);
+    const heap = await ask<HeapReport>('memory');
+    const { peakMiB } = memory(pid);
     const posts = fake.callsTo('chat.postMessage');
     const perChannel = new Map<string, number>();
     for (const p of posts) perChannel.set(String(p.args.channel), (perChannel.get(String(p.args.channel)) ?? 0) + 1);
@@ -85,7 +121,7 @@ async function main(): Promise<void> {
       if (n === 0) lost += 1;
       if (n > 1) duplicated += n - 1;
     }
-    const checkins = await tandem.store.conn.collection('checkins').countDocuments({ period: '2026-W48' });
+    const checkins = await conn.collection('checkins').countDocuments({ period: '2026-W48' });
     const first = posts[0]?.at ?? started;
     const last = posts.at(-1)?.at ?? finished;
     const windowS = Math.max(0.001, (last - first) / 1000);
@@ -103,14 +139,23 @@ async function main(): Promise<void> {
       lost,
       duplicated,
       checkins_created: checkins,
-      peak_rss_mb: Math.round(peakRss / 1024 / 1024),
+      tandem_node_args: NODE_ARGS.join(' '),
+      tandem_rss_ready_mib: Math.round(idle.rssMiB),
+      tandem_peak_rss_mib: Math.round(Math.max(peakMiB, peakRss)),
+      tandem_peak_heap_used_mib: Math.round(heap.peakHeapUsedMiB),
+      tandem_peak_heap_total_mib: Math.round(heap.peakHeapTotalMiB),
+      tandem_heap_used_at_end_mib: Math.round(heap.heapUsedNowMiB),
+      load_average: loadavg().map((l) => Number(l.toFixed(2))),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    process.exitCode = lost === 0 && duplicated === 0 && checkins === PEOPLE && report.rate_of_limit_pct >= 95 ? 0 : 1;
+    process.exitCode = lost === 0 && duplicated === 0 && checkins === PEOPLE && report.rate_of_limit_pct >= 95 && report.tandem_peak_rss_mib < RSS_TARGET_MIB ? 0 : 1;
   } finally {
-    clearInterval(sampler);
-    await tandem.cleanup();
+    if (child.connected) child.send('stop');
+    else child.kill('SIGTERM');
+    await exited;
+    await conn.close();
     await fake.close();
+    await dropTestData({ MONGODB_URI: mongoUri, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix });
   }
 }
 

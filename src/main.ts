@@ -88,7 +88,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   ]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
-  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({

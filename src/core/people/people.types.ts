@@ -11,9 +11,19 @@ export type Platform = (typeof PLATFORMS)[number];
 /** ISO weekday numbers, Monday = 1 … Sunday = 7 (luxon's `weekday`). */
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
-export const timeZoneSchema = z
-  .string()
-  .refine((tz) => IANAZone.isValidZone(tz), { message: 'expected an IANA time zone such as Europe/Paris' });
+/**
+ * Zones already found valid. Luxon checks a zone by building an Intl.DateTimeFormat, which costs more than
+ * the rest of a person's validation; the IANA names are a few hundred, so the set stays small (and is capped).
+ */
+const validZones = new Set<string>();
+const isValidZone = (tz: string): boolean => {
+  if (validZones.has(tz)) return true;
+  if (!IANAZone.isValidZone(tz)) return false;
+  if (validZones.size < 2_000) validZones.add(tz);
+  return true;
+};
+
+export const timeZoneSchema = z.string().refine(isValidZone, { message: 'expected an IANA time zone such as Europe/Paris' });
 
 export const objectIdSchema = z.string().regex(/^[a-f0-9]{24}$/, 'expected an id of 24 hex characters');
 
