@@ -35,6 +35,9 @@ export const configSchema = z
     TEAMS_ENABLED: bool.default(true).describe('Serve Teams at /api/messages'),
     CONSOLE_ENABLED: bool.optional().describe('Serve the local console at /console (default: on outside production)'),
     DEMO_MODE: bool.default(false).describe('Demo clock controls in the console'),
+    SURVEY_SECRET: z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -hex 32)').optional().describe('Server secret keying in-progress survey responses; required in production'),
+    SURVEY_MIN_GROUP: z.coerce.number({ message: 'expected a number' }).int().min(3, 'never below 3').max(100).default(5).describe('Fewest respondents a survey group needs before any figure is shown'),
+    SURVEY_FATIGUE_DAYS: z.coerce.number({ message: 'expected a number' }).int().min(0).max(90).default(7).describe('Nobody gets more than one survey in this many days'),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.SLACK_SIGNING_SECRET) !== Boolean(c.SLACK_BOT_TOKEN)) {
@@ -49,6 +52,9 @@ export const configSchema = z
     }
     if (c.MICROSOFT_APP_TYPE === 'SingleTenant' && !c.MICROSOFT_APP_TENANT_ID) {
       ctx.addIssue({ code: 'custom', path: ['MICROSOFT_APP_TENANT_ID'], message: 'required when MICROSOFT_APP_TYPE is SingleTenant' });
+    }
+    if (!c.SURVEY_SECRET && c.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['SURVEY_SECRET'], message: 'required in production: it keeps survey answers unlinkable to people' });
     }
     if (c.DEMO_MODE && c.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'the demo clock must not run in production' });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
+import type { DestinationStream } from 'pino';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -12,6 +13,7 @@ import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { registerCheckinJobs } from './jobs/checkins.jobs.js';
 import { registerRecognitionJobs } from './jobs/recognition.jobs.js';
+import { registerSurveyJobs } from './jobs/surveys.jobs.js';
 import { Jobs } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
 import { connectMongo, pingMongo } from './store/connection.js';
@@ -35,13 +37,18 @@ export interface StartOptions {
   clock?: Clock;
   /** Start BullMQ workers in this process (default true). */
   workers?: boolean;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
 }
+
+/** Used only outside production when SURVEY_SECRET is unset (with a warning at boot). */
+const DEV_SURVEY_SECRET = 'tandem-development-survey-secret-not-for-production';
 
 const RETENTION_DAYS = 180;
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, options.logStream);
   // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
   const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
   const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
@@ -55,7 +62,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await redis.connect();
   const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger });
 
-  const core = createCore({ ...store, scheduler: jobs, clock, logger });
+  if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
+  const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
+  const core = createCore({ ...store, surveyConfig, scheduler: jobs, clock, logger });
 
   jobs.handle('retention.purge', async () => {
     const before = new Date(clock.now().getTime() - RETENTION_DAYS * 86_400_000);
@@ -65,6 +74,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
   await registerCheckinJobs(jobs, core);
   await registerRecognitionJobs(jobs, core);
+  registerSurveyJobs(jobs, core);
 
   const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);

@@ -9,6 +9,8 @@ import { PeopleService } from './people/people.service.js';
 import type { AuditRepository, IdentityRepository, PeopleRepository, PostedMessageRepository, Scheduler, TeamRepository } from './ports.js';
 import { RecognitionService } from './recognition/recognition.service.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
+import { createSurveys } from './surveys/surveys.js';
+import type { SurveyConfig, SurveyPorts } from './surveys/surveys.types.js';
 
 export interface CorePorts {
   people: PeopleRepository;
@@ -18,6 +20,8 @@ export interface CorePorts {
   audit: AuditRepository;
   recognition: RecognitionRepository;
   checkins: CheckinRepository;
+  surveys: SurveyPorts;
+  surveyConfig: SurveyConfig;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -35,9 +39,12 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = new RecognitionService({ repo: ports.recognition, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger });
   recognition.register(interactions);
+  // Before check-ins: a typed reply while a survey question is being asked is the survey's.
+  const surveys = createSurveys({ store: ports.surveys, people: ports.people, teams: ports.teams, messenger, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger, config: ports.surveyConfig });
+  surveys.register(interactions, tandem);
   const checkins = new CheckinService(ports.checkins, ports.people, ports.teams, messenger, ports.scheduler, ports.clock, ports.logger);
   checkins.register(interactions, tandem);
-  return { ports, interactions, tandem, messenger, people, recognition, checkins };
+  return { ports, interactions, tandem, messenger, people, recognition, checkins, surveys };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -6,6 +6,7 @@ import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageReposi
 import { registerModels, type Models } from './models.js';
 import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
+import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 
 /** Every repository over one connection: what the composition root hands to the core. */
@@ -24,6 +25,7 @@ export function createStore(conn: Connection) {
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
+    surveys: createSurveyStore(conn),
   };
 }
 

@@ -34,6 +34,7 @@ import { auditRoutes } from './audit.routes.js';
 import { checkinRoutes } from './checkins.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
+import { surveyRoutes } from './surveys.routes.js';
 import type { AdminRoute } from './route.js';
 import { teamRoutes } from './teams.routes.js';
 
@@ -43,4 +44,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...auditRoutes,
   ...checkinRoutes,
   ...recognitionRoutes,
+  ...surveyRoutes,
 ];
