@@ -142,6 +142,24 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     expect((await api('GET', `/surveys/${surveyId}/results`)).status).toBe(409);
   });
 
+  it('refuses bad surveys with a 422 and a reason, needs the scope, and says in OpenAPI that no answer is ever returned', async () => {
+    const eleven = Array.from({ length: 11 }, (_, i) => ({ id: `q${i}`, text: `Question ${i}`, kind: 'agree5' }));
+    const tooMany = await api('POST', '/surveys', { name: 'Long', questions: eleven, audience: { kind: 'org' }, schedule: { kind: 'once' } });
+    expect(tooMany.status).toBe(422);
+    expect(JSON.stringify(tooMany.body)).toContain('questions');
+    const noOptions = await api('POST', '/surveys', { name: 'Pick', questions: [{ id: 'c', text: 'Which one?', kind: 'choice' }], audience: { kind: 'org' }, schedule: { kind: 'once' } });
+    expect(noOptions.status).toBe(422);
+    const unknownTeam = await api('POST', '/surveys', { template: 'enps', audience: { kind: 'teams', teamIds: ['a'.repeat(24)] }, schedule: { kind: 'once' } });
+    expect(unknownTeam.status).toBe(422);
+    const templates = await api('GET', '/surveys/templates');
+    expect(JSON.stringify(templates.body)).toContain('How likely are you to recommend working here to a friend?');
+    const noScope = await fetch(`${tandem.url}/api/v1/surveys`, { headers: { authorization: 'Bearer tdm_nope' } });
+    expect(noScope.status).toBe(401);
+    const openapi = (await (await fetch(`${tandem.url}/api/v1/openapi.json`)).json()) as { info: { description: string }; paths: Record<string, unknown> };
+    expect(openapi.info.description).toContain('no endpoint returns an individual survey answer');
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/surveys', '/surveys/{id}/results']));
+  });
+
   it('asks one question at a time with buttons (0–10 as two rows), takes typed text and skips, and confirms a summary', async () => {
     const ts = String(invitationOf('UANA')?.answer.ts);
     let m = await click('UANA', ts, 'survey.start');
