@@ -208,6 +208,9 @@ class Invitations implements InvitationRepository {
   async ofRound(roundId: string): Promise<Invitation[]> {
     return (await this.M.find({ roundId }).lean<InvitationDoc[]>()).map(toInvitation);
   }
+  async deleteRound(roundId: string): Promise<number> {
+    return (await this.M.deleteMany({ roundId })).deletedCount;
+  }
 }
 
 class Responses implements SurveyResponseRepository {

@@ -199,6 +199,7 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     const ets = String(invitationOf('UEVE')?.answer.ts);
     await click('UEVE', ets, 'survey.start');
     await click('UEVE', ets, 'survey.pick', '2');
+    expect(String((await type('UEVE', 'stop'))?.args.text)).toBe('Paused');
   });
 
   it('offers a form instead, and takes its answers', async () => {
@@ -284,6 +285,7 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     const db = tandem.store.conn.db!;
     expect(await db.collection('survey_responses').countDocuments()).toBe(0);
     expect(await db.collection('survey_participation').countDocuments()).toBe(0);
+    expect(await db.collection('survey_invitations').countDocuments()).toBe(0);
     const stored = await db.collection('survey_answers').find().toArray();
     expect(stored).toHaveLength(5);
     for (const a of stored) expect(Object.keys(a).sort()).toEqual(['_id', 'answers', 'closedAt', 'roundId', 'surveyId', 'teamIds']);

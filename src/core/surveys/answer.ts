@@ -16,6 +16,7 @@ import { answerForm, closedView, notInvitedView, questionView, summaryView, than
 
 const SKIP_WORDS = /^(skip|pass|-|n\/a)\.?$/i;
 const CONFIRM_WORDS = /^(confirm|yes|send|done|ok)\.?!?$/i;
+const STOP_WORDS = /^(stop|cancel|later|pause)\.?$/i;
 const MAX_TEXT = 2000;
 
 interface Open {
@@ -132,6 +133,10 @@ export async function directMessage(deps: SurveyDeps, actor: Person, text: strin
     if (response && response.step !== null) current = { round, key, response };
   }
   if (!current) return null;
+  if (STOP_WORDS.test(text.trim())) {
+    await deps.store.responses.setAll(current.key, current.response.answers, null);
+    return reply.private(v.view('Paused', v.section('Paused. Your answers so far are kept; press *Start* on the survey message to carry on.')));
+  }
   const step = current.response.step ?? 0;
   const q = current.round.questions[step];
   if (!q) {

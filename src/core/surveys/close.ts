@@ -13,7 +13,8 @@ import { closedView, resultsView } from './surveys.views.js';
  *    only for teams that may be shown (a round below the floor keeps none).
  * 3. The results are computed and saved; then the keyed responses and the
  *    participation records are deleted, and the invitations rewritten.
- * 4. Managers get their team's results, leaders the organisation's.
+ * 4. Managers get their team's results, leaders the organisation's; then
+ *    the invitations (who was asked) are deleted too.
  *
  * A retried close redoes steps 2–4 from the keyed responses while they exist.
  */
@@ -51,7 +52,10 @@ async function finish(deps: SurveyDeps, round: SurveyRound, results: RoundResult
   await deps.store.participation.deleteRound(round.id);
   const closed = await deps.store.rounds.update(round.id, ['closing'], { status: 'closed', closedAt: results.closedAt });
   deps.logger.info({ roundId: round.id, invited: round.invited }, 'survey round closed');
-  if (closed) await deliver(deps, closed, results);
+  if (closed) {
+    await deliver(deps, closed, results);
+    await deps.store.invitations.deleteRound(round.id);
+  }
   return results;
 }
 

@@ -233,6 +233,8 @@ export interface InvitationRepository {
   upsertMany(invitations: Invitation[]): Promise<void>;
   get(roundId: string, personId: string): Promise<Invitation | null>;
   ofRound(roundId: string): Promise<Invitation[]>;
+  /** After the close: who was invited is no longer kept. */
+  deleteRound(roundId: string): Promise<number>;
 }
 
 export interface SurveyResponseRepository {
