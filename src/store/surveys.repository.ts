@@ -264,9 +264,6 @@ class Answers implements SurveyAnswerRepository {
       await this.M.insertMany(answers.slice(i, i + 1000).map((a, j) => ({ _id: `${roundId}:${i + j}`, ...a })), { ordered: true });
     }
   }
-  async ofRound(roundId: string): Promise<AnonymousAnswer[]> {
-    return (await this.M.find({ roundId }).lean<AnswerDoc[]>()).map(({ _id: _, ...a }) => a);
-  }
 }
 
 class Results implements SurveyResultsRepository {

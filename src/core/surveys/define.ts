@@ -18,6 +18,10 @@ export async function defineSurvey(deps: SurveyDeps, input: SurveyInput): Promis
     });
   }
   const s = parsed.data;
+  // A date before yesterday (UTC) is a typo: no zone is still on it.
+  const earliest = DateTime.fromJSDate(deps.clock.now(), { zone: 'UTC' }).minus({ days: 1 }).toISODate() ?? '';
+  const first = s.schedule.kind === 'once' ? s.schedule.date : s.schedule.startDate;
+  if (first && first < earliest) throw new DomainError('validation', `The schedule starts on ${first}, which has passed`, { issues: [{ path: 'schedule', message: 'a date that has passed' }] });
   if (s.audience.kind === 'teams') {
     for (const teamId of s.audience.teamIds) if (!(await deps.teams.get(teamId))) throw new DomainError('validation', `No team with id ${teamId}`, { teamId });
   }

@@ -6,8 +6,6 @@ import { isDayOff, parseLocalTime, type Member } from '../checkins/schedule.js';
  * functions (the shared rhythm primitive is being extracted from them; only
  * this file changes when it lands). All dates are local to the person.
  */
-export type { Member };
-
 export interface DaysOff {
   holidays: readonly string[];
 }

@@ -15,7 +15,6 @@ import { SURVEY } from './surveys.views.js';
 /** Pulse surveys: the use cases of this folder behind one object, and their chat wiring. */
 export function createSurveys(deps: SurveyDeps) {
   return {
-    config: deps.config,
     templates,
     define: (input: SurveyInput) => defineSurvey(deps, input),
     get: (id: string) => getSurvey(deps, id),

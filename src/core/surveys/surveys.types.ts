@@ -258,7 +258,6 @@ export interface SurveyParticipationRepository {
 export interface SurveyAnswerRepository {
   /** Replaces the round's anonymous answers with these (a retried close writes the same set again). */
   replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void>;
-  ofRound(roundId: string): Promise<AnonymousAnswer[]>;
 }
 
 export interface SurveyResultsRepository {
