@@ -57,15 +57,17 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
     return prev && prev.roundId !== round.id && prev.at.getTime() > i.inviteAt.getTime() - fatigueMs;
   });
   if (held.length) return wait(deps, round, held.map((i) => new Date((last.get(i.personId)?.at.getTime() ?? 0) + fatigueMs)), held.length, invitations.length);
+  // Claimed 50 at a time; if another survey got anyone first, give back what was claimed and wait for it.
   const claimed: Invitation[] = [];
-  for (const i of invitations) {
-    if (await deps.store.lastInvited.claim(i.personId, round.id, i.inviteAt, new Date(i.inviteAt.getTime() - fatigueMs))) {
-      claimed.push(i);
-      continue;
-    }
-    // Another survey claimed this person a moment ago: give back what was claimed and wait for it.
-    for (const c of claimed) await deps.store.lastInvited.restore(c.personId, round.id, last.get(c.personId) ?? null);
-    return wait(deps, round, [new Date(i.inviteAt.getTime() + fatigueMs)], 1, invitations.length);
+  let refused: Invitation | undefined;
+  await inBatches(invitations, 50, async (i) => {
+    if (refused) return;
+    if (await deps.store.lastInvited.claim(i.personId, round.id, i.inviteAt, new Date(i.inviteAt.getTime() - fatigueMs))) claimed.push(i);
+    else refused = i;
+  });
+  if (refused) {
+    await inBatches(claimed, 50, (c) => deps.store.lastInvited.restore(c.personId, round.id, last.get(c.personId) ?? null));
+    return wait(deps, round, [new Date(refused.inviteAt.getTime() + fatigueMs)], 1, invitations.length);
   }
 
   await deps.store.invitations.upsertMany(invitations);
