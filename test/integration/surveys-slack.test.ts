@@ -274,6 +274,7 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     // The invitations are rewritten; a click after the close changes nothing, and no reminder goes out.
     expect(JSON.stringify(fake.messages.get(String(invitationOf('UDAN')?.answer.ts))?.blocks)).toContain('has closed');
     await sendSlack(tandem.url, blockActions({ userId: 'UEVE', actionId: 'survey.start', value: roundId, channelId: dm('UEVE'), messageTs: String(invitationOf('UEVE')?.answer.ts), responseUrl: fake.responseUrl() }));
+    await fake.waitUntil(() => fake.responses.some((r) => JSON.stringify(r.body).includes('answers can no longer be given or changed')), 5000);
     expect(await tandem.core.surveys.remind(roundId, people.UEVE!.id, 2)).toBe(false);
 
     // `/tandem pulse` shows the latest results the person may see.
