@@ -4,7 +4,7 @@ import { isShown, type SurveyRound } from '../../src/core/surveys/surveys.types.
 import type { Person, Team } from '../../src/core/people/people.types.js';
 import { FakeConnector } from '../support/fake-connector.js';
 import { startTestTandem } from '../support/stack.js';
-import { ANA, MEGAN, RIDO, cardAction, cardOf, executeActions, installFor, personalConversationId, postActivity, teamsMessage, type Card } from '../support/teams.js';
+import { ANA, MEGAN, RIDO, adaptiveCardProblems, cardAction, cardOf, executeActions, installFor, personalConversationId, postActivity, teamsMessage, type Card } from '../support/teams.js';
 
 type Tandem = Awaited<ReturnType<typeof startTestTandem>>;
 const ALL_DAYS: (1 | 2 | 3 | 4 | 5 | 6 | 7)[] = [1, 2, 3, 4, 5, 6, 7];
@@ -53,7 +53,9 @@ describe('a pulse survey answered in Microsoft Teams (botbuilder over HTTP, fake
     await tandem.core.surveys.define({ template: 'enps', audience: { kind: 'teams', teamIds: [team.id] }, schedule: { kind: 'once', time: '00:00' } });
     const intro = await connector.waitForActivity((a) => a.conversationId === personalConversationId(MEGAN) && JSON.stringify(a.activity).includes('survey.start'), 15_000);
     expect(JSON.stringify(intro.activity)).toContain('How anonymity works');
+    expect(adaptiveCardProblems(cardOf(intro))).toEqual([]);
     let card = await press(cardOf(intro), 'survey.start', intro.activityId);
+    expect(adaptiveCardProblems(card)).toEqual([]);
     expect(executeActions(card).filter((a) => a.verb === 'survey.pick').map((a) => a.title)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
     card = await press(card, 'survey.pick', intro.activityId, '7');
     expect(JSON.stringify(card)).toContain('Type your answer');
