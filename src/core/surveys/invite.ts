@@ -73,7 +73,6 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
   await deps.store.invitations.upsertMany(invitations);
   await inBatches(invitations, 50, (i) => deps.store.responses.createOnce({ key: keyOf(deps, round.id, i.personId), roundId: round.id, teamIds: i.teamIds }));
   const invitedByTeam: Record<string, number> = {};
-  for (const t of Object.keys(teamNames)) invitedByTeam[t] = 0;
   for (const i of invitations) for (const t of i.teamIds) invitedByTeam[t] = (invitedByTeam[t] ?? 0) + 1;
   const closesAt = new Date(Math.max(now.getTime() + DAY_MS, ...invitations.map((i) => i.closesAt.getTime())));
   const opened = await deps.store.rounds.update(round.id, ['waiting'], { status: 'open', waiting: null, openedAt: now, closesAt, invited: invitations.length, invitedByTeam, teamNames });
