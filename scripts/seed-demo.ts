@@ -14,7 +14,7 @@ import { defaultSettings, type CheckinStatus } from '../src/core/checkins/checki
 import { deadlineOf, periodMinus, periodOf } from '../src/core/checkins/schedule.js';
 import type { Person, PersonInput, Role, Team } from '../src/core/people/people.types.js';
 import { identityKey } from '../src/core/people/people.types.js';
-import { weekOf } from '../src/core/recognition/recognition.service.js';
+import { weekOf } from '../src/core/recognition/budget.js';
 import { settingsPatchSchema } from '../src/core/recognition/recognition.types.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';

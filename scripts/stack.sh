@@ -48,6 +48,26 @@ build_ferretdb() {
     content=$(<"$meta")
     [[ $content == *"$old"* ]] || { say "FerretDB's $meta no longer has $old: review the _id index fix"; exit 1; }
     printf '%s\n' "${content/"$old"/"$new"}" >"$meta"
+    # FerretDB 1.24 runs update, findAndModify, delete and insert as read -> change in Go -> write, separate backend
+    # calls with nothing between them: 50 concurrent $inc on one document left 3, and a guarded findAndModify
+    # ({count: {$lt: 5}}) let 7 of 20 through. MongoDB applies a write to one document atomically, and Tandem relies
+    # on it. tools/ferretdb/_patch/tandem_serialise_writes.go wraps those four commands' handlers in one lock per
+    # database, hooked in right after the handler builds its command table. Chosen over running each
+    # read-modify-write in one SQLite immediate transaction because SQLite admits one writer per database file
+    # anyway (so the lock costs little: bench/README.md, "FerretDB writes"), and because it is one new file plus a
+    # one-line hook instead of edits through the handler and the backend. FERRETDB_ATOMIC_WRITES=off builds without
+    # it, only to measure that cost.
+    if [ "${FERRETDB_ATOMIC_WRITES:-on}" != off ]; then
+      local hook=$src/internal/handler/handler.go
+      old=$'\th.initCommands()\n'
+      content=$(<"$hook")
+      [[ $content == *"$old"* && ${content#*"$old"} != *"$old"* ]] || {
+        say "FerretDB's $hook no longer calls h.initCommands() once: review the atomic writes patch"; exit 1; }
+      printf '%s\n' "${content/"$old"/"$old"$'\th.serialiseWrites()\n'}" >"$hook"
+      grep -q 'cmd.Handler(connCtx, msg)' "$src/internal/clientconn/conn.go" || {
+        say "FerretDB no longer dispatches through h.Commands(): review the atomic writes patch"; exit 1; }
+      cp _patch/tandem_serialise_writes.go "$src/internal/handler/"
+    fi
     { cat go.mod; printf '\nreplace github.com/FerretDB/FerretDB => %s\n' "$src"; } >"$root/$RUN/ferretdb.mod"
     cp go.sum "$root/$RUN/ferretdb.sum"
     # go build is incremental (content-addressed cache): quick when nothing changed.

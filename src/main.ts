@@ -11,10 +11,14 @@ import { createCore, type Core } from './core/index.js';
 import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
-import { registerCheckinJobs } from './jobs/checkins.jobs.js';
-import { registerRecognitionJobs } from './jobs/recognition.jobs.js';
-import { registerSurveyJobs } from './jobs/surveys.jobs.js';
+import { checkinJobs } from './core/checkins/checkins.jobs.js';
+import { recognitionJobs } from './core/recognition/recognition.jobs.js';
+import { surveyJobs } from './core/surveys/surveys.jobs.js';
+import { RedisInvalidation } from './jobs/invalidation.js';
+import { closeRedis } from './jobs/redis.js';
+import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
+import { systemJobs } from './jobs/system.jobs.js';
 import { createLogger } from './logger.js';
 import { connectMongo, pingMongo } from './store/connection.js';
 import { createStore, type Store } from './store/index.js';
@@ -44,8 +48,6 @@ export interface StartOptions {
 /** Used only outside production when SURVEY_SECRET is unset (with a warning at boot). */
 const DEV_SURVEY_SECRET = 'tandem-development-survey-secret-not-for-production';
 
-const RETENTION_DAYS = 180;
-
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
   const logger = createLogger(config.LOG_LEVEL, options.logStream);
@@ -60,27 +62,30 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   await redis.connect();
-  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger });
-
-  if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
-  const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
-  const core = createCore({ ...store, surveyConfig, scheduler: jobs, clock, logger });
-
-  jobs.handle('retention.purge', async () => {
-    const before = new Date(clock.now().getTime() - RETENTION_DAYS * 86_400_000);
-    const purged = await store.postedMessages.purge(before);
-    logger.info({ purged, before }, 'retention: old message records purged');
-  });
-  await jobs.upsertRecurring('retention', { pattern: '17 3 * * *', timeZone: 'UTC' }, 'retention.purge', {});
-  await registerCheckinJobs(jobs, core);
-  await registerRecognitionJobs(jobs, core);
-  registerSurveyJobs(jobs, core);
-
-  const adapters = createAdapters({ config, logger, core, store, redis, jobs, ...(demoClock ? { demoClock } : {}) });
-  for (const adapter of adapters) core.messenger.register(adapter.chat);
-
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
+  const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger, clock, registry: metrics });
+  const invalidation = new RedisInvalidation(redis, `${config.QUEUE_PREFIX}:cache:invalidate`, logger);
+  await invalidation.start();
+
+  // The store's cache of people and identities follows changes made by other processes (a null key: drop all).
+  for (const kind of ['person', 'identity'] as const) {
+    invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
+  }
+  store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
+  if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
+  const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
+  const core = createCore({ ...store, surveyConfig, scheduler: jobs, clock, logger, invalidation });
+  await registerJobs(jobs, [
+    checkinJobs(core.checkins),
+    recognitionJobs(core.recognition),
+    surveyJobs(core.surveys),
+    systemJobs(store.postedMessages, clock, logger),
+  ]);
+
+  const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages };
+  const adapters = createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({
     logger,
@@ -90,7 +95,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
-      app.use('/api/v1', createAdminApi({ ctx: { core, store }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
+      app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
     routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),
@@ -112,9 +117,13 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       await server.close(deadline);
       for (const adapter of adapters) await adapter.stop?.();
       await jobs.close();
-      redis.disconnect();
+      await invalidation.stop();
+      await closeRedis(redis);
+      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await conn.close();
       logger.info('stopped');
+      // Whatever still holds the event loop open here would keep the process alive after main() ends.
+      logger.debug({ resources: process.getActiveResourcesInfo() }, 'active resources after stop');
     })());
 
   return { config, url, address, core, store, jobs, redis, metrics, stop };
@@ -133,15 +142,22 @@ async function main(): Promise<void> {
   }
   const tandem = await startTandem(config);
   const onSignal = (signal: NodeJS.Signals) => {
-    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 1_000).unref();
+    process.stderr.write(`tandem: ${signal} received, shutting down\n`);
+    // The process ends by itself once stop() has closed every server, connection and timer;
+    // this timer (unref'd, so it never keeps it alive) only fires if something was left open.
+    setTimeout(() => {
+      process.stderr.write(`tandem: still running ${config.SHUTDOWN_TIMEOUT_MS + 1_000} ms after ${signal}; open: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 1_000).unref();
     tandem.stop().then(
       () => {
-        clearTimeout(force);
-        process.exit(0);
+        process.exitCode = 0;
       },
-      () => process.exit(1),
+      (err: unknown) => {
+        process.stderr.write(`tandem: shutdown failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+        process.exitCode = 1;
+      },
     );
-    process.stderr.write(`tandem: ${signal} received, shutting down\n`);
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -7,16 +7,18 @@ import type { OffsetClock } from '../core/clock.js';
 import type { PlatformChat } from '../core/chat/chat.port.js';
 import type { Core } from '../core/index.js';
 import type { Jobs } from '../jobs/scheduler.js';
-import type { Store } from '../store/index.js';
+import type { MongoConsoleMessageRepository } from '../store/console.repository.js';
+import type { TeamsConversationStore } from './teams/conversations.js';
 
 /** What every adapter gets from the composition root. */
 export interface AdapterContext {
   config: Config;
   logger: Logger;
   core: Core;
-  store: Store;
+  /** The adapters' own stores: Teams conversation references, console messages. */
+  stores: { teamsConversations: TeamsConversationStore; consoleMessages: MongoConsoleMessageRepository };
   redis: Redis;
-  /** Tandem's job queue (the console's demo clock lists and promotes its delayed jobs). */
+  /** Tandem's job queues (the console's demo clock lists and promotes their delayed jobs). */
   jobs?: Jobs;
   /** The movable clock, only in demo mode. */
   demoClock?: OffsetClock;

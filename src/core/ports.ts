@@ -1,4 +1,7 @@
 import type { MessageAddress } from './chat/chat.port.js';
+import type { Messenger } from './chat/messenger.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
 import type { Person, PersonInput, Platform, PlatformIdentity, Team, TeamInput } from './people/people.types.js';
 
 /** A page of results and the cursor of the next page (null at the end). */
@@ -16,6 +19,12 @@ export interface PeopleRepository {
   get(id: string): Promise<Person | null>;
   getMany(ids: readonly string[]): Promise<Person[]>;
   findByEmail(email: string): Promise<Person | null>;
+  /**
+   * The person with this email, created from `input` when there is none (an
+   * existing person is returned unchanged). Concurrent calls for one email
+   * return the same person: the unit of identifying a new platform user.
+   */
+  findOrCreateByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }>;
   list(query: PageQuery & { active?: boolean | undefined; managerId?: string | undefined }): Promise<Page<Person>>;
   /** Every active person, in batches, for jobs that walk the whole organisation. */
   allActive(): AsyncIterable<Person>;
@@ -31,6 +40,8 @@ export interface PeopleRepository {
 export interface TeamRepository {
   get(id: string): Promise<Team | null>;
   findByName(name: string): Promise<Team | null>;
+  /** The team whose Teams channel (`channels.teams.conversationId`) this is. */
+  byTeamsChannel(conversationId: string): Promise<Team | null>;
   list(query: PageQuery): Promise<Page<Team>>;
   all(): Promise<Team[]>;
   teamsOf(personId: string): Promise<Team[]>;
@@ -44,18 +55,29 @@ export interface TeamRepository {
 export interface IdentityRepository {
   byKey(key: string): Promise<PlatformIdentity | null>;
   ofPerson(personId: string): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
-  /** Links the identity to the person; throws DomainError('conflict') if the key belongs to someone else. */
-  link(identity: PlatformIdentity): Promise<void>;
-  touch(key: string, at: Date): Promise<void>;
+  /**
+   * Links the identity to the person (and records it as seen at `at` when
+   * given); throws DomainError('conflict') if the key belongs to someone else.
+   */
+  link(identity: PlatformIdentity, at?: Date): Promise<void>;
+  /** Records that the identity was seen at `at`; the store may write it shortly after it returns (after the reply). */
+  touch(identity: PlatformIdentity, at: Date): Promise<void>;
 }
+
+/**
+ * What reserving a message key found. `reserved`: send it. `sent`: it went out already. `busy`: another worker
+ * holds a live lease on it. `recovered`: a worker reserved it before `since` and its lease ran out without a
+ * record of the send (it crashed or was killed): the message may or may not have gone out, so look before sending.
+ */
+export type Reservation = { state: 'reserved' } | { state: 'sent' } | { state: 'busy'; leaseUntil: Date } | { state: 'recovered'; since: Date };
 
 /** Every message Tandem posts, by a domain key, so a later change updates it in place. */
 export interface PostedMessageRepository {
   /**
-   * Reserves `key` on `platform` before sending. False when it is already
-   * reserved or sent: the caller must not send again (exactly once per key).
+   * Reserves `key` on `platform` before sending, for `leaseMs`. A reservation whose lease ran out is taken over
+   * (`recovered`) by exactly one caller, atomically.
    */
-  reserve(key: string, platform: Platform, at: Date): Promise<boolean>;
+  reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation>;
   /** Records where the reserved message landed. */
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */
@@ -79,7 +101,12 @@ export interface AuditRepository {
   list(query: PageQuery & { target?: string | undefined }): Promise<Page<AuditEntry & { id: string }>>;
 }
 
-/** Runs core work later. Ids come from the domain, so the same job is never queued twice. */
+/**
+ * Runs core work later. Ids come from the domain, so the same job is never
+ * queued twice. The feature queue a job runs on is named by the first word
+ * of its name, job id or schedule id (`queueOf` in job-declarations.ts):
+ * `checkin.remind` with id `checkin.remind:<id>:1` runs on the check-ins queue.
+ */
 export interface Scheduler {
   /** Runs the named job once at `at` (now if omitted); a second call with the same jobId is ignored. */
   enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void>;
@@ -88,4 +115,14 @@ export interface Scheduler {
   /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */
   upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void>;
   removeRecurring(id: string): Promise<void>;
+}
+
+/** What every feature is assembled from besides its own repositories; each use case picks the few it needs. */
+export interface FeatureDeps {
+  people: PeopleRepository;
+  teams: TeamRepository;
+  messenger: Messenger;
+  scheduler: Scheduler;
+  clock: Clock;
+  logger: Logger;
 }

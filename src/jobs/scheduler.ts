@@ -1,100 +1,213 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import client from 'prom-client';
+import type { Clock } from '../core/clock.js';
+import { isDomainError } from '../core/errors.js';
+import { JOB_QUEUES, queueOf, type JobDeclaration, type JobQueue } from '../core/job-declarations.js';
 import type { Logger } from '../core/logger.js';
 import type { Scheduler } from '../core/ports.js';
-import { isDomainError } from '../core/errors.js';
+import { closeRedis } from './redis.js';
 
-export type JobHandler = (data: Record<string, unknown>, job: { id: string | undefined; attempt: number }) => Promise<void>;
+/** How many worker deaths one job survives before it is failed (and kept in the failed set). */
+const MAX_STALLS = 20;
 
 /** BullMQ forbids ':' in custom ids; domain keys use it, so it is swapped for a character ids never contain. */
 export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
 /**
- * The jobs layer: one BullMQ queue for Tandem's rhythm (prompts, reminders,
- * summaries, escalations), with recurring schedulers (cron + IANA zone) and
- * delayed one-off jobs whose ids come from the domain, so the same job is
- * never queued twice. Handlers are core use cases registered by name.
+ * Jobs run at once per queue in one process. Check-in prompts are bound by
+ * the platform's rate limit, not by the worker; alerts get the same width so
+ * a burst of escalations is never queued behind itself; housekeeping runs
+ * one at a time.
+ */
+export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
+  checkins: 8,
+  recognition: 4,
+  alerts: 8,
+  surveys: 4,
+  scorecards: 2,
+  system: 1,
+};
+
+/**
+ * Key of the due instant (ms, on the injected clock) that `enqueue` adds to a
+ * delayed job's data. BullMQ's own due time is on the wall clock, which the
+ * demo clock runs ahead of; payload schemas strip the key before a handler.
+ */
+export const DUE_AT = '__dueAt';
+
+type FailureReason = 'invalid_payload' | 'unknown_job' | 'refused' | 'error';
+
+/** A failure that retrying cannot fix; its reason labels the failure counter. */
+class JobRefusal extends UnrecoverableError {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnrecoverableError';
+  }
+}
+
+export interface JobsOptions {
+  prefix: string;
+  logger: Logger;
+  clock: Clock;
+  /** The app's metrics registry: `tandem_jobs_failed_total{queue,job,reason}` is registered on it. */
+  registry: client.Registry;
+}
+
+/**
+ * The jobs layer: one BullMQ queue and worker per feature (see JOB_QUEUES),
+ * with recurring schedulers (cron + IANA zone) and delayed one-off jobs whose
+ * ids come from the domain, so the same job is never queued twice. A job
+ * goes to the queue its name (or id) names: `queueOf` in the core. Handlers
+ * are the features' job declarations; a payload is checked against its
+ * declaration's schema before the handler sees it.
  */
 export class Jobs implements Scheduler {
-  readonly queue: Queue;
-  private worker: Worker | undefined;
-  private readonly handlers = new Map<string, JobHandler>();
+  private readonly queues: ReadonlyMap<JobQueue, Queue>;
+  private readonly workers: Worker[] = [];
+  /** The workers' command connection (they block on Redis and must ride out outages); closed by close(). */
+  private workerConnection: Redis | undefined;
+  private readonly declarations = new Map<string, JobDeclaration>();
+  private readonly failures: client.Counter<'queue' | 'job' | 'reason'>;
 
   constructor(
     private readonly connection: Redis,
-    private readonly opts: { prefix: string; logger: Logger; queueName?: string },
+    private readonly opts: JobsOptions,
   ) {
-    this.queue = new Queue(opts.queueName ?? 'rhythm', {
-      connection,
-      prefix: opts.prefix,
-      defaultJobOptions: {
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-        removeOnFail: { age: 30 * 24 * 3600 },
-      },
-    });
-    // Without a listener BullMQ prints connection errors to stderr; Redis outages are reported by /readyz.
-    this.queue.on('error', (err) => opts.logger.warn({ err: err.message }, 'queue error'));
+    this.queues = new Map(
+      JOB_QUEUES.map((name) => {
+        const queue = new Queue(name, {
+          connection,
+          prefix: opts.prefix,
+          defaultJobOptions: {
+            attempts: 5,
+            backoff: { type: 'exponential', delay: 2_000 },
+            removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+            removeOnFail: { age: 30 * 24 * 3600 },
+          },
+        });
+        // Without a listener BullMQ prints connection errors to stderr; Redis outages are reported by /readyz.
+        queue.on('error', (err) => opts.logger.warn({ err: err.message, queue: name }, 'queue error'));
+        return [name, queue] as const;
+      }),
+    );
+    const existing = opts.registry.getSingleMetric('tandem_jobs_failed_total');
+    this.failures =
+      (existing as client.Counter<'queue' | 'job' | 'reason'> | undefined) ??
+      new client.Counter({
+        name: 'tandem_jobs_failed_total',
+        help: 'Jobs that failed for good (no retry left or not retryable), by queue, job name and reason',
+        labelNames: ['queue', 'job', 'reason'],
+        registers: [opts.registry],
+      });
   }
 
-  handle(name: string, handler: JobHandler): this {
-    this.handlers.set(name, handler);
+  /** The BullMQ queue of a feature. */
+  queue(name: JobQueue): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`no job queue ${name}`);
+    return queue;
+  }
+
+  get allQueues(): Queue[] {
+    return [...this.queues.values()];
+  }
+
+  /** Adds a job declaration; its name must belong to `queue`. */
+  declare(queue: JobQueue, declaration: JobDeclaration): this {
+    if (queueOf(declaration.name) !== queue) throw new Error(`job ${declaration.name} does not belong to the ${queue} queue`);
+    this.declarations.set(declaration.name, declaration);
     return this;
   }
 
   get names(): string[] {
-    return [...this.handlers.keys()];
+    return [...this.declarations.keys()];
   }
 
   async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
-    const delay = opts.at ? Math.max(0, opts.at.getTime() - Date.now()) : 0;
-    await this.queue.add(name, data, { jobId: bullJobId(opts.jobId), delay });
+    // Delays come from the injected clock: the demo clock runs ahead of the wall clock.
+    const delay = opts.at ? Math.max(0, opts.at.getTime() - this.opts.clock.now().getTime()) : 0;
+    const payload = opts.at ? { ...data, [DUE_AT]: opts.at.getTime() } : data;
+    await this.queue(queueOf(name)).add(name, payload, { jobId: bullJobId(opts.jobId), delay });
   }
 
   async cancel(jobId: string): Promise<void> {
-    const job = await this.queue.getJob(bullJobId(jobId));
+    const job = await this.queue(queueOf(jobId)).getJob(bullJobId(jobId));
     if (!job) return;
     const state = await job.getState();
     if (state === 'delayed' || state === 'waiting' || state === 'prioritized') await job.remove().catch(() => undefined);
   }
 
   async upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void> {
-    await this.queue.upsertJobScheduler(bullJobId(id), { pattern: schedule.pattern, tz: schedule.timeZone }, { name, data });
+    const queue = queueOf(name);
+    // removeRecurring only has the id: it must name the same queue as the job.
+    if (queueOf(id) !== queue) throw new Error(`schedule ${id} and its job ${name} name different queues`);
+    await this.queue(queue).upsertJobScheduler(bullJobId(id), { pattern: schedule.pattern, tz: schedule.timeZone }, { name, data });
   }
 
   async removeRecurring(id: string): Promise<void> {
-    await this.queue.removeJobScheduler(bullJobId(id));
+    await this.queue(queueOf(id)).removeJobScheduler(bullJobId(id));
   }
 
-  /** Starts processing. A separate process may run workers alone: nothing here is process-local state. */
-  start(concurrency = 8): Worker {
-    this.worker ??= new Worker(this.queue.name, (job) => this.run(job), {
-      // Workers block on Redis and must ride out outages: retry commands forever and queue them while reconnecting.
-      connection: this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }),
-      prefix: this.opts.prefix,
-      concurrency,
-    });
-    this.worker.on('failed', (job, err) => this.opts.logger.warn({ err, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade }, 'job failed'));
-    this.worker.on('error', (err) => this.opts.logger.warn({ err: err.message }, 'worker error'));
-    return this.worker;
+  /**
+   * Starts one worker per queue, each with its own concurrency. A separate
+   * process may run workers alone: nothing here is process-local state.
+   */
+  start(concurrency: Partial<Record<JobQueue, number>> = {}): void {
+    if (this.workerConnection) return;
+    const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    connection.on('error', (err) => this.opts.logger.debug({ err: err.message }, 'worker connection error'));
+    this.workerConnection = connection;
+    for (const [name, queue] of this.queues) {
+      // BullMQ duplicates `connection` for each worker's blocking reads and closes those itself.
+      const worker = new Worker(queue.name, (job) => this.run(name, job), {
+        connection,
+        prefix: this.opts.prefix,
+        concurrency: concurrency[name] ?? CONCURRENCY[name],
+        // A job whose worker died (kill -9, OOM, a lost host) is taken up again by the stalled-job check; BullMQ's
+        // default fails it after one such stall, which would lose the work of a process that crashed twice.
+        maxStalledCount: MAX_STALLS,
+      });
+      worker.on('failed', (job, err) => this.failed(name, job, err));
+      worker.on('error', (err) => this.opts.logger.warn({ err: err.message, queue: name }, 'worker error'));
+      this.workers.push(worker);
+    }
   }
 
-  /** Stops taking jobs, lets running ones finish, closes the queue. */
+  /** Stops taking jobs, lets running ones finish, closes the queues and the workers' connections. */
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all(this.allQueues.map((q) => q.close()));
+    const connection = this.workerConnection;
+    this.workerConnection = undefined;
+    // BullMQ does not close a connection it was given: without this one stays open and the process never exits.
+    if (connection) await closeRedis(connection);
   }
 
-  private async run(job: Job): Promise<void> {
-    const handler = this.handlers.get(job.name);
-    if (!handler) throw new UnrecoverableError(`no handler for job ${job.name}`);
+  private async run(queue: JobQueue, job: Job): Promise<void> {
+    const declaration = this.declarations.get(job.name);
+    if (!declaration) throw new JobRefusal('unknown_job', `no handler for job ${job.name} on the ${queue} queue`);
+    const parsed = declaration.schema.safeParse(job.data);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`);
+      this.opts.logger.error({ queue, job: job.name, jobId: job.id, issues }, 'job payload does not match its schema; failed without retry');
+      throw new JobRefusal('invalid_payload', `invalid payload for ${job.name}: ${issues.join('; ')}`);
+    }
     try {
-      await handler(job.data as Record<string, unknown>, { id: job.id, attempt: job.attemptsMade + 1 });
+      await declaration.handle(parsed.data, { id: job.id, attempt: job.attemptsMade + 1 });
     } catch (err) {
       // A domain refusal will not change on retry.
-      if (isDomainError(err) && err.code !== 'unavailable') throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      if (isDomainError(err) && err.code !== 'unavailable') throw new JobRefusal('refused', `${err.code}: ${err.message}`);
       throw err;
     }
+  }
+
+  private failed(queue: JobQueue, job: Job | undefined, err: Error): void {
+    const final = err instanceof UnrecoverableError || !job || job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.opts.logger.warn({ err, queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, final }, 'job failed');
+    if (final) this.failures.inc({ queue, job: job?.name ?? 'unknown', reason: err instanceof JobRefusal ? err.reason : 'error' });
   }
 }

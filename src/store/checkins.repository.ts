@@ -17,9 +17,11 @@ import { periodMinus } from '../core/checkins/schedule.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
 
+/** `_id` = team id: read on every prompt and command of a team, so an `_id` read on FerretDB. */
 const settingsSchema = new Schema(
   {
-    teamId: { type: String, required: true, unique: true },
+    _id: { type: String, required: true },
+    teamId: { type: String, required: true },
     /** The validated settings object, stored whole; parsed again on read so new defaults apply. */
     values: { type: Schema.Types.Mixed, required: true },
     schedulers: { type: [String], default: [] },
@@ -66,7 +68,33 @@ const blockerSchema = new Schema(
   { timestamps: true, collection: 'checkin_blockers' },
 );
 
+/**
+ * Lookup documents by person (`_id` = person id): the blockers that were open
+ * when last written (readers check each one's status), and the check-ins being
+ * answered step by step in a DM. Each id is added before the state that needs
+ * it is written and removed after, so a lookup may hold an extra id, never miss one.
+ */
+const personCheckinsSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    openBlockerIds: { type: [String], default: [] },
+    stepCheckinIds: { type: [String], default: [] },
+  },
+  { collection: 'checkin_person_lookups' },
+);
+
+/** `_id` = check-in id -> blocker id, for blockers written before a blocker's `_id` was its check-in's (backfilled). */
+const blockerKeySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    blockerId: { type: String, required: true },
+  },
+  { collection: 'checkin_blocker_keys' },
+);
+
 type SettingsDoc = InferSchemaType<typeof settingsSchema>;
+type PersonCheckinsDoc = InferSchemaType<typeof personCheckinsSchema>;
+type BlockerKeyDoc = InferSchemaType<typeof blockerKeySchema>;
 type CheckinDoc = InferSchemaType<typeof checkinSchema>;
 type BlockerDoc = InferSchemaType<typeof blockerSchema>;
 type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: Date };
@@ -130,21 +158,25 @@ export class MongoCheckinRepository implements CheckinRepository {
   private readonly Settings: Model<SettingsDoc>;
   private readonly Checkin: Model<CheckinDoc>;
   private readonly Blocker: Model<BlockerDoc>;
+  private readonly Lookup: Model<PersonCheckinsDoc>;
+  private readonly BlockerKey: Model<BlockerKeyDoc>;
 
   constructor(conn: Connection) {
     this.Settings = conn.model('CheckinSettings', settingsSchema);
     this.Checkin = conn.model('Checkin', checkinSchema);
     this.Blocker = conn.model('CheckinBlocker', blockerSchema);
+    this.Lookup = conn.model('CheckinPersonLookup', personCheckinsSchema);
+    this.BlockerKey = conn.model('CheckinBlockerKey', blockerKeySchema);
   }
 
   async getSettings(teamId: string): Promise<CheckinSettings | null> {
-    const d = await this.Settings.findOne({ teamId }).lean<WithId<SettingsDoc>>();
+    const d = await this.Settings.findById(teamId).lean<WithId<SettingsDoc>>();
     return d ? toSettings(d) : null;
   }
 
   async saveSettings(teamId: string, values: CheckinSettingsValues, at: Date): Promise<CheckinSettings> {
     const d = await this.Settings.findOneAndUpdate(
-      { teamId },
+      { _id: teamId },
       { $set: { values, updatedAt: at }, $setOnInsert: { teamId, createdAt: at } },
       { upsert: true, returnDocument: 'after', timestamps: false },
     ).lean<WithId<SettingsDoc>>();
@@ -153,7 +185,7 @@ export class MongoCheckinRepository implements CheckinRepository {
   }
 
   async setSchedulers(teamId: string, schedulers: string[]): Promise<void> {
-    await this.Settings.updateOne({ teamId }, { $set: { schedulers }, $setOnInsert: { teamId, values: checkinSettingsSchema.parse({}) } }, { upsert: true });
+    await this.Settings.updateOne({ _id: teamId }, { $set: { schedulers }, $setOnInsert: { teamId, values: checkinSettingsSchema.parse({}) } }, { upsert: true });
   }
 
   async allSettings(): Promise<CheckinSettings[]> {
@@ -207,12 +239,18 @@ export class MongoCheckinRepository implements CheckinRepository {
       { $set: { ...patch, updatedAt: at } },
       { returnDocument: 'after', timestamps: false },
     ).lean<WithId<CheckinDoc>>();
+    if (d && 'step' in patch) {
+      if (d.step !== null && d.step !== undefined) await this.addTo(d.personId, 'stepCheckinIds', id);
+      else await this.removeFrom(d.personId, 'stepCheckinIds', id, async () => (await this.get(id))?.step != null);
+    }
     return d ? toCheckin(d) : null;
   }
 
   async answeringStepByStep(personId: string): Promise<Checkin | null> {
-    const d = await this.Checkin.findOne({ personId, step: { $ne: null } }).sort({ period: -1 }).lean<WithId<CheckinDoc>>();
-    return d ? toCheckin(d) : null;
+    const lookup = await this.Lookup.findById(personId).lean<PersonCheckinsDoc>();
+    const found = await Promise.all((lookup?.stepCheckinIds ?? []).map((id) => this.get(id)));
+    const stepping = found.filter((c): c is Checkin => c !== null && c.personId === personId && c.step !== null);
+    return stepping.sort((a, b) => b.period.localeCompare(a.period))[0] ?? null;
   }
 
   async ofTeamPeriod(teamId: string, period: string): Promise<Checkin[]> {
@@ -252,8 +290,10 @@ export class MongoCheckinRepository implements CheckinRepository {
   }
 
   async createBlocker(input: Omit<Blocker, 'id' | 'status' | 'createdAt' | 'updatedAt' | 'resolvedAt'>, at: Date): Promise<{ blocker: Blocker; created: boolean }> {
+    // A blocker's _id is its check-in's (one blocker per check-in), so blockerOf is an _id read.
+    await this.addTo(input.personId, 'openBlockerIds', input.checkinId);
     try {
-      const d = await this.Blocker.create({ ...input, status: 'open', resolvedAt: null, createdAt: at, updatedAt: at });
+      const d = await this.Blocker.create({ _id: input.checkinId, ...input, status: 'open', resolvedAt: null, createdAt: at, updatedAt: at });
       return { blocker: toBlocker(d.toObject() as WithId<BlockerDoc>), created: true };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -276,7 +316,11 @@ export class MongoCheckinRepository implements CheckinRepository {
       { $set: { status, updatedAt: at, resolvedAt: status === 'resolved' ? at : null } },
       { returnDocument: 'after', timestamps: false },
     ).lean<WithId<BlockerDoc>>();
-    return d ? toBlocker(d) : null;
+    if (!d) return null;
+    const reopened = async () => (await this.getBlocker(id))?.status !== 'resolved';
+    if (status === 'resolved') await this.removeFrom(d.personId, 'openBlockerIds', id, reopened);
+    else await this.addTo(d.personId, 'openBlockerIds', id);
+    return toBlocker(d);
   }
 
   async updateBlockerText(id: string, text: string, at: Date): Promise<Blocker | null> {
@@ -286,11 +330,25 @@ export class MongoCheckinRepository implements CheckinRepository {
   }
 
   async blockerOf(checkinId: string): Promise<Blocker | null> {
-    const d = await this.Blocker.findOne({ checkinId }).lean<WithId<BlockerDoc>>();
-    return d ? toBlocker(d) : null;
+    const own = await this.getBlocker(checkinId);
+    if (own) return own;
+    const legacy = validId(checkinId) ? await this.BlockerKey.findById(checkinId).lean<BlockerKeyDoc>() : null;
+    return legacy ? this.getBlocker(legacy.blockerId) : null;
   }
 
   async openBlockers(personId: string): Promise<Blocker[]> {
-    return (await this.Blocker.find({ personId, status: { $ne: 'resolved' } }).sort({ createdAt: 1 }).lean<WithId<BlockerDoc>[]>()).map(toBlocker);
+    const lookup = await this.Lookup.findById(personId).lean<PersonCheckinsDoc>();
+    const found = await Promise.all((lookup?.openBlockerIds ?? []).map((id) => this.getBlocker(id)));
+    return found.filter((b): b is Blocker => b !== null && b.personId === personId && b.status !== 'resolved').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  private async addTo(personId: string, list: 'openBlockerIds' | 'stepCheckinIds', id: string): Promise<void> {
+    await this.Lookup.updateOne({ _id: personId }, { $addToSet: { [list]: id } }, { upsert: true });
+  }
+
+  /** Removes an id from a lookup, then puts it back if a concurrent write made it needed again (`stillNeeded`). */
+  private async removeFrom(personId: string, list: 'openBlockerIds' | 'stepCheckinIds', id: string, stillNeeded: () => Promise<boolean>): Promise<void> {
+    await this.Lookup.updateOne({ _id: personId }, { $pull: { [list]: id } });
+    if (await stillNeeded()) await this.addTo(personId, list, id);
   }
 }

@@ -14,6 +14,8 @@ const consoleMessageSchema = new Schema(
     /** Shown only to this person (a private reply); null means everyone in the conversation. */
     visibleTo: { type: String, default: null },
     view: { type: Schema.Types.Mixed, required: true },
+    /** The domain key Tandem sent it under (see Messenger), so a worker that takes over a crashed send can find it. */
+    deliveryKey: { type: String, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -52,9 +54,10 @@ export class MongoConsoleMessageRepository {
     this.model = conn.models.ConsoleMessage ?? conn.model('ConsoleMessage', consoleMessageSchema);
   }
 
-  async add(input: { conversation: string; authorId?: string | null; visibleTo?: string | null; view: View; at: Date }): Promise<ConsoleMessage> {
+  async add(input: { conversation: string; authorId?: string | null; visibleTo?: string | null; view: View; at: Date; deliveryKey?: string }): Promise<ConsoleMessage> {
     const d = await this.model.create({
       conversation: input.conversation,
+      deliveryKey: input.deliveryKey ?? null,
       authorId: input.authorId ?? null,
       visibleTo: input.visibleTo ?? null,
       view: input.view,
@@ -74,6 +77,15 @@ export class MongoConsoleMessageRepository {
   async replace(id: string, view: View, at: Date): Promise<ConsoleMessage | null> {
     if (!/^[a-f0-9]{24}$/.test(id)) return null;
     const d = await this.model.findByIdAndUpdate(id, { $set: { view, updatedAt: at } }, { returnDocument: 'after' }).lean<Stored>();
+    return d ? toMessage(d) : null;
+  }
+
+  /**
+   * The message Tandem sent to `conversation` under `deliveryKey`, if any. Only a worker recovering a crashed send
+   * asks, so it reads the conversation's messages since `since` rather than keep an index for it.
+   */
+  async findDelivered(conversation: string, deliveryKey: string, since: Date): Promise<ConsoleMessage | null> {
+    const d = await this.model.findOne({ conversation, deliveryKey, createdAt: { $gte: since } }).lean<Stored>();
     return d ? toMessage(d) : null;
   }
 

@@ -1,28 +1,5 @@
-import type { ConversationReference } from 'botbuilder';
 import { Schema, type Connection, type Model } from 'mongoose';
-
-/**
- * Where Tandem can reach a Teams user or channel proactively: the Bot
- * Framework conversation reference (service URL, bot, conversation) that a
- * message, conversationUpdate or installationUpdate activity carried.
- *
- * - `personal:<identity key>` is the 1:1 chat with one person, keyed by the
- *   identity key `teams:<tenant id>:<AAD object id>`.
- * - `channel:<channel id>` is a team channel (what `team.channels.teams.conversationId` names).
- * - `group:<conversation id>` is a group chat Tandem is in (to update its cards there).
- */
-export type ConversationKind = 'personal' | 'channel' | 'group';
-
-export interface StoredConversation {
-  key: string;
-  kind: ConversationKind;
-  tenantId: string;
-  conversationId: string;
-  /** The Teams team a channel belongs to (channelData.team.id), to forget them all when Tandem is removed. */
-  teamId?: string;
-  reference: Partial<ConversationReference>;
-  updatedAt: Date;
-}
+import type { StoredConversation, TeamsConversationStore } from '../adapters/teams/conversations.js';
 
 type ConversationDoc = StoredConversation;
 
@@ -39,13 +16,8 @@ const conversationSchema = new Schema<ConversationDoc>(
   { collection: 'teams_conversations', minimize: false },
 );
 
-export const conversationKey = {
-  personal: (identityKey: string) => `personal:${identityKey}`,
-  channel: (channelId: string) => `channel:${channelId}`,
-  group: (conversationId: string) => `group:${conversationId}`,
-};
-
-export class MongoConversationRepository {
+/** The Teams adapter's conversation references in MongoDB (`teams_conversations`). */
+export class MongoConversationRepository implements TeamsConversationStore {
   private readonly model: Model<ConversationDoc>;
 
   constructor(conn: Connection) {

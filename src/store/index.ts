@@ -1,23 +1,33 @@
 import type { Connection } from 'mongoose';
 import { MongoCheckinRepository } from './checkins.repository.js';
+import { MongoClaims } from './claims.repository.js';
 import { MongoConsoleMessageRepository } from './console.repository.js';
 import { MongoConversationRepository } from './conversations.repository.js';
 import { MongoAuditRepository, MongoIdentityRepository, MongoPostedMessageRepository } from './messages.repository.js';
 import { registerModels, type Models } from './models.js';
-import { MongoPeopleRepository, MongoTeamRepository } from './people.repository.js';
+import { StoreCache } from './cache.js';
+import { MongoPeopleRepository } from './people.repository.js';
+import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 
-/** Every repository over one connection: what the composition root hands to the core. */
-export function createStore(conn: Connection) {
+/**
+ * Every repository over one connection: what the composition root hands to the core.
+ * `cache` is the in-process cache of who acted (see cache.ts); `flush` writes
+ * what the repositories deferred until after the reply (last-seen times).
+ */
+export function createStore(conn: Connection, cache = new StoreCache()) {
   const models: Models = registerModels(conn);
+  const identities = new MongoIdentityRepository(models.Identity, models.PersonAccount, cache);
   return {
     conn,
     models,
-    people: new MongoPeopleRepository(models.Person),
-    teams: new MongoTeamRepository(models.Team),
-    identities: new MongoIdentityRepository(models.Identity, models.PersonAccount),
+    cache,
+    flush: () => identities.flush(),
+    people: new MongoPeopleRepository(models.Person, models.PersonEmail, cache),
+    teams: new MongoTeamRepository(models.Team, models.TeamName, models.TeamMembership),
+    identities,
     postedMessages: new MongoPostedMessageRepository(models.PostedMessage),
     audit: new MongoAuditRepository(models.Audit),
     consoleMessages: new MongoConsoleMessageRepository(conn),
@@ -25,6 +35,7 @@ export function createStore(conn: Connection) {
     recognition: new MongoRecognitionRepository(registerRecognitionModels(conn)),
     teamsConversations: new MongoConversationRepository(conn),
     checkins: new MongoCheckinRepository(conn),
+    claims: new MongoClaims(conn),
     surveys: createSurveyStore(conn),
   };
 }

@@ -1,8 +1,9 @@
-import type { Model } from 'mongoose';
+import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
-import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository } from '../core/ports.js';
+import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository, Reservation } from '../core/ports.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from './models.js';
 import { paginate } from './pagination.js';
@@ -20,30 +21,56 @@ function toIdentity(d: IdentityDoc): PlatformIdentity {
 
 const accountId = (personId: string, platform: Platform) => `${personId}|${platform}`;
 
-/** Every read and write here is by _id (see models.ts): no scans on FerretDB, no read-modify-write races. */
+/** Runs an upsert by _id again when a concurrent upsert of the same _id inserted first (the retry updates theirs). */
+async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return write();
+  }
+}
+
+/** How long last-seen times wait, so a burst of commands writes them in one batch after its replies. */
+const TOUCH_DELAY_MS = 250;
+
+/**
+ * Every read and write here is by _id (see models.ts): no scans on FerretDB,
+ * no read-modify-write races. An identity never moves to another person once
+ * linked, so found identities are cached; `touch` is written after the reply
+ * (batched, see `flush`), and `ofPerson` sees the times not yet written.
+ */
 export class MongoIdentityRepository implements IdentityRepository {
+  private readonly seen = new Map<string, { key: string; at: Date }>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly model: Model<IdentityDoc>,
     private readonly accounts: Model<PersonAccountDoc>,
+    private readonly cache: StoreCache,
   ) {}
 
   async byKey(key: string): Promise<PlatformIdentity | null> {
+    const cached = this.cache.get<PlatformIdentity>('identity', key);
+    if (cached) return cached;
     const d = await this.model.findById(key).lean<IdentityDoc>();
-    return d ? toIdentity(d) : null;
+    return d ? this.cache.set('identity', key, toIdentity(d)) : null;
   }
 
   async ofPerson(personId: string) {
     const found = await Promise.all(
       PLATFORMS.map(async (platform) => {
         const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
-        const identity = account ? await this.model.findById(account.key).lean<IdentityDoc>() : null;
-        return identity && account ? { ...toIdentity(identity), lastSeenAt: account.lastSeenAt ?? null } : null;
+        const pending = this.seen.get(accountId(personId, platform));
+        const key = pending?.key ?? account?.key;
+        const identity = key ? await this.byKey(key) : null;
+        return identity ? { ...identity, lastSeenAt: pending?.at ?? account?.lastSeenAt ?? null } : null;
       }),
     );
     return found.filter((i) => i !== null);
   }
 
-  async link(identity: PlatformIdentity): Promise<void> {
+  async link(identity: PlatformIdentity, at?: Date): Promise<void> {
     try {
       await this.model.create({ _id: identity.key, ...identity });
     } catch (err) {
@@ -54,14 +81,35 @@ export class MongoIdentityRepository implements IdentityRepository {
         throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
       }
     }
+    // An identity never moves to another person: what was just linked can be cached as is.
+    this.cache.set('identity', identity.key, identity);
     // The account a person used last on a platform is the one Tandem reaches them on there.
-    await this.accounts.updateOne({ _id: accountId(identity.personId, identity.platform) }, { $set: { key: identity.key } }, { upsert: true });
+    const id = accountId(identity.personId, identity.platform);
+    this.seen.delete(id);
+    await upsertRacing(() => this.accounts.updateOne({ _id: id }, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }, { upsert: true }));
   }
 
-  async touch(key: string, at: Date): Promise<void> {
-    const identity = await this.model.findById(key).lean<IdentityDoc>();
-    if (!identity) return;
-    await this.accounts.updateOne({ _id: accountId(identity.personId, identity.platform) }, { $set: { key, lastSeenAt: at } }, { upsert: true });
+  /** Records that the identity was seen; written within TOUCH_DELAY_MS, with every other touch of that moment. */
+  async touch(identity: PlatformIdentity, at: Date): Promise<void> {
+    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at });
+    // A batch that fails stays queued (see flush) and goes with the next one; stop's flush reports the error.
+    this.timer ??= setTimeout(() => this.flush().catch(() => undefined), TOUCH_DELAY_MS).unref();
+  }
+
+  /** Writes the last-seen times recorded so far (one bulk write); the store's stop awaits it. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = [...this.seen];
+    this.seen.clear();
+    if (batch.length === 0) return;
+    const ops: AnyBulkWriteOperation<PersonAccountDoc>[] = batch.map(([_id, s]) => ({ updateOne: { filter: { _id }, update: { $set: { key: s.key, lastSeenAt: s.at } }, upsert: true } }));
+    try {
+      await upsertRacing(() => this.accounts.bulkWrite(ops, { ordered: false }));
+    } catch (err) {
+      for (const [id, s] of batch) if (!this.seen.has(id)) this.seen.set(id, s);
+      throw err;
+    }
   }
 }
 
@@ -70,18 +118,36 @@ const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 export class MongoPostedMessageRepository implements PostedMessageRepository {
   constructor(private readonly model: Model<PostedMessageDoc>) {}
 
-  async reserve(key: string, platform: Platform, at: Date): Promise<boolean> {
-    try {
-      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: at });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
+  async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
+    const _id = postedId(key, platform);
+    const leaseUntil = new Date(at.getTime() + leaseMs);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
+        return { state: 'reserved' };
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      // Someone reserved it. Take it over if their lease ran out (records from before leases have none): one
+      // atomic update, so of several workers finding it expired exactly one gets it.
+      const expired = await this.model
+        .findOneAndUpdate(
+          { _id, status: 'sending', $or: [{ leaseUntil: { $lte: at } }, { leaseUntil: { $exists: false } }] },
+          { $set: { leaseUntil } },
+          { returnDocument: 'before' },
+        )
+        .lean<PostedMessageDoc>();
+      if (expired) return { state: 'recovered', since: expired.createdAt };
+      const current = await this.model.findById(_id).lean<PostedMessageDoc>();
+      if (current?.status === 'sent') return { state: 'sent' };
+      if (current) return { state: 'busy', leaseUntil: current.leaseUntil ?? at };
+      // Released between the insert and the reads: try again.
     }
+    return { state: 'busy', leaseUntil: at };
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId } });
+    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {

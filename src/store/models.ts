@@ -1,5 +1,6 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 import { PLATFORMS, ROLES } from '../core/people/people.types.js';
+import { backfillLookups } from './lookups.js';
 
 const personSchema = new Schema(
   {
@@ -27,6 +28,8 @@ const teamSchema = new Schema(
   },
   { timestamps: true, collection: 'teams' },
 );
+/** The Teams adapter finds the team of a channel Tandem was added to by this key. */
+teamSchema.index({ 'channels.teams.conversationId': 1 });
 
 /*
  * FerretDB 1.24 (SQLite) answers only _id lookups from an index and scans the
@@ -67,8 +70,43 @@ const postedMessageSchema = new Schema(
     channel: String,
     messageId: String,
     createdAt: { type: Date, required: true, index: true },
+    /** While `sending`: until when the reserving worker holds it; after that another worker may take it over. */
+    leaseUntil: Date,
   },
   { collection: 'posted_messages' },
+);
+
+/**
+ * Lookup documents: an `_id`-keyed index that the store maintains itself, so
+ * the lookups on a command's path are `_id` reads on FerretDB too. A person by
+ * email (`_id` = the lowercased email; inserting it first is how a new email
+ * is claimed), a team by name, and the teams a person belongs to or manages.
+ * `lookups.ts` backfills them for databases written before they existed.
+ */
+const personEmailSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    personId: { type: String, required: true },
+  },
+  { collection: 'people_emails' },
+);
+
+const teamNameSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    teamId: { type: String, required: true },
+  },
+  { collection: 'team_names' },
+);
+
+/** `_id` = person id. May list a team the person left (readers check the team); never misses one they are in. */
+const teamMembershipSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    memberOf: { type: [String], default: [] },
+    manages: { type: [String], default: [] },
+  },
+  { collection: 'team_memberships' },
 );
 
 const auditSchema = new Schema(
@@ -99,6 +137,9 @@ export type TeamDoc = InferSchemaType<typeof teamSchema>;
 export type IdentityDoc = InferSchemaType<typeof identitySchema>;
 export type PersonAccountDoc = InferSchemaType<typeof personAccountSchema>;
 export type PostedMessageDoc = InferSchemaType<typeof postedMessageSchema>;
+export type PersonEmailDoc = InferSchemaType<typeof personEmailSchema>;
+export type TeamNameDoc = InferSchemaType<typeof teamNameSchema>;
+export type TeamMembershipDoc = InferSchemaType<typeof teamMembershipSchema>;
 export type AuditDoc = InferSchemaType<typeof auditSchema>;
 export type ApiTokenDoc = InferSchemaType<typeof apiTokenSchema>;
 
@@ -108,6 +149,9 @@ export interface Models {
   Identity: Model<IdentityDoc>;
   PersonAccount: Model<PersonAccountDoc>;
   PostedMessage: Model<PostedMessageDoc>;
+  PersonEmail: Model<PersonEmailDoc>;
+  TeamName: Model<TeamNameDoc>;
+  TeamMembership: Model<TeamMembershipDoc>;
   Audit: Model<AuditDoc>;
   ApiToken: Model<ApiTokenDoc>;
 }
@@ -120,12 +164,18 @@ export function registerModels(conn: Connection): Models {
     Identity: conn.model('Identity', identitySchema),
     PersonAccount: conn.model('PersonAccount', personAccountSchema),
     PostedMessage: conn.model('PostedMessage', postedMessageSchema),
+    PersonEmail: conn.model('PersonEmail', personEmailSchema),
+    TeamName: conn.model('TeamName', teamNameSchema),
+    TeamMembership: conn.model('TeamMembership', teamMembershipSchema),
     Audit: conn.model('Audit', auditSchema),
     ApiToken: conn.model('ApiToken', apiTokenSchema),
   };
 }
 
-/** Creates every declared index (unique ones carry correctness) on every model of the connection. */
+/**
+ * Creates every declared index (unique ones carry correctness) on every model
+ * of the connection, then backfills the lookup documents (idempotent).
+ */
 export async function syncIndexes(conn: Connection): Promise<void> {
   for (const model of Object.values(conn.models)) {
     await model.createCollection().catch((err: unknown) => {
@@ -133,4 +183,5 @@ export async function syncIndexes(conn: Connection): Promise<void> {
     });
     await model.createIndexes();
   }
+  await backfillLookups(conn);
 }

@@ -1,13 +1,14 @@
-import type { Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import { DomainError } from '../core/errors.js';
-import type { Person, PersonInput, Team, TeamInput, Weekday, Role } from '../core/people/people.types.js';
-import { personInputSchema, teamInputSchema } from '../core/people/people.types.js';
-import type { PageQuery, PeopleRepository, TeamRepository } from '../core/ports.js';
+import type { Person, PersonInput, Weekday, Role } from '../core/people/people.types.js';
+import { personInputSchema } from '../core/people/people.types.js';
+import type { PageQuery, PeopleRepository } from '../core/ports.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
-import type { PersonDoc, TeamDoc } from './models.js';
+import type { PersonDoc, PersonEmailDoc } from './models.js';
 import { paginate } from './pagination.js';
 
-type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: Date };
+export type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: Date };
 
 export const toPerson = (d: WithId<PersonDoc>): Person => ({
   id: d._id.toString(),
@@ -22,46 +23,51 @@ export const toPerson = (d: WithId<PersonDoc>): Person => ({
   updatedAt: d.updatedAt,
 });
 
-export const toTeam = (d: WithId<TeamDoc>): Team => ({
-  id: d._id.toString(),
-  name: d.name,
-  managerId: d.managerId ?? null,
-  memberIds: [...d.memberIds],
-  channels: {
-    ...(d.channels?.slack?.channelId ? { slack: { teamId: d.channels.slack.teamId ?? '', channelId: d.channels.slack.channelId } } : {}),
-    ...(d.channels?.teams?.conversationId ? { teams: { conversationId: d.channels.teams.conversationId } } : {}),
-    ...(d.channels?.console?.channelId ? { console: { channelId: d.channels.console.channelId } } : {}),
-  },
-  createdAt: d.createdAt,
-  updatedAt: d.updatedAt,
-});
+/** Up to this many ids, getMany reads each by _id; beyond it, one query. */
+const GET_MANY_BY_ID = 50;
 
-const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
+export const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
-function conflict(err: unknown, message: string, details: Record<string, unknown>): never {
-  if (isDuplicateKey(err)) throw new DomainError('conflict', message, details);
-  throw err;
-}
-
+/**
+ * People, with their email lookup documents (`people_emails`, `_id` = the
+ * lowercased email -> person id), so finding a person by email is two `_id`
+ * reads on FerretDB instead of a scan of every person. A new email is claimed
+ * by inserting its lookup document first, and the unique index on
+ * `people.email` stays as the last guard. When a lookup document and the
+ * people disagree (a crash between two writes, or a database from before the
+ * lookups whose backfill has not run), `repairEmail` scans once to set it right.
+ */
 export class MongoPeopleRepository implements PeopleRepository {
-  constructor(private readonly model: Model<PersonDoc>) {}
+  constructor(
+    private readonly model: Model<PersonDoc>,
+    private readonly emails: Model<PersonEmailDoc>,
+    private readonly cache: StoreCache,
+  ) {}
 
   async get(id: string): Promise<Person | null> {
     if (!validId(id)) return null;
+    const cached = this.cache.get<Person>('person', id);
+    if (cached) return cached;
     const d = await this.model.findById(id).lean<WithId<PersonDoc>>();
-    return d ? toPerson(d) : null;
+    return d ? this.cache.set('person', id, toPerson(d)) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<Person[]> {
-    const valid = ids.filter(validId);
+    const valid = [...new Set(ids.filter(validId))];
     if (valid.length === 0) return [];
+    // A few people (mentions, a summary): one _id read each, at once, since FerretDB scans for `_id: {$in: …}`.
+    // Many (a large team): one scan costs less than thousands of round trips.
+    if (valid.length <= GET_MANY_BY_ID) return (await Promise.all(valid.map((id) => this.get(id)))).filter((p) => p !== null);
     const docs = await this.model.find({ _id: { $in: valid } }).lean<WithId<PersonDoc>[]>();
     return docs.map(toPerson);
   }
 
   async findByEmail(email: string): Promise<Person | null> {
-    const d = await this.model.findOne({ email: email.toLowerCase() }).lean<WithId<PersonDoc>>();
-    return d ? toPerson(d) : null;
+    const normal = email.toLowerCase();
+    const claim = await this.emails.findById(normal).lean<PersonEmailDoc>();
+    if (!claim) return null;
+    const person = await this.get(claim.personId);
+    return person?.email === normal ? person : null;
   }
 
   list(query: PageQuery & { active?: boolean | undefined; managerId?: string | undefined }) {
@@ -86,106 +92,131 @@ export class MongoPeopleRepository implements PeopleRepository {
 
   async create(input: PersonInput): Promise<Person> {
     const data = personInputSchema.parse(input);
+    const id = new Types.ObjectId().toString();
+    const taken = () => new DomainError('conflict', `A person with email ${data.email} already exists`, { email: data.email });
+    if (!(await this.claim(data.email, id))) throw taken();
     try {
-      const d = await this.model.create(data);
-      return toPerson(d.toObject() as WithId<PersonDoc>);
+      const d = await this.model.create({ _id: id, ...data });
+      return this.cache.set('person', id, toPerson(d.toObject() as WithId<PersonDoc>));
     } catch (err) {
-      conflict(err, `A person with email ${data.email} already exists`, { email: data.email });
+      await this.release(data.email, id);
+      if (!isDuplicateKey(err)) throw err;
+      await this.repairEmail(data.email);
+      throw taken();
     }
+  }
+
+  /**
+   * The person with this email, created from `input` when there is none; an
+   * existing person is returned as is. Safe to run at once for one email: the
+   * lookup document's upsert picks the id, and every caller upserts that id.
+   */
+  async findOrCreateByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }> {
+    const data = personInputSchema.parse(input);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const personId = await this.claimForNew(data.email);
+      if (!personId) continue;
+      const cached = this.cache.get<Person>('person', personId);
+      if (cached?.email === data.email) return { person: cached, created: false };
+      const now = new Date();
+      try {
+        const res = await this.model
+          .findOneAndUpdate({ _id: personId }, { $setOnInsert: { ...data, createdAt: now, updatedAt: now } }, { upsert: true, returnDocument: 'after', timestamps: false, includeResultMetadata: true })
+          .lean<{ value: WithId<PersonDoc> | null; lastErrorObject?: { updatedExisting?: boolean } }>();
+        const d = res.value;
+        if (d?.email === data.email) return { person: this.cache.set('person', personId, toPerson(d)), created: res.lastErrorObject?.updatedExisting === false };
+        // The lookup points at a person who has another email now: set it right and try again.
+        await this.repairEmail(data.email);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        // Two first requests at once: the other one inserted this id, and the next round reads it. Otherwise
+        // people.email refused it: a person the lookup does not know yet, so repair the lookup first.
+        if (!(await this.model.exists({ _id: personId }))) await this.repairEmail(data.email);
+      }
+    }
+    throw new Error(`could not find or create the person with email ${data.email}`);
   }
 
   async update(id: string, patch: Partial<PersonInput>): Promise<Person> {
     const data = personInputSchema.partial().parse(patch);
     const set = Object.fromEntries(Object.entries(data).filter(([k]) => k in patch));
+    const before = set.email === undefined ? null : await this.get(id);
+    const email = typeof set.email === 'string' && before && before.email !== set.email ? set.email : null;
+    const taken = () => new DomainError('conflict', `A person with email ${String(set.email)} already exists`, { email: set.email });
+    if (email && !(await this.claim(email, id))) throw taken();
     try {
       const d = validId(id) ? await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after', runValidators: true }).lean<WithId<PersonDoc>>() : null;
       if (!d) throw new DomainError('not_found', `No person with id ${id}`, { id });
+      this.cache.invalidate('person', id);
+      if (email && before) await this.release(before.email, id);
       return toPerson(d);
     } catch (err) {
-      conflict(err, `A person with email ${String(set.email)} already exists`, { email: set.email });
+      if (email) await this.release(email, id);
+      if (isDuplicateKey(err)) {
+        if (email) await this.repairEmail(email);
+        throw taken();
+      }
+      throw err;
     }
   }
 
   async remove(id: string): Promise<boolean> {
     if (!validId(id)) return false;
-    return (await this.model.deleteOne({ _id: id })).deletedCount === 1;
+    const d = await this.model.findOneAndDelete({ _id: id }).lean<WithId<PersonDoc>>();
+    this.cache.invalidate('person', id);
+    if (!d) return false;
+    await this.release(d.email, id);
+    return true;
   }
 
   async upsertByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }> {
     const data = personInputSchema.parse(input);
-    const res = await this.model.updateOne({ email: data.email }, { $set: data }, { upsert: true });
-    const person = await this.findByEmail(data.email);
-    if (!person) throw new Error(`upsert of ${data.email} left no person`);
-    return { person, created: res.upsertedCount === 1 };
-  }
-}
-
-export class MongoTeamRepository implements TeamRepository {
-  constructor(private readonly model: Model<TeamDoc>) {}
-
-  async get(id: string): Promise<Team | null> {
-    if (!validId(id)) return null;
-    const d = await this.model.findById(id).lean<WithId<TeamDoc>>();
-    return d ? toTeam(d) : null;
+    const found = await this.findOrCreateByEmail(input);
+    if (found.created) return found;
+    return { person: await this.update(found.person.id, data), created: false };
   }
 
-  async findByName(name: string): Promise<Team | null> {
-    const d = await this.model.findOne({ name }).lean<WithId<TeamDoc>>();
-    return d ? toTeam(d) : null;
-  }
-
-  list(query: PageQuery) {
-    return paginate(
-      query,
-      (after, limit) => this.model.find(after ? { _id: { $gt: after } } : {}).sort({ _id: 1 }).limit(limit).lean<WithId<TeamDoc>[]>(),
-      toTeam,
-    );
-  }
-
-  async all(): Promise<Team[]> {
-    return (await this.model.find().sort({ name: 1 }).lean<WithId<TeamDoc>[]>()).map(toTeam);
-  }
-
-  async teamsOf(personId: string): Promise<Team[]> {
-    return (await this.model.find({ memberIds: personId }).lean<WithId<TeamDoc>[]>()).map(toTeam);
-  }
-
-  async managedBy(personId: string): Promise<Team[]> {
-    return (await this.model.find({ managerId: personId }).lean<WithId<TeamDoc>[]>()).map(toTeam);
-  }
-
-  async create(input: TeamInput): Promise<Team> {
-    const data = teamInputSchema.parse(input);
+  /** Claims `email` for person `id`: true when the lookup is (now) theirs, false when another person has it. */
+  private async claim(email: string, id: string): Promise<boolean> {
     try {
-      const d = await this.model.create(data);
-      return toTeam(d.toObject() as WithId<TeamDoc>);
+      await this.emails.create({ _id: email, personId: id });
+      return true;
     } catch (err) {
-      conflict(err, `A team named ${data.name} already exists`, { name: data.name });
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const owner = await this.emails.findById(email).lean<PersonEmailDoc>();
+    if (!owner || owner.personId === id) return true;
+    const holder = await this.get(owner.personId);
+    if (holder?.email === email) return false;
+    // A stale lookup (its person is gone or has another email): take it over; the unique index on people.email still guards.
+    await this.emails.updateOne({ _id: email }, { $set: { personId: id } });
+    return true;
+  }
+
+  /** The person id the lookup of `email` holds, set to a new id when there was none; null when two upserts raced. */
+  private async claimForNew(email: string): Promise<string | null> {
+    try {
+      const claim = await this.emails
+        .findOneAndUpdate({ _id: email }, { $setOnInsert: { personId: new Types.ObjectId().toString() } }, { upsert: true, returnDocument: 'after' })
+        .lean<PersonEmailDoc>();
+      return claim?.personId ?? null;
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
     }
   }
 
-  async update(id: string, patch: Partial<TeamInput>): Promise<Team> {
-    const data = teamInputSchema.partial().parse(patch);
-    const set = Object.fromEntries(Object.entries(data).filter(([k]) => k in patch));
-    try {
-      const d = validId(id) ? await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<WithId<TeamDoc>>() : null;
-      if (!d) throw new DomainError('not_found', `No team with id ${id}`, { id });
-      return toTeam(d);
-    } catch (err) {
-      conflict(err, `A team named ${String(set.name)} already exists`, { name: set.name });
-    }
+  /** Drops the lookup of `email` if it still points at person `id`. */
+  private async release(email: string, id: string): Promise<void> {
+    const owner = await this.emails.findById(email).lean<PersonEmailDoc>();
+    if (owner?.personId === id) await this.emails.deleteOne({ _id: email });
   }
 
-  async remove(id: string): Promise<boolean> {
-    if (!validId(id)) return false;
-    return (await this.model.deleteOne({ _id: id })).deletedCount === 1;
-  }
-
-  async upsertByName(input: TeamInput): Promise<{ team: Team; created: boolean }> {
-    const data = teamInputSchema.parse(input);
-    const res = await this.model.updateOne({ name: data.name }, { $set: data }, { upsert: true });
-    const team = await this.findByName(data.name);
-    if (!team) throw new Error(`upsert of team ${data.name} left no team`);
-    return { team, created: res.upsertedCount === 1 };
+  /** The one scan, off the usual path: makes the lookup of `email` point at whoever has it in `people`. */
+  private async repairEmail(email: string): Promise<void> {
+    const d = await this.model.findOne({ email }).lean<WithId<PersonDoc>>();
+    if (d) await this.emails.updateOne({ _id: email }, { $set: { personId: d._id.toString() } }, { upsert: true });
+    else await this.emails.deleteOne({ _id: email });
   }
 }
+

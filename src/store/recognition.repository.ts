@@ -1,7 +1,7 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 import { PLATFORMS, type Platform, type TeamChannels } from '../core/people/people.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
-import type { Claim, CompanyValue, Kudos, KudosFilter, NewKudos, RecognitionRepository, RecognitionSettings, SettingsPatch } from '../core/recognition/recognition.types.js';
+import type { CompanyValue, Kudos, KudosFilter, NewKudos, RecognitionRepository, RecognitionSettings, SettingsPatch } from '../core/recognition/recognition.types.js';
 import { DEFAULT_SETTINGS } from '../core/recognition/recognition.types.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
@@ -24,32 +24,21 @@ const kudosSchema = new Schema(
 );
 
 /**
- * The weekly budget as slots: a giver has `budget` numbered slots per ISO week
- * and each recipient of a kudos takes one. The unique index makes it
- * impossible to hold more slots than the budget, whatever the concurrency:
- * FerretDB 1.24 loses updates when findOneAndUpdate+$inc races, so a counter
- * document cannot carry the guarantee there; a unique insert can.
+ * A giver's weekly budget: one counter document per giver and ISO week, keyed
+ * `giverId|week`, with what is used and who holds it (a give attempt, then the
+ * kudos it paid for, each with how many it took). Taking is one guarded update
+ * (`used <= budget - n` -> `$inc`), which MongoDB applies atomically, and so
+ * does the local FerretDB as scripts/stack.sh builds it.
  */
-const budgetSlotSchema = new Schema(
-  {
-    giverId: { type: String, required: true },
-    week: { type: String, required: true },
-    slot: { type: Number, required: true },
-    /** The give attempt holding the slot, then the kudos it paid for. */
-    holder: { type: String, required: true, index: true },
-  },
-  { collection: 'kudos_budget_slots' },
-);
-budgetSlotSchema.index({ giverId: 1, week: 1, slot: 1 }, { unique: true });
-
-/** Idempotency keys (platform delivery ids, content hashes), each live until `until`. */
-const claimSchema = new Schema(
+const budgetSchema = new Schema(
   {
     _id: { type: String, required: true },
-    until: { type: Date, required: true, index: true },
-    kudosId: { type: String, default: null },
+    giverId: { type: String, required: true },
+    week: { type: String, required: true },
+    used: { type: Number, required: true },
+    holds: { type: Schema.Types.Mixed, default: {} },
   },
-  { collection: 'kudos_claims' },
+  { collection: 'kudos_budgets', minimize: false },
 );
 
 const settingsSchema = new Schema(
@@ -68,28 +57,26 @@ const settingsSchema = new Schema(
 );
 
 type KudosDoc = InferSchemaType<typeof kudosSchema> & { _id: { toString(): string } };
-type SlotDoc = InferSchemaType<typeof budgetSlotSchema>;
-type ClaimDoc = InferSchemaType<typeof claimSchema>;
+type BudgetDoc = { _id: string; giverId: string; week: string; used: number; holds: Record<string, number> };
 type SettingsDoc = InferSchemaType<typeof settingsSchema>;
 
 export interface RecognitionModels {
   Kudos: Model<InferSchemaType<typeof kudosSchema>>;
-  KudosBudgetSlot: Model<SlotDoc>;
-  KudosClaim: Model<ClaimDoc>;
+  KudosBudget: Model<BudgetDoc>;
   RecognitionSettings: Model<SettingsDoc>;
 }
 
 export function registerRecognitionModels(conn: Connection): RecognitionModels {
   return {
     Kudos: conn.model('Kudos', kudosSchema),
-    KudosBudgetSlot: conn.model('KudosBudgetSlot', budgetSlotSchema),
-    KudosClaim: conn.model('KudosClaim', claimSchema),
+    KudosBudget: conn.model<BudgetDoc>('KudosBudget', budgetSchema),
     RecognitionSettings: conn.model('RecognitionSettings', settingsSchema),
   };
 }
 
 const SETTINGS_ID = 'settings';
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
+const budgetId = (giverId: string, week: string) => `${giverId}|${week}`;
 
 const toKudos = (d: KudosDoc): Kudos => ({
   id: d._id.toString(),
@@ -151,65 +138,54 @@ export class MongoRecognitionRepository implements RecognitionRepository {
   }
 
   async spendBudget(giverId: string, week: string, n: number, budget: number, holder: string) {
-    for (let round = 0; round < 5; round++) {
-      const taken = new Set((await this.m.KudosBudgetSlot.find({ giverId, week }, { slot: 1 }).lean<SlotDoc[]>()).map((d) => d.slot));
-      const free = Array.from({ length: budget }, (_, i) => i).filter((i) => !taken.has(i));
-      if (free.length < n) return { ok: false as const, used: Math.min(taken.size, budget) };
-      let won = 0;
-      for (const slot of free) {
-        try {
-          await this.m.KudosBudgetSlot.create({ giverId, week, slot, holder });
-          won += 1;
-          if (won === n) return { ok: true as const, used: await this.budgetUsed(giverId, week) };
-        } catch (err) {
-          if (!isDuplicateKey(err)) {
-            await this.releaseBudget(holder);
-            throw err;
-          }
-        }
+    const _id = budgetId(giverId, week);
+    for (;;) {
+      const taken = await this.m.KudosBudget.findOneAndUpdate(
+        { _id, used: { $lte: budget - n } },
+        { $inc: { used: n }, $set: { [`holds.${holder}`]: n } },
+        { returnDocument: 'after' },
+      ).lean<BudgetDoc>();
+      if (taken) return { ok: true as const, used: taken.used };
+      const current = await this.m.KudosBudget.findById(_id).lean<BudgetDoc>();
+      if (n > budget || (current && current.used > budget - n)) return { ok: false as const, used: Math.min(current?.used ?? 0, budget) };
+      // Room after all: the counter was created, or given back to, since the update. Try again.
+      if (current) continue;
+      try {
+        // The giver's first kudos this week creates the counter with its own take.
+        await this.m.KudosBudget.create({ _id, giverId, week, used: n, holds: { [holder]: n } });
+        return { ok: true as const, used: n };
+      } catch (err) {
+        // Another give created it first: take from it like any later one.
+        if (!isDuplicateKey(err)) throw err;
       }
-      // Others took the free slots first: give back the partial take and look again.
-      await this.releaseBudget(holder);
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 20)));
     }
-    return { ok: false as const, used: await this.budgetUsed(giverId, week) };
   }
 
   async bindBudget(holder: string, kudosId: string): Promise<void> {
-    await this.m.KudosBudgetSlot.updateMany({ holder }, { $set: { holder: kudosId } });
+    const counter = await this.counterOfKudos(kudosId);
+    if (counter) await this.m.KudosBudget.updateOne({ _id: counter, [`holds.${holder}`]: { $exists: true } }, { $rename: { [`holds.${holder}`]: `holds.${kudosId}` } });
   }
 
   async releaseBudget(holder: string): Promise<void> {
-    await this.m.KudosBudgetSlot.deleteMany({ holder });
+    // A kudos names its counter; a give attempt that never became one (its insert failed) is looked up by the hold,
+    // which scans the counters on FerretDB, but only on that error path.
+    const byKudos = await this.counterOfKudos(holder);
+    const counter = await this.m.KudosBudget.findOne(byKudos ? { _id: byKudos } : { [`holds.${holder}`]: { $exists: true } }).lean<BudgetDoc>();
+    const n = counter?.holds[holder];
+    if (!counter || n === undefined) return;
+    // Guarded by the hold itself, so a hold is given back once however many release it.
+    await this.m.KudosBudget.updateOne({ _id: counter._id, [`holds.${holder}`]: n }, { $inc: { used: -n }, $unset: { [`holds.${holder}`]: '' } });
   }
 
   async budgetUsed(giverId: string, week: string): Promise<number> {
-    return this.m.KudosBudgetSlot.countDocuments({ giverId, week });
+    return (await this.m.KudosBudget.findById(budgetId(giverId, week)).lean<BudgetDoc>())?.used ?? 0;
   }
 
-  async claim(key: string, until: Date, now: Date): Promise<Claim> {
-    // An expired claim is cleared first; the insert then collides on _id only with a live one.
-    await this.m.KudosClaim.deleteOne({ _id: key, until: { $lte: now } });
-    try {
-      await this.m.KudosClaim.create({ _id: key, until, kudosId: null });
-      return { won: true };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const d = await this.m.KudosClaim.findById(key).lean<ClaimDoc>();
-      return { won: false, kudosId: d?.kudosId ?? null };
-    }
-  }
-
-  async bindClaim(key: string, kudosId: string): Promise<void> {
-    await this.m.KudosClaim.updateOne({ _id: key }, { $set: { kudosId } });
-  }
-
-  async releaseClaim(key: string): Promise<void> {
-    await this.m.KudosClaim.deleteOne({ _id: key, kudosId: null });
-  }
-
-  async purgeClaims(before: Date): Promise<number> {
-    return (await this.m.KudosClaim.deleteMany({ until: { $lt: before } })).deletedCount;
+  /** The budget counter a kudos was paid from (`_id` lookups only). */
+  private async counterOfKudos(kudosId: string): Promise<string | null> {
+    if (!validId(kudosId)) return null;
+    const kudos = await this.m.Kudos.findById(kudosId, { giverId: 1, week: 1 }).lean<Pick<KudosDoc, 'giverId' | 'week'>>();
+    return kudos ? budgetId(kudos.giverId, kudos.week) : null;
   }
 
   async insert(kudos: NewKudos): Promise<Kudos> {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import client from 'prom-client';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InteractionContext } from '../../src/core/chat/interactions.js';
@@ -6,7 +7,8 @@ import type { MessageAddress, PlatformChat, Reply } from '../../src/core/chat/ch
 import type { Form, View } from '../../src/core/chat/views.js';
 import type { Clock } from '../../src/core/clock.js';
 import { identityKey, type Person, type PlatformIdentity, type Team } from '../../src/core/people/people.types.js';
-import { registerCheckinJobs } from '../../src/jobs/checkins.jobs.js';
+import { checkinJobs } from '../../src/core/checkins/checkins.jobs.js';
+import { registerJobs } from '../../src/jobs/register.js';
 import { Jobs } from '../../src/jobs/scheduler.js';
 import { hashToken } from '../../src/http/admin/tokens.js';
 import { startTestTandem } from '../support/stack.js';
@@ -70,7 +72,7 @@ describe('weekly check-ins on the real stack', () => {
 
   /** What the demo clock does: promote the delayed jobs that are due by the clock. */
   async function promote(name: string, match: (data: Record<string, unknown>) => boolean = () => true): Promise<number> {
-    const jobs = await tandem.jobs.queue.getDelayed();
+    const jobs = await tandem.jobs.queue('checkins').getDelayed();
     let n = 0;
     for (const job of jobs) {
       if (job.name === name && match(job.data as Record<string, unknown>)) {
@@ -82,7 +84,7 @@ describe('weekly check-ins on the real stack', () => {
   }
   const idle = () =>
     until(async () => {
-      const counts = await tandem.jobs.queue.getJobCounts('waiting', 'active', 'prioritized');
+      const counts = await tandem.jobs.queue('checkins').getJobCounts('waiting', 'active', 'prioritized');
       return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0;
     });
   const promptsTo = (p: Person) => chat.to(p.id).filter((v) => v.text.startsWith('Your weekly check-in'));
@@ -111,7 +113,7 @@ describe('weekly check-ins on the real stack', () => {
 
     const saved = await tandem.core.checkins.updateSettings(team.id, { promptTime: '16:00' });
     expect(saved.schedulers).toEqual([`checkin:${team.id}:America/New_York`, `checkin:${team.id}:Asia/Kolkata`, `checkin:${team.id}:Europe/Berlin`]);
-    const schedulers = await tandem.jobs.queue.getJobSchedulers();
+    const schedulers = await tandem.jobs.queue('checkins').getJobSchedulers();
     const ours = schedulers.filter((s) => s.key.startsWith(`checkin|${team.id}`));
     expect(ours.map((s) => [s.tz, s.pattern]).sort()).toEqual([
       ['America/New_York', '0 16 * * *'],
@@ -122,10 +124,10 @@ describe('weekly check-ins on the real stack', () => {
     await tandem.core.checkins.updateSettings(team.id, {});
     await tandem.store.teams.update(team.id, { memberIds: [raj.id, lena.id] });
     expect(await tandem.core.checkins.reconcileTeam(team.id)).toEqual([`checkin:${team.id}:Asia/Kolkata`, `checkin:${team.id}:Europe/Berlin`]);
-    expect((await tandem.jobs.queue.getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`))).toHaveLength(2);
+    expect((await tandem.jobs.queue('checkins').getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`))).toHaveLength(2);
     await tandem.store.teams.update(team.id, { memberIds: [ana.id, raj.id, lena.id] });
     await tandem.core.checkins.reconcileTeam(team.id);
-    const next = (await tandem.jobs.queue.getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`));
+    const next = (await tandem.jobs.queue('checkins').getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`));
     expect(next.map((s) => s.pattern)).toEqual(['0 15 * * *', '0 15 * * *', '0 15 * * *']);
     // BullMQ's own next run of each scheduler is at 15:00 on the wall clock of its zone.
     for (const s of next) expect(DateTime.fromMillis(Number(s.next), { zone: s.tz ?? 'UTC' }).toFormat('HH:mm')).toBe('15:00');
@@ -146,9 +148,9 @@ describe('weekly check-ins on the real stack', () => {
 
     // A second process's worker on the same queue, then the same prompt job again and two direct retries.
     const redis = new Redis(tandem.config.REDIS_URL, { maxRetriesPerRequest: null });
-    const second = new Jobs(redis, { prefix: tandem.config.QUEUE_PREFIX, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
-    await registerCheckinJobs(second, tandem.core);
-    second.start(4);
+    const second = new Jobs(redis, { prefix: tandem.config.QUEUE_PREFIX, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }, clock, registry: new client.Registry() });
+    await registerJobs(second, [checkinJobs(tandem.core.checkins)]);
+    second.start({ checkins: 4 });
     try {
       clock.set('2026-11-27T20:00:00Z');
       // The platform fails Ana's first DM: the prompt job fails and BullMQ retries it.
@@ -162,7 +164,7 @@ describe('weekly check-ins on the real stack', () => {
       ]);
       await until(() => promptsTo(ana).length >= 1);
       await idle();
-      const failed = await tandem.jobs.queue.getJob(`checkin.prompt|${ana.id}|2026-W48`);
+      const failed = await tandem.jobs.queue('checkins').getJob(`checkin.prompt|${ana.id}|2026-W48`);
       expect(failed?.attemptsMade).toBeGreaterThanOrEqual(1);
     } finally {
       await second.close();
@@ -291,8 +293,8 @@ describe('weekly check-ins on the real stack', () => {
     await until(() => promptsTo(lena).length === 2);
     const lc = await tandem.store.checkins.byPersonPeriod(lena.id, '2026-W49');
     expect(await tandem.core.interactions.runAction(ctx(lena), 'checkin.snooze', lc!.id)).toMatchObject({ kind: 'private', view: { text: 'Snoozed for 2 hours' } });
-    const snoozed = (await tandem.jobs.queue.getDelayed()).find((j) => j.name === 'checkin.snooze');
-    expect(snoozed?.data).toEqual({ checkinId: lc!.id, n: 1 });
+    const snoozed = (await tandem.jobs.queue('checkins').getDelayed()).find((j) => j.name === 'checkin.snooze');
+    expect(snoozed?.data).toMatchObject({ checkinId: lc!.id, n: 1 });
     clock.set('2026-12-04T16:00:00Z');
     await promote('checkin.snooze');
     await until(() => chat.to(lena.id).some((v) => v.text.startsWith('Reminder') && v.text.includes('week 49')));
@@ -329,7 +331,7 @@ describe('weekly check-ins on the real stack', () => {
     expect(await put.json()).toMatchObject({ promptDay: 4, promptTime: '10:00', holidays: ['2026-12-24'] });
     const bad = await call('PUT', `/teams/${team.id}/checkin-settings`, { promptTime: '25:00' });
     expect(bad.status).toBe(422);
-    expect(((await tandem.jobs.queue.getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`))).map((s) => s.pattern)).toEqual(['0 10 * * *', '0 10 * * *', '0 10 * * *']);
+    expect(((await tandem.jobs.queue('checkins').getJobSchedulers()).filter((s) => s.key.startsWith(`checkin|${team.id}`))).map((s) => s.pattern)).toEqual(['0 10 * * *', '0 10 * * *', '0 10 * * *']);
     const participation = await call('GET', `/checkins/participation?teamId=${team.id}`);
     expect(await participation.json()).toMatchObject({ answered: 3, rate: 0.75 });
   });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { MessageDto as Msg } from '../../src/adapters/console/hub.js';
 import { reply } from '../../src/core/chat/chat.port.js';
 import { mention, v } from '../../src/core/chat/views.js';
 import { OffsetClock } from '../../src/core/clock.js';
+import { defineJob } from '../../src/core/job-declarations.js';
 import type { Person, Team } from '../../src/core/people/people.types.js';
 import { startTestTandem } from '../support/stack.js';
 
@@ -206,29 +208,32 @@ describe('console demo clock', () => {
     const ana = await tandem.store.people.create({ name: 'Ana Souza', email: 'ana@example.com' });
     await post(tandem, '/session', { personId: ana.id });
     const seen: Date[] = [];
-    tandem.jobs.handle('demo.quiet', async () => undefined);
-    tandem.jobs.handle('demo.ping', async () => {
-      seen.push(tandem.core.ports.clock.now());
-      await tandem.core.messenger.dm(ana.id, v.view('Ping', v.section('Ping')), 'demo.ping');
-    });
+    tandem.jobs.declare('system', defineJob('system.demo-quiet', z.object({}), async () => undefined));
+    tandem.jobs.declare(
+      'system',
+      defineJob('system.demo-ping', z.object({}), async () => {
+        seen.push(tandem.core.clock.now());
+        await tandem.core.messenger.dm(ana.id, v.view('Ping', v.section('Ping')), 'system.demo-ping');
+      }),
+    );
     const day = 86_400_000;
     const quiet = new Date(clock.now().getTime() + 1 * day);
     const due = new Date(clock.now().getTime() + 3 * day);
     const later = new Date(clock.now().getTime() + 5 * day);
-    await tandem.jobs.enqueue('demo.quiet', {}, { jobId: 'demo:quiet:1', at: quiet });
-    await tandem.jobs.enqueue('demo.ping', {}, { jobId: 'demo:ping:1', at: due });
-    await tandem.jobs.enqueue('demo.later', {}, { jobId: 'demo:later:1', at: later });
+    await tandem.jobs.enqueue('system.demo-quiet', {}, { jobId: 'system.demo-quiet:1', at: quiet });
+    await tandem.jobs.enqueue('system.demo-ping', {}, { jobId: 'system.demo-ping:1', at: due });
+    await tandem.jobs.enqueue('system.demo-later', {}, { jobId: 'system.demo-later:1', at: later });
 
     const status = (await (await fetch(`${tandem.url}/console/api/clock`)).json()) as { now: string; next: { name: string; dueAt: string }[] };
-    expect(status.next.map((j) => j.name).filter((n) => n.startsWith('demo.'))).toEqual(['demo.quiet', 'demo.ping', 'demo.later']);
-    expect(status.next[0]?.name).toBe('demo.quiet');
+    expect(status.next.map((j) => j.name).filter((n) => n.startsWith('system.demo-'))).toEqual(['system.demo-quiet', 'system.demo-ping', 'system.demo-later']);
+    expect(status.next[0]?.name).toBe('system.demo-quiet');
     expect(Math.abs(Date.parse(status.next[1]!.dueAt) - due.getTime())).toBeLessThan(1_000);
 
     const jumped = await post<{ ran: { name: string; dueAt: string }[]; now: string; next: { name: string }[] }>(tandem, '/clock/next', {});
     expect(jumped.status).toBe(200);
-    expect(jumped.body.ran.map((j) => j.name)).toEqual(['demo.quiet', 'demo.ping']);
+    expect(jumped.body.ran.map((j) => j.name)).toEqual(['system.demo-quiet', 'system.demo-ping']);
     expect(Date.parse(jumped.body.now)).toBeGreaterThanOrEqual(due.getTime() - 1_000);
-    expect(jumped.body.next.map((j) => j.name)).toEqual(['demo.later']);
+    expect(jumped.body.next.map((j) => j.name)).toEqual(['system.demo-later']);
 
     expect(seen).toHaveLength(1);
     expect(seen[0]!.getTime()).toBeGreaterThanOrEqual(due.getTime() - 1_000);

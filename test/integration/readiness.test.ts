@@ -4,6 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineJob } from '../../src/core/job-declarations.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
 import { startTestTandem } from '../support/stack.js';
 import { eventually, freePort, OwnServer } from '../support/servers.js';
@@ -41,8 +43,8 @@ describe('readiness through Redis and MongoDB outages', () => {
   });
 
   const jobRuns = async (tag: string) => {
-    const ran = new Promise<void>((resolve) => tandem.jobs.handle(`test.${tag}`, async () => resolve()));
-    await tandem.jobs.enqueue(`test.${tag}`, {}, { jobId: `test:${tag}` });
+    const ran = new Promise<void>((resolve) => tandem.jobs.declare('system', defineJob(`system.test-${tag}`, z.object({}), async () => resolve())));
+    await tandem.jobs.enqueue(`system.test-${tag}`, {}, { jobId: `system.test:${tag}` });
     await Promise.race([ran, new Promise((_, reject) => setTimeout(() => reject(new Error(`job ${tag} did not run`)), 15_000))]);
   };
 

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { Queue } from 'bullmq';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { reply } from '../../src/core/chat/chat.port.js';
 import { v } from '../../src/core/chat/views.js';
+import { defineJob } from '../../src/core/job-declarations.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { eventually } from '../support/servers.js';
 import { sendSlack, slackEnv, slashCommand } from '../support/slack.js';
 import { dropTestData, isolatedNames, startTestTandem } from '../support/stack.js';
 
@@ -28,12 +33,15 @@ describe('graceful shutdown', () => {
     let jobStarted!: () => void;
     const started = new Promise<void>((resolve) => (jobStarted = resolve));
     let jobFinished = false;
-    tandem.jobs.handle('test.slow', async () => {
-      jobStarted();
-      await new Promise((r) => setTimeout(r, 1_000));
-      jobFinished = true;
-    });
-    await tandem.jobs.enqueue('test.slow', {}, { jobId: 'test:slow' });
+    tandem.jobs.declare(
+      'system',
+      defineJob('system.test-slow', z.object({}), async () => {
+        jobStarted();
+        await new Promise((r) => setTimeout(r, 1_000));
+        jobFinished = true;
+      }),
+    );
+    await tandem.jobs.enqueue('system.test-slow', {}, { jobId: 'system.test:slow' });
     await started;
 
     // A request in flight: its body is still arriving when stop() is called.
@@ -66,17 +74,19 @@ describe('graceful shutdown', () => {
     expect(done.tookMs).toBeLessThan(5_000);
   });
 
-  it('the process stops on SIGTERM with exit code 0, well within SHUTDOWN_TIMEOUT_MS', async () => {
+  it('the process stops on SIGTERM during work: exit code 0 well within SHUTDOWN_TIMEOUT_MS, no connection left open', async () => {
     const { mongoUri, prefix } = isolatedNames('sigterm');
     const config = { MONGODB_URI: mongoUri, REDIS_URL: tandem.config.REDIS_URL, QUEUE_PREFIX: prefix };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, ...config, PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' },
+      env: { ...process.env, ...config, PORT: '0', NODE_ENV: 'test', LOG_LEVEL: 'debug', SHUTDOWN_TIMEOUT_MS: '10000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Work for the child's check-in worker: prompts for people it does not know (each one reads the store).
+    const queue = new Queue('checkins', { connection: { url: config.REDIS_URL }, prefix });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`tandem did not start: ${stderr}`)), 60_000);
@@ -90,14 +100,26 @@ describe('graceful shutdown', () => {
         });
       });
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const person = () => new Types.ObjectId().toString();
+      await queue.addBulk(Array.from({ length: 2_000 }, (_, i) => ({ name: 'checkin.prompt', data: { personId: person(), teamId: person(), period: '2026-W48' }, opts: { jobId: `checkin.prompt|sigterm|${i}` } })));
+      await eventually(async () => (await queue.getCompletedCount()) > 0, 20_000, 'the first prompt jobs to run');
+
       const at = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      // It exits by itself, long before the forced exit (SHUTDOWN_TIMEOUT_MS + 1 s) would have fired with code 1.
       expect(Date.now() - at).toBeLessThan(5_000);
+      expect(await queue.getWaitingCount()).toBeGreaterThan(0);
       expect(stderr).toContain('SIGTERM received, shutting down');
+      expect(stderr).not.toContain('still running');
       expect(stdout).toContain('"msg":"stopped"');
+      const resources = /"resources":(\[[^\]]*\]).*"msg":"active resources after stop"/.exec(stdout)?.[1];
+      expect(resources).toBeDefined();
+      // No TCP socket (Redis, MongoDB, HTTP) is open once stop() resolves.
+      expect(JSON.parse(resources ?? '[]')).not.toContain('TCPSocketWrap');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await queue.close();
       await dropTestData(config);
     }
   }, 90_000);

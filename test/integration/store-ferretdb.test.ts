@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectIndexed } from '../support/scans.js';
 import { isolatedNames } from '../support/stack.js';
 
 /**
@@ -7,6 +8,9 @@ import { isolatedNames } from '../support/stack.js';
  * written as its `_id` index is, so that SQLite searches the index instead of
  * scanning (see README, "The store on MongoDB 7 and FerretDB 1.24"). FerretDB
  * answers `explain` with SQLite's query plan; on MongoDB there is nothing to check.
+ *
+ * It is also built to apply each write to one document atomically, as MongoDB
+ * does (same README section); those tests run on either server.
  */
 describe('FerretDB lookups by _id', () => {
   let conn: mongoose.Connection;
@@ -25,9 +29,8 @@ describe('FerretDB lookups by _id', () => {
 
   it('search the _id index for find, and still find, update and delete the right document', async (ctx) => {
     if (!ferret) ctx.skip();
-    const explained = await conn.db!.command({ explain: { find: 'things', filter: { _id: 'b' } } });
-    const plan = JSON.stringify(explained.queryPlanner);
-    expect(plan, 'FerretDB scans by _id: it was not built by scripts/stack.sh (npm run stack:stop && npm run stack:start)').toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+    // The reusable guard (test/support/scans.ts): fails when SQLite's plan for the filter is not an _id index search.
+    await expectIndexed(conn, 'things', { _id: 'b' });
 
     const things = conn.db!.collection<{ _id: string; n: number }>('things');
     expect(await things.findOne({ _id: 'b' })).toEqual({ _id: 'b', n: 2 });
@@ -35,5 +38,65 @@ describe('FerretDB lookups by _id', () => {
     expect((await things.updateOne({ _id: 'a' }, { $set: { n: 10 } })).modifiedCount).toBe(1);
     expect((await things.deleteOne({ _id: 'b' })).deletedCount).toBe(1);
     expect(await things.find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 'a', n: 10 }]);
+  });
+});
+
+describe('single-document writes under concurrency', () => {
+  type Counter = { _id: string; count: number };
+  type Alert = { _id: string; status: string; by?: number };
+  let conn: mongoose.Connection;
+
+  beforeAll(async () => {
+    conn = await mongoose.createConnection(isolatedNames('atomic').mongoUri).asPromise();
+  });
+  afterAll(async () => {
+    await conn.dropDatabase();
+    await conn.close();
+  });
+
+  const hint = 'FerretDB does not apply writes to one document atomically: it was not built by scripts/stack.sh (npm run stack:stop && npm run stack:start)';
+
+  it('50 concurrent $inc on one document give exactly 50', async () => {
+    const counters = conn.db!.collection<Counter>('counters');
+    await counters.insertOne({ _id: 'inc', count: 0 });
+    await Promise.all(Array.from({ length: 50 }, () => counters.updateOne({ _id: 'inc' }, { $inc: { count: 1 } })));
+    expect((await counters.findOne({ _id: 'inc' }))?.count, hint).toBe(50);
+  });
+
+  it('20 concurrent guarded findOneAndUpdate ({count: {$lt: 5}} -> $inc) let exactly 5 through', async () => {
+    const counters = conn.db!.collection<Counter>('counters');
+    await counters.insertOne({ _id: 'budget', count: 0 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => counters.findOneAndUpdate({ _id: 'budget', count: { $lt: 5 } }, { $inc: { count: 1 } }, { returnDocument: 'after' })),
+    );
+    const through = results.filter((doc) => doc !== null);
+    expect(through.length, hint).toBe(5);
+    expect(through.map((doc) => doc.count).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect((await counters.findOne({ _id: 'budget' }))?.count).toBe(5);
+  });
+
+  it('two concurrent findOneAndUpdate on {status: open} -> {status: acked} return the document to exactly one caller', async () => {
+    const alerts = conn.db!.collection<Alert>('alerts');
+    for (let round = 0; round < 10; round++) {
+      const _id = `alert-${round}`;
+      await alerts.insertOne({ _id, status: 'open' });
+      const results = await Promise.all(
+        [1, 2].map((by) => alerts.findOneAndUpdate({ _id, status: 'open' }, { $set: { status: 'acked', by } }, { returnDocument: 'after' })),
+      );
+      const winners = results.filter((doc) => doc !== null);
+      expect(winners.length, hint).toBe(1);
+      expect(await alerts.findOne({ _id })).toEqual(winners[0]);
+    }
+  });
+
+  it('concurrent deletes of one document report it deleted once, and inserts of one _id store it once', async () => {
+    const things = conn.db!.collection<Counter>('things');
+    await things.insertOne({ _id: 'gone', count: 0 });
+    const deleted = await Promise.all(Array.from({ length: 10 }, () => things.deleteOne({ _id: 'gone' })));
+    expect(deleted.reduce((sum, r) => sum + r.deletedCount, 0)).toBe(1);
+
+    const inserted = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => things.insertOne({ _id: 'once', count: i })));
+    expect(inserted.filter((r) => r.status === 'fulfilled').length).toBe(1);
+    expect(await things.countDocuments({ _id: 'once' })).toBe(1);
   });
 });

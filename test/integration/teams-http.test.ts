@@ -277,7 +277,7 @@ describe('Teams over the real botbuilder stack', () => {
       { key: 'test.update:group', channel: '19:meeting_group_chat@thread.v2', messageId: '1760000000000' },
     ];
     for (const p of places) {
-      await postedMessages.reserve(p.key, 'teams', at);
+      await postedMessages.reserve(p.key, 'teams', at, 30_000);
       await postedMessages.complete(p.key, 'teams', { platform: 'teams', channel: p.channel, messageId: p.messageId });
       expect(await tandem.core.messenger.update(p.key, v.view('Updated', v.section(`Updated ${p.key}`)))).toBe(1);
       const put = connector.activities.find((a) => a.method === 'PUT' && a.activityId === p.messageId);

@@ -21,7 +21,7 @@
  * - Calls: `calls` (every request, in order, including refused ones, with `status` and `answer`),
  *   `callsTo(method)` (only those answered ok:true), `waitFor(method, count = 1, timeoutMs = 5000)`,
  *   `waitUntil(predicate, timeoutMs)`, `reset()` (forgets calls, messages, responses and scripts; keeps users).
- * - Messages: `messages` (ts → {channel, ts, text, blocks, updates}) for chat.postMessage / chat.update.
+ * - Messages: `messages` (ts → {channel, ts, text, blocks, metadata, updates}) for chat.postMessage / chat.update.
  * - response_url: `responseUrl(id?)` gives a URL on this server; everything POSTed to it is in `responses`
  *   (`waitForResponses(count)`).
  * - Errors: `failNext(method, error, times = 1)` answers `{ok:false,error}`;
@@ -38,7 +38,8 @@
  *   resolves with the ack's payload Tandem sent back.
  * Methods: api.test, apps.connections.open, auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.delete,
  * views.open, views.update, views.push, views.publish, users.info, users.lookupByEmail,
- * conversations.open, conversations.info, team.info; anything else is `unknown_method`.
+ * conversations.open, conversations.history (newest first, `oldest`, `limit`, metadata with include_all_metadata),
+ * conversations.info, team.info; anything else is `unknown_method`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +72,8 @@ export interface FakeSlackMessage {
   ts: string;
   text: string | undefined;
   blocks: unknown;
+  /** chat.postMessage's `metadata` ({event_type, event_payload}), returned by conversations.history with include_all_metadata. */
+  metadata?: unknown;
   updates: number;
 }
 
@@ -365,7 +368,7 @@ export class FakeSlack {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (args.text === undefined && args.blocks === undefined) return { ok: false, error: 'no_text' };
         const ts = this.ts();
-        this.messages.set(ts, { channel, ts, text: args.text as string | undefined, blocks: args.blocks, updates: 0 });
+        this.messages.set(ts, { channel, ts, text: args.text as string | undefined, blocks: args.blocks, metadata: args.metadata, updates: 0 });
         return { ok: true, channel, ts, message: { type: 'message', text: args.text, blocks: args.blocks, ts, bot_id: this.botId } };
       }
       case 'chat.update': {
@@ -406,6 +409,17 @@ export class FakeSlack {
         const users = String(args.users ?? '');
         if (!users) return { ok: false, error: 'users_list_not_supplied' };
         return { ok: true, channel: { id: `D${users.replace(/^[UW]/, '').split(',')[0]}` } };
+      }
+      case 'conversations.history': {
+        // Newest first, as Slack answers; `oldest` bounds it; metadata only with include_all_metadata.
+        const oldest = Number(args.oldest ?? 0);
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const messages = [...this.messages.values()]
+          .filter((m) => m.channel === args.channel && Number(m.ts) >= oldest)
+          .sort((a, b) => Number(b.ts) - Number(a.ts))
+          .slice(0, Number(args.limit ?? 100))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, bot_id: this.botId, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        return { ok: true, messages, has_more: false, response_metadata: { next_cursor: '' } };
       }
       case 'conversations.info':
         return { ok: true, channel: { id: args.channel, name: 'general', is_channel: true } };

@@ -27,7 +27,7 @@ const views: Record<string, View> = {
   everyBlock: v.view(
     `Kudos for ${mention(ANA)}`,
     v.header('Weekly summary'),
-    v.section(`*Great work* ${mention(ANA)} and ${mention(BEN)} :tada:\n• shipped _on time_\n\n• see <https://example.com/report|the report>`, v.button('summary.open', 'Open')),
+    v.section(`*Great work* ${mention(ANA)} and ${mention(BEN)} 🎉\n• shipped _on time_\n\n• see <https://example.com/report|the report>`, v.button('summary.open', 'Open')),
     v.divider(),
     v.fields([
       { label: 'Answered', value: '7 of 9' },
@@ -137,7 +137,7 @@ describe('Adaptive Cards for Teams', () => {
     expect(text).toContain('Sent by Tandem to someone');
     expect((card.msteams as { entities: unknown[] }).entities).toEqual([{ type: 'mention', text: '<at>Ana Silva</at>', mentioned: { id: '29:ana', name: 'Ana Silva', role: 'user' } }]);
     expect(card.fallbackText).toBe('Kudos for Ana Silva');
-    expect(teamsMarkdownFor('`/tandem help` *now* :warning:', ctx)).toBe('/tandem help **now** ⚠️');
+    expect(teamsMarkdownFor('`/tandem help` *now* ⚠️', ctx)).toBe('/tandem help **now** ⚠️');
   });
 
   it('renders form inputs with their kinds, required flags, error messages and the submit data', () => {

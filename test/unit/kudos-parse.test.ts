@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closestValue, editDistance, parseKudos, reasonLength } from '../../src/core/recognition/parse.js';
-import { weekOf } from '../../src/core/recognition/recognition.service.js';
+import { weekOf } from '../../src/core/recognition/budget.js';
 
 const A = 'a'.repeat(24);
 const B = 'b'.repeat(24);

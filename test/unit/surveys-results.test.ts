@@ -81,18 +81,18 @@ describe('survey rhythm', () => {
   const berlin = { id: 'p', timeZone: 'Europe/Berlin', workingDays: [1, 2, 3, 4, 5] as (1 | 2 | 3 | 4 | 5)[] };
   it('invites at the local time, on the next working day when the day is off, and never in the past', () => {
     const before = new Date('2026-11-01T00:00:00Z');
-    expect(inviteInstant(berlin, '2026-11-27', '10:00', before, { holidays: [] }).toISOString()).toBe('2026-11-27T09:00:00.000Z');
+    expect(inviteInstant(berlin, '2026-11-27', '10:00', before, { holidays: [], timeOff: [] }).toISOString()).toBe('2026-11-27T09:00:00.000Z');
     // Saturday -> Monday; a holiday on Monday -> Tuesday.
-    expect(inviteInstant(berlin, '2026-11-28', '10:00', before, { holidays: [] }).toISOString()).toBe('2026-11-30T09:00:00.000Z');
-    expect(inviteInstant(berlin, '2026-11-28', '10:00', before, { holidays: ['2026-11-30'] }).toISOString()).toBe('2026-12-01T09:00:00.000Z');
+    expect(inviteInstant(berlin, '2026-11-28', '10:00', before, { holidays: [], timeOff: [] }).toISOString()).toBe('2026-11-30T09:00:00.000Z');
+    expect(inviteInstant(berlin, '2026-11-28', '10:00', before, { holidays: ['2026-11-30'], timeOff: [] }).toISOString()).toBe('2026-12-01T09:00:00.000Z');
     const late = new Date('2026-11-27T15:00:00Z');
-    expect(inviteInstant(berlin, '2026-11-27', '10:00', late, { holidays: [] }).toISOString()).toBe(late.toISOString());
+    expect(inviteInstant(berlin, '2026-11-27', '10:00', late, { holidays: [], timeOff: [] }).toISOString()).toBe(late.toISOString());
   });
   it('closes after 3 working days and reminds only inside the window', () => {
     const invited = new Date('2026-11-27T09:00:00Z'); // Friday 10:00 Berlin
-    const end = windowEnd(berlin, invited, 3, { holidays: [] });
+    const end = windowEnd(berlin, invited, 3, { holidays: [], timeOff: [] });
     expect(end.toISOString()).toBe('2026-12-02T09:00:00.000Z'); // Mon, Tue, Wed
-    expect(reminderInstants(berlin, invited, end, { holidays: [] }).map((d) => d.toISOString())).toEqual(['2026-11-30T09:00:00.000Z', '2026-12-02T05:00:00.000Z']);
+    expect(reminderInstants(berlin, invited, end, { holidays: [], timeOff: [] }).map((d) => d.toISOString())).toEqual(['2026-11-30T09:00:00.000Z', '2026-12-02T05:00:00.000Z']);
   });
   it('dates recurring rounds every N weeks on the weekday', () => {
     expect(recurringDate('2026-11-25', 5, 2, 1)).toBe('2026-11-27');

@@ -1,5 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { OffsetClock } from '../../core/clock.js';
+import { DUE_AT } from '../../jobs/scheduler.js';
 
 export interface UpcomingJob {
   id: string;
@@ -13,21 +14,25 @@ export interface ClockStatus {
   next: UpcomingJob[];
 }
 
-const dueOf = (job: Job): number => job.timestamp + (job.delay ?? 0);
+/** When the job is due on Tandem's clock (the jobs layer records it; BullMQ's own delay is on the wall clock). */
+const dueOf = (job: Job): number => {
+  const due: unknown = (job.data as Record<string, unknown>)[DUE_AT];
+  return typeof due === 'number' ? due : job.timestamp + (job.delay ?? 0);
+};
 
 /** Housekeeping (purges, reconciliations) is not an event anyone sees in a demo. */
 const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup)$/.test(name);
 
 /**
- * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queue.
+ * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queues.
  * "Jump to the next event" moves the clock to the earliest delayed job's due
  * time and promotes that job, so its handler runs now and sees that time.
- * Needs a worker on this queue (any process) to see the jobs run.
+ * Needs workers on these queues (any process) to see the jobs run.
  */
 export class DemoClock {
   constructor(
     private readonly clock: OffsetClock,
-    private readonly queue: Queue,
+    private readonly queues: readonly Queue[],
   ) {}
 
   async status(limit = 8): Promise<ClockStatus> {
@@ -75,17 +80,18 @@ export class DemoClock {
     return null;
   }
 
-  /** Waits until the queue has nothing waiting or running (the promoted job and whatever it queued). */
+  /** Waits until no queue has anything waiting or running (the promoted job and whatever it queued). */
   private async settle(until: number): Promise<void> {
     while (Date.now() < until) {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0) return;
+      const counts = await Promise.all(this.queues.map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+      if (counts.every((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) === 0)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
   private async delayed(): Promise<Job[]> {
-    const jobs = (await this.queue.getDelayed(0, 999)).filter((j): j is Job => Boolean(j) && !isHousekeeping(j.name));
+    const delayed = await Promise.all(this.queues.map((q) => q.getDelayed(0, 999)));
+    const jobs = delayed.flat().filter((j): j is Job => Boolean(j) && !isHousekeeping(j.name));
     return jobs.sort((a, b) => dueOf(a) - dueOf(b));
   }
 }

@@ -5,9 +5,9 @@ import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
-import { v } from '../../core/chat/views.js';
+import { mentionedPersonIds, v } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
-import type { Person, Team } from '../../core/people/people.types.js';
+import type { Person } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
 import { sendError } from '../../http/errors.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
@@ -15,7 +15,7 @@ import { ConsoleChat, ConsoleMessages, dmConversation } from './console.chat.js'
 import { DemoClock } from './demo-clock.js';
 import { ConsoleHub, type MessageDto } from './hub.js';
 import { resolveMentions } from './mentions.js';
-import { mentionedIds, renderForm } from './render.js';
+import { renderForm } from './render.js';
 
 /** The page's static files: beside this module in the sources, or back in src/ when running the build. */
 function publicDir(): string {
@@ -63,36 +63,30 @@ const PEOPLE_LIMIT = 2000;
  * points, and receives proactive messages over Server-Sent Events.
  */
 export function createConsoleAdapter(ctx: AdapterContext): PlatformAdapter {
-  const { core, store, config, logger } = ctx;
-  const clock = core.ports.clock;
+  const { core, config, logger } = ctx;
+  const clock = core.clock;
+  const directory = core.directory.lookup;
   const hub = new ConsoleHub(ctx.redis, `${config.QUEUE_PREFIX}:console:events`, logger);
-  const messages = new ConsoleMessages(store.consoleMessages, store.people, hub, clock);
+  const messages = new ConsoleMessages(ctx.stores.consoleMessages, directory, hub, clock);
   const chat = new ConsoleChat(messages);
-  const demo = config.DEMO_MODE && ctx.demoClock && ctx.jobs ? new DemoClock(ctx.demoClock, ctx.jobs.queue) : null;
+  const demo = config.DEMO_MODE && ctx.demoClock && ctx.jobs ? new DemoClock(ctx.demoClock, ctx.jobs.allQueues) : null;
   const streams = new Set<Response>();
 
   async function allPeople(): Promise<Person[]> {
-    const people: Person[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await store.people.list({ limit: 500, cursor, active: true });
-      people.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && people.length < PEOPLE_LIMIT);
+    const people = await directory.activePeople(PEOPLE_LIMIT);
     return people.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The person acting, with their console identity linked and marked as just seen. */
   async function actor(personId: string): Promise<Person> {
-    const person = await store.people.get(personId);
+    const person = await directory.person(personId);
     if (!person) throw new DomainError('not_found', `No person with id ${personId}. Pick someone from the list.`);
     await core.people.identify({ platform: 'console', key: identityKey.console(person.id) }, async () => ({ name: person.name, email: person.email, timeZone: person.timeZone }));
     return person;
   }
 
   async function conversationsOf(person: Person): Promise<ConversationDto[]> {
-    const seesAll = person.roles.includes('leader') || person.roles.includes('admin');
-    const teams: Team[] = seesAll ? await store.teams.all() : [...(await store.teams.teamsOf(person.id)), ...(await store.teams.managedBy(person.id))];
+    const teams = await directory.teamsVisibleTo(person);
     const seen = new Set<string>();
     const channels: ConversationDto[] = [];
     for (const team of teams.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -136,7 +130,7 @@ export function createConsoleAdapter(ctx: AdapterContext): PlatformAdapter {
       case 'form': {
         const people = await allPeople();
         const names = new Map(people.map((p) => [p.id, p.name]));
-        for (const p of await store.people.getMany(mentionedIds(result.form).filter((id) => !names.has(id)))) names.set(p.id, p.name);
+        for (const p of await directory.people(mentionedPersonIds(result.form).filter((id) => !names.has(id)))) names.set(p.id, p.name);
         return {
           reply: 'form',
           messages: [],

@@ -1,5 +1,5 @@
 import type { Block, Element, Form, Input, View } from '../../core/chat/views.js';
-import { MENTION_PATTERN } from '../../core/chat/views.js';
+import { BOT_MENTION_PATTERN, MENTION_PATTERN } from '../../core/chat/views.js';
 
 /**
  * The console's renderer: neutral views and forms to HTML. Everything that
@@ -13,59 +13,12 @@ export type Names = ReadonlyMap<string, string>;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
-/** The emoji short codes core messages use, Slack-style. */
-const EMOJI: Record<string, string> = {
-  warning: '⚠️',
-  tada: '🎉',
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  x: '❌',
-  wave: '👋',
-  clap: '👏',
-  star: '⭐',
-  sparkles: '✨',
-  rocket: '🚀',
-  raised_hands: '🙌',
-  heart: '❤️',
-  bell: '🔔',
-  rotating_light: '🚨',
-  chart_with_upwards_trend: '📈',
-  chart_with_downwards_trend: '📉',
-  calendar: '📅',
-  memo: '📝',
-  speech_balloon: '💬',
-  thumbsup: '👍',
-  '+1': '👍',
-  sos: '🆘',
-  hourglass: '⏳',
-  trophy: '🏆',
-  bulb: '💡',
-  construction: '🚧',
-  red_circle: '🔴',
-  large_green_circle: '🟢',
-  large_yellow_circle: '🟡',
-  muscle: '💪',
-  pray: '🙏',
-  eyes: '👀',
-  fire: '🔥',
-  smile: '😄',
-  slightly_smiling_face: '🙂',
-};
-
-/** Every person id mentioned anywhere in a view or form, so names can be loaded in one query. */
-export function mentionedIds(value: unknown): string[] {
-  const ids = new Set<string>();
-  const json = JSON.stringify(value);
-  for (const m of json.matchAll(MENTION_PATTERN)) if (m[1]) ids.add(m[1]);
-  return [...ids];
-}
-
-/** Inline text: escape, then mentions, `code`, *bold*, _italic_, <url|label> links, emoji and line breaks. */
+/** Inline text: escape, then mentions, `code`, *bold*, _italic_, <url|label> links and line breaks (emoji are Unicode already). */
 export function renderText(text: string, names: Names): string {
   const tokens: string[] = [];
   const keep = (html: string) => `\u0000${tokens.push(html) - 1}\u0000`;
   let s = text.replace(MENTION_PATTERN, (_m, id: string) => keep(`<span class="mention">@${escapeHtml(names.get(id) ?? 'someone')}</span>`));
-  s = s.replace(/<@bot:([^>]*)>/g, (_m, name: string) => keep(`<span class="mention bot">@${escapeHtml(name || 'bot')}</span>`));
+  s = s.replace(BOT_MENTION_PATTERN, (_m, name: string) => keep(`<span class="mention bot">@${escapeHtml(name || 'bot')}</span>`));
   s = s.replace(/<(https?:\/\/[^|>\s]+)(?:\|([^>]+))?>/g, (_m, url: string, label: string | undefined) =>
     keep(`<a href="${escapeHtml(url)}" target="_blank" rel="noopener">${escapeHtml(label ?? url)}</a>`),
   );
@@ -73,7 +26,6 @@ export function renderText(text: string, names: Names): string {
   s = escapeHtml(s);
   s = s.replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s.,;:!?)])/g, '$1<strong>$2</strong>');
   s = s.replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s.,;:!?)])/g, '$1<em>$2</em>');
-  s = s.replace(/:([a-z0-9_+-]+):/g, (m, code: string) => EMOJI[code] ?? m);
   s = s.replace(/\n/g, '<br>');
   // eslint-disable-next-line no-control-regex
   return s.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => tokens[Number(i)] ?? '');

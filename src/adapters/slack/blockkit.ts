@@ -1,4 +1,5 @@
 import type { Block, Button, Confirm, Element, Form, Input, Option, SelectMenu, View } from '../../core/chat/views.js';
+import { BOT_MENTION_PATTERN, MENTION_PATTERN, mentionedPersonIds } from '../../core/chat/views.js';
 
 /**
  * Slack's Block Kit limits (docs.slack.dev/reference/block-kit): the
@@ -119,7 +120,7 @@ export function splitText(text: string, max: number): string[] {
   return chunks;
 }
 
-const TOKEN = /<@person:([a-f0-9]{24})>|<@bot:([^>]*)>/g;
+const TOKEN = new RegExp(`${MENTION_PATTERN.source}|${BOT_MENTION_PATTERN.source}`, 'g');
 
 const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -435,7 +436,7 @@ export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: st
   const ids = new Set<string>();
   const scan = (s: string | undefined) => {
     if (!s) return;
-    for (const m of s.matchAll(/<@person:([a-f0-9]{24})>/g)) if (m[1]) ids.add(m[1]);
+    for (const id of mentionedPersonIds(s)) ids.add(id);
   };
   texts.forEach(scan);
   for (const b of blocks) {

@@ -1,5 +1,5 @@
 import type { types as slackTypes, webApi } from '@slack/bolt';
-import type { MessageAddress, PlatformChat } from '../../core/chat/chat.port.js';
+import type { MessageAddress, PlatformChat, SendTarget } from '../../core/chat/chat.port.js';
 import type { Form, View } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
 import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
@@ -9,6 +9,17 @@ import type { SlackPeople } from './people.js';
 
 /** Block Kit JSON as the Web API client's types want it. */
 export const asBlocks = (m: SlackMessage): { text: string; blocks: slackTypes.KnownBlock[] } => ({ text: m.text, blocks: m.blocks as unknown as slackTypes.KnownBlock[] });
+
+/** The message metadata type under which Tandem keeps a message's domain key (see `findSent`). */
+export const METADATA_EVENT_TYPE = 'tandem_message';
+/**
+ * How many pages of 200 messages `findSent` reads, newest first. It does not bound the read by the reservation's
+ * time: that comes from Tandem's clock (movable in the demo), Slack's `ts` from Slack's.
+ */
+const HISTORY_PAGES = 3;
+
+/** The Web API's generated types declare a metadata payload as `{}`; ours is `{ key }`. */
+const payloadKey = (payload: object | undefined): unknown => (payload && 'key' in payload ? payload.key : undefined);
 
 /**
  * The chat port on Slack: DMs (conversations.open + chat.postMessage),
@@ -35,24 +46,43 @@ export class SlackChat implements PlatformChat {
     return renderHome(view, await this.people.resolver(mentionedPeople(view.blocks, view.text)));
   }
 
-  async sendDirect(identity: PlatformIdentity, view: View): Promise<MessageAddress> {
-    if (identity.platform !== 'slack') throw new DomainError('validation', `cannot DM a ${identity.platform} identity on Slack`);
-    const opened = await this.client.conversations.open({ users: identity.userId });
-    const channel = opened.channel?.id ?? identity.userId;
-    return this.post(channel, view);
+  async sendDirect(identity: PlatformIdentity, view: View, key: string): Promise<MessageAddress> {
+    return this.post(await this.directChannel(identity), view, key);
   }
 
-  async postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null> {
+  async postToChannel(channels: TeamChannels, view: View, key: string): Promise<MessageAddress | null> {
     if (!channels.slack) return null;
-    return this.post(channels.slack.channelId, view);
+    return this.post(channels.slack.channelId, view, key);
+  }
+
+  /** Reads the conversation's recent history for a message carrying `key` in its metadata. */
+  async findSent(target: SendTarget, key: string): Promise<MessageAddress | null> {
+    const channel = target.kind === 'direct' ? await this.directChannel(target.identity) : target.channels.slack?.channelId;
+    if (!channel) return null;
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page += 1) {
+      const res = await this.client.conversations.history({ channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+      const found = res.messages?.find((m) => m.metadata?.event_type === METADATA_EVENT_TYPE && payloadKey(m.metadata.event_payload) === key);
+      if (found?.ts) return { platform: 'slack', channel, messageId: found.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
+  }
+
+  private async directChannel(identity: PlatformIdentity): Promise<string> {
+    if (identity.platform !== 'slack') throw new DomainError('validation', `cannot DM a ${identity.platform} identity on Slack`);
+    const opened = await this.client.conversations.open({ users: identity.userId });
+    return opened.channel?.id ?? identity.userId;
   }
 
   async update(address: MessageAddress, view: View): Promise<void> {
     await this.client.chat.update({ channel: address.channel, ts: address.messageId, ...asBlocks(await this.message(view)) });
   }
 
-  async post(channel: string, view: View): Promise<MessageAddress> {
-    const res = await this.client.chat.postMessage({ channel, ...asBlocks(await this.message(view)) });
+  async post(channel: string, view: View, key?: string): Promise<MessageAddress> {
+    const metadata = key ? { metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { key } } } : {};
+    const res = await this.client.chat.postMessage({ channel, ...asBlocks(await this.message(view)), ...metadata });
     if (!res.ts) throw new Error('chat.postMessage answered without a ts');
     return { platform: 'slack', channel: res.channel ?? channel, messageId: res.ts };
   }

@@ -19,6 +19,8 @@ import { registerMessageShortcuts } from './shortcuts.js';
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** How long a delivered event id is remembered, so Slack's retries are processed once. */
 const EVENT_DEDUPE_SECONDS = 24 * 3600;
+/** How long an event being processed keeps its duplicates out; past it, a retry of an event whose process died runs. */
+const EVENT_LOCK_SECONDS = 60;
 
 /** Where an answer goes: the surface the interaction came from. */
 interface Origin {
@@ -149,18 +151,25 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     }
   };
 
-  // Slack retries an event it thinks was not acknowledged (X-Slack-Retry-Num); process each event id once,
-  // across every Tandem process, with one atomic SET NX in Redis. Events are acknowledged before this runs.
+  // Slack retries an event it thinks was not acknowledged (X-Slack-Retry-Num, up to three times over about five
+  // minutes). Each event id is processed once across every Tandem process: a short in-flight lock (SET NX) keeps
+  // concurrent duplicates out, and the id is marked done only after processing. A process that dies mid-event
+  // leaves only the lock, which expires, so Slack's next retry is processed instead of lost.
   app.use(async ({ body, next }) => {
     const eventId = 'event_id' in body && typeof body.event_id === 'string' ? body.event_id : undefined;
-    if (eventId) {
-      const first = await ctx.redis.set(`${config.QUEUE_PREFIX}:slack:event:${eventId}`, '1', 'EX', EVENT_DEDUPE_SECONDS, 'NX');
-      if (first !== 'OK') {
-        logger.info({ eventId }, 'slack event already processed; retry ignored');
-        return;
-      }
+    if (!eventId) return next();
+    const key = `${config.QUEUE_PREFIX}:slack:event:${eventId}`;
+    if ((await ctx.redis.set(key, 'processing', 'EX', EVENT_LOCK_SECONDS, 'NX')) !== 'OK') {
+      logger.info({ eventId }, 'slack event already processed or in progress; retry ignored');
+      return;
     }
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      await ctx.redis.del(key);
+      throw err;
+    }
+    await ctx.redis.set(key, 'done', 'EX', EVENT_DEDUPE_SECONDS);
   });
 
   // Every command core knows (`/tandem`, `/kudos`, …) goes to core by name; unknown ones get a clear answer from core.

@@ -83,13 +83,9 @@ export class SlackPeople {
   async resolver(personIds: readonly string[]): Promise<MentionResolver> {
     const targets = new Map<string, MentionTarget>();
     if (personIds.length > 0) {
-      const people = await this.core.ports.people.getMany(personIds);
-      await Promise.all(
-        people.map(async (p) => {
-          const slack = (await this.core.ports.identities.ofPerson(p.id)).find((i) => i.platform === 'slack');
-          targets.set(p.id, slack?.platform === 'slack' ? { name: p.name, userId: slack.userId } : { name: p.name });
-        }),
-      );
+      for (const { person, identity } of await this.core.directory.lookup.onPlatform(personIds, 'slack')) {
+        targets.set(person.id, identity ? { name: person.name, userId: identity.userId } : { name: person.name });
+      }
     }
     return (id) => targets.get(id);
   }

@@ -9,8 +9,7 @@ import { isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
-import type { Store } from '../../store/index.js';
-import { conversationKey } from '../../store/conversations.repository.js';
+import { conversationKey, type TeamsConversationStore } from './conversations.js';
 import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from './cards.js';
 import type { TeamsChat, TeamsIdentity } from './chat.js';
 
@@ -20,7 +19,7 @@ export type TeamsScope = 'personal' | 'groupChat' | 'channel';
 
 export interface TeamsBotDeps {
   core: Core;
-  store: Store;
+  conversations: TeamsConversationStore;
   chat: TeamsChat;
   logger: Logger;
 }
@@ -339,8 +338,8 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     delete reference.activityId; // proactive posts start a new message, not a reply to this one
     const tenantId = tenantOf(activity);
     const scope = scopeOf(activity);
-    const { teamsConversations } = this.deps.store;
-    const now = this.deps.core.ports.clock.now();
+    const teamsConversations = this.deps.conversations;
+    const now = this.deps.core.clock.now();
     if (scope === 'personal') {
       const user = activity.from;
       if (!user || user.id === activity.recipient?.id) return;
@@ -364,7 +363,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
   /** Tandem was uninstalled or removed: its references there go, so nothing is sent into the void. */
   private async forget(context: TurnContext): Promise<void> {
     const activity = context.activity;
-    const { teamsConversations } = this.deps.store;
+    const teamsConversations = this.deps.conversations;
     const scope = scopeOf(activity);
     if (scope === 'personal') {
       const user = activity.from;
@@ -392,7 +391,7 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     if (scope === 'channel' && (botAdded || channelCreated)) {
       await this.remember(context);
       const channelId = (activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? activity.conversation.id.split(';')[0] ?? '';
-      const team = (await this.deps.store.teams.all()).find((t) => t.channels.teams?.conversationId === channelId);
+      const team = await this.deps.core.directory.lookup.teamOfTeamsChannel(channelId);
       this.logger.info({ channelId, team: team?.name ?? null }, team ? 'teams: channel reference stored for a Tandem team' : 'teams: channel reference stored; no Tandem team uses this channel yet');
       return;
     }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Attachment, Mention } from 'botbuilder';
 import type { Block, Button, Form, FormValues, Input, Option, SelectMenu, View } from '../../core/chat/views.js';
-import { BOT_MENTION_PATTERN, MENTION_PATTERN } from '../../core/chat/views.js';
+import { BOT_MENTION_PATTERN, MENTION_PATTERN, mentionedPersonIds } from '../../core/chat/views.js';
 
 /**
  * The Adaptive Card 1.5 renderer for Teams.
@@ -88,36 +88,6 @@ const { Template } = createRequire(import.meta.url)('adaptivecards-templating') 
 
 const messageTemplate = new Template(JSON.parse(readFileSync(new URL('message.json', templatesDir), 'utf8')) as unknown);
 
-/** A few Slack-style emoji codes core text uses, as Teams shows them. */
-const EMOJI: Record<string, string> = {
-  warning: '⚠️',
-  white_check_mark: '✅',
-  heavy_check_mark: '✔️',
-  x: '❌',
-  tada: '🎉',
-  wave: '👋',
-  clap: '👏',
-  star: '⭐',
-  sparkles: '✨',
-  rocket: '🚀',
-  fire: '🔥',
-  bell: '🔔',
-  rotating_light: '🚨',
-  memo: '📝',
-  bar_chart: '📊',
-  chart_with_upwards_trend: '📈',
-  calendar: '📅',
-  raised_hands: '🙌',
-  heart: '❤️',
-  thumbsup: '👍',
-  '+1': '👍',
-  muscle: '💪',
-  bulb: '💡',
-  hourglass: '⌛',
-  no_entry: '⛔',
-  information_source: 'ℹ️',
-};
-
 class MentionCollector {
   readonly entities: Mention[] = [];
   constructor(private readonly ctx: CardContext) {}
@@ -138,8 +108,8 @@ class MentionCollector {
 const escapeAt = (name: string) => name.replace(/[<>]/g, '');
 
 /**
- * Core text (Slack-style `*bold*`, `_italic_`, backticks, `:emoji:`, links
- * `<url|label>`, mention tokens) as Teams markdown.
+ * Core text (Slack-style `*bold*`, `_italic_`, backticks, links `<url|label>`,
+ * mention tokens; emoji are Unicode already) as Teams markdown.
  */
 export function teamsMarkdown(text: string, mentions: MentionCollector): string {
   return text
@@ -148,8 +118,7 @@ export function teamsMarkdown(text: string, mentions: MentionCollector): string 
     .replace(/<(https?:\/\/[^|>\s]+)\|([^>]+)>/g, (_m, url: string, label: string) => `[${label}](${url})`)
     .replace(/<(https?:\/\/[^>\s]+)>/g, '$1')
     .replace(/(^|[\s(])\*([^*\n]+?)\*(?=$|[\s).,!?:;])/gm, '$1**$2**')
-    .replace(/`([^`\n]+)`/g, '$1')
-    .replace(/:([a-z0-9_+-]+):/g, (m, code: string) => EMOJI[code] ?? m);
+    .replace(/`([^`\n]+)`/g, '$1');
 }
 
 /** Core text as Teams markdown, for a plain-text message (mentions become names or <at> tags). */
@@ -329,7 +298,7 @@ export const cardAttachment = (content: AdaptiveCard): Attachment => ({ contentT
 export function referencedPeople(content: View | Form): string[] {
   const ids = new Set<string>();
   const scan = (text: string | undefined) => {
-    for (const m of (text ?? '').matchAll(MENTION_PATTERN)) if (m[1]) ids.add(m[1]);
+    for (const id of mentionedPersonIds(text ?? '')) ids.add(id);
   };
   if ('text' in content) scan(content.text);
   else scan(content.title);

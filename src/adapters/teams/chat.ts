@@ -5,8 +5,8 @@ import type { Form, View } from '../../core/chat/views.js';
 import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/errors.js';
 import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
-import type { Store } from '../../store/index.js';
-import { conversationKey } from '../../store/conversations.repository.js';
+import type { DirectoryLookup } from '../../core/people/lookup.js';
+import { conversationKey, type TeamsConversationStore } from './conversations.js';
 import type { CardContext, CardPerson, FormState } from './cards.js';
 import { cardAttachment, formCard, referencedPeople, teamsMarkdownFor, viewCard } from './cards.js';
 
@@ -18,7 +18,8 @@ export interface TeamsChatDeps {
   appId: string;
   /** The Bot Framework audience for outgoing calls (from the authentication configuration). */
   audience: string;
-  store: Store;
+  conversations: TeamsConversationStore;
+  directory: Pick<DirectoryLookup, 'onPlatform'>;
   clock: Clock;
   logger: Logger;
 }
@@ -45,7 +46,7 @@ export class TeamsChat implements PlatformChat {
   async postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null> {
     const channelId = channels.teams?.conversationId;
     if (!channelId) return null;
-    const stored = await this.deps.store.teamsConversations.byKey(conversationKey.channel(channelId));
+    const stored = await this.deps.conversations.byKey(conversationKey.channel(channelId));
     if (!stored) {
       throw new DomainError('unavailable', `Tandem is not in the Teams channel ${channelId} yet: add the Tandem app to that team, then try again.`);
     }
@@ -55,7 +56,7 @@ export class TeamsChat implements PlatformChat {
 
   async update(address: MessageAddress, view: View): Promise<void> {
     // A message in a channel thread lives in `19:…@thread.tacv2;messageid=…`: the channel's reference, aimed at that thread.
-    const { teamsConversations } = this.deps.store;
+    const teamsConversations = this.deps.conversations;
     const stored = (await teamsConversations.byConversationId(address.channel)) ?? (await teamsConversations.byConversationId(address.channel.split(';')[0] ?? ''));
     if (!stored) throw new DomainError('not_found', `Tandem has no Teams conversation ${address.channel} to update a message in`);
     const reference = stored.conversationId === address.channel ? stored.reference : { ...stored.reference, conversation: { ...stored.reference.conversation, id: address.channel } as ConversationReference['conversation'] };
@@ -93,8 +94,7 @@ export class TeamsChat implements PlatformChat {
   async cardContext(personIds: string[], viewerPersonId?: string): Promise<CardContext> {
     const ids = [...new Set(viewerPersonId ? [...personIds, viewerPersonId] : personIds)];
     const people = new Map<string, CardPerson>();
-    for (const person of await this.deps.store.people.getMany(ids)) {
-      const teams = (await this.deps.store.identities.ofPerson(person.id)).find((i): i is TeamsIdentity & { lastSeenAt: Date | null } => i.platform === 'teams');
+    for (const { person, identity: teams } of await this.deps.directory.onPlatform(ids, 'teams')) {
       people.set(person.id, teams ? { name: person.name, teamsId: teams.userId || teams.aadObjectId, aadObjectId: teams.aadObjectId } : { name: person.name });
     }
     const viewer = viewerPersonId ? people.get(viewerPersonId) : undefined;
@@ -133,12 +133,12 @@ export class TeamsChat implements PlatformChat {
 
   /** The stored 1:1 chat with a person, created (and stored) when there is none yet. */
   async personalChat(identity: TeamsIdentity) {
-    return (await this.deps.store.teamsConversations.byKey(conversationKey.personal(identity.key))) ?? (await this.openPersonalChat(identity));
+    return (await this.deps.conversations.byKey(conversationKey.personal(identity.key))) ?? (await this.openPersonalChat(identity));
   }
 
   /** Creates the 1:1 chat between Tandem and a person, and stores its reference. */
   private async openPersonalChat(identity: TeamsIdentity) {
-    const near = await this.deps.store.teamsConversations.latestInTenant(identity.tenantId);
+    const near = await this.deps.conversations.latestInTenant(identity.tenantId);
     const serviceUrl = near?.reference.serviceUrl;
     const bot = near?.reference.bot;
     if (!serviceUrl || !bot) {
@@ -165,7 +165,7 @@ export class TeamsChat implements PlatformChat {
       conversation: { id: conversationId, conversationType: 'personal', tenantId: identity.tenantId, isGroup: false, name: '' },
     };
     const entry = { key: conversationKey.personal(identity.key), kind: 'personal' as const, tenantId: identity.tenantId, conversationId, reference };
-    await this.deps.store.teamsConversations.save(entry, this.deps.clock.now());
+    await this.deps.conversations.save(entry, this.deps.clock.now());
     this.deps.logger.info({ personId: identity.personId, conversationId }, 'teams: opened a 1:1 chat');
     return { ...entry, updatedAt: this.deps.clock.now() };
   }

@@ -41,8 +41,9 @@ export function createTeamsAdapter(ctx: AdapterContext): PlatformAdapter {
     }
   };
 
-  const chat = new TeamsChat({ adapter, appId, audience: BOT_FRAMEWORK_AUDIENCE, store: ctx.store, clock: ctx.core.ports.clock, logger: log });
-  const bot = new TandemTeamsBot({ core: ctx.core, store: ctx.store, chat, logger: log });
+  const conversations = ctx.stores.teamsConversations;
+  const chat = new TeamsChat({ adapter, appId, audience: BOT_FRAMEWORK_AUDIENCE, conversations, directory: ctx.core.directory.lookup, clock: ctx.core.clock, logger: log });
+  const bot = new TandemTeamsBot({ core: ctx.core, conversations, chat, logger: log });
 
   return {
     chat,

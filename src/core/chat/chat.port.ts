@@ -12,13 +12,25 @@ export interface MessageAddress {
   messageId: string;
 }
 
-/** What each platform adapter implements so the core can reach people. */
+/** Where a message goes: a person's DM, or a team's channel on the platform. */
+export type SendTarget = { kind: 'direct'; identity: PlatformIdentity } | { kind: 'channel'; channels: TeamChannels };
+
+/**
+ * What each platform adapter implements so the core can reach people. Every send carries its domain key
+ * (e.g. `checkin.prompt:<person>:<week>`), which the platform keeps with the message where it can.
+ */
 export interface PlatformChat {
   readonly platform: Platform;
-  sendDirect(identity: PlatformIdentity, view: View): Promise<MessageAddress>;
+  sendDirect(identity: PlatformIdentity, view: View, key: string): Promise<MessageAddress>;
   /** Posts to the team's channel on this platform; null when the team has none here. */
-  postToChannel(channels: TeamChannels, view: View): Promise<MessageAddress | null>;
+  postToChannel(channels: TeamChannels, view: View, key: string): Promise<MessageAddress | null>;
   update(address: MessageAddress, view: View): Promise<void>;
+  /**
+   * The message sent to `target` under `key` since `since`, or null when there is none: how a worker that takes
+   * over a crashed send finds out whether it went out. Absent where the platform offers no way to tell (Teams):
+   * such a message is sent again.
+   */
+  findSent?(target: SendTarget, key: string, since: Date): Promise<MessageAddress | null>;
 }
 
 /** Where an interaction happened: a DM with Tandem, or a team/group conversation. */

@@ -126,10 +126,10 @@ export class Interactions {
       return await run();
     } catch (err) {
       if (isDomainError(err)) {
-        return reply.private(v.view(err.message, v.section(`:warning: ${err.message}`)));
+        return reply.private(v.view(err.message, v.section(`⚠️ ${err.message}`)));
       }
       this.logger.error({ err, what, actor: ctx.actor.id, platform: ctx.platform }, 'interaction failed');
-      return reply.private(v.view('Something went wrong', v.section(':warning: Something went wrong on our side. It has been logged; please try again in a moment.')));
+      return reply.private(v.view('Something went wrong', v.section('⚠️ Something went wrong on our side. It has been logged; please try again in a moment.')));
     }
   }
 }

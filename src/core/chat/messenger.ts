@@ -2,14 +2,28 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Platform, PlatformIdentity, Team } from '../people/people.types.js';
 import type { IdentityRepository, PostedMessageRepository } from '../ports.js';
-import type { MessageAddress, PlatformChat } from './chat.port.js';
+import type { MessageAddress, PlatformChat, SendTarget } from './chat.port.js';
 import type { View } from './views.js';
+
+/**
+ * How long a worker holds a message key while it sends. Longer than any send takes, rate-limit waits included;
+ * a key still `sending` after it belongs to a worker that died, and the next one checks the platform and sends.
+ */
+export const SEND_LEASE_MS = 30_000;
+const BUSY_POLLS = 20;
+const BUSY_POLL_MS = 250;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The core's way to reach people: DM a person, post to a team, update what
  * was posted. Every message is sent under a domain key (e.g.
  * `checkin.prompt:<person>:<2026-W47>`): sending twice under one key sends
  * once, and `update(key)` rewrites every copy in place.
+ *
+ * Delivery is at least once, with detection: a key is reserved with a lease before sending and recorded after.
+ * A worker killed in between leaves a `sending` reservation; whoever meets it after the lease asks the platform
+ * whether the message went out (Slack: the key in the message's metadata; the console: its own store) and
+ * records or sends it. Where the platform cannot tell (Teams), it sends again: the only window for a duplicate.
  */
 export class Messenger {
   private readonly chats = new Map<Platform, PlatformChat>();
@@ -43,7 +57,7 @@ export class Messenger {
     const identity = await this.reachable(personId);
     if (!identity) return false;
     const chat = this.chat(identity.platform);
-    return this.once(key, identity.platform, () => chat.sendDirect(identity, view));
+    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key));
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
@@ -51,8 +65,8 @@ export class Messenger {
     let sent = 0;
     for (const chat of this.chats.values()) {
       if (!team.channels[chat.platform]) continue;
-      const ok = await this.once(key, chat.platform, async () => {
-        const address = await chat.postToChannel(team.channels, view);
+      const ok = await this.once(key, chat, { kind: 'channel', channels: team.channels }, async () => {
+        const address = await chat.postToChannel(team.channels, view, key);
         if (!address) throw new DomainError('not_found', `team ${team.name} has no ${chat.platform} channel`);
         return address;
       });
@@ -83,8 +97,31 @@ export class Messenger {
     return chat;
   }
 
-  private async once(key: string, platform: Platform, send: () => Promise<MessageAddress>): Promise<boolean> {
-    if (!(await this.posted.reserve(key, platform, this.clock.now()))) return false;
+  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>): Promise<boolean> {
+    const platform = chat.platform;
+    let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
+    // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
+    // holding it (the lease runs out, and a retry of this job takes over).
+    for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {
+      await sleep(BUSY_POLL_MS);
+      reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
+    }
+    switch (reservation.state) {
+      case 'sent':
+        return false;
+      case 'busy':
+        throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
+      case 'recovered': {
+        const found = await chat.findSent?.(target, key, reservation.since);
+        if (found) {
+          await this.posted.complete(key, platform, found);
+          return false;
+        }
+        break;
+      }
+      case 'reserved':
+        break;
+    }
     let address: MessageAddress;
     try {
       address = await send();

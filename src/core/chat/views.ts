@@ -13,6 +13,20 @@ export const MENTION_PATTERN = /<@person:([a-f0-9]{24})>/g;
 /** Adapters write a mention of a bot or app as `<@bot:Name>`, so features can refuse it clearly. */
 export const BOT_MENTION_PATTERN = /<@bot:([^>]*)>/g;
 
+/**
+ * Every person mentioned in a text, or anywhere in a view or form (any other
+ * value is searched as its JSON), once each, in order of appearance.
+ */
+export function mentionedPersonIds(value: unknown): string[] {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  return [...new Set([...text.matchAll(MENTION_PATTERN)].map((m) => m[1] ?? ''))];
+}
+
+/** The text with mentions as plain `@Name`, for plain inputs and exports. */
+export function plainMentions(text: string, nameOf: (personId: string) => string): string {
+  return text.replace(MENTION_PATTERN, (_m, id: string) => `@${nameOf(id)}`).replace(BOT_MENTION_PATTERN, '@$1');
+}
+
 export type ButtonStyle = 'primary' | 'danger';
 
 export interface Confirm {

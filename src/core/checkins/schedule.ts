@@ -1,9 +1,24 @@
-import { DateTime, type WeekdayNumbers } from 'luxon';
-import type { Weekday } from '../people/people.types.js';
+import { DateTime } from 'luxon';
+import type { Scheduler } from '../ports.js';
+import {
+  cronOf,
+  dayOfWeek,
+  EARLY_TOLERANCE_MS,
+  EVERY_DAY,
+  isDayOff,
+  isoWeek,
+  localTime as at,
+  parseWeek,
+  reconcileZones,
+  weeksBefore,
+  type Member,
+  type Rhythm,
+} from '../rhythm/schedule.js';
 import type { CheckinSettingsValues } from './checkins.types.js';
 
 /**
- * The time math of weekly check-ins, as pure functions over luxon.
+ * The time math of weekly check-ins, built on the shared per-zone rhythm
+ * (src/core/rhythm/schedule.ts).
  *
  * Rules (documented in README "Check-ins"):
  * - A period is the ISO week (`2026-W47`) of the prompt in the person's own zone.
@@ -22,55 +37,34 @@ import type { CheckinSettingsValues } from './checkins.types.js';
  *   `deadline.time` local (default Monday 12:00 after a Friday prompt).
  */
 
-export interface Member {
-  id: string;
-  timeZone: string;
-  workingDays: readonly Weekday[];
-}
+export type { Member } from '../rhythm/schedule.js';
 
-/** A firing may run a little before the minute by the clock (scheduler jitter, demo clock). */
-const EARLY_TOLERANCE_MS = 5 * 60_000;
-
-export function parseLocalTime(hhmm: string): { hour: number; minute: number } {
-  const [h = '0', m = '0'] = hhmm.split(':');
-  return { hour: Number(h), minute: Number(m) };
-}
+/** Check-ins fire every day at the prompt time; each firing decides per person (see dueNow). */
+const rhythmOf = (settings: Pick<CheckinSettingsValues, 'promptTime'>): Rhythm => ({ time: settings.promptTime, weekdays: EVERY_DAY });
 
 /** The cron pattern of the daily firing at the prompt time; read in the zone given to the scheduler. */
-export function cronPattern(settings: Pick<CheckinSettingsValues, 'promptTime'>): string {
-  const { hour, minute } = parseLocalTime(settings.promptTime);
-  return `${minute} ${hour} * * *`;
+export const cronPattern = (settings: Pick<CheckinSettingsValues, 'promptTime'>): string => cronOf(rhythmOf(settings));
+
+/**
+ * One daily schedule per time zone among `members` (pass none while check-ins
+ * are off or the team is gone); `previous` are the ids the last call returned.
+ */
+export function reconcileTeamSchedules(scheduler: Pick<Scheduler, 'upsertRecurring' | 'removeRecurring'>, plan: { teamId: string; promptTime: string; members: readonly Member[]; previous: readonly string[]; job: string }): Promise<string[]> {
+  return reconcileZones(scheduler, {
+    id: `checkin:${plan.teamId}`,
+    rhythm: rhythmOf({ promptTime: plan.promptTime }),
+    members: plan.members,
+    job: plan.job,
+    data: { teamId: plan.teamId },
+    previous: plan.previous,
+  });
 }
 
-export const schedulerId = (teamId: string, timeZone: string): string => `checkin:${teamId}:${timeZone}`;
-
-export function periodOf(instant: Date, timeZone: string): string {
-  const d = DateTime.fromJSDate(instant, { zone: timeZone });
-  return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
-}
-
-export function parsePeriod(period: string): { weekYear: number; weekNumber: number } | null {
-  const m = /^(\d{4})-W(\d{2})$/.exec(period);
-  if (!m) return null;
-  const weekYear = Number(m[1]);
-  const weekNumber = Number(m[2]);
-  return DateTime.fromObject({ weekYear, weekNumber, weekday: 1 }).isValid && weekNumber >= 1 && weekNumber <= 53 ? { weekYear, weekNumber } : null;
-}
-
-/** Local midnight of a weekday of the period, in `timeZone`. */
-export function dayOfPeriod(period: string, weekday: number, timeZone: string): DateTime {
-  const p = parsePeriod(period);
-  if (!p) throw new RangeError(`not an ISO week: ${period}`);
-  return DateTime.fromObject({ weekYear: p.weekYear, weekNumber: p.weekNumber, weekday: weekday as WeekdayNumbers }, { zone: timeZone }).startOf('day');
-}
-
-/** True when the local date is not a working day for the person, a team holiday, or in their time off. */
-export function isDayOff(member: Member, date: DateTime, settings: Pick<CheckinSettingsValues, 'holidays' | 'timeOff'>): boolean {
-  if (!member.workingDays.includes(date.weekday as Weekday)) return true;
-  const iso = date.toISODate() ?? '';
-  if (settings.holidays.includes(iso)) return true;
-  return settings.timeOff.some((t) => t.personId === member.id && t.from <= iso && iso <= t.to);
-}
+/** A check-in period is the ISO week of the prompt in the person's own zone. */
+export const periodOf = isoWeek;
+export const parsePeriod = parseWeek;
+export const periodMinus = weeksBefore;
+const dayOfPeriod = dayOfWeek;
 
 /** The local date the person is prompted on in this period, or null when the whole window is off. */
 export function promptDate(member: Member, period: string, settings: CheckinSettingsValues): DateTime | null {
@@ -80,8 +74,6 @@ export function promptDate(member: Member, period: string, settings: CheckinSett
   }
   return null;
 }
-
-const at = (date: DateTime, hhmm: string): DateTime => date.set({ ...parseLocalTime(hhmm), second: 0, millisecond: 0 });
 
 /** Answers close at the first `deadline.day` after the nominal prompt day, at `deadline.time` local. */
 export function deadlineOf(period: string, timeZone: string, settings: CheckinSettingsValues): Date {
@@ -123,10 +115,4 @@ export function reminderTimes(member: Member, promptedAt: Date, deadlineAt: Date
     }
   }
   return times.filter((t) => t > promptedAt && t < deadlineAt).sort((a, b) => a.getTime() - b.getTime());
-}
-
-/** Periods sort as strings; this steps back `weeks` ISO weeks. */
-export function periodMinus(period: string, weeks: number): string {
-  const start = dayOfPeriod(period, 1, 'UTC').minus({ weeks });
-  return `${start.weekYear}-W${String(start.weekNumber).padStart(2, '0')}`;
 }

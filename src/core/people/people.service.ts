@@ -10,6 +10,12 @@ type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentit
  * Maps a platform user to a Person: by platform id, then by email, else a new
  * person. The profile is fetched only when the identity is unknown (a Slack
  * users.info or Teams member lookup costs a round trip).
+ *
+ * Store round trips on the answer's path: a known person reads their identity
+ * and person (both cached by the store, so usually none), and their last-seen
+ * time is written after the reply; a new person claims their email and
+ * upserts themself (two `_id` writes, safe when two first requests race) and
+ * links the identity (two more).
  */
 export class PeopleService {
   constructor(
@@ -23,27 +29,16 @@ export class PeopleService {
     if (known) {
       const person = await this.people.get(known.personId);
       if (person) {
-        await this.identities.touch(identity.key, this.clock.now());
+        await this.identities.touch(known, this.clock.now());
         return person;
       }
     }
     const profile = await fetchProfile();
     if (profile.isBot) throw new DomainError('forbidden', 'Bots cannot use Tandem.');
     const email = profile.email?.toLowerCase() ?? `${identity.key.replace(/[^a-z0-9]+/gi, '.')}@unknown.invalid`;
-    let person = await this.people.findByEmail(email);
-    if (!person) {
-      const timeZone = profile.timeZone && timeZoneSchema.safeParse(profile.timeZone).success ? profile.timeZone : 'UTC';
-      try {
-        person = await this.people.create({ name: profile.name?.trim() || email.split('@')[0] || 'Someone', email, timeZone });
-      } catch (err) {
-        // Two first messages at once: the other request created them.
-        if (!(err instanceof DomainError && err.code === 'conflict')) throw err;
-        person = await this.people.findByEmail(email);
-        if (!person) throw err;
-      }
-    }
-    await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity);
-    await this.identities.touch(identity.key, this.clock.now());
+    const timeZone = profile.timeZone && timeZoneSchema.safeParse(profile.timeZone).success ? profile.timeZone : 'UTC';
+    const { person } = await this.people.findOrCreateByEmail({ name: profile.name?.trim() || email.split('@')[0] || 'Someone', email, timeZone });
+    await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity, this.clock.now());
     return person;
   }
 

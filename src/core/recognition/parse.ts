@@ -1,13 +1,15 @@
+import { BOT_MENTION_PATTERN, MENTION_PATTERN } from '../chat/views.js';
+
 /**
  * The pure parser of `/kudos …` text. Adapters hand core the text with people
  * already resolved to `<@person:ID>` tokens and bots to `<@bot:Name>`; what is
  * left as a plain `@word` is a name the platform could not resolve.
  */
 
-const PERSON = /^<@person:([a-f0-9]{24})>$/;
-const BOT = /^<@bot:([^>]*)>$/;
+const PERSON = new RegExp(`^${MENTION_PATTERN.source}$`);
+const BOT = new RegExp(`^${BOT_MENTION_PATTERN.source}$`);
 /** A token of the text: a mention, or a run of non-space characters. */
-const TOKENS = /<@person:[a-f0-9]{24}>|<@bot:[^>]*>|\S+/gu;
+const TOKENS = new RegExp(`${MENTION_PATTERN.source}|${BOT_MENTION_PATTERN.source}|\\S+`, 'gu');
 /** Words that join the leading mentions: `@ana, @bo and @cy for …`. */
 const JOINERS = new Set(['and', '&', '+', ',', 'et', 'y', 'und']);
 /** Words that introduce the reason after the mentions. */
@@ -56,8 +58,8 @@ export function parseKudos(text: string): ParsedKudos {
 
   let rest = normalised.slice(restStart).trim();
   // Mentions later in the text are recipients too; they stay in the reason as written.
-  for (const m of rest.matchAll(/<@person:([a-f0-9]{24})>/g)) recipients.push(m[1]!);
-  for (const m of rest.matchAll(/<@bot:([^>]*)>/g)) bots.push(m[1]!.trim() || 'a bot');
+  for (const m of rest.matchAll(MENTION_PATTERN)) recipients.push(m[1]!);
+  for (const m of rest.matchAll(BOT_MENTION_PATTERN)) bots.push(m[1]!.trim() || 'a bot');
 
   const hashtags = [...rest.matchAll(HASHTAG)].map((m) => m[2]!.toLowerCase());
   // Trailing hashtags are labels, not words of the sentence: take them off the reason.

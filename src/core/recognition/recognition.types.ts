@@ -105,10 +105,7 @@ export interface KudosFilter {
   includeRevoked?: boolean | undefined;
 }
 
-/** Outcome of claiming an idempotency key: won, or the kudos (if recorded yet) of the earlier claim. */
-export type Claim = { won: true } | { won: false; kudosId: string | null };
-
-/** What the recognition service needs from the store. */
+/** What the recognition use cases need from the store (idempotency keys are the shared Claims). */
 export interface RecognitionRepository {
   settings(): Promise<RecognitionSettings>;
   updateSettings(patch: SettingsPatch): Promise<RecognitionSettings>;
@@ -125,13 +122,6 @@ export interface RecognitionRepository {
   /** Gives back the slots of a give attempt or of a kudos (by its id). */
   releaseBudget(holder: string): Promise<void>;
   budgetUsed(giverId: string, week: string): Promise<number>;
-
-  /** Claims a key until `until`; a live claim by someone else makes it a duplicate. */
-  claim(key: string, until: Date, now: Date): Promise<Claim>;
-  bindClaim(key: string, kudosId: string): Promise<void>;
-  releaseClaim(key: string): Promise<void>;
-  /** Retention: deletes claims that expired before `before`; returns how many. */
-  purgeClaims(before: Date): Promise<number>;
 
   insert(kudos: NewKudos): Promise<Kudos>;
   get(id: string): Promise<Kudos | null>;

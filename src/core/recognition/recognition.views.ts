@@ -83,7 +83,7 @@ export function sentView(kudos: Kudos, budget: BudgetState, settings: Recognitio
   const value = kudos.values.length ? ` for ${kudos.values.map((t) => `*${valueLabel(settings, t)}*`).join(', ')}` : '';
   return v.view(
     `Kudos sent to ${kudos.recipientIds.length === 1 ? '1 person' : `${kudos.recipientIds.length} people`}`,
-    v.section(`:tada: Kudos sent to ${names(kudos.recipientIds)}${value}. ${where}`),
+    v.section(`🎉 Kudos sent to ${names(kudos.recipientIds)}${value}. ${where}`),
     v.context(budgetLine(budget)),
   );
 }
@@ -93,7 +93,7 @@ export function alreadySentView(kudos: Kudos | null, budget: BudgetState): View 
   const who = kudos ? ` to ${names(kudos.recipientIds)}` : '';
   return v.view(
     'That kudos was already sent',
-    v.section(`:white_check_mark: Your kudos${who} was already recorded, so I counted it once.`),
+    v.section(`✅ Your kudos${who} was already recorded, so I counted it once.`),
     v.context(budgetLine(budget)),
   );
 }
@@ -101,7 +101,7 @@ export function alreadySentView(kudos: Kudos | null, budget: BudgetState): View 
 /** The DM each recipient receives. */
 export function receivedView(kudos: Kudos, settings: RecognitionSettings): View {
   const others = kudos.recipientIds.length > 1 ? ` (with ${kudos.recipientIds.length - 1} other${kudos.recipientIds.length > 2 ? 's' : ''})` : '';
-  const blocks = [v.section(`:sparkles: ${mention(kudos.giverId)} gave you kudos${others}:\n> ${kudos.reason}`)];
+  const blocks = [v.section(`✨ ${mention(kudos.giverId)} gave you kudos${others}:\n> ${kudos.reason}`)];
   if (kudos.values.length) blocks.push(v.context(`Showing our values: ${kudos.values.map((t) => `*${valueLabel(settings, t)}*`).join(', ')}`));
   if (kudos.private) blocks.push(v.context('This kudos is private: only you and the other people recognised see it.'));
   blocks.push(v.actions(v.button('kudos.stats', 'See my kudos', { value: 'stats' })));
@@ -113,7 +113,7 @@ export function channelView(kudos: Kudos, settings: RecognitionSettings): View {
   const value = kudos.values.length ? v.context(kudos.values.map((t) => `#${t} · ${valueLabel(settings, t)}`).join('   ')) : null;
   return v.view(
     `Kudos for ${kudos.recipientIds.length === 1 ? 'a colleague' : `${kudos.recipientIds.length} colleagues`}`,
-    v.section(`:clap: ${mention(kudos.giverId)} recognised ${names(kudos.recipientIds)}:\n> ${kudos.reason}`),
+    v.section(`👏 ${mention(kudos.giverId)} recognised ${names(kudos.recipientIds)}:\n> ${kudos.reason}`),
     ...(value ? [value] : []),
   );
 }
@@ -154,7 +154,7 @@ export function statsView(personal: PersonalStats, settings: RecognitionSettings
     for (const pair of team.reciprocal) {
       blocks.push(
         v.context(
-          `:left_right_arrow: ${mention(pair.a)} and ${mention(pair.b)} have only recognised each other (${pair.count} kudos). Recognition means most when it comes from around the team.`,
+          `↔️ ${mention(pair.a)} and ${mention(pair.b)} have only recognised each other (${pair.count} kudos). Recognition means most when it comes from around the team.`,
         ),
       );
     }
@@ -164,7 +164,7 @@ export function statsView(personal: PersonalStats, settings: RecognitionSettings
 }
 
 export function ruleView(message: string, hint?: string): View {
-  return v.view(message, v.section(`:warning: ${message}`), ...(hint ? [v.context(hint)] : []));
+  return v.view(message, v.section(`⚠️ ${message}`), ...(hint ? [v.context(hint)] : []));
 }
 
 /** `/kudos help`: how giving works, with the company's values. */

@@ -4,9 +4,18 @@ import type { FormValues } from '../chat/views.js';
 import { v } from '../chat/views.js';
 import { DomainError } from '../errors.js';
 import type { Person } from '../people/people.types.js';
-import { keyOf, type SurveyDeps } from './context.js';
+import { keyOf } from './context.js';
 import type { AnswerValue, KeyedResponse, SurveyQuestion, SurveyRound } from './surveys.types.js';
 import { answerForm, closedView, notInvitedView, questionView, summaryView, thanksView } from './surveys.views.js';
+import type { Clock } from '../clock.js';
+import type { SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyRoundRepository } from './surveys.types.js';
+
+/** What answering reads and writes: rounds, keyed responses and participation, by key. */
+export interface AnswerDeps {
+  store: { rounds: Pick<SurveyRoundRepository, 'get' | 'open'>; responses: Pick<SurveyResponseRepository, 'get' | 'answer' | 'setAll'>; participation: Pick<SurveyParticipationRepository, 'markFinished'> };
+  clock: Clock;
+  config: Pick<SurveyConfig, 'secret'>;
+}
 
 /**
  * Answering in chat, one question at a time. Every step reads the person's
@@ -28,7 +37,7 @@ interface Open {
 type Loaded = Open | { refused: Reply };
 
 /** The round if it is open now and the person was invited to it (their keyed response exists). */
-async function load(deps: SurveyDeps, actor: Person, id: string): Promise<Loaded> {
+async function load(deps: AnswerDeps, actor: Person, id: string): Promise<Loaded> {
   const round = await deps.store.rounds.get(id);
   if (!round) return { refused: reply.private(notInvitedView()) };
   if (round.status !== 'open' || !round.closesAt || deps.clock.now() >= round.closesAt) return { refused: reply.private(closedView(round)) };
@@ -62,7 +71,7 @@ export function parseValue(q: SurveyQuestion, raw: string): AnswerValue | null {
   return q.kind === 'agree5' ? (n >= 1 && n <= 5 ? n : null) : n >= 0 && n <= 10 ? n : null;
 }
 
-export async function start(deps: SurveyDeps, actor: Person, id: string): Promise<Reply> {
+export async function start(deps: AnswerDeps, actor: Person, id: string): Promise<Reply> {
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
   const saved = await deps.store.responses.setAll(l.key, l.response.answers, 0);
@@ -70,7 +79,7 @@ export async function start(deps: SurveyDeps, actor: Person, id: string): Promis
 }
 
 /** A click on an answer button or "skip question" (`value` = round|question|answer, answer empty to skip). */
-export async function pick(deps: SurveyDeps, actor: Person, value: string, skip: boolean): Promise<Reply> {
+export async function pick(deps: AnswerDeps, actor: Person, value: string, skip: boolean): Promise<Reply> {
   const [id = '', questionId = '', raw = ''] = value.split('|');
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
@@ -84,7 +93,7 @@ export async function pick(deps: SurveyDeps, actor: Person, value: string, skip:
   return reply.update(stepView({ ...l, response: saved }, index + 1));
 }
 
-export async function confirm(deps: SurveyDeps, actor: Person, id: string): Promise<Reply> {
+export async function confirm(deps: AnswerDeps, actor: Person, id: string): Promise<Reply> {
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
   await deps.store.responses.setAll(l.key, l.response.answers, null);
@@ -92,13 +101,13 @@ export async function confirm(deps: SurveyDeps, actor: Person, id: string): Prom
   return reply.update(thanksView(l.round, l.round.closesAt ?? deps.clock.now(), actor.timeZone));
 }
 
-export async function openForm(deps: SurveyDeps, actor: Person, id: string): Promise<Reply> {
+export async function openForm(deps: AnswerDeps, actor: Person, id: string): Promise<Reply> {
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
   return reply.form(answerForm(l.round, l.response.answers));
 }
 
-export async function submitForm(deps: SurveyDeps, actor: Person, values: FormValues, id: string | undefined): Promise<Reply> {
+export async function submitForm(deps: AnswerDeps, actor: Person, values: FormValues, id: string | undefined): Promise<Reply> {
   const l = await load(deps, actor, id ?? '');
   if (!isOpen(l)) return l.refused;
   const answers: Record<string, AnswerValue> = {};
@@ -122,7 +131,7 @@ export async function submitForm(deps: SurveyDeps, actor: Person, values: FormVa
  * number or option for the other kinds), `skip`, or `confirm` at the summary.
  * Null when the person is not answering a survey right now.
  */
-export async function directMessage(deps: SurveyDeps, actor: Person, text: string, commandNames: readonly string[]): Promise<Reply | null> {
+export async function directMessage(deps: AnswerDeps, actor: Person, text: string, commandNames: readonly string[]): Promise<Reply | null> {
   const firstWord = text.split(/\s+/)[0]?.toLowerCase() ?? '';
   if (commandNames.includes(firstWord) || firstWord === 'help') return null;
   let current: Open | null = null;

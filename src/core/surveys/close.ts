@@ -1,8 +1,32 @@
 import { DomainError } from '../errors.js';
-import { inBatches, inviteKey, remindKey, resultsKey, roundId, type SurveyDeps } from './context.js';
+import { inBatches, inviteKey, remindKey, resultsKey, roundId } from './context.js';
 import { computeResults, shownTeams, shuffle } from './results.js';
 import { SURVEY_JOBS, type AnonymousAnswer, type GroupResult, type RoundResults, type SuppressedGroup, type SurveyRound } from './surveys.types.js';
 import { closedView, resultsView } from './surveys.views.js';
+import type { InvitationRepository, SurveyAnswerRepository, SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { Messenger } from '../chat/messenger.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+
+/** What closing reads, writes and deletes, and whom it tells. */
+export interface CloseDeps {
+  store: {
+    rounds: Pick<SurveyRoundRepository, 'get' | 'ofSurvey' | 'update'>;
+    invitations: Pick<InvitationRepository, 'ofRound' | 'deleteRound'>;
+    responses: Pick<SurveyResponseRepository, 'ofRound' | 'deleteRound'>;
+    participation: Pick<SurveyParticipationRepository, 'finishedKeys' | 'deleteRound'>;
+    answers: Pick<SurveyAnswerRepository, 'replaceRound'>;
+    results: Pick<SurveyResultsRepository, 'get' | 'save'>;
+  };
+  people: Pick<PeopleRepository, 'allActive'>;
+  teams: Pick<TeamRepository, 'get'>;
+  messenger: Pick<Messenger, 'dm' | 'update'>;
+  scheduler: Pick<Scheduler, 'enqueue'>;
+  clock: Clock;
+  logger: Logger;
+  config: Pick<SurveyConfig, 'minGroupSize'>;
+}
 
 /**
  * Closes a round: from then on nothing can be answered or changed.
@@ -18,7 +42,7 @@ import { closedView, resultsView } from './surveys.views.js';
  *
  * A retried close redoes steps 2–4 from the keyed responses while they exist.
  */
-export async function closeRound(deps: SurveyDeps, id: string): Promise<RoundResults | null> {
+export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResults | null> {
   const round = await deps.store.rounds.get(id);
   if (!round || round.status === 'closed' || round.status === 'waiting') return round?.status === 'closed' ? deps.store.results.get(id) : null;
   const now = deps.clock.now();
@@ -47,7 +71,7 @@ export async function closeRound(deps: SurveyDeps, id: string): Promise<RoundRes
 }
 
 /** Deletes the keyed responses and participation, marks the round closed and delivers the results. */
-async function finish(deps: SurveyDeps, round: SurveyRound, results: RoundResults): Promise<RoundResults> {
+async function finish(deps: CloseDeps, round: SurveyRound, results: RoundResults): Promise<RoundResults> {
   await deps.store.responses.deleteRound(round.id);
   await deps.store.participation.deleteRound(round.id);
   const closed = await deps.store.rounds.update(round.id, ['closing'], { status: 'closed', closedAt: results.closedAt });
@@ -60,7 +84,7 @@ async function finish(deps: SurveyDeps, round: SurveyRound, results: RoundResult
 }
 
 /** Closes the survey's open round now (admin API). */
-export async function closeNow(deps: SurveyDeps, surveyId: string): Promise<RoundResults> {
+export async function closeNow(deps: CloseDeps, surveyId: string): Promise<RoundResults> {
   const open = (await deps.store.rounds.ofSurvey(surveyId)).find((r) => r.status === 'open' || r.status === 'closing');
   if (!open) throw new DomainError('conflict', 'This survey has no open round to close.', { surveyId });
   await deps.store.rounds.update(open.id, ['open'], { closesAt: deps.clock.now() });
@@ -70,7 +94,7 @@ export async function closeNow(deps: SurveyDeps, surveyId: string): Promise<Roun
 }
 
 /** Rewrites every invitation and reminder without answers, then sends results to managers and leaders. */
-async function deliver(deps: SurveyDeps, round: SurveyRound, results: RoundResults): Promise<void> {
+async function deliver(deps: CloseDeps, round: SurveyRound, results: RoundResults): Promise<void> {
   const invitations = await deps.store.invitations.ofRound(round.id);
   await inBatches(invitations, 20, async (i) => {
     await deps.messenger.update(inviteKey(round.id, i.personId), closedView(round));

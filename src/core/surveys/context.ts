@@ -1,24 +1,15 @@
-import type { Messenger } from '../chat/messenger.js';
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
-import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { FeatureDeps } from '../ports.js';
 import { responseKey } from './keys.js';
 import type { SurveyConfig, SurveyPorts } from './surveys.types.js';
 
-/** What every survey use case reaches: the survey ports, people and teams, the messenger, the scheduler, time and settings. */
-export interface SurveyDeps {
+/** What the surveys feature is assembled from: the shared feature ports, the survey store and the survey settings. */
+export interface SurveyDeps extends FeatureDeps {
   store: SurveyPorts;
-  people: PeopleRepository;
-  teams: TeamRepository;
-  messenger: Messenger;
-  scheduler: Scheduler;
-  clock: Clock;
-  logger: Logger;
   config: SurveyConfig;
 }
 
 export const roundId = (surveyId: string, n: number): string => `${surveyId}.${n}`;
-export const keyOf = (deps: SurveyDeps, round: string, personId: string): string => responseKey(deps.config.secret, round, personId);
+export const keyOf = (deps: { config: Pick<SurveyConfig, 'secret'> }, round: string, personId: string): string => responseKey(deps.config.secret, round, personId);
 
 /** Message keys carry the round and the person, never an answer. */
 export const inviteKey = (round: string, personId: string) => `survey.invite:${round}:${personId}`;

@@ -1,8 +1,18 @@
 import { DateTime } from 'luxon';
 import { DomainError } from '../errors.js';
-import type { SurveyDeps } from './context.js';
 import { recurringDate } from './rhythm.js';
 import { SURVEY_JOBS, surveyInputSchema, TEMPLATES, type Survey, type SurveyInput, type SurveyRound } from './surveys.types.js';
+import type { SurveyRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { Clock } from '../clock.js';
+import type { Scheduler, TeamRepository } from '../ports.js';
+
+/** What defining, reading and pausing a survey reach. */
+export interface DefineDeps {
+  store: { surveys: Pick<SurveyRepository, 'create' | 'get' | 'setActive'>; rounds: Pick<SurveyRoundRepository, 'ofSurvey'> };
+  teams: Pick<TeamRepository, 'get'>;
+  scheduler: Pick<Scheduler, 'enqueue'>;
+  clock: Clock;
+}
 
 /** The built-in templates, as the admin API lists them. */
 export function templates() {
@@ -10,7 +20,7 @@ export function templates() {
 }
 
 /** Defines a survey (from a template or custom questions) and schedules its first round. */
-export async function defineSurvey(deps: SurveyDeps, input: SurveyInput): Promise<Survey> {
+export async function defineSurvey(deps: DefineDeps, input: SurveyInput): Promise<Survey> {
   const parsed = surveyInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new DomainError('validation', `The survey is not valid: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), {
@@ -48,7 +58,7 @@ export async function defineSurvey(deps: SurveyDeps, input: SurveyInput): Promis
  * it runs before the invitation time in every zone (now, if that has passed).
  * A one-off survey has only round 1.
  */
-export async function scheduleRound(deps: SurveyDeps, survey: Survey, n: number): Promise<void> {
+export async function scheduleRound(deps: DefineDeps, survey: Survey, n: number): Promise<void> {
   if (survey.schedule.kind === 'once' && n > 1) return;
   const date = survey.schedule.kind === 'once' ? survey.schedule.date : recurringDate(survey.schedule.startDate, survey.schedule.weekday, survey.schedule.everyWeeks, n);
   const now = deps.clock.now();
@@ -56,13 +66,13 @@ export async function scheduleRound(deps: SurveyDeps, survey: Survey, n: number)
   await deps.scheduler.enqueue(SURVEY_JOBS.open, { surveyId: survey.id, n }, { jobId: `survey.open:${survey.id}:${n}`, ...(at > now ? { at } : {}) });
 }
 
-export async function getSurvey(deps: SurveyDeps, id: string): Promise<Survey & { rounds: SurveyRound[] }> {
+export async function getSurvey(deps: DefineDeps, id: string): Promise<Survey & { rounds: SurveyRound[] }> {
   const survey = await deps.store.surveys.get(id);
   if (!survey) throw new DomainError('not_found', `No survey with id ${id}`, { id });
   return { ...survey, rounds: await deps.store.rounds.ofSurvey(id) };
 }
 
-export async function setActive(deps: SurveyDeps, id: string, active: boolean): Promise<Survey> {
+export async function setActive(deps: DefineDeps, id: string, active: boolean): Promise<Survey> {
   const survey = await deps.store.surveys.setActive(id, active);
   if (!survey) throw new DomainError('not_found', `No survey with id ${id}`, { id });
   return survey;

@@ -2,7 +2,10 @@ import type { Person } from '../people/people.types.js';
 import { inBatches, inviteKey, keyOf, roundId, type SurveyDeps } from './context.js';
 import { scheduleRound } from './define.js';
 import { formatLocal, inviteInstant, localDate, recurringDate, reminderInstants, windowEnd } from './rhythm.js';
-import { SURVEY_JOBS, type Invitation, type Survey, type SurveyRound } from './surveys.types.js';
+import type { Messenger } from '../chat/messenger.js';
+import type { Clock } from '../clock.js';
+import type { PeopleRepository } from '../ports.js';
+import { SURVEY_JOBS, type Invitation, type InvitationRepository, type Survey, type SurveyConfig, type SurveyRound, type SurveyRoundRepository } from './surveys.types.js';
 import { inviteView } from './surveys.views.js';
 
 const DAY_MS = 86_400_000;
@@ -42,7 +45,7 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
   if (round.waiting && round.waiting.until > now) return round;
   const { invitees, teamNames } = await audienceOf(deps, survey);
   const time = survey.schedule.time;
-  const days = { holidays: survey.holidays };
+  const days = { holidays: survey.holidays, timeOff: [] };
   const invitations: Invitation[] = invitees.map(({ person, teamIds }) => {
     const date = survey.schedule.kind === 'once' ? (survey.schedule.date ?? localDate(now, person.timeZone)) : recurringDate(survey.schedule.startDate, survey.schedule.weekday, survey.schedule.everyWeeks, n);
     const inviteAt = inviteInstant(person, date, time, now, days);
@@ -102,8 +105,17 @@ async function wait(deps: SurveyDeps, round: SurveyRound, untils: Date[], held: 
   return updated;
 }
 
+/** What sending one invitation reads: the round, the invitation, the person; and the messenger. */
+export interface InviteDeps {
+  store: { rounds: Pick<SurveyRoundRepository, 'get'>; invitations: Pick<InvitationRepository, 'get'> };
+  people: Pick<PeopleRepository, 'get'>;
+  messenger: Pick<Messenger, 'dm'>;
+  clock: Clock;
+  config: Pick<SurveyConfig, 'minGroupSize'>;
+}
+
 /** Sends one person's invitation, once; nothing when the round is no longer open. */
-export async function invite(deps: SurveyDeps, id: string, personId: string): Promise<boolean> {
+export async function invite(deps: InviteDeps, id: string, personId: string): Promise<boolean> {
   const [round, invitation, person] = await Promise.all([deps.store.rounds.get(id), deps.store.invitations.get(id, personId), deps.people.get(personId)]);
   if (!round || round.status !== 'open' || !round.closesAt || !invitation || !person?.active) return false;
   if (deps.clock.now() >= round.closesAt) return false;

@@ -2,9 +2,16 @@ import type { Reply } from '../chat/chat.port.js';
 import { reply } from '../chat/chat.port.js';
 import { DomainError } from '../errors.js';
 import type { Person } from '../people/people.types.js';
-import type { SurveyDeps } from './context.js';
 import type { GroupResult, RoundResults, SuppressedGroup } from './surveys.types.js';
 import { noResultsView, resultsView } from './surveys.views.js';
+import type { SurveyRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { TeamRepository } from '../ports.js';
+
+/** What reading results reaches: stored results only, and the teams of the reader. */
+export interface PulseDeps {
+  store: { surveys: Pick<SurveyRepository, 'get'>; rounds: Pick<SurveyRoundRepository, 'ofSurvey' | 'closed'>; results: Pick<SurveyResultsRepository, 'get'> };
+  teams: Pick<TeamRepository, 'managedBy' | 'teamsOf'>;
+}
 
 /**
  * Reading results. Results exist only for closed rounds and hold only
@@ -13,7 +20,7 @@ import { noResultsView, resultsView } from './surveys.views.js';
  */
 
 /** The results of a survey's latest closed round (or round `n`), whole or for one team. */
-export async function surveyResults(deps: SurveyDeps, surveyId: string, opts: { team?: string | undefined; round?: number | undefined }): Promise<RoundResults & { group: GroupResult | SuppressedGroup | null }> {
+export async function surveyResults(deps: PulseDeps, surveyId: string, opts: { team?: string | undefined; round?: number | undefined }): Promise<RoundResults & { group: GroupResult | SuppressedGroup | null }> {
   const survey = await deps.store.surveys.get(surveyId);
   if (!survey) throw new DomainError('not_found', `No survey with id ${surveyId}`, { id: surveyId });
   const rounds = (await deps.store.rounds.ofSurvey(surveyId)).filter((r) => r.status === 'closed' && (opts.round === undefined || r.n === opts.round));
@@ -32,7 +39,7 @@ export async function surveyResults(deps: SurveyDeps, surveyId: string, opts: { 
  * see the organisation and every team; managers the organisation and the
  * teams they manage; everyone else the organisation and their own teams.
  */
-export async function pulse(deps: SurveyDeps, actor: Person): Promise<Reply> {
+export async function pulse(deps: PulseDeps, actor: Person): Promise<Reply> {
   const closed = await deps.store.rounds.closed(20);
   const everything = actor.roles.includes('leader') || actor.roles.includes('admin');
   const mine = new Set([...(await deps.teams.managedBy(actor.id)), ...(await deps.teams.teamsOf(actor.id))].map((t) => t.id));

@@ -1,18 +1,11 @@
 import { DateTime } from 'luxon';
-import { isDayOff, parseLocalTime, type Member } from '../checkins/schedule.js';
+import { isDayOff, localTime, type DaysOff, type Member } from '../rhythm/schedule.js';
 
 /**
- * The time math surveys need, as a thin wrapper over the check-ins' schedule
- * functions (the shared rhythm primitive is being extracted from them; only
- * this file changes when it lands). All dates are local to the person.
+ * The time math of a survey round, on the shared per-time-zone rhythm
+ * (`src/core/rhythm/schedule.ts`: `isDayOff`, `localTime`, `DaysOff`). All
+ * dates are local to the person; a survey's holidays are days off for everyone.
  */
-export interface DaysOff {
-  holidays: readonly string[];
-}
-
-const off = (member: Member, date: DateTime, days: DaysOff): boolean => isDayOff(member, date, { holidays: [...days.holidays], timeOff: [] });
-
-const at = (date: DateTime, hhmm: string): DateTime => date.set({ ...parseLocalTime(hhmm), second: 0, millisecond: 0 });
 
 /**
  * When to invite the person for a round nominally on `date` at `time` local:
@@ -24,8 +17,8 @@ export function inviteInstant(member: Member, date: string, time: string, notBef
   const floor = DateTime.fromJSDate(notBefore, { zone: member.timeZone });
   let day = DateTime.fromISO(date, { zone: member.timeZone }).startOf('day');
   if (day < floor.startOf('day')) day = floor.startOf('day');
-  for (let i = 0; i < 30 && off(member, day, days); i += 1) day = day.plus({ days: 1 });
-  const instant = at(day, time);
+  for (let i = 0; i < 30 && isDayOff(member, day, days); i += 1) day = day.plus({ days: 1 });
+  const instant = localTime(day, time);
   return (instant < floor ? floor : instant).toJSDate();
 }
 
@@ -35,7 +28,7 @@ export function windowEnd(member: Member, invitedAt: Date, workingDays: number, 
   let left = workingDays;
   for (let i = 0; i < 60 && left > 0; i += 1) {
     day = day.plus({ days: 1 });
-    if (!off(member, day.startOf('day'), days)) left -= 1;
+    if (!isDayOff(member, day.startOf('day'), days)) left -= 1;
   }
   return day.toJSDate();
 }

@@ -1,19 +1,23 @@
-import { reply } from '../chat/chat.port.js';
 import type { Interactions } from '../chat/interactions.js';
 import { DomainError } from '../errors.js';
 import type { TandemCommand } from '../help/help.service.js';
-import * as answer from './answer.js';
+import { registerSurveyChat } from './chat.js';
 import { closeNow, closeRound } from './close.js';
 import type { SurveyDeps } from './context.js';
 import { defineSurvey, getSurvey, setActive, templates } from './define.js';
 import { invite, openRound } from './invite.js';
-import { pulse, surveyResults } from './pulse.js';
+import { surveyResults } from './pulse.js';
 import { remind } from './remind.js';
 import type { SurveyInput } from './surveys.types.js';
-import { SURVEY } from './surveys.views.js';
 
-/** Pulse surveys: the use cases of this folder behind one object, and their chat wiring. */
-export function createSurveys(deps: SurveyDeps) {
+/**
+ * Pulse surveys, one use case per file: define, open and invite (with the
+ * fatigue guard), answer in chat, remind, close into the anonymous store,
+ * results with suppression. Registers the chat entry points (chat.ts) and
+ * returns the operations jobs and admin routes call.
+ */
+export function createSurveys(deps: SurveyDeps, chat: { interactions: Interactions; tandem: TandemCommand }) {
+  registerSurveyChat(chat.interactions, chat.tandem, deps);
   return {
     templates,
     define: (input: SurveyInput) => defineSurvey(deps, input),
@@ -37,30 +41,6 @@ export function createSurveys(deps: SurveyDeps) {
     closeNow: (surveyId: string) => closeNow(deps, surveyId),
     results: (surveyId: string, opts: { team?: string | undefined; round?: number | undefined }) => surveyResults(deps, surveyId, opts),
 
-    /** `/tandem pulse`, the answer buttons, the form and typed answers in the DM. */
-    register(interactions: Interactions, tandem: TandemCommand): void {
-      tandem.sub('pulse', 'the latest pulse survey results you may see', (ctx) => pulse(deps, ctx.actor));
-      interactions.action('survey', async (ctx, actionId, value) => {
-        if (!value) throw new DomainError('validation', 'That button is missing its survey.');
-        switch (actionId) {
-          case SURVEY.start:
-          case SURVEY.edit:
-            return answer.start(deps, ctx.actor, value);
-          case SURVEY.pick:
-            return answer.pick(deps, ctx.actor, value, false);
-          case SURVEY.skip:
-            return answer.pick(deps, ctx.actor, value, true);
-          case SURVEY.confirm:
-            return answer.confirm(deps, ctx.actor, value);
-          case SURVEY.openForm:
-            return answer.openForm(deps, ctx.actor, value);
-          default:
-            return reply.private({ text: 'That button no longer works.', blocks: [] });
-        }
-      });
-      interactions.form(SURVEY.form, (ctx, values, metadata) => answer.submitForm(deps, ctx.actor, values, metadata));
-      interactions.directMessage((ctx, text) => answer.directMessage(deps, ctx.actor, text, interactions.commandNames()));
-    },
   };
 }
 

@@ -10,7 +10,8 @@ const TOUCH_EVERY_MS = 60_000;
 /**
  * The admin REST API, mounted at /api/v1. Every route goes through the same
  * chain: bearer token (401) -> scope (403) -> JSON body within the size limit
- * (413, 400) -> zod validation (422) -> handler -> audit record for writes.
+ * (413, 400) -> zod validation (422) -> handler -> audit record for writes
+ * (people and teams write theirs in core).
  * Refused requests never reach a handler, so they write nothing.
  */
 export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; routes: readonly AdminRoute[] }): Router {
@@ -36,12 +37,12 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
     if (!secret || !secret.startsWith(TOKEN_PREFIX)) {
       return sendError(res, 401, 'unauthenticated', `Send an API token in the Authorization header: "Bearer ${TOKEN_PREFIX}…" (create one with npm run admin:token)`);
     }
-    const token = await ctx.store.tokens.findByHash(hashToken(secret));
+    const token = await ctx.tokens.findByHash(hashToken(secret));
     if (!token) return sendError(res, 401, 'unauthenticated', 'This API token is not known');
     if (token.revokedAt) return sendError(res, 401, 'unauthenticated', `The API token "${token.name}" was revoked`);
     res.removeHeader('www-authenticate');
-    const now = ctx.core.ports.clock.now();
-    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_EVERY_MS) await ctx.store.tokens.touch(token.id, now);
+    const now = ctx.core.clock.now();
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_EVERY_MS) await ctx.tokens.touch(token.id, now);
     const principal: TokenPrincipal = { id: token.id, name: token.name, scopes: token.scopes };
     res.locals.token = principal;
     next();
@@ -62,7 +63,7 @@ export function createAdminApi(opts: { ctx: AdminContext; bodyLimit: string; rou
       const token = res.locals.token as TokenPrincipal;
       const outcome = await route.run({ params: req.params, query: req.query, body: req.body as unknown, token, ctx });
       if (outcome.audit) {
-        await ctx.core.ports.audit.record({ actor: token.name, ...outcome.audit, at: ctx.core.ports.clock.now() });
+        await ctx.core.audit.record({ actor: token.name, ...outcome.audit });
       }
       if (outcome.body === undefined) res.status(outcome.status).end();
       else if (route.produces) {

@@ -19,6 +19,6 @@ export const auditRoutes = [
     summary: 'List audit records of every write, oldest first',
     query: pageQuerySchema.extend({ target: z.string().min(1).optional().describe('Only records about this target, e.g. person:<id>') }),
     response: pageOf(auditEntrySchema),
-    handler: ({ query, ctx }) => ctx.core.ports.audit.list(query),
+    handler: ({ query, ctx }) => ctx.core.audit.list(query),
   }),
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mentionedPersonIds, plainMentions } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
 import { objectIdSchema, PLATFORMS } from '../../core/people/people.types.js';
 import type { Kudos } from '../../core/recognition/recognition.types.js';
@@ -78,9 +79,9 @@ function cell(value: string): string {
 async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
   const rows: Kudos[] = [];
   for await (const k of ctx.core.recognition.scan(toFilter(filter))) rows.push(k);
-  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...[...k.reason.matchAll(/<@person:([a-f0-9]{24})>/g)].map((m) => m[1] ?? '')]))];
+  const ids = [...new Set(rows.flatMap((k) => [k.giverId, ...k.recipientIds, ...mentionedPersonIds(k.reason)]))];
   const people = new Map<string, { name: string; email: string }>();
-  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.ports.people.getMany(ids.slice(i, i + 500))) people.set(p.id, p);
+  for (let i = 0; i < ids.length; i += 500) for (const p of await ctx.core.directory.lookup.people(ids.slice(i, i + 500))) people.set(p.id, p);
   const name = (id: string) => people.get(id)?.name ?? id;
   const email = (id: string) => people.get(id)?.email ?? '';
   const header = ['id', 'created_at', 'giver', 'giver_email', 'recipients', 'recipient_emails', 'values', 'reason', 'private', 'platform', 'revoked_at', 'revoked_by', 'revoke_reason'];
@@ -95,7 +96,7 @@ async function exportCsv(ctx: AdminContext, filter: Filter): Promise<string> {
         k.recipientIds.map(name).join('; '),
         k.recipientIds.map(email).join('; '),
         k.values.join('; '),
-        k.reason.replace(/<@person:([a-f0-9]{24})>/g, (_m, id: string) => `@${name(id)}`).replace(/<@bot:([^>]*)>/g, '@$1'),
+        plainMentions(k.reason, name),
         String(k.private),
         k.platform,
         k.revokedAt?.toISOString() ?? '',

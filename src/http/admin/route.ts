@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Core } from '../../core/index.js';
 import { DomainError } from '../../core/errors.js';
-import type { Store } from '../../store/index.js';
+import type { MongoApiTokenRepository } from '../../store/tokens.repository.js';
 
-/** What every admin route handler can reach: the core services and the store. */
+/** What every admin route handler can reach: the core's use cases, and the store of API tokens. */
 export interface AdminContext {
   core: Core;
-  store: Store;
+  tokens: MongoApiTokenRepository;
 }
 
 /** The authenticated caller: a named API token and its scopes. */
@@ -20,10 +20,14 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** `<area>:read` for GET routes, `<area>:write` for the others; the `admin` scope grants all. */
 export type Scope = `${string}:read` | `${string}:write`;
 
-/** What a write handler returns: the response body and the audit record's target and before/after. */
+/**
+ * What a write handler returns: the response body and the audit record's
+ * target and before/after, or no `audit` when the core use case it called
+ * wrote the audit entry itself (people, teams).
+ */
 export interface WriteResult<Body> {
   body?: Body;
-  audit: { target: string; before: unknown; after: unknown };
+  audit?: { target: string; before: unknown; after: unknown };
 }
 
 type Empty = z.ZodObject<Record<string, never>>;
@@ -128,7 +132,7 @@ export function defineRoute<M extends Method, P extends z.ZodType = Empty, Q ext
       const result = await spec.handler({ params, query, body, sentKeys, token: raw.token, ctx: raw.ctx });
       if (isRead) return { status, body: result, audit: null };
       const write = result as WriteResult<unknown>;
-      return { status, body: write.body, audit: { action: spec.action ?? '', ...write.audit } };
+      return { status, body: write.body, audit: write.audit ? { action: spec.action ?? '', ...write.audit } : null };
     },
   };
 }

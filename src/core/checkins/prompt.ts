@@ -1,0 +1,106 @@
+import type { Messenger } from '../chat/messenger.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Team } from '../people/people.types.js';
+import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import { activeMembers } from './access.js';
+import { defaultSettings, type Checkin, type CheckinRepository, type CheckinSettings } from './checkins.types.js';
+import { promptView } from './checkins.views.js';
+import { CHECKIN_JOBS, promptKey } from './keys.js';
+import { deadlineOf, dueNow, reminderTimes } from './schedule.js';
+
+/**
+ * How long prompt jobs reuse a read of their team (membership and settings).
+ * A firing queues one prompt job per member, and reading a team of thousands
+ * for each of them costs more than the DM itself.
+ */
+const TEAM_READ_TTL_MS = 10_000;
+
+export interface PromptDeps {
+  checkins: Pick<CheckinRepository, 'getSettings' | 'byPersonPeriod' | 'previous' | 'createOnce' | 'openBlockers'>;
+  teams: Pick<TeamRepository, 'get'>;
+  people: Pick<PeopleRepository, 'get' | 'getMany'>;
+  messenger: Pick<Messenger, 'dm'>;
+  scheduler: Pick<Scheduler, 'enqueue'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The weekly prompt: a (team, zone) schedule fires, one prompt job is queued
+ * per member due now, and each job creates the check-in once and DMs it once,
+ * with its reminders and its close at the deadline.
+ */
+export class CheckinPrompts {
+  /** Recent reads of a team and its settings by prompt jobs (see TEAM_READ_TTL_MS). */
+  private readonly teamReads = new Map<string, { at: number; read: Promise<{ team: Team | null; settings: CheckinSettings }> }>();
+
+  constructor(private readonly d: PromptDeps) {}
+
+  /** A (team, zone) scheduler fired: queue one prompt per member due now; the job id makes it once per period. */
+  async fire(teamId: string, timeZone: string): Promise<number> {
+    const team = await this.d.teams.get(teamId);
+    if (!team) return 0;
+    const settings = (await this.d.checkins.getSettings(teamId)) ?? defaultSettings(teamId);
+    if (!settings.enabled) return 0;
+    const now = this.d.clock.now();
+    let queued = 0;
+    for (const person of await activeMembers(this.d.people, team)) {
+      if (person.timeZone !== timeZone) continue;
+      const due = dueNow(person, now, settings);
+      if (!due) continue;
+      if (await this.d.checkins.byPersonPeriod(person.id, due.period)) continue;
+      await this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { personId: person.id, teamId, period: due.period }, { jobId: `checkin.prompt:${person.id}:${due.period}` });
+      queued += 1;
+    }
+    this.d.logger.info({ teamId, timeZone, queued }, 'check-in prompts queued');
+    return queued;
+  }
+
+  /** Creates the check-in once per (person, period) and DMs it once; safe to retry and to run on two workers. */
+  async prompt(personId: string, teamId: string, period: string): Promise<Checkin | null> {
+    const [person, { team, settings }] = await Promise.all([this.d.people.get(personId), this.recentTeam(teamId)]);
+    if (!person?.active || !team?.memberIds.includes(personId)) return null;
+    const now = this.d.clock.now();
+    const deadlineAt = deadlineOf(period, person.timeZone, settings);
+    if (now >= deadlineAt) return null;
+    const previous = await this.d.checkins.previous(personId, period);
+    const { checkin } = await this.d.checkins.createOnce({
+      personId,
+      teamId,
+      period,
+      timeZone: person.timeZone,
+      questions: settings.questions,
+      previousPriorities: previous?.answers.priorities?.trim() || null,
+      promptedAt: now,
+      deadlineAt,
+    });
+    if (checkin.status !== 'pending') return checkin;
+    const view = promptView(checkin, person.name, await this.d.checkins.openBlockers(personId), !previous);
+    await this.d.messenger.dm(personId, view, promptKey(checkin));
+    const reminders = reminderTimes(person, checkin.promptedAt, checkin.deadlineAt, settings);
+    for (const [i, at] of reminders.entries()) {
+      await this.d.scheduler.enqueue(CHECKIN_JOBS.remind, { checkinId: checkin.id, n: i + 1 }, { jobId: `checkin.remind:${checkin.id}:${i + 1}`, at });
+    }
+    await this.d.scheduler.enqueue(CHECKIN_JOBS.close, { checkinId: checkin.id }, { jobId: `checkin.close:${checkin.id}`, at: checkin.deadlineAt });
+    return checkin;
+  }
+
+  /** Drops the shared read of a team whose settings changed (of every team when null: changes may have been missed). */
+  forget(teamId: string | null): void {
+    if (teamId === null) this.teamReads.clear();
+    else this.teamReads.delete(teamId);
+  }
+
+  /** The team and its settings as read at most TEAM_READ_TTL_MS ago (one read shared by concurrent callers). */
+  private recentTeam(teamId: string): Promise<{ team: Team | null; settings: CheckinSettings }> {
+    const now = performance.now();
+    const recent = this.teamReads.get(teamId);
+    if (recent && now - recent.at < TEAM_READ_TTL_MS) return recent.read;
+    for (const [id, r] of this.teamReads) if (now - r.at >= TEAM_READ_TTL_MS) this.teamReads.delete(id);
+    const read = Promise.all([this.d.teams.get(teamId), this.d.checkins.getSettings(teamId)]).then(([team, settings]) => ({ team, settings: settings ?? defaultSettings(teamId) }));
+    this.teamReads.set(teamId, { at: now, read });
+    read.catch(() => this.teamReads.delete(teamId));
+    return read;
+  }
+}

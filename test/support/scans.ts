@@ -1,0 +1,126 @@
+import mongoose from 'mongoose';
+import { expect } from 'vitest';
+
+/**
+ * Guards against full collection scans on FerretDB 1.24's SQLite backend.
+ *
+ * That backend pushes down exactly one filter shape, a lone `_id` equality on
+ * a string or ObjectId (`{_id: x}`); any other filter, even `{_id: x, status: y}`
+ * or `{_id: {$in: [...]}}`, makes it read and decode every row of the
+ * collection. These helpers check both halves: the shape of what the code
+ * sends (works on MongoDB too), and, on FerretDB, that SQLite's query plan
+ * searches the `_id` index for it (it does only when the local FerretDB was
+ * built by scripts/stack.sh).
+ */
+
+/** One filter a command sent to the database. */
+export interface SentFilter {
+  command: string;
+  collection: string;
+  filter: Record<string, unknown>;
+}
+
+/** A connection that reports every command it sends: pass it to `expectNoScan`. */
+export async function watchedConnection(uri: string): Promise<mongoose.Connection> {
+  return mongoose.createConnection(uri, { monitorCommands: true, autoIndex: false, serverSelectionTimeoutMS: 5_000 }).asPromise();
+}
+
+const isLoneIdEquality = (filter: Record<string, unknown>): boolean => {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return false;
+  const id = filter._id;
+  return typeof id === 'string' || id instanceof mongoose.mongo.ObjectId;
+};
+
+function filtersOf(name: string, cmd: Record<string, unknown>): SentFilter[] {
+  const collection = String(cmd[name]);
+  const one = (filter: unknown): SentFilter => ({ command: name, collection, filter: (filter ?? {}) as Record<string, unknown> });
+  switch (name) {
+    case 'find':
+      return [one(cmd.filter)];
+    case 'findAndModify':
+    case 'count':
+    case 'distinct':
+      return [one(cmd.query)];
+    case 'update':
+      return ((cmd.updates ?? []) as { q: unknown }[]).map((u) => one(u.q));
+    case 'delete':
+      return ((cmd.deletes ?? []) as { q: unknown }[]).map((d) => one(d.q));
+    case 'aggregate': {
+      const first = ((cmd.pipeline ?? []) as Record<string, unknown>[])[0];
+      return [one(first?.$match ?? {})];
+    }
+    default:
+      return [];
+  }
+}
+
+/** What a piece of work sent: its result, every filter, and every command (one round trip each) by name. */
+export interface Recorded<T> {
+  result: T;
+  filters: SentFilter[];
+  commands: string[];
+}
+
+const HOUSEKEEPING = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
+
+/** Runs `work` and returns what it returned and what it sent on `conn` (which must be a `watchedConnection`). */
+export async function recordFilters<T>(conn: mongoose.Connection, work: () => Promise<T>): Promise<Recorded<T>> {
+  const client = conn.getClient();
+  if (!client.options.monitorCommands) throw new Error('recordFilters needs a connection opened with monitorCommands: use watchedConnection()');
+  const filters: SentFilter[] = [];
+  const commands: string[] = [];
+  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+    if (HOUSEKEEPING.has(e.commandName)) return;
+    commands.push(`${e.commandName} ${String(e.command[e.commandName])}`);
+    filters.push(...filtersOf(e.commandName, e.command));
+  };
+  client.on('commandStarted', listener);
+  try {
+    return { result: await work(), filters, commands };
+  } finally {
+    client.off('commandStarted', listener);
+  }
+}
+
+const ferretCache = new WeakMap<mongoose.Connection, Promise<boolean>>();
+const isFerret = (conn: mongoose.Connection): Promise<boolean> => {
+  let found = ferretCache.get(conn);
+  if (!found) {
+    found = conn.db!.admin().command({ buildInfo: 1 }).then((info) => 'ferretdbVersion' in info);
+    ferretCache.set(conn, found);
+  }
+  return found;
+};
+
+/**
+ * Fails unless FerretDB serves `filter` on `collection` from its `_id` index
+ * (a lone `_id` equality, and SQLite's plan says SEARCH … USING INDEX …__id_).
+ * On MongoDB only the shape is checked.
+ */
+export async function expectIndexed(conn: mongoose.Connection, collection: string, filter: Record<string, unknown>): Promise<void> {
+  expect(isLoneIdEquality(filter), `${collection} ${JSON.stringify(filter)} is not a lone _id equality: FerretDB scans the whole collection for it`).toBe(true);
+  if (!(await isFerret(conn))) return;
+  const explained = await conn.db!.command({ explain: { find: collection, filter } });
+  expect(JSON.stringify(explained.queryPlanner), `FerretDB scans ${collection} for ${JSON.stringify(filter)}: was it built by scripts/stack.sh?`).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+}
+
+/**
+ * Runs `work` and fails if any find, update, delete, findAndModify, count or
+ * aggregate it sent would scan a collection on FerretDB. `ignore` names
+ * collections the check skips (e.g. one that the work scans on purpose).
+ * Returns what `work` returned, the filters and the commands it sent (to count round trips).
+ */
+export async function expectNoScan<T>(conn: mongoose.Connection, work: () => Promise<T>, options: { ignore?: readonly string[] } = {}): Promise<Recorded<T>> {
+  const recorded = await recordFilters(conn, work);
+  const checked = recorded.filters.filter((f) => !(options.ignore ?? []).includes(f.collection));
+  const scans = checked.filter((f) => !isLoneIdEquality(f.filter));
+  expect(scans.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`), 'these filters make FerretDB scan the collection').toEqual([]);
+  const seen = new Set<string>();
+  for (const f of checked) {
+    if (seen.has(f.collection)) continue;
+    seen.add(f.collection);
+    await expectIndexed(conn, f.collection, f.filter);
+  }
+  return recorded;
+}
