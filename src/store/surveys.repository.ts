@@ -29,6 +29,7 @@ import { isDuplicateKey } from './connection.js';
  *   survey_answers        _id = <round>:<shuffled index>; survey, round, close time, shown teams, answers.
  *   survey_invitations    _id = <round>:<person>; who was asked and when. No answers.
  *   survey_last_invited   _id = person; the fatigue guard's last invitation.
+ *   survey_lookups        _id = 'open'; the ids of the open rounds (read on every DM).
  * Hot lookups (a click, a typed answer, a reminder) are by _id.
  */
 
@@ -161,8 +162,15 @@ class Surveys implements SurveyRepository {
   }
 }
 
+/** The `_id`-keyed lookup of open rounds, read on every DM: `{ _id: 'open', ids: [round ids] }`. */
+const OPEN = 'open';
+const lookupSchema = new Schema({ _id: { type: String, required: true }, ids: { type: [String], default: [] } }, { ...opts, collection: 'survey_lookups' });
+
 class Rounds implements SurveyRoundRepository {
-  constructor(private readonly M: Model<RoundDoc>) {}
+  constructor(
+    private readonly M: Model<RoundDoc>,
+    private readonly L: Model<{ _id: string; ids: string[] }>,
+  ) {}
   async createOnce(round: Parameters<SurveyRoundRepository['createOnce']>[0]): Promise<SurveyRound> {
     const { id, ...rest } = round;
     try {
@@ -181,14 +189,23 @@ class Rounds implements SurveyRoundRepository {
   async ofSurvey(surveyId: string): Promise<SurveyRound[]> {
     return (await this.M.find({ surveyId }).lean<RoundDoc[]>()).map(toRound).sort((a, b) => a.n - b.n);
   }
+  /** Open rounds through the lookup document (by `_id`), then each round by `_id`; a listed round that is no longer open is skipped. */
   async open(): Promise<SurveyRound[]> {
-    return (await this.M.find({ status: 'open' }).lean<RoundDoc[]>()).map(toRound);
+    const ids = (await this.L.findById(OPEN).lean())?.ids ?? [];
+    const rounds = await Promise.all(ids.map((id) => this.get(id)));
+    return rounds.filter((r): r is SurveyRound => r?.status === 'open');
   }
   async closed(limit: number): Promise<SurveyRound[]> {
     return (await this.M.find({ status: 'closed' }).sort({ closedAt: -1 }).limit(limit).lean<RoundDoc[]>()).map(toRound);
   }
+  /**
+   * A round listed in the lookup before it opens and unlisted after it stops
+   * being open: a crash in between leaves an extra id, which `open()` skips.
+   */
   async update(id: string, when: readonly RoundStatus[], patch: Partial<Omit<SurveyRound, 'id' | 'surveyId' | 'n'>>): Promise<SurveyRound | null> {
+    if (patch.status === 'open') await this.L.updateOne({ _id: OPEN }, { $addToSet: { ids: id } }, { upsert: true });
     const d = await this.M.findOneAndUpdate({ _id: id, status: { $in: when } }, { $set: patch }, { returnDocument: 'after' }).lean<RoundDoc>();
+    if (d && d.status !== 'open') await this.L.updateOne({ _id: OPEN }, { $pull: { ids: id } });
     return d ? toRound(d) : null;
   }
 }
@@ -308,7 +325,7 @@ class LastInvited implements LastInvitedRepository {
 export function createSurveyStore(conn: Connection): SurveyPorts {
   return {
     surveys: new Surveys(conn.model<SurveyDoc>('Survey', surveySchema)),
-    rounds: new Rounds(conn.model<RoundDoc>('SurveyRound', roundSchema)),
+    rounds: new Rounds(conn.model<RoundDoc>('SurveyRound', roundSchema), conn.model<{ _id: string; ids: string[] }>('SurveyLookup', lookupSchema)),
     invitations: new Invitations(conn.model<InvitationDoc>('SurveyInvitation', invitationSchema)),
     responses: new Responses(conn.model<ResponseDoc>('SurveyResponse', responseSchema)),
     participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
