@@ -36,7 +36,10 @@ async function main(): Promise<number> {
   try {
     const store = createStore(conn);
     await syncIndexes(conn);
-    const core = createCore({ ...store, scheduler: jobs, clock: systemClock, logger, invalidation: new LocalInvalidation(), retentionDays: {} });
+    const core = createCore({ ...store, scheduler: jobs, clock: systemClock, logger, invalidation: new LocalInvalidation(), retentionDays: {},
+      // The import judges samples and sends nothing: no survey runs in it.
+      surveyConfig: { secret: 'not-used-by-the-sample-import-0000000000', minGroupSize: 5, fatigueDays: 7 },
+    });
     const total = { inserted: 0, unchanged: 0, corrected: 0 };
     let failed = 0;
     for (let i = 0; i < samples.length; i += MAX_SAMPLES_PER_REQUEST) {

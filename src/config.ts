@@ -53,6 +53,9 @@ export const configSchema = z
       .default('')
       .transform((v) => Object.fromEntries([...v.matchAll(/([a-z-]+)=(\d+)/g)].map((m) => [m[1], Number(m[2])])) as Record<string, number>)
       .describe('Retention periods in days by kind of record, overriding the defaults'),
+    SURVEY_SECRET: z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -hex 32)').optional().describe('Server secret keying in-progress survey responses; required in production'),
+    SURVEY_MIN_GROUP: z.coerce.number({ message: 'expected a number' }).int().min(3, 'never below 3').max(100).default(5).describe('Fewest respondents a survey group needs before any figure is shown'),
+    SURVEY_FATIGUE_DAYS: z.coerce.number({ message: 'expected a number' }).int().min(0).max(90).default(7).describe('Nobody gets more than one survey in this many days'),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.SLACK_SIGNING_SECRET) !== Boolean(c.SLACK_BOT_TOKEN)) {
@@ -75,6 +78,9 @@ export const configSchema = z
         message:
           'Teams is on in production without Bot Framework credentials, so anyone could post activities as anyone: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or TEAMS_ENABLED=false (or, knowingly, TEAMS_ALLOW_UNAUTHENTICATED=true)',
       });
+    }
+    if (!c.SURVEY_SECRET && c.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['SURVEY_SECRET'], message: 'required in production: it keeps survey answers unlinkable to people' });
     }
     if (c.DEMO_MODE && c.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['DEMO_MODE'], message: 'the demo clock must not run in production' });

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import client from 'prom-client';
 import { createAdapters } from './adapters/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -18,6 +18,7 @@ import { oncallJobs } from './core/oncall/oncall.jobs.js';
 import { scorecardJobs } from './core/scorecards/scorecards.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { governanceJobs } from './core/governance/governance.jobs.js';
+import { surveyJobs } from './core/surveys/surveys.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
 import { closeRedis } from './jobs/redis.js';
 import { registerJobs } from './jobs/register.js';
@@ -48,11 +49,16 @@ export interface StartOptions {
   logger?: Logger;
   /** What the scorecard reads from the KPI, alert and pulse features; absent ones show "not set up". */
   scorecardSources?: Pick<CorePorts, 'kpiSource' | 'alertFigures' | 'pulse'>;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: DestinationStream;
 }
+
+/** Used only outside production when SURVEY_SECRET is unset (with a warning at boot). */
+const DEV_SURVEY_SECRET = 'tandem-development-survey-secret-not-for-production';
 
 /** The composition root: config -> store -> queues -> core -> adapters -> HTTP server -> workers. */
 export async function startTandem(config: Config, options: StartOptions = {}): Promise<Tandem> {
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { pretty: config.NODE_ENV === 'development' });
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL, { pretty: config.NODE_ENV === 'development', ...(options.logStream ? { destination: options.logStream } : {}) });
   // In demo mode time is movable (the console's demo clock), unless the caller brings its own clock.
   const clock = options.clock ?? (config.DEMO_MODE ? new OffsetClock() : systemClock);
   const demoClock = config.DEMO_MODE && clock instanceof OffsetClock ? clock : undefined;
@@ -75,7 +81,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
-  const core = createCore({ ...store, ...options.scorecardSources, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
+  if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
+  const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
+  const core = createCore({ ...store, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
   await registerJobs(jobs, [
@@ -84,6 +92,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     oncallJobs(core.oncall),
     kpiJobs(core.kpis),
     scorecardJobs(core.scorecards),
+    surveyJobs(core.surveys),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
   ]);
 

@@ -29,6 +29,8 @@ import { createAlerts, createKpis } from './kpis/kpis.module.js';
 import { KPI_HELP } from './kpis/kpis.views.js';
 import { createScorecards } from './scorecards/scorecards.js';
 import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
+import { createSurveys } from './surveys/surveys.js';
+import type { SurveyConfig, SurveyPorts } from './surveys/surveys.types.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -46,6 +48,8 @@ export interface CorePorts {
   integrations: IntegrationRepository;
   /** Who hears about alerts; the owner team's manager(s) by DM unless on-call replaces it. */
   alertNotifier?: (messenger: Messenger) => AlertNotifier;
+  surveys: SurveyPorts;
+  surveyConfig: SurveyConfig;
   scheduler: Scheduler;
   clock: Clock;
   logger: Logger;
@@ -84,6 +88,8 @@ export function createCore(ports: CorePorts) {
   registerHelp(interactions, tandem);
   const recognition = createRecognition({ ...ports, messenger }, interactions);
   tandem.feature(KUDOS_HELP);
+  // Before check-ins: a typed reply while a survey question is being asked is the survey's.
+  const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig }, { interactions, tandem });
   const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);
   const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
@@ -101,7 +107,7 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
   const scorecards = createScorecards({ ...ports, messenger }, { interactions, tandem });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts, scorecards };
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts, scorecards, surveys };
 }
 
 export type Core = ReturnType<typeof createCore>;

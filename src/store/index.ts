@@ -13,6 +13,7 @@ import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads } from './scorecards.repository.js';
+import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
 import { MongoIntegrationRepository } from './integrations.repository.js';
@@ -53,6 +54,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),
     digest: new MongoDigestSettings(conn),
+    surveys: createSurveyStore(conn),
   };
 }
 

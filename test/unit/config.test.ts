@@ -33,7 +33,7 @@ describe('configuration', () => {
     expect(c).toMatchObject({ HOST: '127.0.0.1', PORT: 3000, MONGODB_URI: 'mongodb://127.0.0.1:27017/tandem', REDIS_URL: 'redis://127.0.0.1:6379', NODE_ENV: 'development', CONSOLE_ENABLED: true });
     expect(c.SLACK_BOT_TOKEN).toBeUndefined();
     expect(c.MICROSOFT_APP_ID).toBeUndefined();
-    expect(loadConfig({ NODE_ENV: 'production' }).CONSOLE_ENABLED).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', SURVEY_SECRET: 's'.repeat(32) }).CONSOLE_ENABLED).toBe(false);
   });
 
   it('treats empty variables as unset, as docker compose passes them', () => {
@@ -56,7 +56,14 @@ describe('configuration', () => {
     expect(problems({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'not-a-bot-token' })).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: expected a bot token starting xoxb-$/)]);
     expect(problems({ MICROSOFT_APP_ID: 'id' })).toEqual([expect.stringMatching(/^MICROSOFT_APP_PASSWORD: required/)]);
     expect(problems({ MICROSOFT_APP_TYPE: 'SingleTenant' })).toEqual([expect.stringMatching(/^MICROSOFT_APP_TENANT_ID: required/)]);
-    expect(problems({ DEMO_MODE: 'true', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^DEMO_MODE: /)]);
+    expect(problems({ DEMO_MODE: 'true', NODE_ENV: 'production', SURVEY_SECRET: 's'.repeat(32) })).toEqual([expect.stringMatching(/^DEMO_MODE: /)]);
+  });
+
+  it('requires SURVEY_SECRET in production only, and a floor of at least 3', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^SURVEY_SECRET: required in production/)]);
+    expect(problems({ SURVEY_SECRET: 'short' })).toEqual([expect.stringMatching(/^SURVEY_SECRET: expected at least 32 characters/)]);
+    expect(problems({ SURVEY_MIN_GROUP: '2' })).toEqual([expect.stringMatching(/^SURVEY_MIN_GROUP: never below 3/)]);
+    expect(loadConfig({})).toMatchObject({ SURVEY_MIN_GROUP: 5, SURVEY_FATIGUE_DAYS: 7 });
   });
 
   it('stops the process with exit code 1 and a message naming the variable', async () => {

@@ -344,12 +344,22 @@ export async function formValues(state: Record<string, Record<string, ViewStateV
   return values;
 }
 
+/**
+ * The Web API client's debug lines that echo request and response bodies: they
+ * hold message contents (a survey summary, check-in answers) next to the DM
+ * channel, so they never reach Tandem's logs.
+ */
+const BODY_ECHO = /^http request (body|result)\b/;
+
 /** Bolt's logger interface over pino. */
 function toBoltLogger(logger: PinoLogger): BoltLogger {
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   let level = LogLevel.INFO;
   return {
-    debug: (...msg: unknown[]) => logger.debug(text(msg)),
+    debug: (...msg: unknown[]) => {
+      const line = text(msg);
+      if (!BODY_ECHO.test(line)) logger.debug(line);
+    },
     info: (...msg: unknown[]) => logger.info(text(msg)),
     warn: (...msg: unknown[]) => logger.warn(text(msg)),
     error: (...msg: unknown[]) => logger.error(text(msg)),

@@ -91,7 +91,7 @@ export function buildOpenApi(routes: readonly AdminRoute[]) {
     info: {
       title: 'Tandem admin API',
       version: '1.0.0',
-      description: 'Manage people, teams and Tandem features. Authenticate with a bearer token created by `npm run admin:token`; each route needs the scope shown in x-scope (or `admin`). Every write is recorded in the audit log.',
+      description: 'Manage people, teams and Tandem features. Authenticate with a bearer token created by `npm run admin:token`; each route needs the scope shown in x-scope (or `admin`). Every write is recorded in the audit log. Pulse surveys: no endpoint returns an individual survey answer, and none returns an answer together with anything that identifies a person; results are aggregates of groups of at least SURVEY_MIN_GROUP respondents, after close.',
     },
     servers: [{ url: '/api/v1' }],
     components: {

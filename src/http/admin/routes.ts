@@ -41,6 +41,7 @@ import { governanceRoutes } from './governance.routes.js';
 import { kpiRoutes } from './kpis.routes.js';
 import { peopleRoutes } from './people.routes.js';
 import { recognitionRoutes } from './recognition.routes.js';
+import { surveyRoutes } from './surveys.routes.js';
 import type { AdminRoute } from './route.js';
 import { scorecardRoutes } from './scorecards.routes.js';
 import { teamRoutes } from './teams.routes.js';
@@ -56,4 +57,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...kpiRoutes,
   ...alertRoutes,
   ...scorecardRoutes,
+  ...surveyRoutes,
 ];

@@ -1,0 +1,306 @@
+import { z } from 'zod';
+import { objectIdSchema } from '../people/people.types.js';
+
+/**
+ * Pulse surveys: the model and the narrow ports the use cases need.
+ *
+ * Anonymity is a property of what these ports can store (README "Pulse surveys"):
+ * - `SurveyResponseRepository` holds in-progress answers keyed only by an HMAC of
+ *   (round, person) under the server's SURVEY_SECRET; no person id, no time.
+ * - `SurveyParticipationRepository` holds "has finished", keyed by the same HMAC.
+ * - `SurveyAnswerRepository` holds the answers after close: no person id, no key,
+ *   no time finer than the close, inserted in random order.
+ * - Invitations (who was asked) carry no answers.
+ */
+
+const localTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time as HH:mm, e.g. 10:00');
+const isoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+
+export const QUESTION_KINDS = ['agree5', 'scale10', 'choice', 'text'] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+export const surveyQuestionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'expected a short id of lowercase letters, digits and _'),
+    text: z.string().trim().min(3).max(300),
+    /** agree5: 1–5 agreement; scale10: 0–10; choice: one of `options`; text: free text (always optional). */
+    kind: z.enum(QUESTION_KINDS),
+    options: z.array(z.string().trim().min(1).max(75)).min(2).max(10).optional(),
+  })
+  .refine((q) => (q.kind === 'choice') === Boolean(q.options), { message: 'a choice question needs 2–10 options; other kinds take none' });
+export type SurveyQuestion = z.output<typeof surveyQuestionSchema>;
+
+export const TEMPLATES = {
+  enps: {
+    name: 'eNPS',
+    questions: [
+      { id: 'enps', text: 'How likely are you to recommend working here to a friend?', kind: 'scale10' },
+      { id: 'why', text: 'Why? (optional)', kind: 'text' },
+    ],
+  },
+  engagement: {
+    name: 'Engagement pulse',
+    questions: [
+      { id: 'workload', text: 'My workload is manageable.', kind: 'agree5' },
+      { id: 'recognition', text: 'I get recognition when I do good work.', kind: 'agree5' },
+      { id: 'growth', text: 'I am learning and growing here.', kind: 'agree5' },
+      { id: 'manager', text: 'My manager supports me.', kind: 'agree5' },
+      { id: 'purpose', text: 'I understand how my work contributes to our goals.', kind: 'agree5' },
+    ],
+  },
+} as const satisfies Record<string, { name: string; questions: SurveyQuestion[] }>;
+export type TemplateName = keyof typeof TEMPLATES;
+
+export const audienceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('org') }),
+  z.object({ kind: z.literal('teams'), teamIds: z.array(objectIdSchema).min(1).max(500) }),
+]);
+export type Audience = z.output<typeof audienceSchema>;
+
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  /** One round: on `date` (default today) at `time` in each person's zone, or at once if that time has passed. */
+  z.object({ kind: z.literal('once'), date: isoDateSchema.optional(), time: localTimeSchema.default('10:00') }),
+  /** A round every `everyWeeks` weeks on `weekday` at `time` local, from the first such day on or after `startDate`. */
+  z.object({
+    kind: z.literal('recurring'),
+    everyWeeks: z.number().int().min(1).max(52),
+    weekday: z.number().int().min(1).max(7).describe('1 = Monday … 7 = Sunday'),
+    time: localTimeSchema.default('10:00'),
+    startDate: isoDateSchema,
+  }),
+]);
+export type Schedule = z.output<typeof scheduleSchema>;
+
+export const surveyInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120).optional(),
+    template: z.enum(['enps', 'engagement', 'custom']).default('custom'),
+    questions: z
+      .array(surveyQuestionSchema)
+      .min(1)
+      .max(10)
+      .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, { message: 'question ids must not repeat' })
+      .optional(),
+    audience: audienceSchema,
+    schedule: scheduleSchema,
+    /** Working days the survey stays open after each person's invitation. */
+    windowDays: z.number().int().min(1).max(15).default(3),
+    /** Organisation-wide days off (no invitation, not counted in the window), as local dates. */
+    holidays: z.array(isoDateSchema).max(366).default([]),
+  })
+  .strict()
+  .refine((s) => (s.template === 'custom') === Boolean(s.questions), { message: 'a custom survey needs `questions`; a template brings its own', path: ['questions'] })
+  .refine((s) => s.template !== 'custom' || Boolean(s.name), { message: 'a custom survey needs a name', path: ['name'] });
+export type SurveyInput = z.input<typeof surveyInputSchema>;
+
+export interface Survey {
+  id: string;
+  name: string;
+  template: TemplateName | 'custom';
+  questions: SurveyQuestion[];
+  audience: Audience;
+  schedule: Schedule;
+  windowDays: number;
+  holidays: string[];
+  active: boolean;
+  createdAt: Date;
+}
+
+export type RoundStatus = 'waiting' | 'open' | 'closing' | 'closed';
+
+/** One sending of a survey. Its id is `<survey id>.<n>`. */
+export interface SurveyRound {
+  id: string;
+  surveyId: string;
+  n: number;
+  name: string;
+  questions: SurveyQuestion[];
+  status: RoundStatus;
+  /** Set while the fatigue guard holds the round back: until when and why. */
+  waiting: { until: Date; reason: string } | null;
+  openedAt: Date | null;
+  /** The latest end of anyone's window: answers change until then; results after. */
+  closesAt: Date | null;
+  closedAt: Date | null;
+  /** People invited, per audience team (a count, not who). */
+  invited: number;
+  invitedByTeam: Record<string, number>;
+  teamNames: Record<string, string>;
+}
+
+/** Who was asked, when, and in which teams: no answers. `_id` = `<round>:<person>`. */
+export interface Invitation {
+  roundId: string;
+  personId: string;
+  teamIds: string[];
+  inviteAt: Date;
+  closesAt: Date;
+}
+
+export type AnswerValue = number | string;
+
+/** An in-progress response: keyed by HMAC(round, person) only. */
+export interface KeyedResponse {
+  key: string;
+  roundId: string;
+  teamIds: string[];
+  answers: Record<string, AnswerValue>;
+  /** Index of the question being asked in the DM; `questions.length` is the summary; null when idle. */
+  step: number | null;
+}
+
+/** An answer set after close: no person, no key, no time finer than the close. */
+export interface AnonymousAnswer {
+  surveyId: string;
+  roundId: string;
+  closedAt: Date;
+  /** Only teams whose group was at or above the floor at close (see results.ts). */
+  teamIds: string[];
+  answers: Record<string, AnswerValue>;
+}
+
+export interface QuestionResult {
+  id: string;
+  text: string;
+  kind: QuestionKind;
+  answered: number;
+  /** Mean of agree5 / scale10 answers; null for choice and text or when too few answered. */
+  mean: number | null;
+  /** Count per value (or per option label); empty when fewer than the floor answered. */
+  distribution: Record<string, number>;
+  /** Free-text comments in random order (text questions only). */
+  comments: string[];
+  /** Against the same group in the previous round; null without a comparable figure. */
+  change: number | null;
+}
+
+export interface GroupResult {
+  scope: 'org' | 'team';
+  teamId: string | null;
+  name: string;
+  invited: number;
+  respondents: number;
+  responseRate: number;
+  /** % promoters (9–10) minus % detractors (0–6) of the eNPS question; null when the survey has none. */
+  enps: number | null;
+  enpsChange: number | null;
+  questions: QuestionResult[];
+}
+
+export interface SuppressedGroup {
+  scope: 'org' | 'team';
+  teamId: string | null;
+  name: string;
+  suppressed: true;
+  reason: string;
+}
+
+export interface RoundResults {
+  roundId: string;
+  surveyId: string;
+  n: number;
+  name: string;
+  closedAt: Date;
+  minGroupSize: number;
+  org: GroupResult | SuppressedGroup;
+  teams: (GroupResult | SuppressedGroup)[];
+}
+
+export const isShown = (g: GroupResult | SuppressedGroup): g is GroupResult => !('suppressed' in g);
+
+// ---- ports -------------------------------------------------------------
+
+export interface SurveyRepository {
+  create(survey: Omit<Survey, 'id' | 'createdAt'>, at: Date): Promise<Survey>;
+  get(id: string): Promise<Survey | null>;
+  list(): Promise<Survey[]>;
+  setActive(id: string, active: boolean): Promise<Survey | null>;
+}
+
+export interface SurveyRoundRepository {
+  /** Creates the round unless it exists; returns it either way. */
+  createOnce(round: Omit<SurveyRound, 'openedAt' | 'closesAt' | 'closedAt' | 'invited' | 'invitedByTeam' | 'teamNames' | 'waiting'>): Promise<SurveyRound>;
+  get(id: string): Promise<SurveyRound | null>;
+  ofSurvey(surveyId: string): Promise<SurveyRound[]>;
+  open(): Promise<SurveyRound[]>;
+  /** The most recently closed rounds of any survey, newest first. */
+  closed(limit: number): Promise<SurveyRound[]>;
+  /** Applies `patch` only while the round is in one of `when` (atomic); null when it no longer is. */
+  update(id: string, when: readonly RoundStatus[], patch: Partial<Omit<SurveyRound, 'id' | 'surveyId' | 'n'>>): Promise<SurveyRound | null>;
+}
+
+export interface InvitationRepository {
+  upsertMany(invitations: Invitation[]): Promise<void>;
+  get(roundId: string, personId: string): Promise<Invitation | null>;
+  ofRound(roundId: string): Promise<Invitation[]>;
+  /** After the close: who was invited is no longer kept. */
+  deleteRound(roundId: string): Promise<number>;
+}
+
+export interface SurveyResponseRepository {
+  /** Creates the keyed response unless it exists (an invitation retried). */
+  createOnce(response: Omit<KeyedResponse, 'answers' | 'step'>): Promise<void>;
+  get(key: string): Promise<KeyedResponse | null>;
+  /** Sets (value) or clears (null) one answer and the step, in one atomic update. */
+  answer(key: string, questionId: string, value: AnswerValue | null, step: number | null): Promise<KeyedResponse | null>;
+  setAll(key: string, answers: Record<string, AnswerValue>, step: number | null): Promise<KeyedResponse | null>;
+  ofRound(roundId: string): Promise<KeyedResponse[]>;
+  deleteRound(roundId: string): Promise<number>;
+}
+
+export interface SurveyParticipationRepository {
+  markFinished(key: string, roundId: string): Promise<void>;
+  hasFinished(key: string): Promise<boolean>;
+  finishedKeys(roundId: string): Promise<Set<string>>;
+  deleteRound(roundId: string): Promise<number>;
+}
+
+export interface SurveyAnswerRepository {
+  /** Replaces the round's anonymous answers with these (a retried close writes the same set again). */
+  replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void>;
+}
+
+export interface SurveyResultsRepository {
+  save(results: RoundResults): Promise<void>;
+  get(roundId: string): Promise<RoundResults | null>;
+}
+
+/** When each person was last invited to any survey (`_id` = person id): the fatigue guard. */
+export interface LastInvitedRepository {
+  get(personIds: readonly string[]): Promise<Map<string, { at: Date; roundId: string }>>;
+  /**
+   * Claims `at` for the person unless another round invited them after
+   * `notAfter` (atomic on one document); false when refused.
+   */
+  claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<boolean>;
+  /** Puts back what a refused batch had claimed. */
+  restore(personId: string, roundId: string, previous: { at: Date; roundId: string } | null): Promise<void>;
+}
+
+export interface SurveyPorts {
+  surveys: SurveyRepository;
+  rounds: SurveyRoundRepository;
+  invitations: InvitationRepository;
+  responses: SurveyResponseRepository;
+  participation: SurveyParticipationRepository;
+  answers: SurveyAnswerRepository;
+  results: SurveyResultsRepository;
+  lastInvited: LastInvitedRepository;
+}
+
+/** The survey settings from the configuration. */
+export interface SurveyConfig {
+  /** Server secret of the HMAC that keys in-progress responses (SURVEY_SECRET). */
+  secret: string;
+  /** Minimum group size for any figure (SURVEY_MIN_GROUP, never below 3). */
+  minGroupSize: number;
+  /** Nobody gets more than one survey in this many days (SURVEY_FATIGUE_DAYS). */
+  fatigueDays: number;
+}
+
+export const SURVEY_JOBS = {
+  open: 'survey.open',
+  invite: 'survey.invite',
+  remind: 'survey.remind',
+  close: 'survey.close',
+} as const;

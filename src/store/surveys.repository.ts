@@ -1,0 +1,336 @@
+import { Schema, Types, type Connection, type Model } from 'mongoose';
+import type {
+  AnonymousAnswer,
+  AnswerValue,
+  Invitation,
+  InvitationRepository,
+  KeyedResponse,
+  LastInvitedRepository,
+  RoundResults,
+  RoundStatus,
+  Survey,
+  SurveyAnswerRepository,
+  SurveyParticipationRepository,
+  SurveyPorts,
+  SurveyRepository,
+  SurveyResponseRepository,
+  SurveyResultsRepository,
+  SurveyRound,
+  SurveyRoundRepository,
+} from '../core/surveys/surveys.types.js';
+import { isDuplicateKey } from './connection.js';
+
+/*
+ * Pulse surveys in MongoDB / FerretDB. What each collection may hold is the
+ * anonymity guarantee (README "Pulse surveys"); the schemas are strict, so
+ * nothing else can slip in:
+ *   survey_responses      _id = HMAC(round, person); round, teams, answers, step. No person, no time.
+ *   survey_participation  _id = the same HMAC; round. No person, no time.
+ *   survey_answers        _id = <round>:<shuffled index>; survey, round, close time, shown teams, answers.
+ *   survey_invitations    _id = <round>:<person>; who was asked and when. No answers.
+ *   survey_last_invited   _id = person; the fatigue guard's last invitation.
+ *   survey_lookups        _id = 'open'; the ids of the open rounds (read on every DM).
+ * Hot lookups (a click, a typed answer, a reminder) are by _id.
+ */
+
+const opts = { versionKey: false as const, minimize: false, strict: 'throw' as const };
+
+const surveySchema = new Schema(
+  {
+    name: { type: String, required: true },
+    template: { type: String, required: true },
+    questions: { type: Schema.Types.Mixed, required: true },
+    audience: { type: Schema.Types.Mixed, required: true },
+    schedule: { type: Schema.Types.Mixed, required: true },
+    windowDays: { type: Number, required: true },
+    holidays: { type: [String], default: [] },
+    active: { type: Boolean, default: true },
+    createdAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'surveys' },
+);
+
+const roundSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    surveyId: { type: String, required: true, index: true },
+    n: { type: Number, required: true },
+    name: { type: String, required: true },
+    questions: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, enum: ['waiting', 'open', 'closing', 'closed'], required: true, index: true },
+    waiting: { type: Schema.Types.Mixed, default: null },
+    openedAt: { type: Date, default: null },
+    closesAt: { type: Date, default: null },
+    closedAt: { type: Date, default: null },
+    invited: { type: Number, default: 0 },
+    invitedByTeam: { type: Schema.Types.Mixed, default: {} },
+    teamNames: { type: Schema.Types.Mixed, default: {} },
+  },
+  { ...opts, collection: 'survey_rounds' },
+);
+
+const invitationSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    roundId: { type: String, required: true, index: true },
+    personId: { type: String, required: true },
+    teamIds: { type: [String], default: [] },
+    inviteAt: { type: Date, required: true },
+    closesAt: { type: Date, required: true },
+  },
+  { ...opts, collection: 'survey_invitations' },
+);
+
+const responseSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    roundId: { type: String, required: true, index: true },
+    teamIds: { type: [String], default: [] },
+    answers: { type: Schema.Types.Mixed, default: {} },
+    step: { type: Number, default: null },
+  },
+  { ...opts, collection: 'survey_responses' },
+);
+
+const participationSchema = new Schema(
+  { _id: { type: String, required: true }, roundId: { type: String, required: true, index: true } },
+  { ...opts, collection: 'survey_participation' },
+);
+
+const answerSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    surveyId: { type: String, required: true },
+    roundId: { type: String, required: true, index: true },
+    closedAt: { type: Date, required: true },
+    teamIds: { type: [String], default: [] },
+    answers: { type: Schema.Types.Mixed, required: true },
+  },
+  { ...opts, collection: 'survey_answers' },
+);
+
+const resultsSchema = new Schema({ _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true } }, { ...opts, collection: 'survey_results' });
+
+const lastInvitedSchema = new Schema(
+  { _id: { type: String, required: true }, at: { type: Date, required: true }, roundId: { type: String, required: true } },
+  { ...opts, collection: 'survey_last_invited' },
+);
+
+interface SurveyDoc extends Omit<Survey, 'id'> {
+  _id: Types.ObjectId;
+}
+interface RoundDoc extends Omit<SurveyRound, 'id'> {
+  _id: string;
+}
+interface InvitationDoc extends Invitation {
+  _id: string;
+}
+interface ResponseDoc {
+  _id: string;
+  roundId: string;
+  teamIds: string[];
+  answers: Record<string, AnswerValue>;
+  step: number | null;
+}
+interface AnswerDoc extends AnonymousAnswer {
+  _id: string;
+}
+
+const toSurvey = ({ _id, ...d }: SurveyDoc): Survey => ({ ...d, id: _id.toString() });
+const toRound = ({ _id, ...d }: RoundDoc): SurveyRound => ({ ...d, id: _id, waiting: d.waiting ?? null });
+const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => d;
+const toResponse = (d: ResponseDoc): KeyedResponse => ({ key: d._id, roundId: d.roundId, teamIds: [...d.teamIds], answers: { ...d.answers }, step: d.step ?? null });
+
+class Surveys implements SurveyRepository {
+  constructor(private readonly M: Model<SurveyDoc>) {}
+  async create(survey: Omit<Survey, 'id' | 'createdAt'>, at: Date): Promise<Survey> {
+    const d = await this.M.create({ ...survey, createdAt: at });
+    return toSurvey(d.toObject());
+  }
+  async get(id: string): Promise<Survey | null> {
+    if (!Types.ObjectId.isValid(id) || !/^[a-f0-9]{24}$/.test(id)) return null;
+    const d = await this.M.findById(id).lean<SurveyDoc>();
+    return d ? toSurvey(d) : null;
+  }
+  async list(): Promise<Survey[]> {
+    return (await this.M.find().sort({ _id: 1 }).lean<SurveyDoc[]>()).map(toSurvey);
+  }
+  async setActive(id: string, active: boolean): Promise<Survey | null> {
+    if (!(await this.get(id))) return null;
+    const d = await this.M.findByIdAndUpdate(id, { $set: { active } }, { returnDocument: 'after' }).lean<SurveyDoc>();
+    return d ? toSurvey(d) : null;
+  }
+}
+
+/** The `_id`-keyed lookup of open rounds, read on every DM: `{ _id: 'open', ids: [round ids] }`. */
+const OPEN = 'open';
+const lookupSchema = new Schema({ _id: { type: String, required: true }, ids: { type: [String], default: [] } }, { ...opts, collection: 'survey_lookups' });
+
+class Rounds implements SurveyRoundRepository {
+  constructor(
+    private readonly M: Model<RoundDoc>,
+    private readonly L: Model<{ _id: string; ids: string[] }>,
+  ) {}
+  async createOnce(round: Parameters<SurveyRoundRepository['createOnce']>[0]): Promise<SurveyRound> {
+    const { id, ...rest } = round;
+    try {
+      await this.M.create({ _id: id, ...rest, waiting: null, openedAt: null, closesAt: null, closedAt: null, invited: 0, invitedByTeam: {}, teamNames: {} });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const got = await this.get(id);
+    if (!got) throw new Error(`survey round ${id} vanished after its insert`);
+    return got;
+  }
+  async get(id: string): Promise<SurveyRound | null> {
+    const d = await this.M.findById(id).lean<RoundDoc>();
+    return d ? toRound(d) : null;
+  }
+  async ofSurvey(surveyId: string): Promise<SurveyRound[]> {
+    return (await this.M.find({ surveyId }).lean<RoundDoc[]>()).map(toRound).sort((a, b) => a.n - b.n);
+  }
+  /** Open rounds through the lookup document (by `_id`), then each round by `_id`; a listed round that is no longer open is skipped. */
+  async open(): Promise<SurveyRound[]> {
+    const ids = (await this.L.findById(OPEN).lean())?.ids ?? [];
+    const rounds = await Promise.all(ids.map((id) => this.get(id)));
+    return rounds.filter((r): r is SurveyRound => r?.status === 'open');
+  }
+  async closed(limit: number): Promise<SurveyRound[]> {
+    return (await this.M.find({ status: 'closed' }).sort({ closedAt: -1 }).limit(limit).lean<RoundDoc[]>()).map(toRound);
+  }
+  /**
+   * A round listed in the lookup before it opens and unlisted after it stops
+   * being open: a crash in between leaves an extra id, which `open()` skips.
+   */
+  async update(id: string, when: readonly RoundStatus[], patch: Partial<Omit<SurveyRound, 'id' | 'surveyId' | 'n'>>): Promise<SurveyRound | null> {
+    if (patch.status === 'open') await this.L.updateOne({ _id: OPEN }, { $addToSet: { ids: id } }, { upsert: true });
+    const d = await this.M.findOneAndUpdate({ _id: id, status: { $in: when } }, { $set: patch }, { returnDocument: 'after' }).lean<RoundDoc>();
+    if (d && d.status !== 'open') await this.L.updateOne({ _id: OPEN }, { $pull: { ids: id } });
+    return d ? toRound(d) : null;
+  }
+}
+
+class Invitations implements InvitationRepository {
+  constructor(private readonly M: Model<InvitationDoc>) {}
+  async upsertMany(invitations: Invitation[]): Promise<void> {
+    for (let i = 0; i < invitations.length; i += 500) {
+      const ops = invitations.slice(i, i + 500).map((inv) => ({ updateOne: { filter: { _id: `${inv.roundId}:${inv.personId}` }, update: { $set: inv }, upsert: true } }));
+      await this.M.bulkWrite(ops, { ordered: false });
+    }
+  }
+  async get(roundId: string, personId: string): Promise<Invitation | null> {
+    const d = await this.M.findById(`${roundId}:${personId}`).lean<InvitationDoc>();
+    return d ? toInvitation(d) : null;
+  }
+  async ofRound(roundId: string): Promise<Invitation[]> {
+    return (await this.M.find({ roundId }).lean<InvitationDoc[]>()).map(toInvitation);
+  }
+  async deleteRound(roundId: string): Promise<number> {
+    return (await this.M.deleteMany({ roundId })).deletedCount;
+  }
+}
+
+class Responses implements SurveyResponseRepository {
+  constructor(private readonly M: Model<ResponseDoc>) {}
+  async createOnce(r: Omit<KeyedResponse, 'answers' | 'step'>): Promise<void> {
+    await this.M.updateOne({ _id: r.key }, { $setOnInsert: { roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null } }, { upsert: true });
+  }
+  async get(key: string): Promise<KeyedResponse | null> {
+    const d = await this.M.findById(key).lean<ResponseDoc>();
+    return d ? toResponse(d) : null;
+  }
+  async answer(key: string, questionId: string, value: AnswerValue | null, step: number | null): Promise<KeyedResponse | null> {
+    const update = value === null ? { $unset: { [`answers.${questionId}`]: '' }, $set: { step } } : { $set: { [`answers.${questionId}`]: value, step } };
+    const d = await this.M.findOneAndUpdate({ _id: key }, update, { returnDocument: 'after' }).lean<ResponseDoc>();
+    return d ? toResponse(d) : null;
+  }
+  async setAll(key: string, answers: Record<string, AnswerValue>, step: number | null): Promise<KeyedResponse | null> {
+    const d = await this.M.findOneAndUpdate({ _id: key }, { $set: { answers, step } }, { returnDocument: 'after' }).lean<ResponseDoc>();
+    return d ? toResponse(d) : null;
+  }
+  async ofRound(roundId: string): Promise<KeyedResponse[]> {
+    return (await this.M.find({ roundId }).lean<ResponseDoc[]>()).map(toResponse);
+  }
+  async deleteRound(roundId: string): Promise<number> {
+    return (await this.M.deleteMany({ roundId })).deletedCount;
+  }
+}
+
+class Participation implements SurveyParticipationRepository {
+  constructor(private readonly M: Model<{ _id: string; roundId: string }>) {}
+  async markFinished(key: string, roundId: string): Promise<void> {
+    await this.M.updateOne({ _id: key }, { $setOnInsert: { roundId } }, { upsert: true });
+  }
+  async hasFinished(key: string): Promise<boolean> {
+    return (await this.M.findById(key).lean()) !== null;
+  }
+  async finishedKeys(roundId: string): Promise<Set<string>> {
+    return new Set((await this.M.find({ roundId }, { _id: 1 }).lean()).map((d) => d._id));
+  }
+  async deleteRound(roundId: string): Promise<number> {
+    return (await this.M.deleteMany({ roundId })).deletedCount;
+  }
+}
+
+class Answers implements SurveyAnswerRepository {
+  constructor(private readonly M: Model<AnswerDoc>) {}
+  async replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void> {
+    await this.M.deleteMany({ roundId });
+    // Ids are positions in the shuffled order: they carry neither a person nor a time.
+    for (let i = 0; i < answers.length; i += 1000) {
+      await this.M.insertMany(answers.slice(i, i + 1000).map((a, j) => ({ _id: `${roundId}:${i + j}`, ...a })), { ordered: true });
+    }
+  }
+}
+
+class Results implements SurveyResultsRepository {
+  constructor(private readonly M: Model<{ _id: string; results: RoundResults }>) {}
+  async save(results: RoundResults): Promise<void> {
+    await this.M.updateOne({ _id: results.roundId }, { $set: { results } }, { upsert: true });
+  }
+  async get(roundId: string): Promise<RoundResults | null> {
+    const d = await this.M.findById(roundId).lean<{ results: RoundResults }>();
+    if (!d) return null;
+    return { ...d.results, closedAt: new Date(d.results.closedAt) };
+  }
+}
+
+class LastInvited implements LastInvitedRepository {
+  constructor(private readonly M: Model<{ _id: string; at: Date; roundId: string }>) {}
+  async get(personIds: readonly string[]): Promise<Map<string, { at: Date; roundId: string }>> {
+    const out = new Map<string, { at: Date; roundId: string }>();
+    for (let i = 0; i < personIds.length; i += 500) {
+      const docs = await this.M.find({ _id: { $in: personIds.slice(i, i + 500) } }).lean();
+      for (const d of docs) out.set(d._id, { at: d.at, roundId: d.roundId });
+    }
+    return out;
+  }
+  async claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<boolean> {
+    try {
+      await this.M.updateOne({ _id: personId, $or: [{ roundId }, { at: { $lte: notAfter } }] }, { $set: { at, roundId } }, { upsert: true });
+      return true;
+    } catch (err) {
+      // The filter missed an existing document, so the upsert tried a second one with the same _id: refused.
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+  async restore(personId: string, roundId: string, previous: { at: Date; roundId: string } | null): Promise<void> {
+    if (previous) await this.M.updateOne({ _id: personId, roundId }, { $set: previous });
+    else await this.M.deleteOne({ _id: personId, roundId });
+  }
+}
+
+/** Every survey repository over one connection. */
+export function createSurveyStore(conn: Connection): SurveyPorts {
+  return {
+    surveys: new Surveys(conn.model<SurveyDoc>('Survey', surveySchema)),
+    rounds: new Rounds(conn.model<RoundDoc>('SurveyRound', roundSchema), conn.model<{ _id: string; ids: string[] }>('SurveyLookup', lookupSchema)),
+    invitations: new Invitations(conn.model<InvitationDoc>('SurveyInvitation', invitationSchema)),
+    responses: new Responses(conn.model<ResponseDoc>('SurveyResponse', responseSchema)),
+    participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
+    answers: new Answers(conn.model<AnswerDoc>('SurveyAnswer', answerSchema)),
+    results: new Results(conn.model<{ _id: string; results: RoundResults }>('SurveyResults', resultsSchema)),
+    lastInvited: new LastInvited(conn.model<{ _id: string; at: Date; roundId: string }>('SurveyLastInvited', lastInvitedSchema)),
+  };
+}

@@ -1,0 +1,79 @@
+import type { Connection } from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Person } from '../../src/core/people/people.types.js';
+import * as answer from '../../src/core/surveys/answer.js';
+import { keyOf } from '../../src/core/surveys/context.js';
+import { pickValue } from '../../src/core/surveys/surveys.views.js';
+import { createStore, type Store } from '../../src/store/index.js';
+import { syncIndexes } from '../../src/store/models.js';
+import { expectNoScan, watchedConnection } from '../support/scans.js';
+import { isolatedNames } from '../support/stack.js';
+
+const now = new Date('2026-11-25T10:00:00Z');
+const config = { secret: 'scan-test-secret', minGroupSize: 5, fatigueDays: 14 };
+const person = (id: string): Person => ({ id, name: id, email: `${id}@example.com`, timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5], active: true }) as Person;
+
+/**
+ * What a survey reads per person and per event is an `_id` read: FerretDB's
+ * SQLite backend scans the collection for anything else, and a round has
+ * 10,000 invitations, keyed responses and participation entries.
+ */
+describe('survey reads per person and per event are _id reads', () => {
+  let conn: Connection;
+  let store: Store;
+  const roundId = 'S1.1';
+  const ada = person('ada');
+  const bob = person('bob');
+
+  beforeAll(async () => {
+    conn = await watchedConnection(isolatedNames('survey_scans').mongoUri);
+    store = createStore(conn);
+    await syncIndexes(conn);
+    const rounds = store.surveys.rounds;
+    await rounds.createOnce({ id: roundId, surveyId: 'S1', n: 1, name: 'Pulse', status: 'waiting', questions: [{ id: 'enps', text: 'Recommend us?', kind: 'scale10' }] });
+    await rounds.update(roundId, ['waiting'], { status: 'open', openedAt: now, closesAt: new Date(now.getTime() + 86_400_000), invited: 2 });
+    const inviteAt = now;
+    const closesAt = new Date(now.getTime() + 86_400_000);
+    await store.surveys.invitations.upsertMany([ada, bob].map((p) => ({ roundId, personId: p.id, teamIds: ['T1'], inviteAt, closesAt })));
+    for (const p of [ada, bob]) await store.surveys.responses.createOnce({ key: keyOf({ config }, roundId, p.id), roundId, teamIds: ['T1'] });
+  });
+  afterAll(async () => {
+    await conn?.dropDatabase();
+    await conn?.close();
+  });
+
+  it('reads participation and the invitation by survey round and person without a scan', async () => {
+    const key = keyOf({ config }, roundId, ada.id);
+    const finished = await expectNoScan(conn, () => store.surveys.participation.hasFinished(key));
+    expect(finished.result).toBe(false);
+    const invitation = await expectNoScan(conn, () => store.surveys.invitations.get(roundId, ada.id));
+    expect(invitation.result).toMatchObject({ roundId, personId: 'ada' });
+    expect(invitation.commands).toEqual(['find survey_invitations']);
+  });
+
+  it('answers by button, by typed reply and confirms, reading and writing only by _id', async () => {
+    const deps = { store: store.surveys, clock: { now: () => now }, config };
+    const started = await expectNoScan(conn, () => answer.start(deps, ada, roundId));
+    expect(JSON.stringify(started.result)).toContain('Recommend us?');
+    const picked = await expectNoScan(conn, () => answer.pick(deps, ada, pickValue(roundId, 'enps', 9), false));
+    expect(picked.commands).toEqual(['find survey_rounds', 'find survey_responses', 'findAndModify survey_responses']);
+    const confirmed = await expectNoScan(conn, () => answer.confirm(deps, ada, roundId));
+    expect(JSON.stringify(confirmed.result)).toContain('are in');
+    expect((await expectNoScan(conn, () => store.surveys.participation.hasFinished(keyOf({ config }, roundId, ada.id)))).result).toBe(true);
+
+    // A DM from someone mid-survey, and one from someone not answering: the open rounds come from a lookup document.
+    await expectNoScan(conn, () => answer.start(deps, bob, roundId));
+    const typed = await expectNoScan(conn, () => answer.directMessage(deps, bob, '7', []));
+    expect(JSON.stringify(typed.result)).toContain('7');
+    const other = await expectNoScan(conn, () => answer.directMessage(deps, person('cy'), 'hello', []));
+    expect(other.result).toBeNull();
+    expect(other.commands).toEqual(['find survey_lookups', 'find survey_rounds', 'find survey_responses']);
+  });
+
+  it('drops a round from the open-rounds lookup when it closes', async () => {
+    await store.surveys.rounds.update(roundId, ['open'], { status: 'closing' });
+    const open = await expectNoScan(conn, () => store.surveys.rounds.open());
+    expect(open.result).toEqual([]);
+    expect(open.commands).toEqual(['find survey_lookups']);
+  });
+});
