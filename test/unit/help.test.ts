@@ -11,7 +11,7 @@ describe('the help view lists what is built', () => {
   // Building the core touches no repository: the help needs none of them.
   const core = createCore({ logger: pino({ level: 'silent' }), invalidation: new LocalInvalidation() } as unknown as CorePorts);
 
-  it('names the built features (check-ins, kudos, on-call, KPI alerts) , each from its own line', async () => {
+  it('names the built features (check-ins, kudos, on-call, KPI alerts), each from its own line', async () => {
     const answer = await core.interactions.runCommand(context, 'tandem', 'help');
     expect(answer.kind).toBe('private');
     const help = text((answer as { view: View }).view);
