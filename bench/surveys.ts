@@ -32,12 +32,14 @@ const ANSWERS = Number(process.env.BENCH_ANSWERS ?? Math.round(PEOPLE * 0.7));
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const TEAM_SIZE = 5_000;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(120_000, (PEOPLE / RATE) * 3_000));
-const SECRET = 'bench-survey-secret';
+const SECRET = 'bench-survey-secret-0123456789abcdef0123456789';
 // Friday 2026-11-27 15:00 UTC: a working day for everyone (in UTC); invitations go at once.
 const clock = { now: () => new Date('2026-11-27T15:00:00Z') };
 
 const userId = (i: number) => `U${String(i).padStart(6, '0')}`;
 const dmChannel = (i: number) => `D${String(i).padStart(6, '0')}`;
+
+const progress = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
 
 async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   try {
     // Seed people, their Slack identities and teams of at most 5,000 in bulk.
     const { Person, Identity, PersonAccount } = tandem.store.models;
-    const ids = Array.from({ length: PEOPLE }, () => new Types.ObjectId());
+    // String ids, as the store writes them (people.repository.ts).
+    const ids = Array.from({ length: PEOPLE }, () => new Types.ObjectId().toString());
     for (let from = 0; from < PEOPLE; from += 1_000) {
       const slice = ids.slice(from, from + 1_000);
       await Person.insertMany(
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       await tandem.store.teams.create({ name: `Bench ${from / TEAM_SIZE + 1}`, memberIds: ids.slice(from, from + TEAM_SIZE).map(String) });
     }
     fake.reset();
+    progress(`seeded ${PEOPLE} people`);
 
     // Invitations: define the survey (its open job is queued at once), and queue the open job a second time.
     const started = Date.now();
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
     const deadline = started + TIMEOUT_MS;
     while (fake.callsTo('chat.postMessage').length < PEOPLE && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const finished = Date.now();
+    progress(`${fake.callsTo('chat.postMessage').length} invitations sent`);
     // Give stragglers (a duplicate would be one) time to show up.
     await new Promise((r) => setTimeout(r, 3_000));
 
@@ -129,6 +134,7 @@ async function main(): Promise<void> {
       );
     }
 
+    progress(`${ANSWERS} answers written`);
     // The close, as "close now" does; the results are stored before the invitation messages are rewritten.
     const closeStarted = Date.now();
     let resultsAt = 0;

@@ -306,13 +306,15 @@ class LastInvited implements LastInvitedRepository {
     return out;
   }
   async claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<boolean> {
+    const filter = { _id: personId, $or: [{ roundId }, { at: { $lte: notAfter } }] };
     try {
-      await this.M.updateOne({ _id: personId, $or: [{ roundId }, { at: { $lte: notAfter } }] }, { $set: { at, roundId } }, { upsert: true });
+      await this.M.updateOne(filter, { $set: { at, roundId } }, { upsert: true });
       return true;
     } catch (err) {
-      // The filter missed an existing document, so the upsert tried a second one with the same _id: refused.
-      if (isDuplicateKey(err)) return false;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
+      // The filter missed a document that exists now: refused, unless a concurrent claim of the
+      // same round (a duplicate open job) inserted it first, which the filter matches on a retry.
+      return (await this.M.updateOne(filter, { $set: { at, roundId } })).matchedCount === 1;
     }
   }
   async restore(personId: string, roundId: string, previous: { at: Date; roundId: string } | null): Promise<void> {
