@@ -70,7 +70,7 @@ describe('a worker killed with SIGKILL during a fan-out', () => {
 
     // One worker left: it recovers the jobs the dead ones held (BullMQ's stalled-job check) and finishes.
     children.push(await spawnTandem(env));
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 420_000;
     while ((await delivered()) < PEOPLE && Date.now() < deadline) {
       await sleep(2000);
       if (process.env.DEBUG_KILL) process.stderr.write(`delivered ${await delivered()} at ${new Date().toISOString()}\n`);
