@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { isDomainError } from '../../core/errors.js';
+import { DomainError, isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
@@ -29,7 +29,13 @@ export class SlackPeople {
   ) {}
 
   async profile(userId: string): Promise<PlatformProfile> {
-    const res = await this.client.users.info({ user: userId });
+    const res = await this.client.users.info({ user: userId }).catch((err: unknown) => {
+      // A user id Slack does not know (a forged or stale payload): a refusal, not a failure of Tandem's.
+      if (typeof err === 'object' && err !== null && 'data' in err && (err.data as { error?: unknown }).error === 'user_not_found') {
+        throw new DomainError('not_found', 'Slack does not know this user.');
+      }
+      throw err;
+    });
     const user = (res.user ?? {}) as SlackUser;
     const profile: PlatformProfile = { isBot: Boolean(user.is_bot || user.is_app_user) };
     const name = user.real_name || user.profile?.real_name || user.profile?.display_name || user.name;
