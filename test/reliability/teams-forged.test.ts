@@ -7,19 +7,22 @@ import { startTestTandem } from '../support/stack.js';
 import { cardAction, MEGAN, personalConversationId, postActivity, TEAMS_TENANT, teamsMessage } from '../support/teams.js';
 
 /** Probes of issue 11 point 3: Teams closed by default in production. */
+/** Production needs a survey secret; its value does not matter here. */
+const SURVEY_SECRET = 'teams-forged-test-survey-secret-000000';
+
 describe('Teams in production: closed by default', () => {
   it('refuses to start with Teams on and no Bot Framework credentials, naming the way out', () => {
     let problems: string[] = [];
     try {
-      loadConfig({ NODE_ENV: 'production', TEAMS_ENABLED: 'true' });
+      loadConfig({ NODE_ENV: 'production', SURVEY_SECRET, TEAMS_ENABLED: 'true' });
     } catch (err) {
       if (err instanceof ConfigError) problems = err.problems;
     }
     expect(problems.join('\n')).toMatch(/MICROSOFT_APP_ID: Teams is on in production without Bot Framework credentials.*TEAMS_ALLOW_UNAUTHENTICATED=true/);
     // Teams is off by default in production until credentials are given, as docker compose runs it.
-    expect(loadConfig({ NODE_ENV: 'production' }).TEAMS_ENABLED).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', MICROSOFT_APP_ID: 'x', MICROSOFT_APP_PASSWORD: 'y' }).TEAMS_ENABLED).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production', TEAMS_ENABLED: 'true', TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).TEAMS_ENABLED).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SURVEY_SECRET }).TEAMS_ENABLED).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', SURVEY_SECRET, MICROSOFT_APP_ID: 'x', MICROSOFT_APP_PASSWORD: 'y' }).TEAMS_ENABLED).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', SURVEY_SECRET, TEAMS_ENABLED: 'true', TEAMS_ALLOW_UNAUTHENTICATED: 'true' }).TEAMS_ENABLED).toBe(true);
     expect(loadConfig({}).TEAMS_ENABLED).toBe(true);
   });
 
@@ -28,7 +31,7 @@ describe('Teams in production: closed by default', () => {
     let target: FakeConnector;
     beforeAll(async () => {
       target = await FakeConnector.start({ members: [MEGAN] });
-      tandem = await startTestTandem({ NODE_ENV: 'production', MICROSOFT_APP_ID: '00000000-0000-4000-8000-0000000000aa', MICROSOFT_APP_PASSWORD: 'not-a-real-secret' }, { workers: false });
+      tandem = await startTestTandem({ NODE_ENV: 'production', SURVEY_SECRET, MICROSOFT_APP_ID: '00000000-0000-4000-8000-0000000000aa', MICROSOFT_APP_PASSWORD: 'not-a-real-secret' }, { workers: false });
     });
     afterAll(async () => {
       await tandem?.cleanup();
@@ -56,7 +59,7 @@ describe('Teams in production: closed by default', () => {
       teams = await FakeConnector.start({ members: [MEGAN] });
       attacker = await FakeConnector.start({ members: [MEGAN] });
       tandem = await startTestTandem(
-        { NODE_ENV: 'production', TEAMS_ENABLED: 'true', TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_SERVICE_URLS: teams.serviceUrl },
+        { NODE_ENV: 'production', SURVEY_SECRET, TEAMS_ENABLED: 'true', TEAMS_ALLOW_UNAUTHENTICATED: 'true', TEAMS_SERVICE_URLS: teams.serviceUrl },
         { workers: false, logger: logs.logger },
       );
     });
