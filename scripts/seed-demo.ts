@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import { DateTime } from 'luxon';
 import { loadConfig } from '../src/config.js';
-import { defaultSettings, type CheckinStatus } from '../src/core/checkins/checkins.types.js';
+import { checkinSettingsSchema, defaultSettings, type CheckinStatus } from '../src/core/checkins/checkins.types.js';
 import { deadlineOf, periodMinus, periodOf } from '../src/core/checkins/schedule.js';
 import type { Person, PersonInput, Role, Team } from '../src/core/people/people.types.js';
 import { identityKey } from '../src/core/people/people.types.js';
@@ -116,6 +116,10 @@ export async function seedDemo(store: Store, now: Date = new Date()): Promise<De
       channels: { console: { channelId: t.channel } },
     });
     teams[t.name] = team;
+    // The demo shows each week's summary in the team channel too; a team whose settings an admin saved keeps them.
+    if (!(await store.checkins.getSettings(team.id))) {
+      await store.checkins.saveSettings(team.id, checkinSettingsSchema.parse({ summary: { managerDm: true, teamChannel: true } }), now);
+    }
   }
   await store.recognition.updateSettings(settingsPatchSchema.parse({ values: VALUES }));
   await seedKudos(store, people, now);

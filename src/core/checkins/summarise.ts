@@ -48,15 +48,20 @@ export function summariser(d: SummariseDeps): Summarise {
     const view = summaryView(team.name, period, entries, moodNow, moodBefore, !waiting);
     const key = summaryKey(teamId, period);
     const channelKey = `${key}:channel`;
-    const already = (await d.messenger.addresses(key)).length + (await d.messenger.addresses(channelKey)).length;
-    if (already > 0) {
-      await d.messenger.update(key, view);
-      await d.messenger.update(channelKey, view);
-      return 'updated';
+    // Each destination on its own: a summary already out somewhere is kept current everywhere, and one whose
+    // send failed half-way (the DM went, the channel post did not) is completed by the retry, not only updated.
+    const dmOut = (await d.messenger.addresses(key)).length > 0;
+    const channelOut = (await d.messenger.addresses(channelKey)).length > 0;
+    if (waiting && !dmOut && !channelOut) return 'waiting';
+    if (settings.summary.managerDm && team.managerId) {
+      if (dmOut) await d.messenger.update(key, view);
+      else await d.messenger.dm(team.managerId, view, key);
     }
-    if (waiting) return 'waiting';
-    if (settings.summary.managerDm && team.managerId) await d.messenger.dm(team.managerId, view, key);
-    if (settings.summary.teamChannel) await d.messenger.post(team, view, channelKey);
+    if (settings.summary.teamChannel) {
+      if (channelOut) await d.messenger.update(channelKey, view);
+      else await d.messenger.post(team, view, channelKey);
+    }
+    if (dmOut || channelOut) return 'updated';
     return 'sent';
   };
 }

@@ -139,6 +139,8 @@ async function openConversation(id) {
   state.current = id;
   state.unread.delete(id);
   const conv = state.conversations.find((c) => c.id === id);
+  // What is known of this conversation at once, never the last one's messages under this one's title.
+  renderMessages();
   $('conv-title').textContent = conv.kind === 'channel' ? `# ${conv.title}` : 'Tandem';
   $('conv-sub').textContent = conv.kind === 'channel' ? 'team channel: type /kudos or /tandem commands' : 'your direct messages with Tandem';
   $('text').placeholder = conv.kind === 'channel' ? `Message #${conv.title} (commands start with /)` : 'Message Tandem… (try "help")';
