@@ -24,6 +24,7 @@ import { connectMongo } from '../src/store/connection.js';
 import { createStore } from '../src/store/index.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { SLACK_TEAM, slackEnv } from '../test/support/slack.js';
+import { BENCH_SURVEY_SECRET } from './production.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   const fake = await FakeSlack.start({ rateLimit: { perSecond: RATE, methods: ['chat.postMessage'] } });
   const { mongoUri, prefix } = isolatedNames('bench');
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const env = { ...process.env, ...slackEnv(fake), NODE_ENV: 'production', PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', MONGODB_URI: mongoUri, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false' };
+  const env = { ...process.env, ...slackEnv(fake), NODE_ENV: 'production', SURVEY_SECRET: BENCH_SURVEY_SECRET, PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', MONGODB_URI: mongoUri, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false' };
   const child = fork('bench/checkins-tandem.ts', { execArgv: [...NODE_ARGS, '--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const next = <T>() =>

@@ -22,6 +22,7 @@ import { loadavg } from 'node:os';
 import type { BurstRequest, BurstResult } from './burst-client.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { signature, slackEnv, slashCommand, SLACK_TEST_SECRET, type SlackRequest } from '../test/support/slack.js';
+import { BENCH_SURVEY_SECRET } from './production.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '200,400').split(',').map(Number);
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     ...process.env,
     ...slackEnv(fake),
     NODE_ENV: 'production',
+    SURVEY_SECRET: BENCH_SURVEY_SECRET,
     PORT: String(port),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     MONGODB_URI: mongoUri,
