@@ -7,8 +7,33 @@ import type { OffsetClock } from '../core/clock.js';
 import type { PlatformChat } from '../core/chat/chat.port.js';
 import type { Core } from '../core/index.js';
 import type { Jobs } from '../jobs/scheduler.js';
-import type { MongoConsoleMessageRepository } from '../store/console.repository.js';
+import type { View } from '../core/chat/views.js';
 import type { TeamsConversationStore } from './teams/conversations.js';
+
+/** A message of the local console; a conversation is a person's DM with Tandem (`dm:<person id>`) or a team's console channel id. */
+export interface ConsoleMessage {
+  id: string;
+  conversation: string;
+  authorId: string | null;
+  visibleTo: string | null;
+  view: View;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Where the console keeps its messages (any Tandem process can show them; a restart loses nothing). */
+export interface ConsoleMessageStore {
+  add(input: { conversation: string; authorId?: string | null; visibleTo?: string | null; view: View; at: Date; deliveryKey?: string }): Promise<ConsoleMessage>;
+  get(id: string): Promise<ConsoleMessage | null>;
+  /** Replaces the view of a message in place; null when there is no such message. */
+  replace(id: string, view: View, at: Date): Promise<ConsoleMessage | null>;
+  /** The message Tandem sent to `conversation` under `deliveryKey` since `since`, if any (crash recovery). */
+  findDelivered(conversation: string, deliveryKey: string, since: Date): Promise<ConsoleMessage | null>;
+  /** How many console messages exist: the demo clock watches it to know that something happened. */
+  count(): Promise<number>;
+  /** The latest `limit` messages of a conversation that `viewerId` may see, oldest first. */
+  recent(conversation: string, viewerId: string, limit?: number): Promise<ConsoleMessage[]>;
+}
 
 /** What every adapter gets from the composition root. */
 /** "This delivery (an activity, an event) is being or has been processed": redeliveries are processed once. */
@@ -25,7 +50,7 @@ export interface AdapterContext {
   logger: Logger;
   core: Core;
   /** The adapters' own stores: Teams conversation references, console messages. */
-  stores: { teamsConversations: TeamsConversationStore; consoleMessages: MongoConsoleMessageRepository; processingClaims: ProcessingClaims };
+  stores: { teamsConversations: TeamsConversationStore; consoleMessages: ConsoleMessageStore; processingClaims: ProcessingClaims };
   redis: Redis;
   /** Tandem's job queues (the console's demo clock lists and promotes their delayed jobs). */
   jobs?: Jobs;

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
+import type { ConsoleMessage, ConsoleMessageStore } from '../adapters/adapter.js';
 import type { View } from '../core/chat/views.js';
 
 /**
@@ -25,16 +26,6 @@ consoleMessageSchema.index({ conversation: 1, createdAt: 1 });
 
 type ConsoleMessageDoc = InferSchemaType<typeof consoleMessageSchema>;
 
-export interface ConsoleMessage {
-  id: string;
-  conversation: string;
-  authorId: string | null;
-  visibleTo: string | null;
-  view: View;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 type Stored = ConsoleMessageDoc & { _id: { toString(): string } };
 
 const toMessage = (d: Stored): ConsoleMessage => ({
@@ -47,7 +38,7 @@ const toMessage = (d: Stored): ConsoleMessage => ({
   updatedAt: d.updatedAt,
 });
 
-export class MongoConsoleMessageRepository {
+export class MongoConsoleMessageRepository implements ConsoleMessageStore {
   private readonly model: Model<ConsoleMessageDoc>;
 
   constructor(conn: Connection) {

@@ -1,17 +1,8 @@
 import type { Model } from 'mongoose';
 import { DomainError } from '../core/errors.js';
 import { isDuplicateKey } from './connection.js';
+import type { ApiToken, ApiTokenStore } from '../http/admin/tokens.js';
 import type { ApiTokenDoc } from './models.js';
-
-/** An admin API token as stored: only the sha256 hash of the secret is kept. */
-export interface ApiToken {
-  id: string;
-  name: string;
-  scopes: string[];
-  revokedAt: Date | null;
-  lastUsedAt: Date | null;
-  createdAt: Date;
-}
 
 type TokenRecord = ApiTokenDoc & { _id: { toString(): string }; createdAt: Date };
 
@@ -24,7 +15,7 @@ const toToken = (d: TokenRecord): ApiToken => ({
   createdAt: d.createdAt,
 });
 
-export class MongoApiTokenRepository {
+export class MongoApiTokenRepository implements ApiTokenStore {
   constructor(private readonly model: Model<ApiTokenDoc>) {}
 
   /** Throws DomainError('conflict') when the name is taken (revoked tokens keep their name). */

@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { DomainError } from '../../core/errors.js';
 import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
 import type { DirectoryLookup } from '../../core/people/lookup.js';
-import type { ConsoleMessage, MongoConsoleMessageRepository } from '../../store/console.repository.js';
+import type { ConsoleMessage, ConsoleMessageStore } from '../adapter.js';
 import type { ConsoleHub, MessageDto } from './hub.js';
 import { mentionedPersonIds } from '../../core/chat/views.js';
 import { renderView } from './render.js';
@@ -18,7 +18,7 @@ export const dmConversation = (personId: string): string => `dm:${personId}`;
  */
 export class ConsoleMessages {
   constructor(
-    private readonly repo: MongoConsoleMessageRepository,
+    private readonly repo: ConsoleMessageStore,
     private readonly directory: Pick<DirectoryLookup, 'people'>,
     private readonly hub: ConsoleHub,
     private readonly clock: Clock,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Core } from '../../core/index.js';
 import { DomainError } from '../../core/errors.js';
-import type { MongoApiTokenRepository } from '../../store/tokens.repository.js';
+import type { ApiTokenStore } from './tokens.js';
 
 /** What every admin route handler can reach: the core's use cases, and the store of API tokens. */
 export interface AdminContext {
   core: Core;
-  tokens: MongoApiTokenRepository;
+  tokens: ApiTokenStore;
 }
 
 /** The authenticated caller: a named API token and its scopes. */

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AuditLog } from '../../core/audit.js';
-import type { MongoApiTokenRepository } from '../../store/tokens.repository.js';
-import { generateToken, hashToken } from './tokens.js';
+import { generateToken, hashToken, type ApiTokenStore } from './tokens.js';
 
 export const TOKEN_USAGE = `Usage:
   npm run admin:token -- --name NAME --scopes SCOPE[,SCOPE...]   create a token (printed once)
@@ -22,7 +21,7 @@ export const tokenState = (t: { name: string; scopes: string[]; revokedAt: Date 
  */
 export async function runTokenCommand(
   argv: string[],
-  deps: { tokens: MongoApiTokenRepository; scopes: readonly string[]; now: () => Date; audit: Pick<AuditLog, 'change'> },
+  deps: { tokens: ApiTokenStore; scopes: readonly string[]; now: () => Date; audit: Pick<AuditLog, 'change'> },
 ): Promise<TokenCommandResult> {
   let values: { name?: string; scopes?: string; revoke?: string; list?: boolean };
   try {

@@ -1,6 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AdminRoute } from './route.js';
 
+/** An admin API token as stored: only the sha256 hash of the secret is kept. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: string[];
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** What the admin API needs of the token store. */
+export interface ApiTokenStore {
+  /** Throws DomainError('conflict') when the name is taken (revoked tokens keep their name). */
+  create(input: { name: string; hash: string; scopes: string[] }): Promise<ApiToken>;
+  findByHash(hash: string): Promise<ApiToken | null>;
+  findByName(name: string): Promise<ApiToken | null>;
+  /** Revokes the token; false when no live token has that name. */
+  revoke(name: string, at: Date): Promise<boolean>;
+  touch(id: string, at: Date): Promise<void>;
+  list(): Promise<ApiToken[]>;
+}
+
 export const TOKEN_PREFIX = 'tdm_';
 
 /** A new secret token: `tdm_` and 32 random bytes. Only its hash is stored. */
