@@ -7,6 +7,7 @@ import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from './models.js';
 import { paginate } from './pagination.js';
+import { WriteBatch } from './write-batch.js';
 
 function toIdentity(d: IdentityDoc): PlatformIdentity {
   switch (d.platform) {
@@ -48,7 +49,14 @@ export class MongoIdentityRepository implements IdentityRepository {
     private readonly model: Model<IdentityDoc>,
     private readonly accounts: Model<PersonAccountDoc>,
     private readonly cache: StoreCache,
-  ) {}
+  ) {
+    this.identityWrites = new WriteBatch(model);
+    this.accountWrites = new WriteBatch(accounts);
+  }
+
+  /** The links of a burst of first-time users go in a few bulk writes: see WriteBatch. */
+  private readonly identityWrites: WriteBatch;
+  private readonly accountWrites: WriteBatch;
 
   async byKey(key: string): Promise<PlatformIdentity | null> {
     const cached = this.cache.get<PlatformIdentity>('identity', key);
@@ -72,7 +80,7 @@ export class MongoIdentityRepository implements IdentityRepository {
 
   async link(identity: PlatformIdentity, at?: Date): Promise<void> {
     try {
-      await this.model.create({ _id: identity.key, ...identity });
+      await this.identityWrites.insert({ _id: identity.key, ...identity });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Already linked: fine when it is this person's (two first requests raced), a conflict otherwise.
@@ -86,7 +94,7 @@ export class MongoIdentityRepository implements IdentityRepository {
     // The account a person used last on a platform is the one Tandem reaches them on there.
     const id = accountId(identity.personId, identity.platform);
     this.seen.delete(id);
-    await upsertRacing(() => this.accounts.updateOne({ _id: id }, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }, { upsert: true }));
+    await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
   }
 
   /** Records that the identity was seen; written within TOUCH_DELAY_MS, with every other touch of that moment. */

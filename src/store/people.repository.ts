@@ -7,6 +7,7 @@ import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { PersonDoc, PersonEmailDoc } from './models.js';
 import { paginate } from './pagination.js';
+import { WriteBatch } from './write-batch.js';
 
 export type WithId<D> = D & { _id: { toString(): string }; createdAt: Date; updatedAt: Date };
 
@@ -42,7 +43,14 @@ export class MongoPeopleRepository implements PeopleRepository {
     private readonly model: Model<PersonDoc>,
     private readonly emails: Model<PersonEmailDoc>,
     private readonly cache: StoreCache,
-  ) {}
+  ) {
+    this.personWrites = new WriteBatch(model);
+    this.emailWrites = new WriteBatch(emails);
+  }
+
+  /** A burst of new people (first commands of many at once) is written in a few bulk writes: see WriteBatch. */
+  private readonly personWrites: WriteBatch;
+  private readonly emailWrites: WriteBatch;
 
   async get(id: string): Promise<Person | null> {
     if (!validId(id)) return null;
@@ -120,11 +128,11 @@ export class MongoPeopleRepository implements PeopleRepository {
       if (cached?.email === data.email) return { person: cached, created: false };
       const now = new Date();
       try {
-        const res = await this.model
-          .findOneAndUpdate({ _id: personId }, { $setOnInsert: { ...data, createdAt: now, updatedAt: now } }, { upsert: true, returnDocument: 'after', timestamps: false, includeResultMetadata: true })
-          .lean<{ value: WithId<PersonDoc> | null; lastErrorObject?: { updatedExisting?: boolean } }>();
-        const d = res.value;
-        if (d?.email === data.email) return { person: this.cache.set('person', personId, toPerson(d)), created: res.lastErrorObject?.updatedExisting === false };
+        const fields = { ...data, createdAt: now, updatedAt: now };
+        // Inserted: the document is what was just written. Otherwise someone was there first: read them.
+        const inserted = await this.personWrites.upsert(personId, { $setOnInsert: fields }, { timestamps: false });
+        const d = inserted ? { _id: personId, ...fields } : await this.model.findById(personId).lean<WithId<PersonDoc>>();
+        if (d?.email === data.email) return { person: this.cache.set('person', personId, toPerson(d)), created: inserted };
         // The lookup points at a person who has another email now: set it right and try again.
         await this.repairEmail(data.email);
       } catch (err) {
@@ -195,11 +203,10 @@ export class MongoPeopleRepository implements PeopleRepository {
 
   /** The person id the lookup of `email` holds, set to a new id when there was none; null when two upserts raced. */
   private async claimForNew(email: string): Promise<string | null> {
+    const personId = new Types.ObjectId().toString();
     try {
-      const claim = await this.emails
-        .findOneAndUpdate({ _id: email }, { $setOnInsert: { personId: new Types.ObjectId().toString() } }, { upsert: true, returnDocument: 'after' })
-        .lean<PersonEmailDoc>();
-      return claim?.personId ?? null;
+      if (await this.emailWrites.upsert(email, { $setOnInsert: { personId } })) return personId;
+      return (await this.emails.findById(email).lean<PersonEmailDoc>())?.personId ?? null;
     } catch (err) {
       if (isDuplicateKey(err)) return null;
       throw err;

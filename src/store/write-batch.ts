@@ -1,0 +1,125 @@
+import type { AnyBulkWriteOperation } from 'mongoose';
+
+/** How many writes one bulk write carries at most. */
+const MAX_BATCH = 500;
+
+interface Pending {
+  id: string;
+  op: AnyBulkWriteOperation<ByIdDoc>;
+  resolve: (upserted: boolean) => void;
+  reject: (err: Error) => void;
+}
+
+interface WriteError {
+  index: number;
+  code: number;
+  errmsg?: string;
+}
+
+/** The per-write errors of a failed bulk write (MongoBulkWriteError); undefined when the whole write failed. */
+function writeErrorsOf(err: unknown): WriteError[] | undefined {
+  const list = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  if (!Array.isArray(list)) return undefined;
+  return list.map((w: { index: number; code: number; errmsg?: string; err?: { index: number; code: number; errmsg?: string } }) => w.err ?? w);
+}
+
+/** The `_id`s a bulk write inserted by upsert, from its result or its error's result. */
+function upsertedIdsOf(result: unknown): Set<string> {
+  const ids = (result as { upsertedIds?: Record<string, unknown> } | null)?.upsertedIds ?? {};
+  return new Set(Object.values(ids).map(String));
+}
+
+/** A document written by `_id` (a string in every collection batched here). */
+type ByIdDoc = { _id: string } & Record<string, unknown>;
+
+/** What a batch needs of a mongoose model. */
+export interface BulkWritable {
+  bulkWrite(ops: AnyBulkWriteOperation<ByIdDoc>[], options: { ordered: boolean }): Promise<unknown>;
+  validate(doc: unknown): Promise<unknown>;
+}
+
+/**
+ * Group commit for single-document writes by `_id`: writes issued while a
+ * bulk write of the same collection is in flight go together in the next
+ * one, so a burst of 200 new people costs a few bulk writes instead of 200
+ * round trips that the local FerretDB runs one at a time (measured on it:
+ * 200 inserts 3.2 s one by one, 0.27 s as one bulk write). A write alone
+ * goes at once. Each caller's promise settles with its own outcome: a
+ * duplicate key rejects only that write, with the server's code, so
+ * `isDuplicateKey` works as for a single write.
+ *
+ * Whether an upsert inserted is told by `_id`, not by the result's indexes
+ * (FerretDB 1.24 numbers `upsertedIds` by upsert, not by operation), so one
+ * batch never holds two writes of the same `_id`: the second waits for the
+ * next batch, which also keeps their order.
+ */
+export class WriteBatch {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(private readonly model: BulkWritable) {}
+
+  /**
+   * Inserts a document (the schema's defaults and timestamps applied); rejects with the server's error (code 11000
+   * when the `_id` or a unique key is taken). Validated first: mongoose leaves an invalid document out of a bulk
+   * write, which would shift the indexes of the errors of the others.
+   */
+  async insert(doc: ByIdDoc): Promise<void> {
+    await this.model.validate(doc);
+    await this.add(doc._id, { insertOne: { document: doc } });
+  }
+
+  /** Updates the document with this `_id`, inserting it when there is none; true when it was inserted. */
+  upsert(id: string, update: Record<string, unknown>, options: { timestamps?: boolean } = {}): Promise<boolean> {
+    return this.add(id, { updateOne: { filter: { _id: id }, update, upsert: true, ...options } });
+  }
+
+  private add(id: string, op: AnyBulkWriteOperation<ByIdDoc>): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id, op, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  /** Writes batches until the queue is empty; one bulk write in flight at a time. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch: Pending[] = [];
+      const ids = new Set<string>();
+      const later: Pending[] = [];
+      for (const p of this.queue) {
+        if (batch.length < MAX_BATCH && !ids.has(p.id)) {
+          batch.push(p);
+          ids.add(p.id);
+        } else later.push(p);
+      }
+      this.queue = later;
+      await this.write(batch);
+    }
+    this.flushing = false;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      const result = await this.model.bulkWrite(batch.map((p) => p.op), { ordered: false });
+      const upserted = upsertedIdsOf(result);
+      for (const p of batch) p.resolve(upserted.has(p.id));
+    } catch (err) {
+      const errors = writeErrorsOf(err);
+      if (!errors) {
+        for (const p of batch) p.reject(err as Error);
+        return;
+      }
+      const failed = new Map(errors.map((e) => [e.index, e]));
+      const upserted = upsertedIdsOf((err as { result?: unknown }).result);
+      batch.forEach((p, i) => {
+        const e = failed.get(i);
+        if (e) p.reject(Object.assign(new Error(e.errmsg ?? `write failed with code ${e.code}`), { code: e.code }));
+        else p.resolve(upserted.has(p.id));
+      });
+    }
+  }
+}
