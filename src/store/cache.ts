@@ -3,6 +3,9 @@ export type CacheKind = 'person' | 'identity';
 
 type Listener = (kind: CacheKind, key: string) => void;
 
+/** How long entries live, by kind (see StoreCache). */
+export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000 };
+
 /**
  * A small in-process cache of documents read on every command (who acted:
  * their identity and their person), so a known person's command reads
@@ -14,13 +17,17 @@ type Listener = (kind: CacheKind, key: string) => void;
  * receives and publishes what `onInvalidate` reports). Entries also expire
  * after `ttlMs`, which bounds how stale another process's view can be
  * without that bridge. Only found documents are cached, never absences.
+ *
+ * An identity never moves to another person once linked (it is only ever
+ * erased, which invalidates it), so identities are kept far longer than
+ * people, whose name, zone or roles an admin may change.
  */
 export class StoreCache {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
   private readonly listeners = new Set<Listener>();
 
   constructor(
-    private readonly ttlMs = 10_000,
+    private readonly ttlMs: number | Readonly<Record<CacheKind, number>> = DEFAULT_TTL_MS,
     private readonly maxEntries = 20_000,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -37,12 +44,13 @@ export class StoreCache {
   }
 
   set<T>(kind: CacheKind, key: string, value: T): T {
-    if (this.ttlMs <= 0) return value;
+    const ttl = typeof this.ttlMs === 'number' ? this.ttlMs : this.ttlMs[kind];
+    if (ttl <= 0) return value;
     const id = `${kind}:${key}`;
     this.entries.delete(id);
     // A Map iterates in insertion order: the first key is the oldest entry.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(id, { value, expiresAt: this.now() + this.ttlMs });
+    this.entries.set(id, { value, expiresAt: this.now() + ttl });
     return value;
   }
 

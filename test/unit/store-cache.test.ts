@@ -14,6 +14,18 @@ describe('StoreCache', () => {
     expect(cache.get('person', 'b')).toBeUndefined();
   });
 
+  it('keeps identities (which never move) far longer than people by default', () => {
+    let now = 0;
+    const cache = new StoreCache(undefined, 100, () => now);
+    cache.set('person', 'p', { name: 'P' });
+    cache.set('identity', 'slack:T1:U1', { personId: 'p' });
+    now = 10_000;
+    expect(cache.get('person', 'p')).toBeUndefined();
+    expect(cache.get('identity', 'slack:T1:U1')).toEqual({ personId: 'p' });
+    now = 10 * 60_000;
+    expect(cache.get('identity', 'slack:T1:U1')).toBeUndefined();
+  });
+
   it('tells its listeners of local invalidations only, so a pub/sub bridge does not echo', () => {
     const cache = new StoreCache();
     const heard: string[] = [];
