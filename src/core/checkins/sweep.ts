@@ -49,14 +49,12 @@ export function sweeper(d: SweepDeps): () => Promise<number> {
           if (c.status === 'pending') open.push(c);
         }
       }
-      if (settings.enabled) {
-        for (const m of members.values()) {
-          const due = dueNow(m, now, settings);
-          if (!due || has.has(`${m.id}:${due.period}`)) continue;
-          await requeue(CHECKIN_JOBS.prompt, { personId: m.id, teamId: team.id, period: due.period }, { jobId: promptKey({ personId: m.id, period: due.period }) });
-        }
-      }
-      for (const c of open) {
+      await inChunks(settings.enabled ? [...members.values()] : [], async (m) => {
+        const due = dueNow(m, now, settings);
+        if (!due || has.has(`${m.id}:${due.period}`)) return;
+        await requeue(CHECKIN_JOBS.prompt, { personId: m.id, teamId: team.id, period: due.period }, { jobId: promptKey({ personId: m.id, period: due.period }) });
+      });
+      await inChunks(open, async (c) => {
         const close = () => requeue(CHECKIN_JOBS.close, { checkinId: c.id }, { jobId: `checkin.close:${c.id}`, at: c.deadlineAt });
         if (now >= c.deadlineAt) await close();
         else if ((await d.messenger.addresses(promptKey(c))).length === 0) {
@@ -66,11 +64,18 @@ export function sweeper(d: SweepDeps): () => Promise<number> {
           if (member) await requeueReminders(c, member, settings, now, requeue);
           await close();
         }
-      }
+      });
     }
     if (requeued > 0) d.logger.info({ requeued }, 'check-in sweep requeued work Redis did not hold');
     return requeued;
   };
+}
+
+/** A few at a time: a sweep over thousands of people is round trips, not work. */
+const CHUNK = 25;
+
+async function inChunks<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += CHUNK) await Promise.all(items.slice(i, i + CHUNK).map(each));
 }
 
 type Requeue = (name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) => Promise<void>;
