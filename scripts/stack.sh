@@ -144,10 +144,15 @@ start_redis() {
       say "installing redis-server"; (apt-get update -qq && apt-get install -y -qq redis-server) >/dev/null
     else say "redis-server is not installed (apt-get install redis-server, or set REDIS_URL)"; exit 1; fi
   fi
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --pidfile "$PWD/$RUN/redis$REDIS_SUFFIX.pid" --logfile "$PWD/$RUN/redis$REDIS_SUFFIX.log" --dir "$PWD/$LOCAL/data"
+  # Persistent like production must be: the append-only file (fsync every second) keeps queued jobs across a
+  # restart, and noeviction keeps Redis from dropping BullMQ's keys when memory runs short.
+  local data=$PWD/$LOCAL/data/redis$REDIS_SUFFIX
+  mkdir -p "$data"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" \
+    --appendonly yes --appendfsync everysec --maxmemory-policy noeviction \
+    --pidfile "$PWD/$RUN/redis$REDIS_SUFFIX.pid" --logfile "$PWD/$RUN/redis$REDIS_SUFFIX.log" --dir "$data"
   wait_for Redis "127.0.0.1:$REDIS_PORT" 20
-  say "Redis started on 127.0.0.1:$REDIS_PORT"
+  say "Redis started on 127.0.0.1:$REDIS_PORT (append-only file in $LOCAL/data/redis$REDIS_SUFFIX)"
 }
 
 stop_one() { # name pidfile

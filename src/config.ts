@@ -22,6 +22,13 @@ export const configSchema = z
     MONGODB_URI: url(/^mongodb(\+srv)?$/, 'mongodb://127.0.0.1:27017/tandem').default('mongodb://127.0.0.1:27017/tandem').describe('MongoDB 7 or FerretDB connection string'),
     REDIS_URL: url(/^rediss?$/, 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379').describe('Redis 7 for BullMQ queues'),
     QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]+$/i, 'expected letters, digits, _ or -').default('tandem').describe('Prefix of every BullMQ key in Redis'),
+    RECONCILE_INTERVAL_MS: z.coerce
+      .number({ message: 'expected a number of milliseconds' })
+      .int()
+      .min(1_000)
+      .max(86_400_000)
+      .default(600_000)
+      .describe('How often each process rebuilds schedules and due work in Redis from the database'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000).describe('Longest graceful shutdown before exit'),
     ADMIN_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'expected a size like 100kb').default('100kb').describe('Largest admin API request body'),
     SLACK_SIGNING_SECRET: z.string().min(1).optional().describe('Slack app signing secret; Slack is off without it'),

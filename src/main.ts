@@ -20,7 +20,7 @@ import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { governanceJobs } from './core/governance/governance.jobs.js';
 import { surveyJobs } from './core/surveys/surveys.jobs.js';
 import { RedisInvalidation } from './jobs/invalidation.js';
-import { closeRedis } from './jobs/redis.js';
+import { checkRedisDurability, closeRedis } from './jobs/redis.js';
 import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
@@ -70,6 +70,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   await redis.connect();
+  await checkRedisDurability(redis, logger);
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
   const jobs = new Jobs(redis, { prefix: config.QUEUE_PREFIX, logger, clock, registry: metrics });
@@ -86,7 +87,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const core = createCore({ ...store, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
-  await registerJobs(jobs, [
+  const reconciler = await registerJobs(jobs, [
     checkinJobs(core.checkins),
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
@@ -94,7 +95,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     scorecardJobs(core.scorecards),
     surveyJobs(core.surveys),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
-  ]);
+  ], { redis, intervalMs: config.RECONCILE_INTERVAL_MS });
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
   const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
@@ -130,6 +131,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       for (const adapter of adapters) adapter.drain?.();
       await server.close(deadline);
       for (const adapter of adapters) await adapter.stop?.();
+      await reconciler.stop();
       await jobs.close();
       await invalidation.stop();
       await closeRedis(redis);

@@ -67,8 +67,20 @@ export interface FeatureJobs {
   queue: JobQueue;
   jobs: readonly JobDeclaration[];
   recurring: readonly RecurringJob[];
-  /** Runs once when the jobs are registered (e.g. reconcile the schedules at boot). */
+  /** Runs once when the jobs are registered. */
   atStart?: () => Promise<void>;
+  /**
+   * Rebuilds from MongoDB what the feature keeps in Redis (its per-team or per-zone recurring schedules): at boot,
+   * after every Redis reconnect and on the reconcile timer (RECONCILE_INTERVAL_MS), so a Redis that lost its data
+   * fires again without a restart. Must be safe to run any time, in every process at once.
+   */
+  reconcile?: () => Promise<unknown>;
+  /**
+   * Puts back work that is due and not done (e.g. this week's prompts nobody sent), right after `reconcile`: the
+   * pending jobs a Redis that lost its data forgot. Requeues under the same domain job ids
+   * (`Scheduler.requeue`), so a job still queued is never doubled; returns how many it requeued.
+   */
+  sweep?: () => Promise<number>;
 }
 
 /** Declares a feature's jobs; every name and schedule id must belong to the feature's queue. */

@@ -123,6 +123,12 @@ export interface AuditRepository {
 export interface Scheduler {
   /** Runs the named job once at `at` (now if omitted); a second call with the same jobId is ignored. */
   enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void>;
+  /**
+   * Queues the job again unless it is already queued, running or done: enqueues it when Redis has no job under
+   * `jobId` (it was lost), retries it when it failed for good. The sweeps' way to put back work that is due.
+   * True when it queued or retried the job.
+   */
+  requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<boolean>;
   /** Removes a pending job; no-op if it ran or never existed. */
   cancel(jobId: string): Promise<void>;
   /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */

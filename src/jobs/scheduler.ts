@@ -105,6 +105,10 @@ export class Jobs implements Scheduler {
       });
   }
 
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+
   /** The BullMQ queue of a feature. */
   queue(name: JobQueue): Queue {
     const queue = this.queues.get(name);
@@ -132,6 +136,20 @@ export class Jobs implements Scheduler {
     const delay = opts.at ? Math.max(0, opts.at.getTime() - this.opts.clock.now().getTime()) : 0;
     const payload = opts.at ? { ...data, [DUE_AT]: opts.at.getTime() } : data;
     await this.queue(queueOf(name)).add(name, payload, { jobId: bullJobId(opts.jobId), delay });
+  }
+
+  async requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<boolean> {
+    const job = await this.queue(queueOf(name)).getJob(bullJobId(opts.jobId));
+    if (!job) {
+      await this.enqueue(name, data, opts);
+      return true;
+    }
+    if ((await job.getState()) !== 'failed') return false;
+    // Two processes sweeping at once: the second retry finds the job no longer failed and throws; it is queued.
+    return job.retry('failed').then(
+      () => true,
+      () => false,
+    );
   }
 
   async cancel(jobId: string): Promise<void> {

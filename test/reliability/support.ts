@@ -21,6 +21,7 @@ export async function spawnTandem(env: NodeJS.ProcessEnv): Promise<ChildProcess>
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
+      if (process.env.CHILD_LOGS) process.stderr.write(d);
       out += d.toString();
       if (out.includes('ready\n')) resolve();
     });

@@ -34,6 +34,7 @@ describe('docker-compose.yml and Dockerfile', () => {
     const cmd = services.redis?.command?.join(' ') ?? '';
     expect(cmd).toContain('--maxmemory-policy noeviction');
     expect(cmd).toContain('--appendonly yes');
+    expect(cmd).toContain('--appendfsync everysec');
   });
 
   it('builds Tandem from the Dockerfile, waits for healthy stores and checks /readyz', () => {

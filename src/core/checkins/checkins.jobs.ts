@@ -8,8 +8,9 @@ const id = z.string().min(1);
 /**
  * The check-in jobs: the daily firing per (team, zone), one prompt per
  * member, reminders, snoozes and the deadline; a reconcile keeps the
- * schedules in step hourly (membership and zone changes made elsewhere) and
- * once at boot.
+ * schedules in step hourly (membership and zone changes made elsewhere), and
+ * with the sweep (prompts, reminders and closes due and not queued) at boot,
+ * after a Redis reconnect and on the reconcile timer.
  */
 export const checkinJobs = (checkins: Checkins) =>
   defineJobs('checkins', {
@@ -22,5 +23,6 @@ export const checkinJobs = (checkins: Checkins) =>
       defineJob(CHECKIN_JOBS.reconcile, z.object({}), () => checkins.reconcileAll()),
     ],
     recurring: [{ id: 'checkin:reconcile', pattern: '7 * * * *', timeZone: 'UTC', name: CHECKIN_JOBS.reconcile, data: {} }],
-    atStart: () => checkins.reconcileAll(),
+    reconcile: () => checkins.reconcileAll(),
+    sweep: () => checkins.sweep(),
   });

@@ -13,6 +13,7 @@ import { CheckinPrompts } from './prompt.js';
 import { CheckinReminders } from './remind.js';
 import { CheckinSettingsUseCases } from './settings.js';
 import { summariser } from './summarise.js';
+import { sweeper } from './sweep.js';
 
 export interface CheckinDeps extends FeatureDeps {
   checkins: CheckinRepository;
@@ -48,6 +49,7 @@ export function createCheckins(d: CheckinDeps, chat: { interactions: Interaction
     close,
     reconcileAll: () => settings.reconcileAll(),
     reconcileTeam: (teamId: string) => settings.reconcileTeam(teamId),
+    sweep: sweeper(d),
     // admin API and reading
     settings: (teamId: string) => settings.settings(teamId),
     updateSettings: settings.updateSettings.bind(settings),

@@ -6,7 +6,8 @@ import type { Scorecards } from './scorecards.js';
 
 /**
  * The scorecard jobs: reminders to owners of corrective actions before and at their due date; the weekly
- * digest, one firing per recipients' zone, kept in step with leaders and opted-in managers hourly and at boot.
+ * digest, one firing per recipients' zone, kept in step with leaders and opted-in managers hourly, at boot,
+ * after a Redis reconnect and on the reconcile timer.
  */
 export const scorecardJobs = (scorecards: Scorecards) =>
   defineJobs('scorecards', {
@@ -16,5 +17,5 @@ export const scorecardJobs = (scorecards: Scorecards) =>
       defineJob(DIGEST_JOBS.reconcile, z.object({}), () => scorecards.digest.reconcile()),
     ],
     recurring: [{ id: 'scorecard:digest-reconcile', pattern: '13 * * * *', timeZone: 'UTC', name: DIGEST_JOBS.reconcile, data: {} }],
-    atStart: () => scorecards.digest.reconcile(),
+    reconcile: () => scorecards.digest.reconcile(),
   });
