@@ -22,6 +22,7 @@ import type { RecognitionRepository } from './recognition/recognition.types.js';
 import { KUDOS_HELP } from './recognition/recognition.views.js';
 import type { Claims } from './rhythm/claims.js';
 import type { AlertRepository } from './alerts/alerts.types.js';
+import { blockerPager } from './alerts/blocker.js';
 import { AlertMessages, escalationAlerts } from './alerts/escalate.js';
 import type { IntegrationRepository } from './alerts/intakes.js';
 import { AlertResponses } from './alerts/respond.js';
@@ -90,7 +91,8 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KUDOS_HELP);
   // Before check-ins: a typed reply while a survey question is being asked is the survey's.
   const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig }, { interactions, tandem });
-  const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
+  // An urgent blocker (or one the manager pages about) becomes an alert, escalated like any other.
+  const checkins = createCheckins({ ...ports, messenger, pageBlocker: (b, by) => blockerPager(kpiDeps)(b, by) }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);
   const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
   tandem.feature(ONCALL_HELP);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/core/alerts/alerts.types.js';
+import { DEFAULT_QUESTIONS } from '../../src/core/checkins/checkins.types.js';
+import { CHECKIN } from '../../src/core/checkins/checkins.views.js';
 import { identityKey, type Person, type Team } from '../../src/core/people/people.types.js';
 import { alertsIdle, escalationLine, HandClock, pendingSteps, runDue } from '../support/escalation.js';
 import { FakeConnector } from '../support/fake-connector.js';
@@ -201,6 +203,32 @@ describe('on-call escalation on the real stack', () => {
     clock.at = new Date('2026-06-04T07:00:00Z'); // 09:00 in Berlin
     await runDue(tandem, clock);
     expect(slackDms(alert)).toHaveLength(1);
+  });
+
+  it('an urgent blocker in a check-in, or one the manager pages about, becomes an alert escalated by the team’s policy', async () => {
+    clock.at = new Date('2026-06-04T08:00:00Z');
+    const raj2 = await tandem.store.people.create({ name: 'Jonas Weber', email: 'jonas@example.com', timeZone: 'Europe/Berlin' });
+    await tandem.store.teams.update(platform.id, { memberIds: [ana.id, raj2.id] });
+    const { checkin } = await tandem.store.checkins.createOnce({
+      personId: raj2.id, teamId: platform.id, period: '2026-W23', timeZone: 'Europe/Berlin', questions: DEFAULT_QUESTIONS, previousPriorities: null, promptedAt: clock.now(), deadlineAt: new Date('2026-06-05T16:00:00Z'),
+    });
+    const values = Object.fromEntries(DEFAULT_QUESTIONS.map((q) => [q.id, q.kind === 'mood' ? '3' : 'The staging database is down, nobody can deploy']));
+    const ctx = (actor: Person) => ({ actor, platform: 'console' as const });
+    await tandem.core.interactions.submitForm(ctx(raj2), CHECKIN.form, { ...values, [CHECKIN.needsHelpInput]: ['urgent'] }, checkin.id);
+    await runDue(tandem, clock);
+    const blocker = (await tandem.store.checkins.blockerOf(checkin.id))!;
+    const alert = (await tandem.store.alerts.get((await tandem.store.alerts.openId(`blocker:${blocker.id}`))!))!;
+    expect(alert).toMatchObject({ source: 'blocker', teamId: platform.id, title: 'Blocker: Jonas Weber needs help' });
+    expect(slackDms(alert)).toHaveLength(1); // Ana, on call
+    expect(await press('UANA', 'escalation.ack', alert)).toContain('Acknowledged by');
+
+    // The manager pages about another blocker from its message.
+    const { blocker: other } = await tandem.store.checkins.createBlocker({ checkinId: 'c'.repeat(24), personId: ana.id, teamId: platform.id, managerId: lena.id, period: '2026-W23', text: 'Waiting on legal' }, clock.now());
+    expect(JSON.stringify(await tandem.core.interactions.runAction(ctx(raj2), CHECKIN.blockerPage, other.id))).toContain('Only the manager');
+    expect(JSON.stringify(await tandem.core.interactions.runAction(ctx(lena), CHECKIN.blockerPage, other.id))).toContain('Paged');
+    await runDue(tandem, clock);
+    const paged = (await tandem.store.alerts.get((await tandem.store.alerts.openId(`blocker:${other.id}`))!))!;
+    expect(escalationLine(paged).slice(0, 3)).toEqual(['escalation_started', 'notified@0.0', 'posted@0.1']);
   });
 
   it('/tandem alerts lists the open alerts of the person’s teams', async () => {
