@@ -41,6 +41,9 @@ const alertSchema = new Schema(
   { collection: 'alerts', minimize: false },
 );
 
+/** `/tandem alerts`: the open and acknowledged alerts of a team. */
+alertSchema.index({ teamId: 1, status: 1 });
+
 /**
  * The open alert of a dedup key, keyed by the key itself (`kpi:<key>:<rule>`,
  * `am:…`, `events:…`): a unique `_id` insert decides which of two concurrent
