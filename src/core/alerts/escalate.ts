@@ -91,9 +91,12 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     await this.escalation.start(alert.id);
   }
 
+  /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
   async changed(alert: Alert): Promise<void> {
     const view = alertView(alert);
-    for (const key of alert.messageKeys) await this.d.messenger.update(key, view);
+    for (const key of alert.messageKeys) {
+      await this.d.messenger.update(key, view).catch((err: unknown) => this.d.logger.warn({ err, alertId: alert.id, key }, 'alert message update failed'));
+    }
   }
 
   async notifyPerson(alert: EscalationAlert, personId: string, _progress: StepProgress, key: string): Promise<boolean> {
