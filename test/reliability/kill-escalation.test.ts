@@ -77,7 +77,7 @@ describe('a worker killed with SIGKILL during escalation', () => {
     for (let k = 0; k < 6 && sent() < expected.length; k += 1) {
       const child = await spawnTandem(env());
       children.push(child);
-      await waitFor(k % 2 === 0 ? midStep : betweenSteps, 90_000);
+      await waitFor(k % 2 === 0 ? midStep : betweenSteps, 60_000);
       if (midStep()) landed.midStep += 1;
       if (betweenSteps()) landed.betweenSteps += 1;
       await killHard(child);
