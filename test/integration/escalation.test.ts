@@ -112,7 +112,7 @@ describe('on-call escalation on the real stack', () => {
     const [dm] = slackDms(alert);
     expect(blockKitViolations({ blocks: dm!.args.blocks }, 'message')).toEqual([]);
     const shown = JSON.stringify(dm!.args.blocks);
-    for (const label of ['Acknowledge', 'Resolve', 'Snooze 30 min', 'Snooze 2 h', 'Snooze until 09:00', 'Escalate now', 'step 1 of 3, round 1 of 2']) expect(shown).toContain(label);
+    for (const label of ['Acknowledge', 'Resolve', 'Snooze 30 min', 'Snooze 2 h', 'Snooze until tomorrow 09:00', 'Escalate now', 'step 1 of 3, round 1 of 2']) expect(shown).toContain(label);
     expect(shown).toContain('<@UANA>'); // who is on call
     clock.advance(9);
     expect(await runDue(tandem, clock)).toBe(0);

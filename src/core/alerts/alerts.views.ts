@@ -5,7 +5,7 @@ import type { Alert, AlertSeverity, AlertStatus } from './alerts.types.js';
 export const ALERT_ACTIONS = { annotate: 'alert.annotate', dataError: 'alert.data_error' } as const;
 /** On-call's buttons; a snooze's value is `<alert id>|<SNOOZES key>`. */
 export const RESPOND_ACTIONS = { ack: 'escalation.ack', resolve: 'escalation.resolve', snooze: 'escalation.snooze', now: 'escalation.now' } as const;
-export const SNOOZES = { '30m': 'Snooze 30 min', '2h': 'Snooze 2 h', tomorrow: 'Snooze until 09:00' } as const;
+export const SNOOZES = { '30m': 'Snooze 30 min', '2h': 'Snooze 2 h', tomorrow: 'Snooze until tomorrow 09:00' } as const;
 export type SnoozeLength = keyof typeof SNOOZES;
 export const ANNOTATE_FORM = 'alert.annotate';
 export const NOTE_INPUT = 'note';
