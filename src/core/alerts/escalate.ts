@@ -31,7 +31,7 @@ function timelineEntry(e: StepEntry): TimelineEntry {
   const line: Record<StepEntry['kind'], [TimelineEntry['kind'], string]> = {
     escalation_started: ['escalated', `Escalation started with the policy ${e.detail ?? ''}`],
     no_policy: ['notified', `No escalation policy applies (${e.detail ?? ''})`],
-    fallback: ['notified', e.detail ?? ''],
+    fallback: ['notified', `No escalation policy applies: sent to ${person}, an owner`],
     notified: ['notified', `${stepName(e)}sent to ${person}`],
     posted: ['notified', `${stepName(e)}posted to the channel of ${e.detail ?? 'the team'}`],
     deferred: ['escalated', `${stepName(e)}low urgency: ${person} is told at the start of their working hours (${e.detail ?? ''})`],

@@ -98,9 +98,11 @@ export class EscalationService {
     if (!snapshot) {
       const policy = await this.d.policies.choose(alert);
       if (!policy) {
+        // No policy: the alert's owners are told, each on the timeline (nobody reached is recorded too).
         const key = `escalation:${alert.id}:no_policy`;
         const reached = await this.d.notifier.notifyOwners(alert, key);
-        await this.record(alert.id, { key, kind: 'no_policy', detail: `no routing rule matches and there is no default policy; sent to the owners (${reached.length})` });
+        for (const personId of reached) await this.record(alert.id, { key: `${key}:${personId}`, kind: 'fallback', personId });
+        if (!reached.length) await this.record(alert.id, { key, kind: 'no_policy', detail: 'no routing rule matches, there is no default policy, and no owner could be reached' });
         return null;
       }
       snapshot = await this.d.alerts.freeze(alert.id, await freezeSnapshot(policy, alert, this.d));
