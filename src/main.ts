@@ -15,6 +15,7 @@ import { createIntakes } from './http/integrations.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
+import { escalationJobs } from './core/oncall/escalation.jobs.js';
 import { scorecardJobs } from './core/scorecards/scorecards.jobs.js';
 import { recognitionJobs } from './core/recognition/recognition.jobs.js';
 import { governanceJobs } from './core/governance/governance.jobs.js';
@@ -91,6 +92,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     checkinJobs(core.checkins),
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
+    escalationJobs(core.escalation),
     kpiJobs(core.kpis),
     scorecardJobs(core.scorecards),
     surveyJobs(core.surveys),

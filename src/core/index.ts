@@ -21,9 +21,12 @@ import { createRecognition } from './recognition/recognition.js';
 import type { RecognitionRepository } from './recognition/recognition.types.js';
 import { KUDOS_HELP } from './recognition/recognition.views.js';
 import type { Claims } from './rhythm/claims.js';
-import type { AlertNotifier, AlertRepository } from './alerts/alerts.types.js';
+import type { AlertRepository } from './alerts/alerts.types.js';
+import { blockerPager } from './alerts/blocker.js';
+import { AlertMessages, escalationAlerts } from './alerts/escalate.js';
 import type { IntegrationRepository } from './alerts/intakes.js';
-import { OwnerDmNotifier } from './alerts/notify.js';
+import { AlertResponses } from './alerts/respond.js';
+import { EscalationService } from './oncall/escalation.js';
 import type { KpiRepository } from './kpis/kpis.types.js';
 import { createAlerts, createKpis } from './kpis/kpis.module.js';
 import { KPI_HELP } from './kpis/kpis.views.js';
@@ -46,8 +49,6 @@ export interface CorePorts {
   kpis: KpiRepository;
   alerts: AlertRepository;
   integrations: IntegrationRepository;
-  /** Who hears about alerts; the owner team's manager(s) by DM unless on-call replaces it. */
-  alertNotifier?: (messenger: Messenger) => AlertNotifier;
   surveys: SurveyPorts;
   surveyConfig: SurveyConfig;
   scheduler: Scheduler;
@@ -90,7 +91,8 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KUDOS_HELP);
   // Before check-ins: a typed reply while a survey question is being asked is the survey's.
   const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig }, { interactions, tandem });
-  const checkins = createCheckins({ ...ports, messenger }, { interactions, tandem });
+  // An urgent blocker (or one the manager pages about) becomes an alert, escalated like any other.
+  const checkins = createCheckins({ ...ports, messenger, pageBlocker: (b, by) => blockerPager(kpiDeps)(b, by) }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);
   const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
   tandem.feature(ONCALL_HELP);
@@ -101,13 +103,23 @@ export function createCore(ports: CorePorts) {
   audit.addCheck('checkin-settings', async (e) => ({ target: e.target, state: await checkins.settings(after('checkin-settings')(e.target)) }));
   const governance = createGovernance({ ...ports, audit });
   const ownerRole = async (key: string) => (await ports.kpis.get(key))?.ownerRole ?? 'manager';
-  const notifier = ports.alertNotifier?.(messenger) ?? new OwnerDmNotifier({ teams: ports.teams, messenger, logger: ports.logger, ownerRole });
+  // An alert that opens starts its escalation (on-call); every message about it is kept and rewritten on change.
+  const notifier = new AlertMessages({ alerts: ports.alerts, teams: ports.teams, messenger, logger: ports.logger, ownerRole });
+  const escalation = new EscalationService({
+    ...ports,
+    alerts: escalationAlerts(ports.alerts, ports.clock, (a) => notifier.changed(a)),
+    notifier,
+    policies: { choose: (a) => oncall.choosePolicy(a) },
+    schedules: ports.oncall,
+  });
+  notifier.escalation = escalation;
   const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
   const kpis = createKpis(kpiDeps, { interactions, tandem });
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
+  new AlertResponses(kpiDeps).register(interactions, tandem);
   const scorecards = createScorecards({ ...ports, messenger }, { interactions, tandem });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, governance, kpis, alerts, scorecards, surveys };
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, escalation, governance, kpis, alerts, scorecards, surveys };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -1,5 +1,6 @@
 import { Types, Schema, type Connection, type Model } from 'mongoose';
 import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
@@ -29,9 +30,19 @@ const alertSchema = new Schema(
     acknowledgedBy: String,
     acknowledgedAt: Date,
     resolvedAt: Date,
+    escalation: Schema.Types.Mixed,
+    wave: { type: Number, default: 0 },
+    cursor: Schema.Types.Mixed,
+    snoozedUntil: Date,
+    messageKeys: { type: [String], default: [] },
+    /** Keys of the timeline entries written once per key (escalation's). */
+    timelineKeys: { type: [String], default: [] },
   },
   { collection: 'alerts', minimize: false },
 );
+
+/** `/tandem alerts`: the open and acknowledged alerts of a team. */
+alertSchema.index({ teamId: 1, status: 1 });
 
 /**
  * The open alert of a dedup key, keyed by the key itself (`kpi:<key>:<rule>`,
@@ -59,6 +70,7 @@ interface AlertDoc extends Omit<Alert, 'id'> {
   _id: Types.ObjectId;
   worse?: 'higher' | 'lower';
   normalStreak: number;
+  timelineKeys?: string[];
 }
 interface OpenAlertDoc {
   _id: string;
@@ -77,14 +89,18 @@ const OPENINGS_KEPT = 100;
 const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4, warning: 3, shift: 2, stale: 1, info: 0 };
 
 const toAlert = (d: AlertDoc): Alert => {
-  const { _id, worse: _w, normalStreak: _n, ...rest } = d;
-  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [] };
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt'] as const) if (alert[k] === null || alert[k] === undefined) delete alert[k];
+  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, ...rest } = d;
+  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave: d.wave ?? 0, messageKeys: d.messageKeys ?? [] };
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil'] as const) {
+    if (alert[k] === null || alert[k] === undefined) delete alert[k];
+  }
   return alert;
 };
 const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d.kpiKey ?? null, teamId: d.teamId ?? null, until: d.until, reason: d.reason, createdBy: d.createdBy, createdAt: d.createdAt });
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 const LIVE: AlertStatus[] = ['open', 'acknowledged'];
+/** Wave 0 also matches alerts written before waves existed. */
+const inWave = (wave: number) => (wave === 0 ? { $in: [0, null] } : wave);
 
 export class MongoAlertRepository implements AlertRepository {
   private readonly Alert: Model<AlertDoc>;
@@ -193,6 +209,45 @@ export class MongoAlertRepository implements AlertRepository {
     if (Object.keys(set).length) update.$set = set;
     if (entry) update.$push = { timeline: entry };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
+  }
+
+  async freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    await this.Alert.updateOne({ _id: id, escalation: { $exists: false } }, { $set: { escalation: snapshot } });
+    return this.get(id);
+  }
+
+  async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
+    if (!validId(id)) return;
+    await this.Alert.updateOne({ _id: id, timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+  }
+
+  async addMessageKey(id: string, key: string): Promise<void> {
+    if (validId(id)) await this.Alert.updateOne({ _id: id }, { $addToSet: { messageKeys: key } });
+  }
+
+  async advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void> {
+    if (validId(id)) await this.Alert.updateOne({ _id: id, wave: inWave(wave) }, { $set: { cursor } });
+  }
+
+  async nextWave(id: string, wave: number, from: readonly AlertStatus[], set: Partial<Pick<Alert, 'status' | 'acknowledgedBy' | 'acknowledgedAt' | 'snoozedUntil'>>, entry: TimelineEntry): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const d = await this.Alert.findOneAndUpdate(
+      { _id: id, wave: inWave(wave), status: { $in: [...from] } },
+      { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: entry } },
+      { returnDocument: 'after' },
+    ).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
+  }
+
+  async reopen(id: string, wave: number, entry: TimelineEntry): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const d = await this.Alert.findOneAndUpdate(
+      { _id: id, wave: inWave(wave), status: 'acknowledged' },
+      { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: entry } },
+      { returnDocument: 'after' },
+    ).lean<AlertDoc>();
     return d ? toAlert(d) : null;
   }
 

@@ -234,7 +234,7 @@ describe('weekly check-ins on the real stack', () => {
     expect(toMia && flat(toMia)).toContain('Waiting on API keys from IT');
     const blocker = (await tandem.store.checkins.openBlockers(raj.id))[0]!;
     expect(toMia?.blocks.find((b) => b.type === 'actions')).toMatchObject({
-      elements: [{ actionId: 'checkin.blocker.ack', value: blocker.id }, { actionId: 'checkin.blocker.follow' }, { actionId: 'checkin.blocker.resolve' }],
+      elements: [{ actionId: 'checkin.blocker.ack', value: blocker.id }, { actionId: 'checkin.blocker.follow' }, { actionId: 'checkin.blocker.resolve' }, { actionId: 'checkin.blocker.page' }],
     });
     // Only the manager acts on it; acknowledging updates it in place and tells Raj.
     expect(await tandem.core.interactions.runAction(ctx(lena), 'checkin.blocker.ack', blocker.id)).toMatchObject({ kind: 'private' });

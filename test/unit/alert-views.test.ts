@@ -26,6 +26,8 @@ const alert: Alert = {
   kpiKey: 'conversion',
   rule: 'sigma3',
   count: 2,
+  wave: 0,
+  messageKeys: [],
   lastValue: 2.1,
   worstValue: 2,
   lastAt: at,

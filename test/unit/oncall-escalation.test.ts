@@ -31,6 +31,12 @@ class FakeAlerts implements EscalationAlerts {
     if (!list.some((e) => e.key === entry.key)) list.push(entry);
     this.timeline.set(alertId, list);
   }
+  async advance() {}
+  async reopen(alertId: string) {
+    const a = this.alerts.get(alertId)!;
+    Object.assign(a, { status: 'open', snoozedUntil: null });
+    return { ...a };
+  }
   kinds(alertId: string) {
     return (this.timeline.get(alertId) ?? []).map((e) => e.kind);
   }
@@ -44,6 +50,9 @@ class FakeNotifier implements EscalationNotifier {
     if (this.unreachable.has(personId)) return false;
     if (!this.sent.some((s) => s.key === key)) this.sent.push({ to: personId, key, ...progress });
     return true;
+  }
+  async notifyOwners() {
+    return [];
   }
   async postToTeam(_alert: EscalationAlert, team: Team, progress: { repeat: number; step: number }, key: string) {
     if (!this.sent.some((s) => s.key === key)) this.sent.push({ to: `channel:${team.name}`, key, ...progress });
@@ -95,7 +104,7 @@ describe('escalation: steps', () => {
     layers: [{ name: 'primary', people: [ana.id, jonas.id], shift: 'P1W', handoff: '09:00', start: '2026-06-01', timeZone: 'Europe/Berlin', restriction: null }],
   });
   const openAlert = (alertId = 'A1') => {
-    alerts.alerts.set(alertId, { id: alertId, teamId: 'T1', source: 'kpi', severity: 'critical', status: 'open', silencedUntil: null, openedAt: now, escalation: null });
+    alerts.alerts.set(alertId, { id: alertId, teamId: 'T1', source: 'kpi', severity: 'critical', status: 'open', silencedUntil: null, snoozedUntil: null, openedAt: now, escalation: null, wave: 0 });
   };
   const run = (repeat: number, step: number, alertId = 'A1') => service.runStep(alertId, repeat, step);
 

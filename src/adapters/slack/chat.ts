@@ -18,6 +18,20 @@ export const METADATA_EVENT_TYPE = 'tandem_message';
  */
 const HISTORY_PAGES = 3;
 
+/** Slack's answers that mean the person or channel cannot be reached, now or on a retry. */
+const UNREACHABLE = new Set(['user_not_found', 'channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_disabled', 'account_inactive', 'user_not_visible']);
+
+/** A Slack refusal that retrying cannot fix, as the core's `not_found`; anything else as it came. */
+async function reaching<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const code = (err as { data?: { error?: unknown } }).data?.error;
+    if (typeof code === 'string' && UNREACHABLE.has(code)) throw new DomainError('not_found', `Slack cannot deliver to ${what}: ${code}`, { slack: code });
+    throw err;
+  }
+}
+
 /** The Web API's generated types declare a metadata payload as `{}`; ours is `{ key }`. */
 const payloadKey = (payload: object | undefined): unknown => (payload && 'key' in payload ? payload.key : undefined);
 
@@ -47,12 +61,13 @@ export class SlackChat implements PlatformChat {
   }
 
   async sendDirect(identity: PlatformIdentity, view: View, key: string): Promise<MessageAddress> {
-    return this.post(await this.directChannel(identity), view, key);
+    return reaching(`the person ${identity.key}`, async () => this.post(await this.directChannel(identity), view, key));
   }
 
   async postToChannel(channels: TeamChannels, view: View, key: string): Promise<MessageAddress | null> {
-    if (!channels.slack) return null;
-    return this.post(channels.slack.channelId, view, key);
+    const channel = channels.slack?.channelId;
+    if (!channel) return null;
+    return reaching(`the channel ${channel}`, () => this.post(channel, view, key));
   }
 
   /** Reads the conversation's recent history for a message carrying `key` in its metadata. */

@@ -48,7 +48,7 @@ export class TeamsChat implements PlatformChat {
     if (!channelId) return null;
     const stored = await this.deps.conversations.byKey(conversationKey.channel(channelId));
     if (!stored) {
-      throw new DomainError('unavailable', `Tandem is not in the Teams channel ${channelId} yet: add the Tandem app to that team, then try again.`);
+      throw new DomainError('unavailable', `Tandem is not in the Teams channel ${channelId} yet: add the Tandem app to that team, then try again.`, { unreachable: true });
     }
     const messageId = await this.send(stored.reference, await this.viewActivity(view));
     return { platform: 'teams', channel: stored.conversationId, messageId };
@@ -142,7 +142,7 @@ export class TeamsChat implements PlatformChat {
     const serviceUrl = near?.reference.serviceUrl;
     const bot = near?.reference.bot;
     if (!serviceUrl || !bot) {
-      throw new DomainError('unavailable', 'Tandem cannot reach this person in Teams yet: install the Tandem app for them, or in one of their teams, first.');
+      throw new DomainError('unavailable', 'Tandem cannot reach this person in Teams yet: install the Tandem app for them, or in one of their teams, first.', { unreachable: true });
     }
     const parameters: ConversationParameters = {
       isGroup: false,

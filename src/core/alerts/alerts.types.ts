@@ -1,3 +1,4 @@
+import type { EscalationSnapshot } from '../oncall/escalation.types.js';
 import type { Page, PageQuery } from '../ports.js';
 
 /** Where an alert stands. Only `open -> acknowledged -> resolved` and `open -> resolved` happen. */
@@ -28,7 +29,8 @@ export type TimelineKind =
   | 'annotated'
   | 'data_error'
   | 'flapping'
-  | 'escalated';
+  | 'escalated'
+  | 'snoozed';
 
 export interface TimelineEntry {
   at: Date;
@@ -69,6 +71,19 @@ export interface Alert {
   acknowledgedBy?: string;
   acknowledgedAt?: Date;
   resolvedAt?: Date;
+  /** The escalation policy and on-call people frozen when the alert opened (none: no policy applied). */
+  escalation?: EscalationSnapshot;
+  /**
+   * Escalation runs in waves: snoozing or "Escalate now" starts a new one, and
+   * a step job of an older wave does nothing. Job and message keys carry it.
+   */
+  wave: number;
+  /** The last step run in the current wave. */
+  cursor?: { repeat: number; step: number };
+  /** Acknowledged for a while: at this instant the alert opens again and escalation restarts. */
+  snoozedUntil?: Date;
+  /** The key of every message sent about the alert, so a change rewrites each copy in place. */
+  messageKeys: string[];
 }
 
 /** A new alert as a rule or an intake raises it. */
@@ -141,6 +156,23 @@ export interface AlertRepository {
   recordOpening(key: string, at: Date, since: Date): Promise<number>;
   openingsSince(key: string, since: Date): Promise<number>;
 
+  /** Stores the escalation snapshot unless the alert has one; returns the alert as it now is. */
+  freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null>;
+  /** Appends a timeline entry once per key (a retried step writes nothing twice). */
+  noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void>;
+  /** Remembers the key of a message sent about the alert (before it is sent). */
+  addMessageKey(id: string, key: string): Promise<void>;
+  /** Records the step just run, if the alert is still in that wave. */
+  advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
+  /**
+   * Starts wave `wave + 1` when the alert is still in `wave` and one of
+   * `from` (a guarded findOneAndUpdate with `set` and `entry`): of two
+   * concurrent presses exactly one wins. Null for the loser.
+   */
+  nextWave(id: string, wave: number, from: readonly AlertStatus[], set: Partial<Pick<Alert, 'status' | 'acknowledgedBy' | 'acknowledgedAt' | 'snoozedUntil'>>, entry: TimelineEntry): Promise<Alert | null>;
+  /** A snooze ran out: acknowledged -> open, if still in `wave`. */
+  reopen(id: string, wave: number, entry: TimelineEntry): Promise<Alert | null>;
+
   createSilence(input: Omit<Silence, 'id'>): Promise<Silence>;
   /** Silences still running at `at`. */
   activeSilences(at: Date): Promise<Silence[]>;
@@ -149,12 +181,12 @@ export interface AlertRepository {
 }
 
 /**
- * Tells people about an alert. Until on-call routing exists, the owner
- * team's manager(s) get a DM; the on-call module replaces this port.
+ * Tells people about an alert: escalation (on-call) when it opens, and every
+ * copy of its message rewritten when it changes.
  */
 export interface AlertNotifier {
-  /** A new alert (or one reopened): returns the people reached, for the timeline. */
-  opened(alert: Alert): Promise<string[]>;
+  /** A new alert: starts its escalation (which writes its own timeline entries). */
+  opened(alert: Alert): Promise<void>;
   /** The alert changed (another breach, acknowledged, resolved, annotated): updates what was sent in place. */
   changed(alert: Alert): Promise<void>;
 }

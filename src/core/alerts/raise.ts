@@ -19,8 +19,8 @@ export async function silenceFor(d: AlertDeps, alert: Pick<Alert, 'kpiKey' | 'te
 
 /**
  * Raises an alert for its dedup key, or folds the breach into the one open:
- * count, last and worst value, severity raised if worse. A new alert notifies
- * its owners unless a silence covers it (it is still recorded, and the
+ * count, last and worst value, severity raised if worse. A new alert starts
+ * its escalation unless a silence covers it (it is still recorded, and the
  * timeline says it was suppressed).
  */
 export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions): Promise<RaiseOutcome> {
@@ -59,13 +59,13 @@ async function notifyOpened(d: AlertDeps, alert: Alert, at: Date): Promise<Alert
     return (await d.alerts.note(alert.id, { at, kind: 'suppressed', actor: silence.createdBy, text, data: { silenceId: silence.id } }, { silencedUntil: silence.until })) ?? alert;
   }
   try {
-    const reached = await d.notifier.opened(alert);
-    const text = reached.length ? `Sent to ${reached.length} ${reached.length === 1 ? 'person' : 'people'}` : 'Nobody could be reached (no owner with a chat account)';
-    return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text, data: { people: reached } })) ?? alert;
+    // Escalation writes its own timeline entries (who was notified, each step).
+    await d.notifier.opened(alert);
   } catch (err) {
     d.logger.warn({ err, alertId: alert.id }, 'alert notification failed');
     return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text: 'Notification failed; see the logs' })) ?? alert;
   }
+  return (await d.alerts.get(alert.id)) ?? alert;
 }
 
 /**

@@ -66,8 +66,10 @@ export class CheckinAnswers {
     }
     if (Object.keys(errors).length) return reply.formErrors(errors);
     const help = values[CHECKIN.needsHelpInput];
-    const needsHelp = Boolean(answers.obstacles) && (Array.isArray(help) ? help.includes('yes') : help === 'yes' || help === 'true');
-    const saved = await this.save(c, answers, needsHelp);
+    const ticked = (value: string) => (Array.isArray(help) ? help.includes(value) : help === value || (value === 'yes' && help === 'true'));
+    const urgent = Boolean(answers.obstacles) && ticked('urgent');
+    const needsHelp = urgent || (Boolean(answers.obstacles) && ticked('yes'));
+    const saved = await this.save(c, answers, needsHelp, urgent);
     return reply.update(answeredView(saved, this.d.clock.now() < saved.deadlineAt));
   }
 
@@ -83,7 +85,7 @@ export class CheckinAnswers {
   }
 
   /** Saves a complete answer (on time, changed, or late) and lets everything that shows it follow. */
-  async save(c: Checkin, answers: Record<string, string>, needsHelp: boolean): Promise<Checkin> {
+  async save(c: Checkin, answers: Record<string, string>, needsHelp: boolean, urgent = false): Promise<Checkin> {
     const now = this.d.clock.now();
     const late = now >= c.deadlineAt;
     const saved = await this.d.checkins.update(
@@ -94,7 +96,7 @@ export class CheckinAnswers {
     );
     if (!saved) throw new DomainError('conflict', 'This check-in is closed and can no longer be changed.');
     await this.d.messenger.update(promptKey(saved), answeredView(saved, !late));
-    await this.d.blockers.track(saved);
+    await this.d.blockers.track(saved, urgent);
     await this.d.summarise(saved.teamId, saved.period);
     return saved;
   }

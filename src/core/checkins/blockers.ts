@@ -5,9 +5,13 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Person } from '../people/people.types.js';
 import type { PeopleRepository, TeamRepository } from '../ports.js';
-import type { BlockerStatus, Checkin, CheckinRepository } from './checkins.types.js';
+import type { Blocker, BlockerStatus, Checkin, CheckinRepository } from './checkins.types.js';
+import { v } from '../chat/views.js';
 import { blockerStatusForPerson, blockerView, CHECKIN } from './checkins.views.js';
 import { blockerKey } from './keys.js';
+
+/** Raises (or finds) the alert of a blocker, routed to the team's escalation policy; `by` is who asked. */
+export type PageBlocker = (blocker: Blocker, by: string) => Promise<{ alertId: string; opened: boolean }>;
 
 export interface BlockerDeps {
   checkins: Pick<CheckinRepository, 'getBlocker' | 'setBlockerStatus' | 'updateBlockerText' | 'blockerOf' | 'createBlocker'>;
@@ -15,6 +19,7 @@ export interface BlockerDeps {
   people: Pick<PeopleRepository, 'get'>;
   messenger: Pick<Messenger, 'dm' | 'update'>;
   clock: Clock;
+  pageBlocker?: PageBlocker;
 }
 
 const STATUS_OF_ACTION: Record<string, BlockerStatus> = {
@@ -36,6 +41,10 @@ export class Blockers {
     const b = await this.d.checkins.getBlocker(blockerId);
     if (!b) throw new DomainError('not_found', 'That blocker no longer exists.');
     const isManager = actor.id === b.managerId;
+    if (actionId === CHECKIN.blockerPage) {
+      if (!isManager) throw new DomainError('forbidden', 'Only the manager of this team can page on-call about this blocker.');
+      return this.page(b, actor.id);
+    }
     const status = STATUS_OF_ACTION[actionId];
     if (!status) throw new DomainError('validation', 'That button no longer works.');
     if (!isManager && !(status === 'resolved' && actor.id === b.personId)) {
@@ -51,8 +60,22 @@ export class Blockers {
     return reply.update(blockerView(updated));
   }
 
-  /** After an answer is saved: opens, rewrites or resolves the check-in's blocker to match it. */
-  async track(c: Checkin): Promise<void> {
+  /** The manager (or the person, marking it urgent) pages whoever is on call: the blocker becomes an alert. */
+  private async page(b: Blocker, by: string): Promise<Reply> {
+    if (!this.d.pageBlocker) throw new DomainError('validation', 'On-call paging is not set up.');
+    const { opened } = await this.d.pageBlocker(b, by);
+    const text = opened ? 'Paged: the blocker is now an alert, escalated by the team’s on-call policy.' : 'This blocker is already an open alert; on-call has been told.';
+    return reply.private(v.view(text, v.section(text)));
+  }
+
+  /** After an answer is saved: opens, rewrites or resolves the check-in's blocker to match it; an urgent one pages on-call. */
+  async track(c: Checkin, urgent = false): Promise<void> {
+    await this.follow(c);
+    const blocker = urgent && c.needsHelp ? await this.d.checkins.blockerOf(c.id) : null;
+    if (blocker && blocker.status !== 'resolved' && this.d.pageBlocker) await this.d.pageBlocker(blocker, c.personId);
+  }
+
+  private async follow(c: Checkin): Promise<void> {
     const text = c.answers.obstacles?.trim();
     const existing = await this.d.checkins.blockerOf(c.id);
     if (!c.needsHelp || !text) {

@@ -4,7 +4,7 @@ import type { CacheInvalidation } from '../invalidation.js';
 import type { FeatureDeps } from '../ports.js';
 import { CheckinAnswers } from './answer.js';
 import { StepByStepAnswers } from './answer-steps.js';
-import { Blockers } from './blockers.js';
+import { Blockers, type PageBlocker } from './blockers.js';
 import { registerCheckinChat } from './chat.js';
 import type { CheckinRepository } from './checkins.types.js';
 import { closer } from './close.js';
@@ -18,6 +18,8 @@ import { sweeper } from './sweep.js';
 export interface CheckinDeps extends FeatureDeps {
   checkins: CheckinRepository;
   invalidation: CacheInvalidation;
+  /** Pages the team's on-call about a blocker (an alert of source `blocker`); absent: blockers stay with the manager. */
+  pageBlocker?: PageBlocker;
 }
 
 /** The invalidation topic of the prompt jobs' shared team reads: a settings change drops them in every process at once. */

@@ -20,6 +20,7 @@ export const CHECKIN = {
   blockerAck: 'checkin.blocker.ack',
   blockerFollow: 'checkin.blocker.follow',
   blockerResolve: 'checkin.blocker.resolve',
+  blockerPage: 'checkin.blocker.page',
   form: 'checkin.answer',
   needsHelpInput: 'needs_help',
 } as const;
@@ -99,7 +100,10 @@ export function answerForm(c: Checkin, openBlockers: Blocker[]): Form {
         label: 'Help',
         kind: 'checkboxes',
         optional: true,
-        options: [{ label: 'I need help with this obstacle', value: 'yes', description: 'Your manager is told right away.' }],
+        options: [
+          { label: 'I need help with this obstacle', value: 'yes', description: 'Your manager is told right away.' },
+          { label: 'It is urgent', value: 'urgent', description: 'Whoever is on call for your team is paged now.' },
+        ],
       };
       if (c.needsHelp) help.initial = ['yes'];
       blocks.push(help);
@@ -192,6 +196,7 @@ export function blockerView(b: Blocker): View {
     if (b.status === 'open') buttons.push(v.button(CHECKIN.blockerAck, 'Acknowledge', { value: b.id }));
     if (b.status !== 'following_up') buttons.push(v.button(CHECKIN.blockerFollow, "I'll follow up", { value: b.id, style: 'primary' }));
     buttons.push(v.button(CHECKIN.blockerResolve, 'Resolved', { value: b.id }));
+    buttons.push(v.button(CHECKIN.blockerPage, 'Page on-call', { value: b.id, style: 'danger', confirm: { title: 'Page on-call?', text: 'The blocker becomes an alert for whoever is on call for the team.', confirm: 'Page', deny: 'Cancel' } }));
     blocks.push(v.actions(...buttons));
   }
   return v.view(`${b.status === 'resolved' ? 'Resolved' : 'Needs help'}: ${firstLine(b.text)}`, ...blocks);

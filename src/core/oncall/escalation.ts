@@ -7,10 +7,13 @@ import { isWorkingTime, nextWorkingTime, resolveStepTarget } from './targets.js'
 /** Job names of escalation; their payloads are `{ alertId, repeat, step }` (and `personId` for a deferred notification). */
 export const ESCALATION_JOBS = { step: 'escalation.step', notify: 'escalation.notify' } as const;
 
-/** The id of a step's job: from alert, repeat and step, so a retry or a second process never queues it twice. */
-export const stepJobId = (alertId: string, repeat: number, step: number): string => `escalation:${alertId}:${repeat}:${step}`;
+/**
+ * The id of a step's job: from alert, repeat and step (and the wave after a
+ * snooze or "Escalate now"), so a retry or a second process never queues it twice.
+ */
+export const stepJobId = (alertId: string, repeat: number, step: number, wave = 0): string => `escalation:${alertId}:${wave ? `w${wave}:` : ''}${repeat}:${step}`;
 /** The key of one notification of a step (the message key and the timeline key). */
-export const notifyKey = (alertId: string, repeat: number, step: number, target: string): string => `${stepJobId(alertId, repeat, step)}:${target}`;
+export const notifyKey = (alertId: string, repeat: number, step: number, target: string, wave = 0): string => `${stepJobId(alertId, repeat, step, wave)}:${target}`;
 
 export interface PlannedStep {
   jobId: string;
@@ -71,8 +74,10 @@ export async function freezeSnapshot(policy: EscalationPolicy, alert: Pick<Escal
   };
 }
 
+type StopReason = 'missing' | 'acknowledged' | 'resolved' | 'silenced' | 'superseded';
+
 export type StepOutcome =
-  | { kind: 'stopped'; reason: 'missing' | 'acknowledged' | 'resolved' | 'silenced' }
+  | { kind: 'stopped'; reason: StopReason }
   | { kind: 'ran'; notified: string[]; deferred: { personId: string; at: Date }[]; posted: number; undeliverable: string[]; next: PlannedStep | null };
 
 /**
@@ -93,7 +98,11 @@ export class EscalationService {
     if (!snapshot) {
       const policy = await this.d.policies.choose(alert);
       if (!policy) {
-        await this.record(alert.id, { key: `escalation:${alert.id}:no_policy`, kind: 'no_policy', detail: 'no routing rule matches and there is no default policy' });
+        // No policy: the alert's owners are told, each on the timeline (nobody reached is recorded too).
+        const key = `escalation:${alert.id}:no_policy`;
+        const reached = await this.d.notifier.notifyOwners(alert, key);
+        for (const personId of reached) await this.record(alert.id, { key: `${key}:${personId}`, kind: 'fallback', personId });
+        if (!reached.length) await this.record(alert.id, { key, kind: 'no_policy', detail: 'no routing rule matches, there is no default policy, and no owner could be reached' });
         return null;
       }
       snapshot = await this.d.alerts.freeze(alert.id, await freezeSnapshot(policy, alert, this.d));
@@ -104,12 +113,12 @@ export class EscalationService {
     return snapshot;
   }
 
-  async runStep(alertId: string, repeat: number, step: number): Promise<StepOutcome> {
-    const alert = await this.d.alerts.get(alertId);
-    const stopped = this.stopReason(alert);
+  async runStep(alertId: string, repeat: number, step: number, wave = 0): Promise<StepOutcome> {
+    const alert = await this.snoozeEnded(await this.d.alerts.get(alertId), wave);
+    const stopped = this.stopReason(alert, wave);
     if (stopped || !alert?.escalation) {
       const reason = stopped ?? 'missing';
-      if (alert) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
+      if (alert && reason !== 'superseded') await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
       return { kind: 'stopped', reason };
     }
     const snapshot = alert.escalation;
@@ -117,12 +126,13 @@ export class EscalationService {
     if (!spec) return { kind: 'stopped', reason: 'missing' };
     const progress: StepProgress = { repeat, step, steps: snapshot.steps.length, repeats: snapshot.repeat + 1 };
     const now = this.d.clock.now();
+    await this.d.alerts.advance(alert.id, wave, { repeat, step });
     const outcome = { notified: [] as string[], deferred: [] as { personId: string; at: Date }[], posted: 0, undeliverable: [] as string[] };
 
     const targets = await resolveStepTarget(spec.target, alert, this.d);
     for (const target of targets) {
       if (target.kind === 'channel') {
-        const key = notifyKey(alert.id, repeat, step, 'channel');
+        const key = notifyKey(alert.id, repeat, step, 'channel', wave);
         if (await this.d.notifier.postToTeam(alert, target.team, progress, key)) {
           outcome.posted += 1;
           await this.record(alert.id, { key, kind: 'posted', repeat, step, detail: target.team.name });
@@ -133,10 +143,10 @@ export class EscalationService {
         continue;
       }
       const person = target.person;
-      const key = notifyKey(alert.id, repeat, step, person.id);
+      const key = notifyKey(alert.id, repeat, step, person.id, wave);
       if (snapshot.urgency === 'low' && !isWorkingTime(person, now)) {
         const at = nextWorkingTime(person, now);
-        await this.d.scheduler.enqueue(ESCALATION_JOBS.notify, { alertId: alert.id, repeat, step, personId: person.id }, { jobId: `${key}:deferred`, at });
+        await this.d.scheduler.enqueue(ESCALATION_JOBS.notify, { alertId: alert.id, repeat, step, personId: person.id, wave }, { jobId: `${key}:deferred`, at });
         outcome.deferred.push({ personId: person.id, at });
         await this.record(alert.id, { key: `${key}:deferred`, kind: 'deferred', repeat, step, personId: person.id, detail: at.toISOString() });
         continue;
@@ -144,26 +154,26 @@ export class EscalationService {
       if (await this.notify(alert, person.id, progress, key)) outcome.notified.push(person.id);
       else outcome.undeliverable.push(person.id);
     }
-    if (targets.length === 0) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step)}:no_target`, kind: 'no_target', repeat, step, detail: spec.target.kind });
+    if (targets.length === 0) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:no_target`, kind: 'no_target', repeat, step, detail: spec.target.kind });
 
     // Nobody could be reached: the next step runs at once rather than after its delay.
     const reached = outcome.notified.length + outcome.deferred.length + outcome.posted > 0;
     const next = nextStep(snapshot, repeat, step);
     let planned: PlannedStep | null = null;
     if (next) {
-      planned = { jobId: stepJobId(alert.id, next.repeat, next.step), repeat: next.repeat, step: next.step, at: new Date(now.getTime() + (reached ? next.delayMinutes * 60_000 : 0)) };
-      await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: next.repeat, step: next.step }, { jobId: planned.jobId, at: planned.at });
+      planned = { jobId: stepJobId(alert.id, next.repeat, next.step, wave), repeat: next.repeat, step: next.step, at: new Date(now.getTime() + (reached ? next.delayMinutes * 60_000 : 0)) };
+      await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: next.repeat, step: next.step, wave }, { jobId: planned.jobId, at: planned.at });
     }
     return { kind: 'ran', ...outcome, next: planned };
   }
 
   /** A low-urgency notification that waited for the person's working hours. */
-  async notifyDeferred(alertId: string, repeat: number, step: number, personId: string): Promise<StepOutcome> {
+  async notifyDeferred(alertId: string, repeat: number, step: number, personId: string, wave = 0): Promise<StepOutcome> {
     const alert = await this.d.alerts.get(alertId);
-    const stopped = this.stopReason(alert);
+    const stopped = this.stopReason(alert, wave);
     if (stopped || !alert?.escalation) return { kind: 'stopped', reason: stopped ?? 'missing' };
     const progress: StepProgress = { repeat, step, steps: alert.escalation.steps.length, repeats: alert.escalation.repeat + 1 };
-    const ok = await this.notify(alert, personId, progress, notifyKey(alert.id, repeat, step, personId));
+    const ok = await this.notify(alert, personId, progress, notifyKey(alert.id, repeat, step, personId, wave));
     return { kind: 'ran', notified: ok ? [personId] : [], deferred: [], posted: 0, undeliverable: ok ? [] : [personId], next: null };
   }
 
@@ -173,8 +183,15 @@ export class EscalationService {
     return ok;
   }
 
-  private stopReason(alert: EscalationAlert | null): 'missing' | 'acknowledged' | 'resolved' | 'silenced' | null {
+  /** A step of the wave a snooze started, due when the snooze ran out: the alert opens again first. */
+  private async snoozeEnded(alert: EscalationAlert | null, wave: number): Promise<EscalationAlert | null> {
+    if (!alert || alert.wave !== wave || alert.status !== 'acknowledged' || !alert.snoozedUntil || alert.snoozedUntil > this.d.clock.now()) return alert;
+    return (await this.d.alerts.reopen(alert.id, wave)) ?? this.d.alerts.get(alert.id);
+  }
+
+  private stopReason(alert: EscalationAlert | null, wave: number): StopReason | null {
     if (!alert) return 'missing';
+    if (alert.wave !== wave) return 'superseded';
     if (alert.status !== 'open') return alert.status;
     if (alert.silencedUntil && alert.silencedUntil > this.d.clock.now()) return 'silenced';
     return null;

@@ -16,8 +16,12 @@ export interface EscalationAlert {
   status: 'open' | 'acknowledged' | 'resolved';
   /** Snoozed or silenced until then: steps due before it do nothing. */
   silencedUntil: Date | null;
+  /** Acknowledged with a snooze: when it runs out, the alert opens again and the wave's steps run. */
+  snoozedUntil: Date | null;
   openedAt: Date;
   escalation: EscalationSnapshot | null;
+  /** Snoozing or "Escalate now" starts a new wave; steps of an older wave do nothing. */
+  wave: number;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface EscalationSnapshot {
   frozenAt: Date;
 }
 
-export type TimelineKind = 'escalation_started' | 'no_policy' | 'notified' | 'posted' | 'deferred' | 'undeliverable' | 'no_target' | 'stopped';
+export type TimelineKind = 'escalation_started' | 'no_policy' | 'fallback' | 'notified' | 'posted' | 'deferred' | 'undeliverable' | 'no_target' | 'stopped';
 
 /** One line of an alert's timeline, written by escalation. `key` makes a retried write a no-op. */
 export interface TimelineEntry {
@@ -62,6 +66,10 @@ export interface EscalationAlerts {
   freeze(id: string, snapshot: EscalationSnapshot): Promise<EscalationSnapshot>;
   /** Appends to the alert's timeline, once per entry key. */
   record(id: string, entry: TimelineEntry): Promise<void>;
+  /** Remembers the last step run in a wave (where "Escalate now" goes on from). */
+  advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
+  /** A snooze ran out: acknowledged -> open if the alert is still in `wave`; null otherwise. */
+  reopen(id: string, wave: number): Promise<EscalationAlert | null>;
 }
 
 /** Where the position of a notification in the chain is shown ("step 2 of 4, round 1 of 3"). */
@@ -76,6 +84,8 @@ export interface StepProgress {
 export interface EscalationNotifier {
   notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean>;
   postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean>;
+  /** No policy applies: the alert's owners (the team's manager) are told; returns who was reached. */
+  notifyOwners(alert: EscalationAlert, key: string): Promise<string[]>;
 }
 
 export interface EscalationDeps {

@@ -60,5 +60,5 @@ export function gapWarningView(team: Team, schedule: Schedule, gap: Shift, timeZ
 
 export const ONCALL_HELP: HelpFeature = {
   name: 'On-call',
-  summary: 'who is on call for a team now and next, and cover arranged from chat',
+  summary: 'who is on call for a team now and next, cover arranged from chat, and the open alerts of your teams',
 };

@@ -1,0 +1,153 @@
+import type { Messenger } from '../chat/messenger.js';
+import type { Clock } from '../clock.js';
+import { isDomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { EscalationService } from '../oncall/escalation.js';
+import type { EscalationAlert, EscalationAlerts, EscalationNotifier, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
+import type { Team } from '../people/people.types.js';
+import type { TeamRepository } from '../ports.js';
+import type { Alert, AlertNotifier, AlertRepository, TimelineEntry } from './alerts.types.js';
+import { alertView } from './alerts.views.js';
+
+export const toEscalationAlert = (a: Alert): EscalationAlert => ({
+  id: a.id,
+  teamId: a.teamId,
+  source: a.source,
+  severity: a.severity,
+  status: a.status,
+  silencedUntil: a.silencedUntil ?? null,
+  snoozedUntil: a.snoozedUntil ?? null,
+  openedAt: a.createdAt,
+  escalation: a.escalation ?? null,
+  wave: a.wave,
+});
+
+const stepName = (e: StepEntry) => (e.step === undefined ? '' : `Step ${e.step + 1}${e.repeat ? ` (round ${e.repeat + 1})` : ''}: `);
+
+/** An escalation entry as a line of the alert's timeline. */
+function timelineEntry(e: StepEntry): TimelineEntry {
+  const data = { key: e.key, escalation: e.kind, ...(e.repeat === undefined ? {} : { repeat: e.repeat, step: e.step }), ...(e.personId ? { personId: e.personId } : {}) };
+  const person = e.personId ? `<@person:${e.personId}>` : (e.detail ?? '');
+  const line: Record<StepEntry['kind'], [TimelineEntry['kind'], string]> = {
+    escalation_started: ['escalated', `Escalation started with the policy ${e.detail ?? ''}`],
+    no_policy: ['notified', `No escalation policy applies (${e.detail ?? ''})`],
+    fallback: ['notified', `No escalation policy applies: sent to ${person}, an owner`],
+    notified: ['notified', `${stepName(e)}sent to ${person}`],
+    posted: ['notified', `${stepName(e)}posted to the channel of ${e.detail ?? 'the team'}`],
+    deferred: ['escalated', `${stepName(e)}low urgency: ${person} is told at the start of their working hours (${e.detail ?? ''})`],
+    undeliverable: ['escalated', `${stepName(e)}could not be delivered to ${person}; the next step runs at once`],
+    no_target: ['escalated', `${stepName(e)}nobody to notify (${e.detail ?? ''})`],
+    stopped: ['escalated', `${stepName(e)}not run: the alert is ${e.detail ?? 'closed'}`],
+  };
+  const [kind, text] = line[e.kind];
+  return { at: e.at, kind, actor: 'tandem', text, data };
+}
+
+/** The alerts store as escalation sees it: the snapshot, the step cursor, and a timeline written once per key. */
+export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed: (alert: Alert) => Promise<void>): EscalationAlerts {
+  return {
+    get: async (id) => {
+      const a = await alerts.get(id);
+      return a ? toEscalationAlert(a) : null;
+    },
+    freeze: async (id, snapshot) => {
+      const a = await alerts.freeze(id, snapshot);
+      return a?.escalation ?? snapshot;
+    },
+    record: (id, entry) => alerts.noteOnce(id, entry.key, timelineEntry(entry)),
+    advance: (id, wave, cursor) => alerts.advance(id, wave, cursor),
+    reopen: async (id, wave) => {
+      const a = await alerts.reopen(id, wave, { at: clock.now(), kind: 'reopened', actor: 'tandem', text: 'The snooze ran out: open again, escalation restarts' });
+      if (a) await changed(a);
+      return a ? toEscalationAlert(a) : null;
+    },
+  };
+}
+
+/**
+ * Where an escalation's messages go, and how every copy follows the alert:
+ * each message key is kept on the alert before it is sent, and a change
+ * rewrites all of them in place, on every platform. A notification that
+ * cannot be delivered (unknown person, no channel, a platform's "not found")
+ * answers false, so escalation moves on at once; anything else is thrown and
+ * the step's job retries.
+ */
+export class AlertMessages implements AlertNotifier, EscalationNotifier {
+  escalation: EscalationService | undefined;
+
+  constructor(
+    private readonly d: {
+      alerts: AlertRepository;
+      teams: Pick<TeamRepository, 'get'>;
+      messenger: Messenger;
+      logger: Logger;
+      /** Who owns alerts of a KPI: `manager` (default) or `members` of the owner team. */
+      ownerRole: (kpiKey: string) => Promise<'manager' | 'members'>;
+    },
+  ) {}
+
+  async opened(alert: Alert): Promise<void> {
+    if (!this.escalation) throw new Error('escalation is not wired');
+    await this.escalation.start(alert.id);
+  }
+
+  /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
+  async changed(alert: Alert): Promise<void> {
+    const view = alertView(alert);
+    for (const key of alert.messageKeys) {
+      await this.d.messenger.update(key, view).catch((err: unknown) => this.d.logger.warn({ err, alertId: alert.id, key }, 'alert message update failed'));
+    }
+  }
+
+  async notifyPerson(alert: EscalationAlert, personId: string, _progress: StepProgress, key: string): Promise<boolean> {
+    if (!(await this.d.messenger.reachable(personId))) return false;
+    const full = await this.remember(alert.id, key);
+    if (!full) return false;
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key));
+  }
+
+  async postToTeam(alert: EscalationAlert, team: Team, _progress: StepProgress, key: string): Promise<boolean> {
+    if (!this.d.messenger.platforms.some((p) => team.channels[p])) return false;
+    const full = await this.remember(alert.id, key);
+    if (!full) return false;
+    return this.deliver(key, () => this.d.messenger.post(team, alertView(full), key));
+  }
+
+  async notifyOwners(alert: EscalationAlert, key: string): Promise<string[]> {
+    const reached: string[] = [];
+    for (const personId of await this.owners(alert.id)) {
+      if (await this.notifyPerson(alert, personId, { repeat: 0, step: 0, steps: 0, repeats: 0 }, `${key}:${personId}`)) reached.push(personId);
+    }
+    return reached;
+  }
+
+  private async owners(alertId: string): Promise<string[]> {
+    const alert = await this.d.alerts.get(alertId);
+    const team = alert ? await this.d.teams.get(alert.teamId) : null;
+    if (!alert || !team) return [];
+    const role = alert.kpiKey ? await this.d.ownerRole(alert.kpiKey) : 'manager';
+    if (role === 'members') return [...new Set([...(team.managerId ? [team.managerId] : []), ...team.memberIds])];
+    return team.managerId ? [team.managerId] : [];
+  }
+
+  /** Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. */
+  private async remember(alertId: string, key: string): Promise<Alert | null> {
+    await this.d.alerts.addMessageKey(alertId, key);
+    return this.d.alerts.get(alertId);
+  }
+
+  private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      // 'unavailable' is for now (a busy send lease, a platform down): the job retries. Other refusals, and a
+      // person or channel the platform cannot reach until someone installs the app, are final.
+      if (isDomainError(err) && (err.code !== 'unavailable' || err.details?.unreachable === true)) {
+        this.d.logger.warn({ err: err.message, key }, 'alert notification undeliverable');
+        return false;
+      }
+      throw err;
+    }
+  }
+}

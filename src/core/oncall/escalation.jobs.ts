@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { defineJob, defineJobs } from '../job-declarations.js';
+import { ESCALATION_JOBS, type EscalationService } from './escalation.js';
+
+const step = z.object({ alertId: z.string().min(1), repeat: z.number().int().min(0), step: z.number().int().min(0), wave: z.number().int().min(0).default(0) });
+
+/**
+ * Escalation on the alerts queue, ahead of any fan-out: each step of an
+ * alert's chain, and a low-urgency notification that waited for working
+ * hours. Their job ids come from alert, wave, repeat and step (escalation.ts).
+ */
+export const escalationJobs = (escalation: EscalationService) =>
+  defineJobs('alerts', {
+    jobs: [
+      defineJob(ESCALATION_JOBS.step, step, (d) => escalation.runStep(d.alertId, d.repeat, d.step, d.wave)),
+      defineJob(ESCALATION_JOBS.notify, step.extend({ personId: z.string().min(1) }), (d) => escalation.notifyDeferred(d.alertId, d.repeat, d.step, d.personId, d.wave)),
+    ],
+  });
