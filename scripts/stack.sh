@@ -75,6 +75,24 @@ build_ferretdb() {
     content=$(<"$meta")
     [[ $content == *"$old"* ]] || { say "FerretDB's $meta no longer has $old: review the _id index fix"; exit 1; }
     printf '%s\n' "${content/"$old"/"$new"}" >"$meta"
+    # FerretDB 1.24's update command defers closing each statement's query iterator to the end of the command (a
+    # `defer` inside its loop over the statements), so every statement that matches a document keeps a SQLite
+    # connection until the command ends: from about the 100th (the pool's size) the command waits forever, holding
+    # the database's write lock. It also numbers upserted ids by upsert instead of by statement. Both fixed here:
+    # the iterator is closed when its statement is done, and an upsert reports its statement's index, as MongoDB does
+    # (test/integration/ferretdb-update-batch.test.ts).
+    local upd=$src/internal/handler/msg_update.go
+    content=$(<"$upd")
+    local loop=$'\tfor _, u := range params.Updates {\n' defer=$'\t\tcloser := iterator.NewMultiCloser()\n\t\tdefer closer.Close()\n'
+    local apply=$'\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)\n' index=$'"index", int32(upserted.Len()),'
+    for part in "$loop" "$defer" "$apply" "$index"; do
+      [[ $content == *"$part"* && ${content#*"$part"} != *"$part"* ]] || { say "FerretDB's $upd changed: review the update iterator fix"; exit 1; }
+    done
+    content=${content/"$loop"/$'\tfor i, u := range params.Updates {\n'}
+    content=${content/"$defer"/$'\t\tcloser := iterator.NewMultiCloser()\n'}
+    content=${content/"$apply"/"$apply"$'\t\tcloser.Close()\n'}
+    content=${content/"$index"/'"index", int32(i),'}
+    printf '%s\n' "$content" >"$upd"
     # FerretDB 1.24 runs update, findAndModify, delete and insert as read -> change in Go -> write, separate backend
     # calls with nothing between them: 50 concurrent $inc on one document left 3, and a guarded findAndModify
     # ({count: {$lt: 5}}) let 7 of 20 through. MongoDB applies a write to one document atomically, and Tandem relies
