@@ -270,10 +270,13 @@ export class MongoKpiRepository implements KpiRepository {
     return d!;
   }
 
-  async judged(key: string, at: Date, revision: number, result: { rag: Rag | null; version: number; exception: boolean } | null, tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void> {
-    if (result) await this.Sample.updateOne({ _id: sampleId(key, at) }, { $set: { judged: true, ...result } });
-    const done = Array.from({ length: revision + 1 }, (_, r) => pendingEntry(at, r));
-    await this.Tail.updateOne({ _id: key }, { $set: { recent: tail.recent, complete: tail.complete }, $pullAll: { pending: done } });
+  async judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void> {
+    await this.Sample.updateOne({ _id: sampleId(key, at) }, { $set: { judged: true, ...result } });
+  }
+
+  async dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void> {
+    const entries = done.flatMap((d) => Array.from({ length: d.revision + 1 }, (_, r) => pendingEntry(d.at, r)));
+    await this.Tail.updateOne({ _id: key }, { $set: { recent: tail.recent, complete: tail.complete }, $pullAll: { pending: entries } });
   }
 
   async lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {

@@ -17,6 +17,8 @@ export const alertKey = (kpiKey: string, rule: KpiRule): string => `kpi:${kpiKey
 /** Samples judged per lease before it is renewed. */
 const BATCH = 200;
 const LEASE_MS = 60_000;
+/** Judged samples taken off the queue (and the tail written) at once. */
+const DEQUEUE_EVERY = 20;
 const TREND = 10;
 
 const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
@@ -47,18 +49,24 @@ export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number>
       size = tailSize(kpi);
       await resolveStale(d, kpi);
       let tail = await d.kpis.tail(kpiKey, size);
+      const closed = new Set<KpiRule>();
+      let done: { at: Date; revision: number }[] = [];
       for (const next of queued(tail).slice(0, BATCH)) {
         const sample = await d.kpis.getSample(kpiKey, next.at);
-        if (!sample) {
-          await d.kpis.judged(kpiKey, next.at, next.revision, null, tail);
-          continue;
+        if (sample) {
+          const result = await judgeSample(d, kpi, sample, tail, closed);
+          tail = { ...tail, ...withJudged(tail, { at: sample.at, value: sample.value, exception: result.exception, dataError: sample.dataError }, size) };
+          await d.kpis.judged(kpiKey, sample.at, result);
+          judged += 1;
         }
-        const result = await judgeSample(d, kpi, sample, tail);
-        tail = { ...tail, ...withJudged(tail, { at: sample.at, value: sample.value, exception: result.exception, dataError: sample.dataError }, size) };
-        // Marked judged last: a job that fails half-way judges the sample again on retry.
-        await d.kpis.judged(kpiKey, sample.at, sample.corrections.length, result, tail);
-        judged += 1;
+        done.push({ at: next.at, revision: sample?.corrections.length ?? next.revision });
+        // The queue moves on every few samples: a run that stops half-way judges at most these again.
+        if (done.length >= DEQUEUE_EVERY) {
+          await d.kpis.dequeue(kpiKey, done, tail);
+          done = [];
+        }
       }
+      if (done.length) await d.kpis.dequeue(kpiKey, done, tail);
     } finally {
       await d.kpis.release(kpiKey, holder);
     }
@@ -73,7 +81,7 @@ async function resolveStale(d: KpiDeps, kpi: Kpi): Promise<void> {
 }
 
 /** Judges one sample against the version in force at its instant and its baseline (from the tail); raises, updates or calms alerts. */
-export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample, tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<{ rag: Rag; version: number; exception: boolean }> {
+export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample, tail: Pick<KpiTail, 'recent' | 'complete'>, closed = new Set<KpiRule>()): Promise<{ rag: Rag; version: number; exception: boolean }> {
   const version = versionAt(kpi, sample.at);
   const x = sample.value;
   const rag: Rag = ragOf(version, x);
@@ -115,17 +123,24 @@ export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample, tail: Pi
       worse: version.direction === 'higher_is_better' ? 'lower' : 'higher',
     };
     await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
+    closed.delete(rule);
   }
-  if (!suspect) await observeNormals(d, kpi, breaches, at);
+  if (!suspect) await observeNormals(d, kpi, breaches, at, closed);
   return result;
 }
 
-async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date): Promise<void> {
-  // Every rule this sample did not breach saw a normal value.
+/**
+ * Every rule this sample did not breach saw a normal value. `closed` holds
+ * the rules known to have no open alert during this detection run: only
+ * detection (under the KPI's lease) opens a KPI rule's alert, so they are
+ * not looked up again until it raises one.
+ */
+async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, closed: Set<KpiRule>): Promise<void> {
   for (const rule of KPI_RULES) {
-    if (breaches.has(rule) || rule === 'stale') continue;
+    if (breaches.has(rule) || rule === 'stale' || closed.has(rule)) continue;
     const id = await d.alerts.openId(alertKey(kpi.key, rule));
     if (id) await observeNormal(d, id, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
+    else closed.add(rule);
   }
 }
 

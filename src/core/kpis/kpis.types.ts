@@ -239,12 +239,13 @@ export interface KpiRepository {
    * (range reads), holding up to `size` judged samples.
    */
   tail(key: string, size: number): Promise<KpiTail>;
+  /** Records the judgement of the sample at `at`. */
+  judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void>;
   /**
-   * Records the judgement of the sample at `at` (its result, when it exists)
-   * and the tail's new `recent`; its queue entries up to `revision` leave
-   * the queue, a later correction's entry stays and is judged next.
+   * Writes the tail's new `recent` and takes judged samples off the queue, each
+   * up to the revision judged: a correction queued since stays and is judged next.
    */
-  judged(key: string, at: Date, revision: number, result: { rag: Rag | null; version: number; exception: boolean } | null, tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void>;
+  dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void>;
 
   /** A per-KPI lease so one worker judges a KPI's samples in time order; false when another holds it. */
   lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
