@@ -1,5 +1,6 @@
+import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Team } from '../../src/core/people/people.types.js';
+import type { Person, Team } from '../../src/core/people/people.types.js';
 import { H, kpiApi, TEN, type Json } from '../support/kpis.js';
 import { startTestTandem } from '../support/stack.js';
 
@@ -15,11 +16,12 @@ describe('KPI run rules and flapping over HTTP on the real stack', () => {
   let tandem: Awaited<ReturnType<typeof startTestTandem>>;
   let api: Awaited<ReturnType<typeof kpiApi>>;
   let team: Team;
+  let lena: Person;
   const clock = { at: new Date('2026-11-25T12:00:00Z'), now() { return new Date(this.at); } };
 
   beforeAll(async () => {
     tandem = await startTestTandem({ TEAMS_ENABLED: 'false' }, { clock });
-    const lena = await tandem.store.people.create({ name: 'Lena Fischer', email: 'lena@example.com', roles: ['manager'] });
+    lena = await tandem.store.people.create({ name: 'Lena Fischer', email: 'lena@example.com', roles: ['manager'] });
     team = await tandem.store.teams.create({ name: 'Platform', managerId: lena.id, memberIds: [] });
     api = await kpiApi(tandem, team, new Date('2026-11-20T00:00:00Z'));
   });
@@ -109,5 +111,25 @@ describe('KPI run rules and flapping over HTTP on the real stack', () => {
     await api.post('flappy', [100], 9);
     await api.settled('flappy');
     expect((await api.alertsOf('flappy'))[0]).toMatchObject({ status: 'resolved' });
+  });
+
+  it('a KPI whose samples were stored before tails gets its tail from its history once, and judges on', async () => {
+    await api.define('older');
+    await api.post('older', TEN);
+    await api.settled('older');
+    // As a database from before tails: the KPI and its judged samples, no tail.
+    const raw = await mongoose.createConnection(tandem.config.MONGODB_URI).asPromise();
+    try {
+      await raw.collection('kpi_tails').deleteOne({ _id: 'older' as never });
+    } finally {
+      await raw.close();
+    }
+    await api.post('older', [16.000001], 10);
+    await api.settled('older');
+    const [exception] = await api.alertsOf('older');
+    expect(exception).toMatchObject({ rule: 'sigma3' });
+    expect(exception!.explanation).toContain('Baseline: mean 10 ms ± 2 (σ) over the last 10 samples');
+    const shown = JSON.stringify(await tandem.core.interactions.runCommand({ actor: lena, platform: 'console' }, 'tandem', 'kpi older'));
+    expect(shown).toContain('16.000001');
   });
 });
