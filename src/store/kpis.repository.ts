@@ -249,7 +249,8 @@ export class MongoKpiRepository implements KpiRepository {
     });
     return {
       pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
-      recent: (d.recent ?? []).map((r) => ({ ...r, dataError: r.dataError || marks.has(r.at.toISOString()) })),
+      // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
+      recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
       complete: d.complete ?? true,
     };
   }

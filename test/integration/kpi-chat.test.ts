@@ -44,7 +44,7 @@ describe('KPI alert buttons in chat (console over HTTP)', () => {
     await tandem.cleanup();
   });
 
-  it('annotates the alert from its form and marks its value as a data error, which leaves the baseline afterwards', async () => {
+  it('annotates the alert from its form and marks its value as a data error, which leaves the baseline until taken back', async () => {
     // Mean 10, σ 2; 15.5 is red (beyond 15) but within 3σ, so it joins the baseline unless marked.
     const terms = { target: 10, thresholds: { amber: 14, red: 15 } };
     await api.define('checkout', terms);
@@ -88,5 +88,14 @@ describe('KPI alert buttons in chat (console over HTTP)', () => {
     const exception = (await api.alertsOf('checkout')).find((a) => a.rule === 'sigma3');
     expect(exception?.explanation).toContain('Baseline: mean 10 ms ± 2 (σ) over the last 10 samples');
     expect((await api.alertsOf('checkout-control')).map((a) => a.rule)).not.toContain('sigma3');
+
+    // Taking the mark back (admin API) puts 15.5 back in the baseline: 11 samples (16.1, a 3σ exception, stays out).
+    const undo = await api.call('POST', '/kpis/checkout/samples/data-error', { at: api.hour(10), dataError: false });
+    expect(undo.status, JSON.stringify(undo.body)).toBe(200);
+    await api.post('checkout', [15.4], 12);
+    await api.settled('checkout');
+    const threshold = (await api.alertsOf('checkout')).find((a) => a.rule === 'threshold' && a.status === 'open');
+    expect(threshold).toMatchObject({ lastValue: 15.4 });
+    expect(threshold!.explanation).toContain('over the last 11 samples');
   });
 });
