@@ -252,8 +252,9 @@ export class MongoAlertRepository implements AlertRepository {
   }
 
   async countNormal(id: string): Promise<number> {
-    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: LIVE } }, { $inc: { normalStreak: 1 } }, { returnDocument: 'after' }).lean<AlertDoc>();
-    return d?.normalStreak ?? 0;
+    // By `_id` alone (FerretDB scans for `_id` plus a status, and this runs per sample): a resolved alert's streak counts for nothing.
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $inc: { normalStreak: 1 } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d && LIVE.includes(d.status) ? d.normalStreak : 0;
   }
 
   async recordOpening(key: string, at: Date, since: Date): Promise<number> {

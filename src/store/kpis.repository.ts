@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DomainError } from '../core/errors.js';
-import type { Kpi, KpiRepository, Rag, Sample, SampleInput, SampleWrite } from '../core/kpis/kpis.types.js';
+import type { Kpi, KpiRepository, KpiTail, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
 import { isDuplicateKey } from './connection.js';
 
 /** A KPI is keyed by its key: every read on the hot path is an `_id` lookup. */
@@ -37,7 +37,29 @@ const sampleSchema = new Schema(
   { collection: 'kpi_samples', minimize: false },
 );
 
-/** One worker judges a KPI's samples at a time, in time order. */
+/**
+ * A KPI's tail, `_id` the KPI key: samples waiting to be judged (`<ISO instant>#<revision>`),
+ * the latest judged ones, data error marks (ISO instants), and the generation of its lease.
+ */
+const tailSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    pending: { type: [String], default: [] },
+    recent: { type: [Schema.Types.Mixed], default: [] },
+    complete: { type: Boolean, default: true },
+    dataErrors: { type: [String], default: [] },
+    built: { type: Boolean, default: false },
+    leaseGen: { type: Number, default: 0 },
+  },
+  { collection: 'kpi_tails', minimize: false },
+);
+
+/**
+ * One worker judges a KPI's samples at a time, in time order. A lease is a
+ * document `<key>|<generation>` that only one insert can create; the tail
+ * remembers the latest generation, so taking and giving back a lease is
+ * `_id`-only work (a guarded update on a lease would scan on FerretDB).
+ */
 const leaseSchema = new Schema({ _id: { type: String, required: true }, holder: String, until: Date }, { collection: 'kpi_leases' });
 
 interface KpiDoc {
@@ -51,6 +73,15 @@ interface SampleDoc extends Omit<Sample, 'rag'> {
   _id: string;
   rag: string | null;
 }
+interface TailDoc {
+  _id: string;
+  pending: string[];
+  recent: TailSample[];
+  complete: boolean;
+  dataErrors: string[];
+  built: boolean;
+  leaseGen: number;
+}
 interface LeaseDoc {
   _id: string;
   holder: string;
@@ -59,6 +90,9 @@ interface LeaseDoc {
 
 const sampleId = (key: string, at: Date) => `${key}|${at.toISOString()}`;
 const rangeOf = (key: string) => ({ $gt: `${key}|`, $lt: `${key}|~` });
+const pendingEntry = (at: Date, revision: number) => `${at.toISOString()}#${revision}`;
+const leaseId = (key: string, gen: number) => `${key}|${gen}`;
+const toTailSample = (d: SampleDoc): TailSample => ({ at: d.at, value: d.value, exception: d.exception, dataError: d.dataError });
 
 const toKpi = (d: KpiDoc): Kpi => ({ ...d.definition, lastSampleAt: d.lastSampleAt ?? null, staleSince: d.staleSince ?? null, updatedAt: d.updatedAt });
 const toSample = (d: SampleDoc): Sample => ({
@@ -81,11 +115,15 @@ const definitionOf = (kpi: Kpi): KpiDoc['definition'] => {
 export class MongoKpiRepository implements KpiRepository {
   private readonly Kpi: Model<KpiDoc>;
   private readonly Sample: Model<SampleDoc>;
+  private readonly Tail: Model<TailDoc>;
   private readonly Lease: Model<LeaseDoc>;
+  /** The lease document each holder in this process took (a holder is one detection run). */
+  private readonly held = new Map<string, string>();
 
   constructor(conn: Connection) {
     this.Kpi = conn.model<KpiDoc>('Kpi', kpiSchema);
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
+    this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
     this.Lease = conn.model<LeaseDoc>('KpiLease', leaseSchema);
   }
 
@@ -106,6 +144,8 @@ export class MongoKpiRepository implements KpiRepository {
       if (isDuplicateKey(err)) throw new DomainError('conflict', `A KPI with the key "${kpi.key}" already exists`, { key: kpi.key });
       throw err;
     }
+    // A new KPI has no history: its tail is complete from the start (an upsert: samples may already queue on it).
+    await this.Tail.updateOne({ _id: kpi.key }, { $set: { built: true } }, { upsert: true });
     return kpi;
   }
 
@@ -126,45 +166,55 @@ export class MongoKpiRepository implements KpiRepository {
     await this.Kpi.updateOne({ _id: key }, { $set: { staleSince: since } });
   }
 
+  /**
+   * Inserts first and reads only the samples that already exist, each by
+   * `_id`; a correction is one `_id` update that returns the value it
+   * replaced. Then queues what is to be judged on the tail, after the writes:
+   * a crash in between leaves a sample unjudged until it is sent again (a
+   * resend of an unjudged sample queues it again).
+   */
   async writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]> {
-    const existing = new Map(
-      (await this.Sample.find({ _id: { $in: samples.map((s) => sampleId(key, s.at)) } }).lean<SampleDoc[]>()).map((d) => [d._id, d]),
-    );
-    const fresh = samples.filter((s) => !existing.has(sampleId(key, s.at)));
-    const docs = fresh.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, receivedAt: at }));
-    const failed = new Set<string>();
-    if (docs.length) {
-      await this.Sample.insertMany(docs, { ordered: false }).catch((err: unknown) => {
-        const writeErrors = (err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
-        if (!isDuplicateKey(err) && !writeErrors) throw err;
-        for (const w of writeErrors ?? []) {
-          const doc = docs[w.index ?? w.err?.index ?? -1];
-          if (doc) failed.add(doc._id);
-        }
-        if (!writeErrors) for (const doc of docs) failed.add(doc._id);
-      });
-    }
+    const docs = samples.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, receivedAt: at }));
+    const taken = new Set<string>();
+    await this.Sample.insertMany(docs, { ordered: false }).catch((err: unknown) => {
+      const writeErrors = (err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
+      if (!isDuplicateKey(err) && !writeErrors) throw err;
+      for (const w of writeErrors ?? []) {
+        const doc = docs[w.index ?? w.err?.index ?? -1];
+        if (doc) taken.add(doc._id);
+      }
+      if (!writeErrors) for (const doc of docs) taken.add(doc._id);
+    });
     const out: SampleWrite[] = [];
-    for (const s of samples) {
-      const id = sampleId(key, s.at);
-      const before = existing.get(id) ?? (failed.has(id) ? await this.Sample.findById(id).lean<SampleDoc>() : null);
-      if (!before) {
-        out.push({ outcome: 'inserted', sample: toSample({ ...docs.find((d) => d._id === id)!, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [] }) });
+    for (const [i, s] of samples.entries()) {
+      const doc = docs[i]!;
+      if (!taken.has(doc._id)) {
+        out.push({ outcome: 'inserted', sample: toSample({ ...doc, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [] }) });
         continue;
       }
-      if (before.value === s.value) {
-        out.push({ outcome: 'unchanged', sample: toSample(before) });
-        continue;
-      }
-      const after = await this.Sample.findOneAndUpdate(
-        { _id: id, value: before.value },
-        { $set: { value: s.value, judged: false, exception: false, rag: null }, $push: { corrections: { value: before.value, replacedAt: at, by } } },
-        { returnDocument: 'after' },
-      ).lean<SampleDoc>();
-      if (!after) throw new DomainError('conflict', `The sample of ${key} at ${s.at.toISOString()} changed at the same time; send it again`);
-      out.push({ outcome: 'corrected', sample: toSample(after), previous: before.value });
+      out.push(await this.rewrite(doc._id, s, by, at));
     }
+    const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry(w.sample.at, w.sample.corrections.length));
+    if (queue.length) await this.Tail.updateOne({ _id: key }, { $addToSet: { pending: { $each: queue } } }, { upsert: true });
     return out;
+  }
+
+  /** A sample sent again: unchanged, or corrected by one `_id` update that returns the value it replaced. */
+  private async rewrite(id: string, s: SampleInput, by: string, at: Date): Promise<SampleWrite> {
+    const before = await this.Sample.findById(id).lean<SampleDoc>();
+    if (!before) throw new DomainError('conflict', `The sample at ${s.at.toISOString()} changed at the same time; send it again`);
+    if (before.value === s.value) return { outcome: 'unchanged', sample: toSample(before) };
+    const replaced = await this.Sample.findOneAndUpdate(
+      { _id: id },
+      { $set: { value: s.value, judged: false, exception: false, rag: null }, $push: { corrections: { value: before.value, replacedAt: at, by } } },
+      { returnDocument: 'before' },
+    ).lean<SampleDoc>();
+    if (!replaced) throw new DomainError('conflict', `The sample at ${s.at.toISOString()} changed at the same time; send it again`);
+    const n = replaced.corrections.length;
+    // Another correction landed between the read and the update: the entry pushed names the value it really replaced.
+    if (replaced.value !== before.value) await this.Sample.updateOne({ _id: id }, { $set: { [`corrections.${n}.value`]: replaced.value } });
+    const corrections = [...replaced.corrections, { value: replaced.value, replacedAt: at, by }];
+    return { outcome: 'corrected', sample: toSample({ ...replaced, value: s.value, judged: false, exception: false, rag: null, corrections }), previous: replaced.value };
   }
 
   async getSample(key: string, at: Date): Promise<Sample | null> {
@@ -181,34 +231,89 @@ export class MongoKpiRepository implements KpiRepository {
     return (await this.Sample.find({ _id: { $gt: `${key}|`, $lt: sampleId(key, at) } }).sort({ _id: -1 }).limit(limit).lean<SampleDoc[]>()).map(toSample);
   }
 
-  async unjudged(key: string, limit: number): Promise<Sample[]> {
-    return (await this.Sample.find({ _id: rangeOf(key), judged: false }).sort({ _id: 1 }).limit(limit).lean<SampleDoc[]>()).map(toSample);
-  }
-
-  async judged(key: string, at: Date, value: number, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void> {
-    // Guarded on the value: a correction that landed meanwhile stays unjudged and is judged next.
-    await this.Sample.updateOne({ _id: sampleId(key, at), value }, { $set: { judged: true, ...result } });
-  }
-
   async markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null> {
     const d = await this.Sample.findOneAndUpdate({ _id: sampleId(key, at) }, { $set: { dataError } }, { returnDocument: 'after' }).lean<SampleDoc>();
-    return d ? toSample(d) : null;
+    if (!d) return null;
+    const mark = at.toISOString();
+    await this.Tail.updateOne({ _id: key }, dataError ? { $addToSet: { dataErrors: mark } } : { $pull: { dataErrors: mark } }, { upsert: true });
+    return toSample(d);
+  }
+
+  async tail(key: string, size: number): Promise<KpiTail> {
+    let d = await this.Tail.findById(key).lean<TailDoc>();
+    if (!d?.built) d = await this.buildTail(key, size);
+    const marks = new Set(d.dataErrors ?? []);
+    const pending = (d.pending ?? []).map((p) => {
+      const [iso = '', revision = '0'] = p.split('#');
+      return { at: new Date(iso), revision: Number(revision) };
+    });
+    return {
+      pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
+      // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
+      recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
+      complete: d.complete ?? true,
+    };
+  }
+
+  /** Once per KPI from before tails: its latest judged samples and its unjudged ones, by range reads (a scan on FerretDB). */
+  private async buildTail(key: string, size: number): Promise<TailDoc> {
+    const judged = (await this.Sample.find({ _id: rangeOf(key), judged: true }).sort({ _id: -1 }).limit(size + 1).lean<SampleDoc[]>()).reverse();
+    const unjudged = await this.Sample.find({ _id: rangeOf(key), judged: false }).lean<SampleDoc[]>();
+    const errors = await this.Sample.find({ _id: rangeOf(key), dataError: true }).lean<SampleDoc[]>();
+    const d = await this.Tail.findOneAndUpdate(
+      { _id: key },
+      {
+        $set: { recent: judged.slice(-size).map(toTailSample), complete: judged.length <= size, built: true },
+        $addToSet: { pending: { $each: unjudged.map((s) => pendingEntry(s.at, s.corrections.length)) }, dataErrors: { $each: errors.map((s) => s.at.toISOString()) } },
+      },
+      { upsert: true, returnDocument: 'after' },
+    ).lean<TailDoc>();
+    return d!;
+  }
+
+  async judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void> {
+    await this.Sample.updateOne({ _id: sampleId(key, at) }, { $set: { judged: true, ...result } });
+  }
+
+  async dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void> {
+    const entries = done.flatMap((d) => Array.from({ length: d.revision + 1 }, (_, r) => pendingEntry(d.at, r)));
+    await this.Tail.updateOne({ _id: key }, { $set: { recent: tail.recent, complete: tail.complete }, $pullAll: { pending: entries } });
   }
 
   async lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    const until = new Date(now.getTime() + ttlMs);
-    const taken = await this.Lease.findOneAndUpdate({ _id: key, until: { $lt: now } }, { $set: { holder, until } }, { returnDocument: 'after' }).lean<LeaseDoc>();
-    if (taken) return true;
-    try {
-      await this.Lease.create({ _id: key, holder, until });
-      return true;
-    } catch (err) {
-      if (isDuplicateKey(err)) return false;
-      throw err;
+    let gen = (await this.Tail.findById(key, { leaseGen: 1 }).lean<Pick<TailDoc, 'leaseGen'>>())?.leaseGen ?? 0;
+    const live = (l: LeaseDoc | null) => l !== null && l.until.getTime() > now.getTime();
+    const current = await this.Lease.findById(leaseId(key, gen)).lean<LeaseDoc>();
+    if (live(current)) return false;
+    let ranOut = current ? gen : null;
+    for (;;) {
+      try {
+        await this.Lease.create({ _id: leaseId(key, gen + 1), holder, until: new Date(now.getTime() + ttlMs) });
+        break;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+      // Taken: held, unless its holder stopped before noting its generation on the tail and it ran out.
+      if (live(await this.Lease.findById(leaseId(key, gen + 1)).lean<LeaseDoc>())) return false;
+      gen += 1;
+      ranOut = gen;
     }
+    const mine = gen + 1;
+    // A generation already noted was taken before: this one was read stale (and its lease given back since).
+    const noted = await this.Tail.findOneAndUpdate({ _id: key }, { $max: { leaseGen: mine } }, { upsert: true, returnDocument: 'before' }).lean<Pick<TailDoc, 'leaseGen'>>();
+    if ((noted?.leaseGen ?? 0) >= mine) {
+      await this.Lease.deleteOne({ _id: leaseId(key, mine) });
+      return false;
+    }
+    this.held.set(holder, leaseId(key, mine));
+    if (ranOut !== null) await this.Lease.deleteOne({ _id: leaseId(key, ranOut) });
+    return true;
   }
 
-  async release(key: string, holder: string): Promise<void> {
-    await this.Lease.deleteOne({ _id: key, holder });
+  async release(_key: string, holder: string): Promise<void> {
+    const id = this.held.get(holder);
+    if (!id) return;
+    this.held.delete(holder);
+    await this.Lease.deleteOne({ _id: id });
   }
 }

@@ -201,11 +201,16 @@ export class MongoAuditRepository implements AuditRepository {
     if (outcome.target !== undefined) set.target = outcome.target;
     if ('after' in outcome) set.after = outcome.after;
     if (outcome.error !== undefined) set.error = outcome.error;
-    await this.model.updateOne({ _id: id, status: 'pending' }, { $set: set });
+    // By `_id` alone: every audited request settles its entry, and FerretDB scans the whole log for `_id` plus a
+    // status. An entry settled already (the reconciler was first) keeps that verdict: it is put back as it was.
+    const before = await this.model.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'before' }).lean<AuditRecord>();
+    if (before && before.status !== 'pending') await this.model.replaceOne({ _id: id }, before);
   }
 
   async discard(id: string): Promise<void> {
-    await this.model.deleteOne({ _id: id, status: 'pending' });
+    // As settle: by `_id`, and an entry settled meanwhile is put back.
+    const gone = await this.model.findOneAndDelete({ _id: id }).lean<AuditRecord>();
+    if (gone && gone.status !== 'pending') await this.model.create(gone);
   }
 
   async pending(olderThan: Date): Promise<(AuditEntry & { id: string })[]> {

@@ -36,4 +36,20 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     const kpi = await expectNoScan(conn, () => store.kpis.get('checkout'));
     expect(kpi.commands).toEqual(['find kpis']);
   });
+
+  it('takes, gives back and takes over the per-KPI lease by _id alone, one holder at a time', async () => {
+    const key = 'leased';
+    const ttl = 60_000;
+    const later = (ms: number) => new Date(at.getTime() + ms);
+    const race = async (now: Date, n = 20) => (await Promise.all(Array.from({ length: n }, (_, i) => store.kpis.lease(key, `w${now.getTime()}-${i}`, now, ttl)))).filter(Boolean).length;
+    expect(await race(at)).toBe(1);
+    // Held: nobody else gets it until it is given back or runs out.
+    expect(await race(later(1_000))).toBe(0);
+    const taken = await expectNoScan(conn, () => store.kpis.lease(key, 'checker', later(ttl + 1), ttl));
+    expect(taken.result).toBe(true);
+    await expectNoScan(conn, () => store.kpis.release(key, 'checker'));
+    expect(await race(later(ttl + 2))).toBe(1);
+    // Its holder stopped: once it ran out, exactly one of many takes it over.
+    expect(await race(later(3 * ttl))).toBe(1);
+  });
 });

@@ -10,13 +10,15 @@ import type { TandemCommand } from '../help/help.service.js';
 import type { KpiDeps } from './deps.js';
 import { isOwner, markDataError } from './data-error.js';
 import { alertKey, KPI_RULES } from './detection.js';
+import { tailSize } from './tail.js';
 import type { Kpi } from './kpis.types.js';
 import { kpiListView, kpiView, type KpiStatus } from './kpis.views.js';
 
 const TREND = 12;
 
 export async function statusOf(d: KpiDeps, kpi: Kpi): Promise<KpiStatus> {
-  const recent = (await d.kpis.samplesBefore(kpi.key, new Date(8.64e15), TREND)).reverse();
+  // The tail's latest judged samples: one `_id` read (a range of samples would scan on FerretDB).
+  const recent = (await d.kpis.tail(kpi.key, tailSize(kpi))).recent.slice(-TREND);
   const openAlerts: Alert[] = [];
   for (const rule of KPI_RULES) {
     const id = await d.alerts.openId(alertKey(kpi.key, rule));

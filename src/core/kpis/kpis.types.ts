@@ -189,6 +189,27 @@ export type SampleInput = z.output<typeof sampleInputSchema>;
 /** What writing one sample did: inserted, unchanged (same value resent) or corrected (different value). */
 export type SampleWrite = { outcome: 'inserted' | 'unchanged' | 'corrected'; sample: Sample; previous?: number };
 
+/** A judged sample as the baseline and the run rules see it. */
+export interface TailSample {
+  at: Date;
+  value: number;
+  exception: boolean;
+  dataError: boolean;
+}
+
+/**
+ * What detection needs of a KPI, kept in one `_id`-keyed document so that
+ * judging a sample reads no range of samples (FerretDB scans for any).
+ */
+export interface KpiTail {
+  /** Samples waiting to be judged, by instant with the revision written (corrections count up), oldest first. */
+  pending: { at: Date; revision: number }[];
+  /** The latest judged samples, oldest first, at most `tailSize` of the KPI; data error marks applied. */
+  recent: TailSample[];
+  /** False when older judged samples were dropped from `recent` (a sample older than all of it needs a range read). */
+  complete: boolean;
+}
+
 export interface KpiRepository {
   get(key: string): Promise<Kpi | null>;
   list(filter: { ownerTeamIds?: string[] }): Promise<Kpi[]>;
@@ -199,17 +220,32 @@ export interface KpiRepository {
   noteSample(key: string, at: Date): Promise<void>;
   markStale(key: string, since: Date | null): Promise<void>;
 
-  /** Writes each sample by its `_id` (KPI key + instant): insert, no-op, or a correction that keeps the old value. */
+  /**
+   * Writes each sample by its `_id` (KPI key + instant): insert, no-op, or a
+   * correction that keeps the old value; then queues every new or corrected
+   * one (and an unjudged one sent again) on the KPI's tail to be judged.
+   */
   writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]>;
   getSample(key: string, at: Date): Promise<Sample | null>;
-  /** Samples in [from, to], oldest first. */
+  /** Samples in [from, to], oldest first (an admin listing: a range read). */
   samples(key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]>;
-  /** The `limit` samples right before `at`, newest first. */
+  /** The `limit` samples right before `at`, newest first (a range read: detection uses the tail). */
   samplesBefore(key: string, at: Date, limit: number): Promise<Sample[]>;
-  /** Samples not yet judged, oldest first. */
-  unjudged(key: string, limit: number): Promise<Sample[]>;
-  judged(key: string, at: Date, value: number, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void>;
   markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null>;
+
+  /**
+   * The KPI's tail: what waits to be judged and the latest judged samples, in
+   * one `_id` read. A KPI from before tails is given one from its history once
+   * (range reads), holding up to `size` judged samples.
+   */
+  tail(key: string, size: number): Promise<KpiTail>;
+  /** Records the judgement of the sample at `at`. */
+  judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void>;
+  /**
+   * Writes the tail's new `recent` and takes judged samples off the queue, each
+   * up to the revision judged: a correction queued since stays and is judged next.
+   */
+  dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void>;
 
   /** A per-KPI lease so one worker judges a KPI's samples in time order; false when another holds it. */
   lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;

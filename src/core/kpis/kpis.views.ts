@@ -3,7 +3,7 @@ import type { View } from '../chat/views.js';
 import { v } from '../chat/views.js';
 import type { HelpFeature } from '../help/help.views.js';
 import { sparkline, withUnit } from './explain.js';
-import type { Kpi, Sample } from './kpis.types.js';
+import type { Kpi, TailSample } from './kpis.types.js';
 import { RAG_EMOJI, ragOf, versionAt } from './rag.js';
 
 /** What KPI alerts say about themselves in the help view. */
@@ -16,8 +16,8 @@ export const KPI_HELP: HelpFeature = {
 
 export interface KpiStatus {
   kpi: Kpi;
-  /** The latest samples, oldest first. */
-  recent: Sample[];
+  /** The latest judged samples, oldest first. */
+  recent: TailSample[];
   openAlerts: Alert[];
 }
 
