@@ -185,7 +185,18 @@ export interface GroupResult {
   enps: number | null;
   enpsChange: number | null;
   questions: QuestionResult[];
+  /** This group's figures in the rounds it was shown, oldest first, this round last (at most TREND_ROUNDS). */
+  trend: TrendPoint[];
 }
+
+/** One round of a group's trend: its eNPS and the mean of each 1–5 and 0–10 question (null where not shown). */
+export interface TrendPoint {
+  n: number;
+  enps: number | null;
+  means: Record<string, number | null>;
+}
+
+export const TREND_ROUNDS = 8;
 
 export interface SuppressedGroup {
   scope: 'org' | 'team';

@@ -57,6 +57,9 @@ const groupResult = z.union([
     enps: z.number().nullable().describe('% promoters (9–10) minus % detractors (0–6)'),
     enpsChange: z.number().nullable(),
     questions: z.array(questionResult),
+    trend: z
+      .array(z.object({ n: z.number(), enps: z.number().nullable(), means: z.record(z.string(), z.number().nullable()) }))
+      .describe('This group in the rounds it was shown in (up to 8, oldest first, this round last): eNPS and the mean of each 1–5 and 0–10 question'),
   }),
   z.object({ scope: z.enum(['org', 'team']), teamId: z.string().nullable(), name: z.string(), suppressed: z.literal(true), reason: z.string() }),
 ]);
