@@ -23,6 +23,7 @@
 import { Types } from 'mongoose';
 import { keyOf } from '../src/core/surveys/context.js';
 import { isShown } from '../src/core/surveys/surveys.types.js';
+import { UPDATES_PER_COMMAND } from '../src/store/surveys.repository.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { SLACK_TEAM, slackEnv } from '../test/support/slack.js';
 import { startTestTandem } from '../test/support/stack.js';
@@ -119,8 +120,9 @@ async function main(): Promise<void> {
     // Answers: the first ANSWERS people finish (written in bulk under their HMAC keys).
     const db = tandem.store.conn;
     let enpsSum = 0;
-    for (let from = 0; from < ANSWERS; from += 1_000) {
-      const slice = ids.slice(from, Math.min(ANSWERS, from + 1_000)).map((id, j) => ({ key: keyOf({ config: { secret: SECRET } }, round.id, id.toString()), i: from + j }));
+    // UPDATES_PER_COMMAND at a time: FerretDB 1.24 hangs on an update command matching ~100 documents or more.
+    for (let from = 0; from < ANSWERS; from += UPDATES_PER_COMMAND) {
+      const slice = ids.slice(from, Math.min(ANSWERS, from + UPDATES_PER_COMMAND)).map((id, j) => ({ key: keyOf({ config: { secret: SECRET } }, round.id, id.toString()), i: from + j }));
       await db.collection('survey_responses').bulkWrite(
         slice.map(({ key, i }) => {
           enpsSum += i % 11;

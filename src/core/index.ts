@@ -101,6 +101,8 @@ export function createCore(ports: CorePorts) {
   audit.addCheck('kudos', async (e) => ({ target: e.target, state: await recognition.get(after('kudos')(e.target)) }));
   audit.addCheck('recognition', async (e) => ({ target: e.target, state: await recognition.settings() }));
   audit.addCheck('checkin-settings', async (e) => ({ target: e.target, state: await checkins.settings(after('checkin-settings')(e.target)) }));
+  audit.addCheck('survey', async (e) => ({ target: e.target, state: await ports.surveys.surveys.get(after('survey')(e.target)) }));
+  audit.addCheck('survey-round', async (e) => ({ target: e.target, state: (await ports.surveys.rounds.ofSurvey(after('survey-round')(e.target))).at(-1) ?? null }));
   const governance = createGovernance({ ...ports, audit });
   const ownerRole = async (key: string) => (await ports.kpis.get(key))?.ownerRole ?? 'manager';
   // An alert that opens starts its escalation (on-call); every message about it is kept and rewritten on change.

@@ -2,6 +2,7 @@ import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type {
   AnonymousAnswer,
   AnswerValue,
+  FatigueClaim,
   Invitation,
   InvitationRepository,
   KeyedResponse,
@@ -28,12 +29,15 @@ import { isDuplicateKey } from './connection.js';
  *   survey_participation  _id = the same HMAC; round. No person, no time.
  *   survey_answers        _id = <round>:<shuffled index>; survey, round, close time, shown teams, answers.
  *   survey_invitations    _id = <round>:<person>; who was asked and when. No answers.
- *   survey_last_invited   _id = person; the fatigue guard's last invitation.
+ *   survey_last_invited   _id = person; the fatigue guard: each round's invitation of the person.
  *   survey_lookups        _id = 'open'; the ids of the open rounds (read on every DM).
  * Hot lookups (a click, a typed answer, a reminder) are by _id.
  */
 
 const opts = { versionKey: false as const, minimize: false, strict: 'throw' as const };
+
+/** Updates sent in one command (see Invitations.upsertMany): FerretDB 1.24 hangs past ~100 matching ones. */
+export const UPDATES_PER_COMMAND = 50;
 
 const surveySchema = new Schema(
   {
@@ -111,10 +115,12 @@ const answerSchema = new Schema(
 
 const resultsSchema = new Schema({ _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true } }, { ...opts, collection: 'survey_results' });
 
-const lastInvitedSchema = new Schema(
-  { _id: { type: String, required: true }, at: { type: Date, required: true }, roundId: { type: String, required: true } },
-  { ...opts, collection: 'survey_last_invited' },
-);
+/** `_id` = person; `rounds` maps an encoded round id to that round's invitation (see LastInvited). */
+const lastInvitedSchema = new Schema({ _id: { type: String, required: true }, rounds: { type: Schema.Types.Mixed, default: {} } }, { ...opts, collection: 'survey_last_invited' });
+interface LastInvitedDoc {
+  _id: string;
+  rounds?: Record<string, { roundId: string; at: Date }>;
+}
 
 interface SurveyDoc extends Omit<Survey, 'id'> {
   _id: Types.ObjectId;
@@ -212,9 +218,15 @@ class Rounds implements SurveyRoundRepository {
 
 class Invitations implements InvitationRepository {
   constructor(private readonly M: Model<InvitationDoc>) {}
+  /**
+   * At most UPDATES_PER_COMMAND upserts per command: FerretDB 1.24 keeps one SQLite
+   * connection open per update of a command that matches a document (until the whole
+   * command ends) out of a pool of 100, so a bigger batch over existing invitations (a
+   * retried or duplicated open) waits for a connection forever, holding the write lock.
+   */
   async upsertMany(invitations: Invitation[]): Promise<void> {
-    for (let i = 0; i < invitations.length; i += 500) {
-      const ops = invitations.slice(i, i + 500).map((inv) => ({ updateOne: { filter: { _id: `${inv.roundId}:${inv.personId}` }, update: { $set: inv }, upsert: true } }));
+    for (let i = 0; i < invitations.length; i += UPDATES_PER_COMMAND) {
+      const ops = invitations.slice(i, i + UPDATES_PER_COMMAND).map((inv) => ({ updateOne: { filter: { _id: `${inv.roundId}:${inv.personId}` }, update: { $set: inv }, upsert: true } }));
       await this.M.bulkWrite(ops, { ordered: false });
     }
   }
@@ -295,31 +307,37 @@ class Results implements SurveyResultsRepository {
   }
 }
 
+/** A round id as a field name: `<survey>.<n>` has a dot, which a field path would read as nesting. */
+const roundField = (roundId: string) => `rounds.${roundId.replaceAll('.', '_')}`;
+
+/**
+ * The fatigue guard. Claiming is one `findOneAndUpdate` by `_id` alone that
+ * adds the round's entry and returns the document as it was before: the
+ * claim is judged on that, so of two rounds claiming one person at once the
+ * second to write sees the first and is refused (a single-document update is
+ * atomic on MongoDB and on the local FerretDB). A filter with anything beside
+ * `_id` would make FerretDB scan the collection, under its write lock, once
+ * per person: 10,000 claims over 10,000 documents.
+ */
 class LastInvited implements LastInvitedRepository {
-  constructor(private readonly M: Model<{ _id: string; at: Date; roundId: string }>) {}
-  async get(personIds: readonly string[]): Promise<Map<string, { at: Date; roundId: string }>> {
-    const out = new Map<string, { at: Date; roundId: string }>();
-    for (let i = 0; i < personIds.length; i += 500) {
-      const docs = await this.M.find({ _id: { $in: personIds.slice(i, i + 500) } }).lean();
-      for (const d of docs) out.set(d._id, { at: d.at, roundId: d.roundId });
-    }
-    return out;
-  }
-  async claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<boolean> {
-    const filter = { _id: personId, $or: [{ roundId }, { at: { $lte: notAfter } }] };
+  constructor(private readonly M: Model<LastInvitedDoc>) {}
+  async claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<FatigueClaim> {
+    const update = { $set: { [roundField(roundId)]: { roundId, at } } };
+    let before: LastInvitedDoc | null;
     try {
-      await this.M.updateOne(filter, { $set: { at, roundId } }, { upsert: true });
-      return true;
+      before = await this.M.findOneAndUpdate({ _id: personId }, update, { upsert: true, returnDocument: 'before' }).lean<LastInvitedDoc>();
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      // The filter missed a document that exists now: refused, unless a concurrent claim of the
-      // same round (a duplicate open job) inserted it first, which the filter matches on a retry.
-      return (await this.M.updateOne(filter, { $set: { at, roundId } })).matchedCount === 1;
+      // Two first claims raced to insert the document: the other one is in it now.
+      before = await this.M.findOneAndUpdate({ _id: personId }, update, { returnDocument: 'before' }).lean<LastInvitedDoc>();
     }
+    const entries = Object.values(before?.rounds ?? {});
+    const added = !entries.some((e) => e.roundId === roundId);
+    const others = entries.filter((e) => e.roundId !== roundId && new Date(e.at) > notAfter).map((e) => new Date(e.at).getTime());
+    return others.length ? { ok: false, added, blockedBy: new Date(Math.max(...others)) } : { ok: true, added };
   }
-  async restore(personId: string, roundId: string, previous: { at: Date; roundId: string } | null): Promise<void> {
-    if (previous) await this.M.updateOne({ _id: personId, roundId }, { $set: previous });
-    else await this.M.deleteOne({ _id: personId, roundId });
+  async release(personId: string, roundId: string): Promise<void> {
+    await this.M.updateOne({ _id: personId }, { $unset: { [roundField(roundId)]: '' } });
   }
 }
 
@@ -333,6 +351,6 @@ export function createSurveyStore(conn: Connection): SurveyPorts {
     participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
     answers: new Answers(conn.model<AnswerDoc>('SurveyAnswer', answerSchema)),
     results: new Results(conn.model<{ _id: string; results: RoundResults }>('SurveyResults', resultsSchema)),
-    lastInvited: new LastInvited(conn.model<{ _id: string; at: Date; roundId: string }>('SurveyLastInvited', lastInvitedSchema)),
+    lastInvited: new LastInvited(conn.model<LastInvitedDoc>('SurveyLastInvited', lastInvitedSchema)),
   };
 }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Person, Team } from '../../src/core/people/people.types.js';
 import { pickValue } from '../../src/core/surveys/surveys.views.js';
@@ -98,5 +99,19 @@ describe('survey results through the admin API: complementary suppression, comme
     expect(stored).toHaveLength(10);
     expect(stored.every((d) => (d.teamIds as string[]).length === 0)).toBe(true);
     expect((await api(`/surveys/${surveyId}/results?team=${'f'.repeat(24)}`)).status).toBe(404);
+  });
+
+  it('queues a recurring survey’s first round for the day before its first weekday on or after the start date', async () => {
+    // Every 2 weeks on Wednesday from a Monday 3 weeks ahead: round 1 is that week's Wednesday; its open job runs the day before at 00:00 UTC.
+    const monday = DateTime.utc().startOf('week').plus({ weeks: 3 });
+    const recurring = await tandem.core.surveys.define({
+      template: 'engagement',
+      audience: { kind: 'teams', teamIds: [teamA.id] },
+      schedule: { kind: 'recurring', everyWeeks: 2, weekday: 3, time: '09:30', startDate: monday.toISODate()! },
+    });
+    const job = await tandem.jobs.queue('surveys').getJob(`survey.open|${recurring.id}|1`);
+    expect(job?.data).toMatchObject({ surveyId: recurring.id, n: 1, __dueAt: monday.plus({ days: 1 }).toMillis() });
+    expect(await job?.getState()).toBe('delayed');
+    expect((await tandem.core.surveys.get(recurring.id)).rounds).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { keyOf } from '../../src/core/surveys/context.js';
 import { pickValue } from '../../src/core/surveys/surveys.views.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
-import { expectNoScan, watchedConnection } from '../support/scans.js';
+import { UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
+import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
 import { isolatedNames } from '../support/stack.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
@@ -69,6 +70,48 @@ describe('survey reads per person and per event are _id reads', () => {
     expect(other.result).toBeNull();
     expect(other.commands).toEqual(['find survey_lookups', 'find survey_rounds', 'find survey_responses']);
   });
+
+  it('claims the fatigue guard by _id alone, and of rounds claiming one person at once exactly one wins', async () => {
+    const li = store.surveys.lastInvited;
+    const week = 7 * 86_400_000;
+    const notAfter = new Date(now.getTime() - week);
+    const first = await expectNoScan(conn, () => li.claim('eve', 'S9.1', now, notAfter));
+    expect(first.result).toEqual({ ok: true, added: true });
+    expect(first.commands).toEqual(['findAndModify survey_last_invited']);
+    // The same round again (a retried open job) still holds; another round within the week is refused.
+    expect((await expectNoScan(conn, () => li.claim('eve', 'S9.1', now, notAfter))).result).toEqual({ ok: true, added: false });
+    expect((await expectNoScan(conn, () => li.claim('eve', 'S8.1', new Date(now.getTime() + 86_400_000), new Date(now.getTime() + 86_400_000 - week)))).result).toEqual({
+      ok: false,
+      added: true,
+      blockedBy: now,
+    });
+    await expectNoScan(conn, () => li.release('eve', 'S8.1'));
+    // A week later the next round passes.
+    const later = new Date(now.getTime() + week);
+    expect((await li.claim('eve', 'S8.1', later, new Date(later.getTime() - week))).ok).toBe(true);
+
+    // Twenty surveys open at once for the same people: for each person, exactly one claim passes.
+    for (const person of ['fay', 'gus', 'hal']) {
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => li.claim(person, `R${i}.1`, now, notAfter)));
+      expect(claims.filter((c) => c.ok)).toHaveLength(1);
+      expect(claims.every((c) => c.added)).toBe(true);
+      // Twice the same round at once (a duplicated open job) both pass.
+      const twice = await Promise.all([li.claim(`${person}2`, 'S7.1', now, notAfter), li.claim(`${person}2`, 'S7.1', now, notAfter)]);
+      expect(twice.every((c) => c.ok)).toBe(true);
+    }
+  });
+
+  it('records the invitations of 300 people a second time (a retried or duplicated open) without hanging FerretDB', async () => {
+    // FerretDB 1.24 holds a SQLite connection per matching update until the command ends (100 in its pool):
+    // one command of 300 upserts over existing invitations never returned, and held the write lock meanwhile.
+    const inviteAt = now;
+    const closesAt = new Date(now.getTime() + 86_400_000);
+    const many = Array.from({ length: 300 }, (_, i) => ({ roundId: 'S2.1', personId: `p${i}`, teamIds: ['T1'], inviteAt, closesAt }));
+    await store.surveys.invitations.upsertMany(many);
+    const again = await recordFilters(conn, () => store.surveys.invitations.upsertMany(many));
+    expect(again.commands).toHaveLength(Math.ceil(300 / UPDATES_PER_COMMAND));
+    expect(await store.surveys.invitations.ofRound('S2.1')).toHaveLength(300);
+  }, 60_000);
 
   it('drops a round from the open-rounds lookup when it closes', async () => {
     await store.surveys.rounds.update(roundId, ['open'], { status: 'closing' });

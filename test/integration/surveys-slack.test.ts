@@ -109,7 +109,7 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     }
     team = await tandem.store.teams.create({ name: 'Lisbon', managerId: people.UMIA!.id, memberIds: USERS.map((u) => people[u]!.id) });
     token = generateToken();
-    await tandem.store.tokens.create({ name: 'surveys', hash: hashToken(token), scopes: ['surveys:read', 'surveys:write'] });
+    await tandem.store.tokens.create({ name: 'surveys', hash: hashToken(token), scopes: ['surveys:read', 'surveys:write', 'audit:read'] });
   });
   afterAll(async () => {
     await tandem?.cleanup();
@@ -266,6 +266,12 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     expect(group.questions.find((q) => q.id === 'workload')).toMatchObject({ mean: 3.6, distribution: { '1': 0, '2': 1, '3': 1, '4': 2, '5': 1 } });
     expect(group.questions.find((q) => q.id === 'enps')?.distribution).toMatchObject({ '6': 1, '8': 1, '9': 1, '10': 2, '3': 0 });
     expect(group.questions.find((q) => q.id === 'why')?.comments.sort()).toEqual([...COMMENTS].sort());
+
+    // Defining and closing are audited under the token, with ids and counts only.
+    const audit = await api('GET', `/audit?limit=200`);
+    const mine = (audit.body.items as { actor: string; action: string; status: string; target: string; after: Record<string, unknown> }[]).filter((a) => a.action.startsWith('survey.') && a.status === 'done');
+    expect(mine.map((a) => `${a.actor} ${a.action} ${a.target}`).sort()).toEqual([`surveys survey.create survey:new`, `surveys survey.round.close survey-round:${surveyId}`]);
+    expect(mine.find((a) => a.action === 'survey.create')?.after).toMatchObject({ name: 'Lisbon pulse', audience: { kind: 'teams' } });
 
     const toManager = fake.callsTo('chat.postMessage').find((c) => c.args.channel === dm('UMIA') && String(c.args.text).startsWith('Results'));
     expect(JSON.stringify(toManager?.args.blocks)).toContain('eNPS *+40*');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { computeResults, enps, shownTeams } from '../../src/core/surveys/results.js';
 import { isShown, type AnonymousAnswer, type GroupResult, type SurveyRound } from '../../src/core/surveys/surveys.types.js';
 import { inviteInstant, recurringDate, reminderInstants, windowEnd } from '../../src/core/surveys/rhythm.js';
+import { resultsView } from '../../src/core/surveys/surveys.views.js';
 
 const closedAt = new Date('2026-12-04T10:00:00Z');
 const round: SurveyRound = {
@@ -74,6 +75,27 @@ describe('survey results: suppression, eNPS and means', () => {
     expect(org.questions.find((q) => q.id === 'workload')).toMatchObject({ answered: 4, mean: null, distribution: {} });
     const third = computeResults({ ...round, id: 's.3', n: 3 }, [5, 5, 4, 4, 4].map((w) => answer([], { enps: 9, workload: w })), 5, first, closedAt);
     expect(shown(third.org).questions.find((q) => q.id === 'workload')).toMatchObject({ mean: 4.4, change: 0.8 }); // 4.4 - 3.6
+  });
+
+  it('carries each group’s trend over the rounds it was shown in, and writes it out in the text', () => {
+    const r1 = computeResults(round, [5, 4, 4, 3, 2].map((w) => answer(['A'], { enps: 8, workload: w })), 5, null, closedAt);
+    const second = [5, 5, 4, 4, 4].map((w, i) => answer(['A'], { enps: i < 3 ? 10 : 8, workload: w }));
+    const r2 = computeResults({ ...round, id: 's.2', n: 2 }, second, 5, r1, closedAt);
+    const org = shown(r2.org);
+    // Round 1: eNPS 0 (all passives), workload 3.6; round 2: eNPS +60, workload 4.4.
+    expect(org.trend).toEqual([
+      { n: 1, enps: 0, means: { enps: 8, workload: 3.6 } },
+      { n: 2, enps: 60, means: { enps: 9.2, workload: 4.4 } },
+    ]);
+    const text = JSON.stringify(resultsView(r2, [r2.org]));
+    expect(text).toContain('eNPS _Trend_ round 1: 0 → round 2: +60');
+    expect(text).toContain('_Trend_ round 1: 3.60 → round 2: 4.40');
+    // A result stored before trends existed counts as one point; the trend keeps the last 8 rounds.
+    const { trend: _, ...legacy } = shown(r1.org);
+    expect(shown(computeResults({ ...round, id: 's.2', n: 2 }, second, 5, { ...r1, org: legacy as GroupResult }, closedAt).org).trend).toEqual(org.trend);
+    let last = r2;
+    for (let n = 3; n <= 10; n += 1) last = computeResults({ ...round, id: `s.${n}`, n }, [5, 5, 4, 4, 4].map((w) => answer([], { enps: 9, workload: w })), 5, last, closedAt);
+    expect(shown(last.org).trend.map((p) => p.n)).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
   });
 });
 

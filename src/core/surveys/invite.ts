@@ -52,25 +52,20 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
     return { roundId: round.id, personId: person.id, teamIds, inviteAt, closesAt: windowEnd(person, inviteAt, survey.windowDays, days) };
   });
 
-  // The fatigue guard: nobody gets more than one survey in `fatigueDays`; the round waits rather than break it.
+  // The fatigue guard: nobody gets more than one survey in `fatigueDays`. Everyone's slot is claimed (50 at a
+  // time, one `_id`-keyed atomic update each); if anyone is taken, the entries this call added are given back
+  // and the round waits rather than break the guard.
   const fatigueMs = deps.config.fatigueDays * DAY_MS;
-  const last = await deps.store.lastInvited.get(invitations.map((i) => i.personId));
-  const held = invitations.filter((i) => {
-    const prev = last.get(i.personId);
-    return prev && prev.roundId !== round.id && prev.at.getTime() > i.inviteAt.getTime() - fatigueMs;
-  });
-  if (held.length) return wait(deps, round, held.map((i) => new Date((last.get(i.personId)?.at.getTime() ?? 0) + fatigueMs)), held.length, invitations.length);
-  // Claimed 50 at a time; if another survey got anyone first, give back what was claimed and wait for it.
-  const claimed: Invitation[] = [];
-  let refused: Invitation | undefined;
+  const added: string[] = [];
+  const blocked: Date[] = [];
   await inBatches(invitations, 50, async (i) => {
-    if (refused) return;
-    if (await deps.store.lastInvited.claim(i.personId, round.id, i.inviteAt, new Date(i.inviteAt.getTime() - fatigueMs))) claimed.push(i);
-    else refused = i;
+    const claim = await deps.store.lastInvited.claim(i.personId, round.id, i.inviteAt, new Date(i.inviteAt.getTime() - fatigueMs));
+    if (claim.added) added.push(i.personId);
+    if (!claim.ok) blocked.push(new Date(claim.blockedBy.getTime() + fatigueMs));
   });
-  if (refused) {
-    await inBatches(claimed, 50, (c) => deps.store.lastInvited.restore(c.personId, round.id, last.get(c.personId) ?? null));
-    return wait(deps, round, [new Date(refused.inviteAt.getTime() + fatigueMs)], 1, invitations.length);
+  if (blocked.length) {
+    await inBatches(added, 50, (personId) => deps.store.lastInvited.release(personId, round.id));
+    return wait(deps, round, blocked, blocked.length, invitations.length);
   }
 
   await deps.store.invitations.upsertMany(invitations);

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { AnonymousAnswer, GroupResult, QuestionResult, RoundResults, SuppressedGroup, SurveyQuestion, SurveyRound } from './surveys.types.js';
-import { isShown } from './surveys.types.js';
+import type { AnonymousAnswer, GroupResult, QuestionResult, RoundResults, SuppressedGroup, SurveyQuestion, SurveyRound, TrendPoint } from './surveys.types.js';
+import { isShown, TREND_ROUNDS } from './surveys.types.js';
 
 /**
  * Results with suppression, as pure functions.
@@ -74,19 +74,32 @@ function questionResult(q: SurveyQuestion, answers: readonly AnonymousAnswer[], 
   return { ...base, distribution, mean, change };
 }
 
+const trendPoint = (n: number, score: number | null, questions: readonly QuestionResult[]): TrendPoint => ({
+  n,
+  enps: score,
+  means: Object.fromEntries(questions.filter((q) => q.kind === 'agree5' || q.kind === 'scale10').map((q) => [q.id, q.mean])),
+});
+
+/** The previous round's trend (a result stored before trends existed counts as its own single point), then this round. */
+function trendOf(n: number, score: number | null, questions: readonly QuestionResult[], previous: GroupResult | null): TrendPoint[] {
+  const before = previous ? (previous.trend ?? [trendPoint(n - 1, previous.enps, previous.questions)]) : [];
+  return [...before, trendPoint(n, score, questions)].slice(-TREND_ROUNDS);
+}
+
 export function groupResult(
   scope: 'org' | 'team',
   teamId: string | null,
   name: string,
   invited: number,
   answers: readonly AnonymousAnswer[],
-  questions: readonly SurveyQuestion[],
+  round: { n: number; questions: readonly SurveyQuestion[] },
   floor: number,
   previous: GroupResult | null,
 ): GroupResult {
-  const eq = enpsQuestion(questions);
+  const eq = enpsQuestion(round.questions);
   const enpsValues = eq ? answers.map((a) => a.answers[eq.id]).filter((v): v is number => typeof v === 'number') : [];
   const score = eq && enpsValues.length >= floor ? enps(enpsValues) : null;
+  const questions = round.questions.map((q) => questionResult(q, answers, floor, previous?.questions.find((p) => p.id === q.id)));
   return {
     scope,
     teamId,
@@ -96,7 +109,8 @@ export function groupResult(
     responseRate: invited > 0 ? round2(answers.length / invited) : 0,
     enps: score,
     enpsChange: score !== null && previous?.enps != null ? score - previous.enps : null,
-    questions: questions.map((q) => questionResult(q, answers, floor, previous?.questions.find((p) => p.id === q.id))),
+    questions,
+    trend: trendOf(round.n, score, questions, previous),
   };
 }
 
@@ -112,7 +126,7 @@ const suppressed = (scope: 'org' | 'team', teamId: string | null, name: string, 
 /** The round's results from its anonymous answers (already tagged with shown teams only). */
 export function computeResults(round: SurveyRound, answers: readonly AnonymousAnswer[], floor: number, previous: RoundResults | null, closedAt: Date): RoundResults {
   const prevOrg = previous && isShown(previous.org) ? previous.org : null;
-  const org = answers.length >= floor ? groupResult('org', null, 'Organisation', round.invited, answers, round.questions, floor, prevOrg) : suppressed('org', null, 'Organisation', floor);
+  const org = answers.length >= floor ? groupResult('org', null, 'Organisation', round.invited, answers, round, floor, prevOrg) : suppressed('org', null, 'Organisation', floor);
   const teams = Object.keys(round.invitedByTeam)
     .sort((a, b) => (round.teamNames[a] ?? a).localeCompare(round.teamNames[b] ?? b))
     .map((teamId) => {
@@ -120,7 +134,7 @@ export function computeResults(round: SurveyRound, answers: readonly AnonymousAn
       const mine = answers.filter((a) => a.teamIds.includes(teamId));
       if (mine.length < floor) return suppressed('team', teamId, name, floor);
       const prev = previous?.teams.find((t) => t.teamId === teamId);
-      return groupResult('team', teamId, name, round.invitedByTeam[teamId] ?? 0, mine, round.questions, floor, prev && isShown(prev) ? prev : null);
+      return groupResult('team', teamId, name, round.invitedByTeam[teamId] ?? 0, mine, round, floor, prev && isShown(prev) ? prev : null);
     });
   return { roundId: round.id, surveyId: round.surveyId, n: round.n, name: round.name, closedAt, minGroupSize: floor, org, teams };
 }

@@ -185,7 +185,18 @@ export interface GroupResult {
   enps: number | null;
   enpsChange: number | null;
   questions: QuestionResult[];
+  /** This group's figures in the rounds it was shown, oldest first, this round last (at most TREND_ROUNDS). */
+  trend: TrendPoint[];
 }
+
+/** One round of a group's trend: its eNPS and the mean of each 1–5 and 0–10 question (null where not shown). */
+export interface TrendPoint {
+  n: number;
+  enps: number | null;
+  means: Record<string, number | null>;
+}
+
+export const TREND_ROUNDS = 8;
 
 export interface SuppressedGroup {
   scope: 'org' | 'team';
@@ -265,16 +276,27 @@ export interface SurveyResultsRepository {
   get(roundId: string): Promise<RoundResults | null>;
 }
 
-/** When each person was last invited to any survey (`_id` = person id): the fatigue guard. */
+/** What a claim on a person's invitation slot came to. */
+export type FatigueClaim =
+  | { ok: true; added: boolean }
+  /** Refused: another round invites the person at `blockedBy`; `added` says whether this call left an entry to release. */
+  | { ok: false; added: boolean; blockedBy: Date };
+
+/**
+ * The fatigue guard's record of who is invited when: one document per person
+ * (`_id` = person id) with an entry per round. Every read and write is by
+ * `_id` alone (FerretDB scans a collection for any other filter).
+ */
 export interface LastInvitedRepository {
-  get(personIds: readonly string[]): Promise<Map<string, { at: Date; roundId: string }>>;
   /**
-   * Claims `at` for the person unless another round invited them after
-   * `notAfter` (atomic on one document); false when refused.
+   * Adds the round's entry for the person in one atomic update and judges it
+   * by what was there before: refused when another round's entry is after
+   * `notAfter`. Of two rounds claiming at once, the second to write sees the
+   * first, so at most one passes.
    */
-  claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<boolean>;
-  /** Puts back what a refused batch had claimed. */
-  restore(personId: string, roundId: string, previous: { at: Date; roundId: string } | null): Promise<void>;
+  claim(personId: string, roundId: string, at: Date, notAfter: Date): Promise<FatigueClaim>;
+  /** Removes the round's entry (a refused round gives back what it added). */
+  release(personId: string, roundId: string): Promise<void>;
 }
 
 export interface SurveyPorts {

@@ -1,7 +1,7 @@
 import type { Block, Form, Input, View } from '../chat/views.js';
 import { v } from '../chat/views.js';
 import { formatLocal } from './rhythm.js';
-import type { AnswerValue, GroupResult, QuestionResult, RoundResults, SuppressedGroup, SurveyQuestion, SurveyRound } from './surveys.types.js';
+import type { AnswerValue, GroupResult, QuestionResult, RoundResults, SuppressedGroup, SurveyQuestion, SurveyRound, TrendPoint } from './surveys.types.js';
 import { isShown } from './surveys.types.js';
 
 /** Action ids and the form id: the contract with adapters and tests. */
@@ -132,18 +132,31 @@ function distributionLine(q: QuestionResult): string {
   return entries.map(([k, n]) => `\`${k.padStart(2)}\` ${BAR.repeat(Math.round((n / max) * 10)) || '·'} ${n}`).join('\n');
 }
 
-function questionLines(q: QuestionResult): string {
+/** A figure over the rounds the group was shown in, when there are two or more: "round 1: 3.60 → round 2: 4.40". */
+function trendLine(trend: readonly TrendPoint[], value: (p: TrendPoint) => number | null, format: (x: number) => string): string | null {
+  const points = trend.flatMap((p) => {
+    const x = value(p);
+    return x === null ? [] : [`round ${p.n}: ${format(x)}`];
+  });
+  return points.length > 1 ? `_Trend_ ${points.join(' → ')}` : null;
+}
+
+const enpsText = (x: number) => `${x > 0 ? '+' : ''}${x}`;
+
+function questionLines(q: QuestionResult, trend: readonly TrendPoint[]): string {
   if (q.kind === 'text') return q.comments.length ? `*${q.text}*\n${q.comments.map((c) => `> ${c.replace(/\n/g, ' ')}`).join('\n')}` : `*${q.text}*\n_no comments_`;
   if (!Object.keys(q.distribution).length) return `*${q.text}*\n_too few answers to show_`;
   const mean = q.mean !== null ? ` · mean ${q.mean.toFixed(2)}${q.change !== null ? ` (${signed(q.change)} vs last round)` : ''}` : '';
-  return `*${q.text}*${mean}\n${distributionLine(q)}`;
+  const lines = [`*${q.text}*${mean}`, distributionLine(q), trendLine(trend, (p) => p.means[q.id] ?? null, (x) => x.toFixed(2))];
+  return lines.filter((l) => l !== null).join('\n');
 }
 
 export function groupBlocks(g: GroupResult | SuppressedGroup): Block[] {
   if (!isShown(g)) return [v.section(`*${g.name}*: ${g.reason}`)];
   const head = [`*${g.name}*: ${g.respondents} of ${g.invited} answered (${pct(g.responseRate)})`];
-  if (g.enps !== null) head.push(`eNPS *${g.enps > 0 ? '+' : ''}${g.enps}*${g.enpsChange !== null ? ` (${signed(g.enpsChange)} vs last round)` : ''}`);
-  return [v.section(head.join(' · ')), ...g.questions.map((q) => v.section(questionLines(q)))];
+  if (g.enps !== null) head.push(`eNPS *${enpsText(g.enps)}*${g.enpsChange !== null ? ` (${signed(g.enpsChange)} vs last round)` : ''}`);
+  const enpsTrend = trendLine(g.trend, (p) => p.enps, enpsText);
+  return [v.section([head.join(' · '), ...(enpsTrend ? [`eNPS ${enpsTrend}`] : [])].join('\n')), ...g.questions.map((q) => v.section(questionLines(q, g.trend)))];
 }
 
 export function resultsView(results: RoundResults, groups: (GroupResult | SuppressedGroup)[]): View {

@@ -57,6 +57,9 @@ const groupResult = z.union([
     enps: z.number().nullable().describe('% promoters (9–10) minus % detractors (0–6)'),
     enpsChange: z.number().nullable(),
     questions: z.array(questionResult),
+    trend: z
+      .array(z.object({ n: z.number(), enps: z.number().nullable(), means: z.record(z.string(), z.number().nullable()) }))
+      .describe('This group in the rounds it was shown in (up to 8, oldest first, this round last): eNPS and the mean of each 1–5 and 0–10 question'),
   }),
   z.object({ scope: z.enum(['org', 'team']), teamId: z.string().nullable(), name: z.string(), suppressed: z.literal(true), reason: z.string() }),
 ]);
@@ -100,10 +103,9 @@ export const surveyRoutes = [
     summary: 'Defines a survey (a template, or up to 10 custom questions) for teams or the organisation, one-off or recurring; schedules its first round',
     body: surveyInputSchema,
     response: surveyResponse,
-    handler: async ({ body, ctx }) => {
-      const after = await ctx.core.surveys.define(body);
-      return { body: after, audit: { target: `survey:${after.id}`, before: null, after } };
-    },
+    handler: async ({ body, ctx, change }) => ({
+      body: await change({ target: 'survey:new', before: null, intended: body }, () => ctx.core.surveys.define(body)),
+    }),
   }),
   defineRoute({
     method: 'get',
@@ -123,10 +125,10 @@ export const surveyRoutes = [
     params: idParamsSchema,
     body: z.object({ active: z.boolean() }).strict(),
     response: surveyResponse,
-    handler: async ({ params, body, ctx }) => {
+    handler: async ({ params, body, ctx, change }) => {
       const before = await ctx.core.surveys.get(params.id);
-      const after = await ctx.core.surveys.setActive(params.id, body.active);
-      return { body: after, audit: { target: `survey:${params.id}`, before: { active: before.active }, after: { active: after.active } } };
+      const target = `survey:${params.id}`;
+      return { body: await change({ target, before: { active: before.active }, intended: { active: body.active } }, () => ctx.core.surveys.setActive(params.id, body.active), (s) => ({ active: s.active })) };
     },
   }),
   defineRoute({
@@ -137,10 +139,9 @@ export const surveyRoutes = [
     summary: 'Opens the next round now (subject to the fatigue guard: the round may wait, and says why)',
     params: idParamsSchema,
     response: roundResponse,
-    handler: async ({ params, ctx }) => {
-      const round = await ctx.core.surveys.openNow(params.id);
-      return { body: round, audit: { target: `survey:${params.id}`, before: null, after: { roundId: round.id, status: round.status } } };
-    },
+    handler: async ({ params, ctx, change }) => ({
+      body: await change({ target: `survey-round:${params.id}`, before: null, intended: { surveyId: params.id } }, () => ctx.core.surveys.openNow(params.id), (r) => ({ surveyId: r.surveyId, roundId: r.id, status: r.status })),
+    }),
   }),
   defineRoute({
     method: 'post',
@@ -151,9 +152,10 @@ export const surveyRoutes = [
     params: idParamsSchema,
     response: resultsResponse,
     status: 200,
-    handler: async ({ params, ctx }) => {
-      const results = await ctx.core.surveys.closeNow(params.id);
-      return { body: { ...results, group: null }, audit: { target: `survey:${params.id}`, before: null, after: { roundId: results.roundId, status: 'closed' } } };
+    handler: async ({ params, ctx, change }) => {
+      // The entry names the round and that it closed: no figure of the results.
+      const results = await change({ target: `survey-round:${params.id}`, before: null, intended: { status: 'closed' } }, () => ctx.core.surveys.closeNow(params.id), (r) => ({ surveyId: r.surveyId, roundId: r.roundId, status: 'closed' }));
+      return { body: { ...results, group: null } };
     },
   }),
   defineRoute({
