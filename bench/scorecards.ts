@@ -38,7 +38,7 @@ const kpis: KpiFigure[] = Array.from({ length: 100 }, (_, i) => ({
   ownerId: null,
   teamId: null,
 }));
-const kpiSource: KpiSource = { setUp: true, kpisFor: () => Promise.resolve(kpis) };
+const kpiSource: KpiSource = { setUp: () => Promise.resolve(true), kpisFor: () => Promise.resolve(kpis) };
 
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -24,9 +24,9 @@ const kpis: KpiFigure[] = Array.from({ length: 20 }, (_, i) => ({
   ownerId: null,
   teamId: null,
 }));
-const kpiSource: KpiSource = { setUp: true, kpisFor: (_teams: readonly string[], _p: Period) => Promise.resolve(kpis) };
-const alertFigures: AlertFigures = { setUp: true, forTeams: () => Promise.resolve({ count: 7, medianAckMs: 4 * 60_000, medianResolveMs: 90 * 60_000, afterHoursPages: 2 }) };
-const pulse: PulseSource = { setUp: true, latest: () => Promise.resolve({ enps: 23, responseRate: 0.81, suppressed: false, enpsTrend: [10, 18, 23], roundEndedAt: NOW }) };
+const kpiSource: KpiSource = { setUp: () => Promise.resolve(true), kpisFor: (_teams: readonly string[], _p: Period) => Promise.resolve(kpis) };
+const alertFigures: AlertFigures = { setUp: () => Promise.resolve(true), forTeams: () => Promise.resolve({ count: 7, medianAckMs: 4 * 60_000, medianResolveMs: 90 * 60_000, afterHoursPages: 2 }) };
+const pulse: PulseSource = { setUp: () => Promise.resolve(true), latest: () => Promise.resolve({ enps: 23, responseRate: 0.81, suppressed: false, enpsTrend: [10, 18, 23], roundEndedAt: NOW }) };
 
 type SlackBlock = { type: string; text?: { text: string }; elements?: { text?: string | { text: string }; action_id?: string; value?: string }[]; fields?: { text: string }[] };
 const slackText = (blocks: SlackBlock[]): string => JSON.stringify(blocks);

@@ -32,13 +32,15 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
   const recognisedFrom = new Date(period.to.getTime() - RECOGNISED_WEEKS * 7 * DAY);
   const kudosFrom = recognisedFrom < period.from ? recognisedFrom : period.from;
   const memberIds = [...new Set(teams.flatMap((t) => t.memberIds))];
-  const [rollups, blockers, kudos, people, pulse, alerts] = await Promise.all([
+  const [rollups, blockers, kudos, people, pulse, alerts, pulseSetUp, alertsSetUp] = await Promise.all([
     d.rhythm.weekRollups(rollupIds, weeks),
     d.rhythm.openBlockers(teamIds),
     d.rhythm.kudos(kudosFrom, period.to),
     d.people.getMany(memberIds),
     d.pulse.latest(teamIds),
     d.alerts.forTeams(teamIds, period),
+    d.pulse.setUp(),
+    d.alerts.setUp(),
   ]);
   const inScope = new Set(teamIds);
   const inWeeks = (ws: readonly string[]) => rollups.filter((r) => inScope.has(r.teamId) && ws.includes(r.week));
@@ -61,7 +63,7 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
       oldest: open.slice(0, BLOCKERS_SHOWN).map((b) => ({ id: b.id, personId: b.personId, teamId: b.teamId, text: b.text, since: b.createdAt })),
     },
     kudos: { given, recognisedShare: active.size ? recognised.size / active.size : null, people: active.size },
-    pulse: { setUp: d.pulse.setUp, stats: pulse },
-    alerts: { setUp: d.alerts.setUp, stats: alerts },
+    pulse: { setUp: pulseSetUp, stats: pulse },
+    alerts: { setUp: alertsSetUp, stats: alerts },
   };
 }

@@ -44,9 +44,9 @@ export interface KpiFigure {
   teamId: string | null;
 }
 
-/** Port for the KPI feature (issue 12). */
+/** Port for the KPI feature (issue 12). `setUp`: false while the feature has nothing yet (the row says "not set up"). */
 export interface KpiSource {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   kpisFor(teamIds: readonly string[], period: Period): Promise<KpiFigure[]>;
 }
 
@@ -59,7 +59,7 @@ export interface AlertStats {
 
 /** Port for KPI alerts and on-call (issue 13). */
 export interface AlertFigures {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   forTeams(teamIds: readonly string[], period: Period): Promise<AlertStats>;
 }
 
@@ -77,14 +77,14 @@ export interface PulseStats {
 
 /** Port for pulse surveys (issue 14); `latest` is null when no round closed yet. */
 export interface PulseSource {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   latest(teamIds: readonly string[]): Promise<PulseStats | null>;
 }
 
 export const notSetUp = {
-  kpis: { setUp: false, kpisFor: () => Promise.resolve([]) } satisfies KpiSource,
-  alerts: { setUp: false, forTeams: () => Promise.resolve({ count: 0, medianAckMs: null, medianResolveMs: null, afterHoursPages: 0 }) } satisfies AlertFigures,
-  pulse: { setUp: false, latest: () => Promise.resolve(null) } satisfies PulseSource,
+  kpis: { setUp: () => Promise.resolve(false), kpisFor: () => Promise.resolve([]) } satisfies KpiSource,
+  alerts: { setUp: () => Promise.resolve(false), forTeams: () => Promise.resolve({ count: 0, medianAckMs: null, medianResolveMs: null, afterHoursPages: 0 }) } satisfies AlertFigures,
+  pulse: { setUp: () => Promise.resolve(false), latest: () => Promise.resolve(null) } satisfies PulseSource,
 };
 
 /** A team's check-ins of one ISO week, rolled up. */
