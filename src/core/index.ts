@@ -30,7 +30,7 @@ import { KPI_HELP } from './kpis/kpis.views.js';
 import { kpiScorecardSource } from './kpis/scorecard-source.js';
 import { oncallScorecardFigures } from './oncall/scorecard-figures.js';
 import { createScorecards } from './scorecards/scorecards.js';
-import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads, ScorecardPicture } from './scorecards/scorecards.types.js';
 import { surveyPulseSource } from './surveys/scorecard-pulse.js';
 import { createSurveys } from './surveys/surveys.js';
 import type { SurveyConfig, SurveyPorts } from './surveys/surveys.types.js';
@@ -68,6 +68,8 @@ export interface CorePorts {
   kpiSource?: KpiSource;
   alertFigures?: AlertFigures;
   pulse?: PulseSource;
+  /** Draws the scorecard's picture (main.ts: ECharts + resvg, served under PUBLIC_URL); absent: text only. */
+  scorecardPicture?: ScorecardPicture;
 }
 
 /**

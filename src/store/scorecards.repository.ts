@@ -1,7 +1,8 @@
 import { DateTime } from 'luxon';
+import { randomBytes } from 'node:crypto';
 import { Types, type Collection, type Connection } from 'mongoose';
 import type { Blocker } from '../core/checkins/checkins.types.js';
-import type { ActionRepository, CorrectiveAction, DigestSettings, DigestSettingsRepository, KudosFact, RhythmReads, WeekRollup } from '../core/scorecards/scorecards.types.js';
+import type { ActionRepository, CorrectiveAction, DigestSettings, DigestSettingsRepository, KudosFact, RhythmReads, ScorecardImageStore, WeekRollup } from '../core/scorecards/scorecards.types.js';
 import { DEFAULT_DIGEST } from '../core/scorecards/scorecards.types.js';
 
 type Counts = Omit<WeekRollup, 'teamId' | 'week'>;
@@ -170,5 +171,41 @@ export class MongoDigestSettings implements DigestSettingsRepository {
   async save(patch: Partial<DigestSettings>): Promise<DigestSettings> {
     await this.coll.updateOne({ _id: 'digest' }, { $set: patch }, { upsert: true });
     return this.get();
+  }
+}
+
+interface ImageDoc {
+  _id: string;
+  png: Buffer;
+  expiresAt: Date;
+}
+
+/**
+ * Scorecard pictures by an unguessable `_id` (144 random bits): fetched by
+ * Slack, Teams and the console from a public URL, so the id is the only key.
+ * Expired ones are refused on read (FerretDB has no TTL index) and removed then.
+ */
+export class MongoScorecardImages implements ScorecardImageStore {
+  private readonly coll: Collection<ImageDoc>;
+
+  constructor(conn: Connection) {
+    this.coll = conn.collection<ImageDoc>('scorecard_images');
+  }
+
+  async put(png: Buffer, expiresAt: Date): Promise<string> {
+    const _id = randomBytes(18).toString('base64url');
+    await this.coll.insertOne({ _id, png, expiresAt });
+    return _id;
+  }
+
+  async get(id: string, now: Date): Promise<Buffer | null> {
+    if (!/^[A-Za-z0-9_-]{24}$/.test(id)) return null;
+    const d = await this.coll.findOne({ _id: id });
+    if (!d) return null;
+    if (d.expiresAt <= now) {
+      await this.coll.deleteOne({ _id: id });
+      return null;
+    }
+    return Buffer.from(d.png.buffer);
   }
 }

@@ -111,6 +111,14 @@ describe('scorecard from the real sources: KPIs, alerts and pulse over HTTP', ()
     expect(html).toMatch(/Pulse.*?eNPS 25 · 80% answered/s);
     expect(html).toMatch(/Alerts.*?2 · ack 4 min · resolve 30 min \(medians\) · 0 after-hours pages/s);
 
+    // The picture: drawn server-side, served as PNG under an unguessable id, shown inline with the text kept.
+    const src = /<img class="b-image" src="([^"]+)" alt="Chart: KPIs 1 🟢 1 🟠 0 🔴/.exec(html)?.[1];
+    expect(src).toMatch(new RegExp(`^${tandem.url}/scorecard-images/[A-Za-z0-9_-]{24}\\.png$`));
+    const png = await fetch(src!);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+    expect((await fetch(`${tandem.url}/scorecard-images/${'A'.repeat(24)}.png`)).status).toBe(404);
+
     const json = (await call('GET', '/scorecards?period=week')).body;
     expect(json.rhythm.alerts).toMatchObject({ setUp: true, stats: { count: 2, medianAckMs: 4 * MIN, medianResolveMs: 30 * MIN } });
     expect(json.rhythm.pulse).toMatchObject({ setUp: true, stats: { enps: 25, responseRate: 0.8, suppressed: false, enpsTrend: [25] } });

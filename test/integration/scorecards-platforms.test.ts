@@ -42,7 +42,7 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     slack = await FakeSlack.start();
     slack.addUser({ id: 'USOFIA', realName: 'Sofia Lindqvist', email: 'sc1@example.com', tz: 'Europe/Berlin' });
     connector = await FakeConnector.start({ members: [SOFIA_TEAMS] });
-    tandem = await startTestTandem({ ...slackEnv(slack), CONSOLE_ENABLED: 'false' }, { clock: { now: () => new Date(NOW) }, workers: false, scorecardSources: { kpiSource: kpiSource, alertFigures, pulse } });
+    tandem = await startTestTandem({ ...slackEnv(slack), CONSOLE_ENABLED: 'false', PUBLIC_URL: 'https://tandem.example.com' }, { clock: { now: () => new Date(NOW) }, workers: false, scorecardSources: { kpiSource: kpiSource, alertFigures, pulse } });
     org = await seedScorecardOrg(tandem.store);
     for (let i = 4; i <= 10; i += 1) await tandem.store.teams.create({ name: `Squad ${i}`, managerId: org.priya.id, memberIds: [org.fay.id] });
     expect((await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: SOFIA_TEAMS }))).status).toBe(200);
@@ -66,6 +66,12 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     expect(all).not.toMatch(/more blocks? did not fit|…and \d+ more block/);
     for (const k of kpis) expect(all).toContain(k.name);
     expect(all).toContain('eNPS 23 · 81% answered');
+    // The picture: an image block at the public URL, the text beside it; Tandem serves the PNG at that path.
+    const image = body.blocks.find((b) => b.type === 'image') as { image_url: string; alt_text: string } | undefined;
+    expect(image?.image_url).toMatch(/^https:\/\/tandem\.example\.com\/scorecard-images\/[A-Za-z0-9_-]{24}\.png$/);
+    expect(image?.alt_text).toContain('Chart: KPIs 7 🟢 7 🟠 6 🔴');
+    const png = await fetch(image!.image_url.replace('https://tandem.example.com', tandem.url));
+    expect(png.headers.get('content-type')).toBe('image/png');
     expect(all).toContain('7 · ack 4 min · resolve 1.5 h (medians) · 2 after-hours pages');
     const buttons = body.blocks.flatMap((b) => b.elements ?? []).filter((e) => e.action_id?.startsWith('scorecard.team'));
     expect(buttons).toHaveLength(10);
@@ -89,6 +95,7 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     expect(json.length).toBeLessThan(24_000);
     expect(json).not.toContain('did not fit in Teams');
     for (const k of kpis) expect(json).toContain(k.name);
+    expect(json).toMatch(/"type":"Image","url":"https:\/\/tandem\.example\.com\/scorecard-images\/[A-Za-z0-9_-]{24}\.png"/);
     const teamButtons = executeActions(card).filter((a) => a.verb.startsWith('scorecard.team'));
     expect(teamButtons).toHaveLength(10);
     const answer = await click(tandem.url, connector, SOFIA_TEAMS, sent, teamButtons.find((b) => JSON.stringify(b).includes(org.growth.id))!.verb);

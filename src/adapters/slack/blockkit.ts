@@ -23,6 +23,7 @@ export const SLACK_LIMITS = {
   blockId: 255,
   buttonValue: 2000,
   url: 3000,
+  imageAltText: 2000,
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
@@ -222,6 +223,8 @@ class Renderer {
         return [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(toMrkdwn(block.text, this.resolve) || ' ', SLACK_LIMITS.contextText) }] }];
       case 'divider':
         return [{ type: 'divider' }];
+      case 'image':
+        return [{ type: 'image', image_url: block.url, alt_text: truncate(block.alt, SLACK_LIMITS.imageAltText) }];
       case 'actions': {
         const out: SlackBlock[] = [];
         for (let i = 0; i < block.elements.length; i += SLACK_LIMITS.actionsElements) {
@@ -461,6 +464,7 @@ export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: st
         if (b.kind === 'user') for (const id of Array.isArray(b.initial) ? b.initial : [b.initial]) if (id && /^[a-f0-9]{24}$/.test(id)) ids.add(id);
         break;
       case 'divider':
+      case 'image':
         break;
     }
   }

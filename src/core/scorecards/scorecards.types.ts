@@ -170,6 +170,18 @@ export interface Scorecard {
   drillDown: { teamId: string; name: string; participation: number | null }[];
 }
 
+/** Pictures of scorecards, kept for a while under an unguessable id (`_id`) so chat platforms can fetch them. */
+export interface ScorecardImageStore {
+  put(png: Buffer, expiresAt: Date): Promise<string>;
+  /** The picture while it has not expired; null otherwise. */
+  get(id: string, now: Date): Promise<Buffer | null>;
+}
+
+/** Draws a scorecard's picture and returns the absolute URL it is served at; null when there is nothing to draw. */
+export interface ScorecardPicture {
+  url(s: Scorecard): Promise<string | null>;
+}
+
 /** The weekly digest: when it is sent, and the managers who asked for it. */
 export interface DigestSettings {
   enabled: boolean;
