@@ -3,8 +3,7 @@ import type { PeopleRepository } from '../ports.js';
 import { previous, trailingWeeks } from './period.js';
 import type { AlertFigures, Period, PulseSource, RhythmReads, RhythmSection, WeekRollup } from './scorecards.types.js';
 
-const DAY = 86_400_000;
-/** Share of people recognised is read over the 4 weeks ending with the period. */
+/** Share of people recognised is read over the 4 ISO weeks ending with the period's last (kudos are rolled up by week). */
 export const RECOGNISED_WEEKS = 4;
 /** Weekly participation points shown as the trend. */
 export const TREND_WEEKS = 8;
@@ -29,13 +28,12 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
   const prev = previous(period, timeZone);
   const trend = trailingWeeks(period, TREND_WEEKS, timeZone);
   const weeks = [...new Set([...period.weeks, ...prev.weeks, ...trend])];
-  const recognisedFrom = new Date(period.to.getTime() - RECOGNISED_WEEKS * 7 * DAY);
-  const kudosFrom = recognisedFrom < period.from ? recognisedFrom : period.from;
+  const recognisedWeeks = trailingWeeks(period, RECOGNISED_WEEKS, timeZone);
   const memberIds = [...new Set(teams.flatMap((t) => t.memberIds))];
   const [rollups, blockers, kudos, people, pulse, alerts, pulseSetUp, alertsSetUp] = await Promise.all([
     d.rhythm.weekRollups(rollupIds, weeks),
     d.rhythm.openBlockers(teamIds),
-    d.rhythm.kudos(kudosFrom, period.to),
+    d.rhythm.kudosWeeks([...new Set([...period.weeks, ...recognisedWeeks])]),
     d.people.getMany(memberIds),
     d.pulse.latest(teamIds),
     d.alerts.forTeams(teamIds, period),
@@ -47,8 +45,9 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
   const current = inWeeks(period.weeks);
   const moodCount = current.reduce((n, r) => n + r.moodCount, 0);
   const active = new Set(people.filter((p: Person) => p.active).map((p) => p.id));
-  const given = kudos.filter((k) => k.createdAt >= period.from && active.has(k.giverId)).length;
-  const recognised = new Set(kudos.filter((k) => k.createdAt >= recognisedFrom).flatMap((k) => k.recipientIds).filter((id) => active.has(id)));
+  const inPeriod = kudos.filter((k) => period.weeks.includes(k.week));
+  const given = inPeriod.reduce((n, k) => n + Object.entries(k.givers).reduce((m, [giver, c]) => m + (active.has(giver) ? c : 0), 0), 0);
+  const recognised = new Set(kudos.filter((k) => recognisedWeeks.includes(k.week)).flatMap((k) => k.recipients).filter((id) => active.has(id)));
   const open = blockers.filter((b) => b.status !== 'resolved').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   return {
     participation: {

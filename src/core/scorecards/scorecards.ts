@@ -37,6 +37,8 @@ export function createScorecards(d: ScorecardDepsIn, wiring: { interactions: Int
   registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions, digest, picture: d.scorecardPicture });
   return {
     forPerson: build.forPerson.bind(build),
+    /** The roll-up job: recounts the weeks of check-ins and kudos not settled yet, so scorecards read only roll-ups. */
+    rollup: () => d.rhythm.refresh(),
     /** Admin API: the organisation, or one team by id. */
     forOrganisation: async (teamId: string | undefined, period: PeriodKind) => {
       const all = await d.teams.all();

@@ -98,18 +98,20 @@ export interface WeekRollup {
   moodCount: number;
 }
 
-export interface KudosFact {
-  giverId: string;
-  recipientIds: string[];
-  createdAt: Date;
+/** Kudos not revoked given in one ISO week (UTC): how many each person gave, and who received any. */
+export interface KudosWeek {
+  week: string;
+  givers: Record<string, number>;
+  recipients: string[];
 }
 
-/** What the rhythm section reads from the store (check-ins and kudos), in bulk. */
+/** What the rhythm section reads from the store (check-ins and kudos), in bulk, as weekly roll-ups. */
 export interface RhythmReads {
   weekRollups(teamIds: readonly string[], weeks: readonly string[]): Promise<WeekRollup[]>;
   openBlockers(teamIds: readonly string[]): Promise<Blocker[]>;
-  /** Kudos not revoked given in `[from, to)`. */
-  kudos(from: Date, to: Date): Promise<KudosFact[]>;
+  kudosWeeks(weeks: readonly string[]): Promise<KudosWeek[]>;
+  /** Recounts the weeks not settled yet (the roll-up job); returns them. */
+  refresh(): Promise<string[]>;
 }
 
 export interface RhythmSection {
