@@ -13,7 +13,7 @@ import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { createIntakes } from './http/integrations.js';
 import { scorecardImages } from './http/scorecard-images.js';
-import { PICTURE_PATH, ScorecardPictures } from './render/scorecard-picture.js';
+import { PICTURE_PATH, pictureBytes, ScorecardPictures } from './render/scorecard-picture.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
@@ -101,7 +101,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   ]);
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
-  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const picture = (url: string) => pictureBytes(store.scorecardImages, clock.now(), url);
+  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, picture, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({

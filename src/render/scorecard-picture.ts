@@ -8,6 +8,12 @@ export const PICTURE_TTL_MS = 30 * 86_400_000;
 /** Where pictures are served, under the public URL. */
 export const PICTURE_PATH = '/scorecard-images';
 
+/** The PNG behind a picture URL this Tandem gave out (any base URL); null for another URL or an expired picture. */
+export async function pictureBytes(images: Pick<ScorecardImageStore, 'get'>, now: Date, url: string): Promise<Buffer | null> {
+  const id = new RegExp(`${PICTURE_PATH}/([A-Za-z0-9_-]{24})\\.png$`).exec(url)?.[1];
+  return id ? images.get(id, now) : null;
+}
+
 /** Renders the picture, keeps it under an unguessable id and gives its URL under the public base URL. */
 export class ScorecardPictures implements ScorecardPicture {
   constructor(

@@ -66,12 +66,14 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     expect(all).not.toMatch(/more blocks? did not fit|…and \d+ more block/);
     for (const k of kpis) expect(all).toContain(k.name);
     expect(all).toContain('eNPS 23 · 81% answered');
-    // The picture: an image block at the public URL, the text beside it; Tandem serves the PNG at that path.
-    const image = body.blocks.find((b) => b.type === 'image') as { image_url: string; alt_text: string } | undefined;
-    expect(image?.image_url).toMatch(/^https:\/\/tandem\.example\.com\/scorecard-images\/[A-Za-z0-9_-]{24}\.png$/);
+    // The picture: uploaded through the files API (files.uploadV2, private: no channel), shown by its file id, the text beside it.
+    const image = body.blocks.find((b) => b.type === 'image') as { slack_file?: { id: string }; image_url?: string; alt_text: string } | undefined;
+    expect(image?.image_url).toBeUndefined();
     expect(image?.alt_text).toContain('Chart: KPIs 7 🟢 7 🟠 6 🔴');
-    const png = await fetch(image!.image_url.replace('https://tandem.example.com', tandem.url));
-    expect(png.headers.get('content-type')).toBe('image/png');
+    const file = slack.files.get(image!.slack_file!.id);
+    expect(file).toMatchObject({ filename: 'scorecard.png', completed: true });
+    expect(file?.channel).toBeUndefined();
+    expect(file!.bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(all).toContain('7 · ack 4 min · resolve 1.5 h (medians) · 2 after-hours pages');
     const buttons = body.blocks.flatMap((b) => b.elements ?? []).filter((e) => e.action_id?.startsWith('scorecard.team'));
     expect(buttons).toHaveLength(10);
