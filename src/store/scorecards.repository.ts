@@ -16,6 +16,12 @@ interface KudosRollupDoc extends Omit<KudosWeek, 'week'> {
   computedAt: Date;
 }
 
+interface ActiveDoc {
+  _id: string;
+  ids: string[];
+  computedAt: Date;
+}
+
 interface CheckinRow {
   _id: string;
   teamId: string;
@@ -76,7 +82,7 @@ function addKudos(k: Omit<KudosWeek, 'week'>, row: Pick<KudosRow, 'giverId' | 'r
 /**
  * The scorecard's bulk reads. Check-ins and kudos are read as weekly roll-up
  * documents (`_id` = the ISO week): check-ins per team, kudos per giver with
- * the people recognised. A scorecard only reads roll-ups by `_id`; the
+ * the people recognised; and who is active, in one document. A scorecard only reads roll-ups by `_id`; the
  * roll-up job recounts the weeks not settled yet every few minutes (one pass
  * over their check-ins and kudos), and settled weeks are kept as they are. A
  * week never counted, or not refreshed for `FRESH_MS`, is counted on read.
@@ -87,6 +93,8 @@ export class MongoRhythmReads implements RhythmReads {
   private readonly kudosColl: Collection<KudosRow>;
   private readonly rollups: Collection<RollupDoc>;
   private readonly kudosRollups: Collection<KudosRollupDoc>;
+  private readonly active: Collection<ActiveDoc>;
+  private readonly people: Collection<{ _id: Types.ObjectId; active: boolean }>;
 
   constructor(conn: Connection, private readonly now: () => number = Date.now) {
     this.checkins = conn.collection<CheckinRow>('checkins');
@@ -94,6 +102,8 @@ export class MongoRhythmReads implements RhythmReads {
     this.kudosColl = conn.collection<KudosRow>('kudos');
     this.rollups = conn.collection<RollupDoc>('scorecard_week_rollups');
     this.kudosRollups = conn.collection<KudosRollupDoc>('scorecard_kudos_rollups');
+    this.active = conn.collection<ActiveDoc>('scorecard_people_rollup');
+    this.people = conn.collection('people');
   }
 
   private usable(week: string, computedAt: Date | undefined): boolean {
@@ -125,8 +135,19 @@ export class MongoRhythmReads implements RhythmReads {
   async refresh(): Promise<string[]> {
     const weeks: string[] = [];
     for (let d = DateTime.fromMillis(this.now() - SETTLE_MS - 8 * 86_400_000, { zone: 'UTC' }).startOf('week'); d.toMillis() <= this.now(); d = d.plus({ weeks: 1 })) weeks.push(isoWeekUtc(d.toJSDate()));
-    await Promise.all([this.countCheckins(weeks), this.countKudos(weeks)]);
+    await Promise.all([this.countCheckins(weeks), this.countKudos(weeks), this.countActive()]);
     return weeks;
+  }
+
+  async activePeople(): Promise<Set<string>> {
+    const cached = await this.active.findOne({ _id: 'active' });
+    return new Set(cached && cached.computedAt.getTime() > this.now() - FRESH_MS ? cached.ids : await this.countActive());
+  }
+
+  private async countActive(): Promise<string[]> {
+    const ids = (await this.people.find({ active: true }, { projection: { _id: 1 } }).toArray()).map((p) => String(p._id));
+    await this.active.replaceOne({ _id: 'active' }, { ids, computedAt: new Date(this.now()) }, { upsert: true });
+    return ids;
   }
 
   private async countCheckins(weeks: readonly string[]): Promise<Map<string, Record<string, Counts>>> {

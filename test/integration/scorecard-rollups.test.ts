@@ -57,13 +57,14 @@ describe('scorecard roll-ups: the job counts, the scorecard reads by _id only', 
     expect(k46).toEqual({ week: '2026-W46', givers: { c: 1 }, recipients: ['a'] });
   });
 
-  it('a scorecard read of fresh roll-ups sends only lone _id lookups, one per week', async () => {
+  it('a scorecard read of fresh roll-ups sends only lone _id lookups: one per week, one for who is active', async () => {
     const weeks = ['2026-W45', '2026-W46', '2026-W47'];
     const { filters } = await expectNoScan(conn, async () => {
       await reads.weekRollups(['t1', 't2'], weeks);
       await reads.kudosWeeks(weeks);
+      await reads.activePeople();
     });
-    expect(filters).toHaveLength(6);
+    expect(filters).toHaveLength(7);
   });
 
   it('a settled week never refreshed is counted once on read, then kept; an unsettled one is recounted when the job has not run for 15 minutes', async () => {

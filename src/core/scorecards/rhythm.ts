@@ -1,5 +1,4 @@
-import type { Person, Team } from '../people/people.types.js';
-import type { PeopleRepository } from '../ports.js';
+import type { Team } from '../people/people.types.js';
 import { previous, trailingWeeks } from './period.js';
 import type { AlertFigures, Period, PulseSource, RhythmReads, RhythmSection, WeekRollup } from './scorecards.types.js';
 
@@ -11,7 +10,6 @@ const BLOCKERS_SHOWN = 10;
 
 export interface RhythmDeps {
   rhythm: RhythmReads;
-  people: Pick<PeopleRepository, 'getMany'>;
   alerts: AlertFigures;
   pulse: PulseSource;
 }
@@ -34,7 +32,7 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
     d.rhythm.weekRollups(rollupIds, weeks),
     d.rhythm.openBlockers(teamIds),
     d.rhythm.kudosWeeks([...new Set([...period.weeks, ...recognisedWeeks])]),
-    d.people.getMany(memberIds),
+    d.rhythm.activePeople(),
     d.pulse.latest(teamIds),
     d.alerts.forTeams(teamIds, period),
     d.pulse.setUp(),
@@ -44,7 +42,7 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
   const inWeeks = (ws: readonly string[]) => rollups.filter((r) => inScope.has(r.teamId) && ws.includes(r.week));
   const current = inWeeks(period.weeks);
   const moodCount = current.reduce((n, r) => n + r.moodCount, 0);
-  const active = new Set(people.filter((p: Person) => p.active).map((p) => p.id));
+  const active = new Set(memberIds.filter((id) => people.has(id)));
   const inPeriod = kudos.filter((k) => period.weeks.includes(k.week));
   const given = inPeriod.reduce((n, k) => n + Object.entries(k.givers).reduce((m, [giver, c]) => m + (active.has(giver) ? c : 0), 0), 0);
   const recognised = new Set(kudos.filter((k) => recognisedWeeks.includes(k.week)).flatMap((k) => k.recipients).filter((id) => active.has(id)));

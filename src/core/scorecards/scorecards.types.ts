@@ -110,7 +110,9 @@ export interface RhythmReads {
   weekRollups(teamIds: readonly string[], weeks: readonly string[]): Promise<WeekRollup[]>;
   openBlockers(teamIds: readonly string[]): Promise<Blocker[]>;
   kudosWeeks(weeks: readonly string[]): Promise<KudosWeek[]>;
-  /** Recounts the weeks not settled yet (the roll-up job); returns them. */
+  /** Everyone active (as of the last roll-up: minutes old). */
+  activePeople(): Promise<Set<string>>;
+  /** Recounts the weeks not settled yet and who is active (the roll-up job); returns the weeks. */
   refresh(): Promise<string[]>;
 }
 
