@@ -7,7 +7,8 @@
  * managers, a leader, an admin, a console channel per team, a console
  * identity for everyone so proactive messages reach them in the console,
  * company values, a few weeks of kudos, three weeks of check-in history, and
- * per team an on-call schedule, an escalation policy and its routing rule.
+ * per team an on-call schedule, an escalation policy and its routing rule; for the leader's scorecard, KPIs
+ * in the four perspectives with five weeks of daily samples, a few alerts and three closed eNPS rounds.
  */
 import { pathToFileURL } from 'node:url';
 import { DateTime } from 'luxon';
@@ -23,6 +24,7 @@ import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';
 import { createStore, type Store } from '../src/store/index.js';
 import { syncIndexes } from '../src/store/models.js';
+import { seedScorecard } from './seed-demo-scorecard.js';
 
 interface DemoPerson {
   key: string;
@@ -125,6 +127,7 @@ export async function seedDemo(store: Store, now: Date = new Date()): Promise<De
   await seedKudos(store, people, now);
   await seedCheckins(store, people, teams, now);
   await seedOncall(store, teams, now);
+  await seedScorecard(store, teams, people, now);
   return { people, teams };
 }
 

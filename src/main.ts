@@ -12,6 +12,8 @@ import { createAdminApi } from './http/admin/api.js';
 import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { createIntakes } from './http/integrations.js';
+import { scorecardImages } from './http/scorecard-images.js';
+import { PICTURE_PATH, pictureBytes, ScorecardPictures } from './render/scorecard-picture.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
@@ -85,7 +87,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));
   if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
   const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
-  const core = createCore({ ...store, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
+  let selfUrl = '';
+  const scorecardPicture = new ScorecardPictures({ images: store.scorecardImages, clock, logger }, () => config.PUBLIC_URL ?? selfUrl);
+  const core = createCore({ ...store, scorecardPicture, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
   const reconciler = await registerJobs(jobs, [
@@ -100,7 +104,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   ], { redis, intervalMs: config.RECONCILE_INTERVAL_MS });
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
-  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, ...(demoClock ? { demoClock } : {}) });
+  const picture = (url: string) => pictureBytes(store.scorecardImages, clock.now(), url);
+  const adapters = await createAdapters({ config, logger, core, stores, redis, jobs, picture, ...(demoClock ? { demoClock } : {}) });
   for (const adapter of adapters) core.messenger.register(adapter.chat);
 
   const listener = createHttpApp({
@@ -112,6 +117,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     },
     mount: (app) => {
       app.use('/api/v1/integrations', createIntakes(core));
+      app.use(PICTURE_PATH, scorecardImages(store.scorecardImages, clock));
       app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
@@ -123,6 +129,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   for (const adapter of adapters) await adapter.start?.();
   if (options.workers !== false) jobs.start();
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+  selfUrl = url;
   logger.info({ url, platforms: core.messenger.platforms }, 'tandem is up');
 
   let stopping: Promise<void> | undefined;

@@ -56,6 +56,8 @@ export interface AdapterContext {
   jobs?: Jobs;
   /** The movable clock, only in demo mode. */
   demoClock?: OffsetClock;
+  /** The PNG of a picture Tandem serves at `url` (scorecards), for platforms that take uploads (Slack); null when unknown. */
+  picture?: (url: string) => Promise<Buffer | null>;
 }
 
 /**

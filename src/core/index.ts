@@ -30,8 +30,11 @@ import { EscalationService } from './oncall/escalation.js';
 import type { KpiRepository } from './kpis/kpis.types.js';
 import { createAlerts, createKpis } from './kpis/kpis.module.js';
 import { KPI_HELP } from './kpis/kpis.views.js';
+import { kpiScorecardSource } from './kpis/scorecard-source.js';
+import { oncallScorecardFigures } from './oncall/scorecard-figures.js';
 import { createScorecards } from './scorecards/scorecards.js';
-import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads } from './scorecards/scorecards.types.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads, ScorecardPicture } from './scorecards/scorecards.types.js';
+import { surveyPulseSource } from './surveys/scorecard-pulse.js';
 import { createSurveys } from './surveys/surveys.js';
 import type { SurveyConfig, SurveyPorts } from './surveys/surveys.types.js';
 
@@ -62,10 +65,12 @@ export interface CorePorts {
   rhythm: RhythmReads;
   scorecardActions: ActionRepository;
   digest: DigestSettingsRepository;
-  /** Sources the scorecard reads from other features; absent ones show "not set up". */
+  /** What the scorecard reads from the KPI, alert and pulse features; absent: the features' own (tests and benches replace them). */
   kpiSource?: KpiSource;
   alertFigures?: AlertFigures;
   pulse?: PulseSource;
+  /** Draws the scorecard's picture (main.ts: ECharts + resvg, served under PUBLIC_URL); absent: text only. */
+  scorecardPicture?: ScorecardPicture;
 }
 
 /**
@@ -120,7 +125,12 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
   new AlertResponses(kpiDeps).register(interactions, tandem);
-  const scorecards = createScorecards({ ...ports, messenger }, { interactions, tandem });
+  const sources = {
+    kpiSource: ports.kpiSource ?? kpiScorecardSource(ports),
+    alertFigures: ports.alertFigures ?? oncallScorecardFigures(ports),
+    pulse: ports.pulse ?? surveyPulseSource(ports.surveys),
+  };
+  const scorecards = createScorecards({ ...ports, ...sources, messenger }, { interactions, tandem });
   return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, escalation, governance, kpis, alerts, scorecards, surveys };
 }
 

@@ -12,7 +12,7 @@ import { MongoOncallRepository, registerOncallModels } from './oncall.repository
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
-import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads } from './scorecards.repository.js';
+import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages } from './scorecards.repository.js';
 import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
@@ -54,6 +54,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),
     digest: new MongoDigestSettings(conn),
+    scorecardImages: new MongoScorecardImages(conn),
     surveys: createSurveyStore(conn),
   };
 }

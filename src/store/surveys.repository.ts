@@ -134,7 +134,8 @@ interface InvitationDoc extends Invitation {
 interface ResponseDoc {
   _id: string;
   roundId: string;
-  teamIds: string[];
+  /** Missing when the invitee is in no team: FerretDB 1.24 drops an empty array (and null) set by an upsert's $setOnInsert. */
+  teamIds?: string[];
   answers: Record<string, AnswerValue>;
   step: number | null;
 }
@@ -145,7 +146,7 @@ interface AnswerDoc extends AnonymousAnswer {
 const toSurvey = ({ _id, ...d }: SurveyDoc): Survey => ({ ...d, id: _id.toString() });
 const toRound = ({ _id, ...d }: RoundDoc): SurveyRound => ({ ...d, id: _id, waiting: d.waiting ?? null });
 const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => d;
-const toResponse = (d: ResponseDoc): KeyedResponse => ({ key: d._id, roundId: d.roundId, teamIds: [...d.teamIds], answers: { ...d.answers }, step: d.step ?? null });
+const toResponse = (d: ResponseDoc): KeyedResponse => ({ key: d._id, roundId: d.roundId, teamIds: [...(d.teamIds ?? [])], answers: { ...d.answers }, step: d.step ?? null });
 
 class Surveys implements SurveyRepository {
   constructor(private readonly M: Model<SurveyDoc>) {}

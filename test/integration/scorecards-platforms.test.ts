@@ -24,9 +24,9 @@ const kpis: KpiFigure[] = Array.from({ length: 20 }, (_, i) => ({
   ownerId: null,
   teamId: null,
 }));
-const kpiSource: KpiSource = { setUp: true, kpisFor: (_teams: readonly string[], _p: Period) => Promise.resolve(kpis) };
-const alertFigures: AlertFigures = { setUp: true, forTeams: () => Promise.resolve({ count: 7, medianAckMs: 4 * 60_000, medianResolveMs: 90 * 60_000, afterHoursPages: 2 }) };
-const pulse: PulseSource = { setUp: true, latest: () => Promise.resolve({ enps: 23, responseRate: 0.81, suppressed: false, enpsTrend: [10, 18, 23], roundEndedAt: NOW }) };
+const kpiSource: KpiSource = { setUp: () => Promise.resolve(true), kpisFor: (_teams: readonly string[], _p: Period) => Promise.resolve(kpis) };
+const alertFigures: AlertFigures = { setUp: () => Promise.resolve(true), forTeams: () => Promise.resolve({ count: 7, medianAckMs: 4 * 60_000, medianResolveMs: 90 * 60_000, afterHoursPages: 2 }) };
+const pulse: PulseSource = { setUp: () => Promise.resolve(true), latest: () => Promise.resolve({ enps: 23, responseRate: 0.81, suppressed: false, enpsTrend: [10, 18, 23], roundEndedAt: NOW }) };
 
 type SlackBlock = { type: string; text?: { text: string }; elements?: { text?: string | { text: string }; action_id?: string; value?: string }[]; fields?: { text: string }[] };
 const slackText = (blocks: SlackBlock[]): string => JSON.stringify(blocks);
@@ -42,7 +42,7 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     slack = await FakeSlack.start();
     slack.addUser({ id: 'USOFIA', realName: 'Sofia Lindqvist', email: 'sc1@example.com', tz: 'Europe/Berlin' });
     connector = await FakeConnector.start({ members: [SOFIA_TEAMS] });
-    tandem = await startTestTandem({ ...slackEnv(slack), CONSOLE_ENABLED: 'false' }, { clock: { now: () => new Date(NOW) }, workers: false, scorecardSources: { kpiSource: kpiSource, alertFigures, pulse } });
+    tandem = await startTestTandem({ ...slackEnv(slack), CONSOLE_ENABLED: 'false', PUBLIC_URL: 'https://tandem.example.com' }, { clock: { now: () => new Date(NOW) }, workers: false, scorecardSources: { kpiSource: kpiSource, alertFigures, pulse } });
     org = await seedScorecardOrg(tandem.store);
     for (let i = 4; i <= 10; i += 1) await tandem.store.teams.create({ name: `Squad ${i}`, managerId: org.priya.id, memberIds: [org.fay.id] });
     expect((await postActivity(tandem.url, botAddedPersonal({ serviceUrl: connector.serviceUrl, user: SOFIA_TEAMS }))).status).toBe(200);
@@ -66,6 +66,14 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     expect(all).not.toMatch(/more blocks? did not fit|…and \d+ more block/);
     for (const k of kpis) expect(all).toContain(k.name);
     expect(all).toContain('eNPS 23 · 81% answered');
+    // The picture: uploaded through the files API (files.uploadV2, private: no channel), shown by its file id, the text beside it.
+    const image = body.blocks.find((b) => b.type === 'image') as { slack_file?: { id: string }; image_url?: string; alt_text: string } | undefined;
+    expect(image?.image_url).toBeUndefined();
+    expect(image?.alt_text).toContain('Chart: KPIs 7 🟢 7 🟠 6 🔴');
+    const file = slack.files.get(image!.slack_file!.id);
+    expect(file).toMatchObject({ filename: 'scorecard.png', completed: true });
+    expect(file?.channel).toBeUndefined();
+    expect(file!.bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(all).toContain('7 · ack 4 min · resolve 1.5 h (medians) · 2 after-hours pages');
     const buttons = body.blocks.flatMap((b) => b.elements ?? []).filter((e) => e.action_id?.startsWith('scorecard.team'));
     expect(buttons).toHaveLength(10);
@@ -89,6 +97,7 @@ describe('scorecards on Slack and Teams: 10 teams and 20 KPIs in one message and
     expect(json.length).toBeLessThan(24_000);
     expect(json).not.toContain('did not fit in Teams');
     for (const k of kpis) expect(json).toContain(k.name);
+    expect(json).toMatch(/"type":"Image","url":"https:\/\/tandem\.example\.com\/scorecard-images\/[A-Za-z0-9_-]{24}\.png"/);
     const teamButtons = executeActions(card).filter((a) => a.verb.startsWith('scorecard.team'));
     expect(teamButtons).toHaveLength(10);
     const answer = await click(tandem.url, connector, SOFIA_TEAMS, sent, teamButtons.find((b) => JSON.stringify(b).includes(org.growth.id))!.verb);

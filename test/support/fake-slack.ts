@@ -111,6 +111,8 @@ export class FakeSlack {
   readonly responses: FakeResponse[] = [];
   readonly messages = new Map<string, FakeSlackMessage>();
   readonly invalidPayloads: { method: string; violations: string[] }[] = [];
+  /** Files uploaded through files.getUploadURLExternal + the upload URL + files.completeUploadExternal (files.uploadV2). */
+  readonly files = new Map<string, { bytes: Buffer; filename: string; title?: string; completed: boolean; channel?: string }>();
   rateLimited = 0;
   readonly socketAcks = new Map<string, Record<string, unknown>>();
   private readonly sockets = new Set<WebSocket>();
@@ -293,6 +295,15 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
 
+    if (path.startsWith('/upload/')) {
+      // The upload URL files.getUploadURLExternal hands out: the file's bytes, raw or as a multipart form.
+      const file = this.files.get(path.slice('/upload/'.length));
+      if (!file) return void res.writeHead(404).end();
+      file.bytes = uploadedBytes(Buffer.concat(chunks), req.headers['content-type']);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.bytes.length}`);
+      return;
+    }
+
     if (path.startsWith('/response/')) {
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       const violations = Array.isArray(body.blocks) ? blockKitViolations(body, 'message') : [];
@@ -396,6 +407,27 @@ export class FakeSlack {
         if (invalid) return invalid;
         return { ok: true, view: { id: `V${randomBytes(4).toString('hex').toUpperCase()}`, team_id: this.teamId, ...view } };
       }
+      case 'files.getUploadURLExternal': {
+        const filename = String(args.filename ?? '');
+        const length = Number(args.length);
+        if (!filename || !Number.isInteger(length) || length < 1) return { ok: false, error: 'invalid_arguments' };
+        this.counter += 1;
+        const id = `F${String(this.counter).padStart(10, '0')}`;
+        this.files.set(id, { bytes: Buffer.alloc(0), filename, completed: false });
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string; title?: string }[] | undefined;
+        if (!Array.isArray(list) || list.length === 0) return { ok: false, error: 'invalid_arguments' };
+        const done = [];
+        for (const f of list) {
+          const file = this.files.get(f.id);
+          if (!file || file.bytes.length === 0) return { ok: false, error: 'file_not_found' };
+          Object.assign(file, { completed: true, title: f.title, ...(typeof args.channel_id === 'string' ? { channel: args.channel_id } : {}) });
+          done.push({ id: f.id, name: file.filename, title: f.title ?? file.filename, mimetype: 'image/png', size: file.bytes.length });
+        }
+        return { ok: true, files: done };
+      }
       case 'users.info': {
         const user = this.user(String(args.user ?? ''));
         if (!user) return { ok: false, error: 'user_not_found' };
@@ -446,6 +478,15 @@ function slackUser(u: FakeSlackUser, teamId: string): Record<string, unknown> {
 }
 
 /** The Web API client sends form fields, objects JSON-encoded inside them; some callers send JSON. */
+/** The file in an upload: the body itself, or the first part of a multipart form (what @slack/web-api sends). */
+function uploadedBytes(body: Buffer, contentType: string | undefined): Buffer {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType ?? '')?.[2];
+  if (!boundary) return body;
+  const start = body.indexOf('\r\n\r\n');
+  const end = body.indexOf(`\r\n--${boundary}`, start);
+  return start < 0 || end < 0 ? body : body.subarray(start + 4, end);
+}
+
 function parseArgs(raw: string, contentType: string | undefined): Record<string, unknown> {
   if (!raw) return {};
   if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;

@@ -311,6 +311,13 @@ export function blockKitViolations(payload: unknown, surface: Surface): string[]
         return;
       case 'divider':
         return;
+      case 'image':
+        // Block Kit: image_url (public http(s), ≤ 3000) or slack_file; alt_text required (≤ 2000).
+        if (b.slack_file === undefined && !(typeof b.image_url === 'string' && /^https?:\/\//.test(b.image_url))) bad(where, 'image needs an http(s) image_url or a slack_file');
+        if (b.image_url !== undefined) str(`${where}.image_url`, b.image_url, 3000);
+        str(`${where}.alt_text`, b.alt_text, 2000);
+        if (b.title !== undefined) text(`${where}.title`, b.title, 2000, 'plain_text');
+        return;
       case 'actions':
         if (!Array.isArray(b.elements) || b.elements.length < 1 || b.elements.length > 25) return bad(where, 'actions needs 1 to 25 elements');
         b.elements.forEach((e, i) => element(`${where}.elements[${i}]`, e));

@@ -61,6 +61,8 @@ export function renderBlock(block: Block, names: Names): string {
       return `<div class="b-context">${renderText(block.text, names)}</div>`;
     case 'divider':
       return '<hr class="b-divider">';
+    case 'image':
+      return `<img class="b-image" src="${escapeHtml(block.url)}" alt="${escapeHtml(block.alt)}">`;
     case 'actions':
       return `<div class="b-actions">${block.elements.map((e) => renderElement(e, names)).join('')}</div>`;
   }

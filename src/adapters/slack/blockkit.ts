@@ -23,6 +23,7 @@ export const SLACK_LIMITS = {
   blockId: 255,
   buttonValue: 2000,
   url: 3000,
+  imageAltText: 2000,
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
@@ -154,7 +155,11 @@ const plain = (text: string, max: number): PlainText => ({ type: 'plain_text', t
 class Renderer {
   private readonly used = new Set<string>();
   private readonly next = new Map<string, number>();
-  constructor(private readonly resolve: MentionResolver) {}
+  constructor(
+    private readonly resolve: MentionResolver,
+    /** Pictures uploaded through the files API: their Slack file id by the picture's URL. */
+    private readonly files: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   blocks(blocks: readonly (Block | Input)[]): SlackBlock[] {
     return blocks.flatMap((b) => this.one(b));
@@ -222,6 +227,10 @@ class Renderer {
         return [{ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(toMrkdwn(block.text, this.resolve) || ' ', SLACK_LIMITS.contextText) }] }];
       case 'divider':
         return [{ type: 'divider' }];
+      case 'image': {
+        const file = this.files.get(block.url);
+        return [{ type: 'image', ...(file ? { slack_file: { id: file } } : { image_url: block.url }), alt_text: truncate(block.alt, SLACK_LIMITS.imageAltText) }];
+      }
       case 'actions': {
         const out: SlackBlock[] = [];
         for (let i = 0; i < block.elements.length; i += SLACK_LIMITS.actionsElements) {
@@ -382,10 +391,10 @@ const moreLine = (dropped: number): SlackBlock => ({
 });
 
 /** A message for chat.postMessage / chat.update / response_url. */
-export function renderMessage(view: View, resolve: MentionResolver = () => undefined): SlackMessage {
+export function renderMessage(view: View, resolve: MentionResolver = () => undefined, files: ReadonlyMap<string, string> = new Map()): SlackMessage {
   return {
     text: truncate(toMrkdwn(view.text, resolve), SLACK_LIMITS.messageText),
-    blocks: new Renderer(resolve).capped(view.blocks, SLACK_LIMITS.messageBlocks),
+    blocks: new Renderer(resolve, files).capped(view.blocks, SLACK_LIMITS.messageBlocks),
   };
 }
 
@@ -461,6 +470,7 @@ export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: st
         if (b.kind === 'user') for (const id of Array.isArray(b.initial) ? b.initial : [b.initial]) if (id && /^[a-f0-9]{24}$/.test(id)) ids.add(id);
         break;
       case 'divider':
+      case 'image':
         break;
     }
   }

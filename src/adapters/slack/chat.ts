@@ -6,6 +6,7 @@ import type { PlatformIdentity, TeamChannels } from '../../core/people/people.ty
 import type { SlackHome, SlackMessage, SlackModal } from './blockkit.js';
 import { mentionedPeople, renderHome, renderMessage, renderModal } from './blockkit.js';
 import type { SlackPeople } from './people.js';
+import type { Logger } from '../../core/logger.js';
 
 /** Block Kit JSON as the Web API client's types want it. */
 export const asBlocks = (m: SlackMessage): { text: string; blocks: slackTypes.KnownBlock[] } => ({ text: m.text, blocks: m.blocks as unknown as slackTypes.KnownBlock[] });
@@ -46,10 +47,34 @@ export class SlackChat implements PlatformChat {
   constructor(
     private readonly client: webApi.WebClient,
     private readonly people: SlackPeople,
+    private readonly pictures: { picture?: ((url: string) => Promise<Buffer | null>) | undefined; logger?: Logger } = {},
   ) {}
 
   async message(view: View): Promise<SlackMessage> {
-    return renderMessage(view, await this.people.resolver(mentionedPeople(view.blocks, view.text)));
+    return renderMessage(view, await this.people.resolver(mentionedPeople(view.blocks, view.text)), await this.uploads(view));
+  }
+
+  /**
+   * Pictures Tandem drew go through the files API (files.uploadV2, kept private: no channel) and are shown
+   * by their file id; a picture that cannot be uploaded is shown from its public URL instead.
+   */
+  private async uploads(view: View): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const read = this.pictures.picture;
+    if (!read) return out;
+    for (const b of view.blocks) {
+      if (b.type !== 'image') continue;
+      try {
+        const png = await read(b.url);
+        if (!png) continue;
+        const res = (await this.client.files.uploadV2({ file: png, filename: 'scorecard.png', title: b.alt.slice(0, 250) })) as { files?: { files?: { id?: string }[] }[] };
+        const id = res.files?.[0]?.files?.[0]?.id;
+        if (id) out.set(b.url, id);
+      } catch (err) {
+        this.pictures.logger?.warn({ err }, 'picture upload to Slack failed; shown from its URL');
+      }
+    }
+    return out;
   }
 
   async modal(form: Form): Promise<SlackModal> {

@@ -66,7 +66,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http });
   const client = app.client;
   const people = new SlackPeople(core, client);
-  const chat = new SlackChat(client, people);
+  const chat = new SlackChat(client, people, { picture: ctx.picture, logger });
 
   const conversationOf = (channel: string | undefined): Conversation | undefined => {
     if (!channel) return undefined;

@@ -162,6 +162,8 @@ function blockItem(block: Exclude<Block, { type: 'divider' }>, md: (t: string) =
       return item({ kind: 'fields', facts: block.fields.map((f) => ({ title: md(f.label), value: md(f.value) })) });
     case 'context':
       return item({ kind: 'context', text: md(block.text) });
+    case 'image':
+      return item({ kind: 'image', url: block.url, alt: block.alt });
     case 'actions': {
       const buttons = block.elements.filter((e): e is Button => e.type === 'button').map((b) => buttonData(b, md));
       // Teams shows at most MAX_ACTIONS actions in a row; more buttons wrap onto further rows.

@@ -75,7 +75,9 @@ export type Block =
   | { type: 'fields'; fields: Field[] }
   | { type: 'context'; text: string }
   | { type: 'divider' }
-  | { type: 'actions'; elements: Element[] };
+  | { type: 'actions'; elements: Element[] }
+  /** A picture at an absolute URL (Tandem serves it); the view's text stays its fallback. */
+  | { type: 'image'; url: string; alt: string };
 
 /** A message: `text` is the notification/fallback line, `blocks` the body. */
 export interface View {
@@ -123,6 +125,7 @@ export const v = {
   fields: (fields: Field[]): Block => ({ type: 'fields', fields }),
   context: (text: string): Block => ({ type: 'context', text }),
   divider: (): Block => ({ type: 'divider' }),
+  image: (url: string, alt: string): Block => ({ type: 'image', url, alt }),
   actions: (...elements: Element[]): Block => ({ type: 'actions', elements }),
   button: (actionId: string, label: string, opts: Omit<Button, 'type' | 'actionId' | 'label'> = {}): Button => ({
     type: 'button',

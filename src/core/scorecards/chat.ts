@@ -8,6 +8,7 @@ import { ADD_USAGE, type CorrectiveActions } from './actions.js';
 import { isPeriodKind, parsePeriodKind } from './period.js';
 import type { WeeklyDigest } from './digest.js';
 import type { BuildScorecard } from './scorecard.js';
+import type { ScorecardPicture } from './scorecards.types.js';
 import { SCORECARD, scorecardView } from './scorecards.views.js';
 
 /** `[team words…] [week|month|quarter]`: the last word is the period when it names one. */
@@ -20,9 +21,11 @@ export function parseScorecardArgs(args: string): { team: string | undefined; pe
 }
 
 /** Wires `/tandem scorecard`, its drill-down buttons and `/tandem action …` to the scorecard use cases. */
-export function registerScorecardChat(interactions: Interactions, tandem: TandemCommand, uc: { build: BuildScorecard; actions: CorrectiveActions; digest: WeeklyDigest }): void {
-  const show = async (actor: Person, team: string | undefined, period: ReturnType<typeof parsePeriodKind>, page = 0) =>
-    scorecardView(await uc.build.forPerson(actor, { team, period }), actor.timeZone, page);
+export function registerScorecardChat(interactions: Interactions, tandem: TandemCommand, uc: { build: BuildScorecard; actions: CorrectiveActions; digest: WeeklyDigest; picture?: ScorecardPicture | undefined }): void {
+  const show = async (actor: Person, team: string | undefined, period: ReturnType<typeof parsePeriodKind>, page = 0) => {
+    const card = await uc.build.forPerson(actor, { team, period });
+    return scorecardView(card, actor.timeZone, page, (await uc.picture?.url(card)) ?? null);
+  };
 
   tandem.sub('scorecard', 'the balanced scorecard: `scorecard [team] [week|month|quarter]`; managers: `scorecard digest on|off`', async (ctx, args) => {
     const digest = /^digest\s+(on|off)$/i.exec(args.trim());

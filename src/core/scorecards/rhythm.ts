@@ -1,10 +1,8 @@
-import type { Person, Team } from '../people/people.types.js';
-import type { PeopleRepository } from '../ports.js';
+import type { Team } from '../people/people.types.js';
 import { previous, trailingWeeks } from './period.js';
 import type { AlertFigures, Period, PulseSource, RhythmReads, RhythmSection, WeekRollup } from './scorecards.types.js';
 
-const DAY = 86_400_000;
-/** Share of people recognised is read over the 4 weeks ending with the period. */
+/** Share of people recognised is read over the 4 ISO weeks ending with the period's last (kudos are rolled up by week). */
 export const RECOGNISED_WEEKS = 4;
 /** Weekly participation points shown as the trend. */
 export const TREND_WEEKS = 8;
@@ -12,7 +10,6 @@ const BLOCKERS_SHOWN = 10;
 
 export interface RhythmDeps {
   rhythm: RhythmReads;
-  people: Pick<PeopleRepository, 'getMany'>;
   alerts: AlertFigures;
   pulse: PulseSource;
 }
@@ -29,24 +26,26 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
   const prev = previous(period, timeZone);
   const trend = trailingWeeks(period, TREND_WEEKS, timeZone);
   const weeks = [...new Set([...period.weeks, ...prev.weeks, ...trend])];
-  const recognisedFrom = new Date(period.to.getTime() - RECOGNISED_WEEKS * 7 * DAY);
-  const kudosFrom = recognisedFrom < period.from ? recognisedFrom : period.from;
+  const recognisedWeeks = trailingWeeks(period, RECOGNISED_WEEKS, timeZone);
   const memberIds = [...new Set(teams.flatMap((t) => t.memberIds))];
-  const [rollups, blockers, kudos, people, pulse, alerts] = await Promise.all([
+  const [rollups, blockers, kudos, people, pulse, alerts, pulseSetUp, alertsSetUp] = await Promise.all([
     d.rhythm.weekRollups(rollupIds, weeks),
     d.rhythm.openBlockers(teamIds),
-    d.rhythm.kudos(kudosFrom, period.to),
-    d.people.getMany(memberIds),
+    d.rhythm.kudosWeeks([...new Set([...period.weeks, ...recognisedWeeks])]),
+    d.rhythm.activePeople(),
     d.pulse.latest(teamIds),
     d.alerts.forTeams(teamIds, period),
+    d.pulse.setUp(),
+    d.alerts.setUp(),
   ]);
   const inScope = new Set(teamIds);
   const inWeeks = (ws: readonly string[]) => rollups.filter((r) => inScope.has(r.teamId) && ws.includes(r.week));
   const current = inWeeks(period.weeks);
   const moodCount = current.reduce((n, r) => n + r.moodCount, 0);
-  const active = new Set(people.filter((p: Person) => p.active).map((p) => p.id));
-  const given = kudos.filter((k) => k.createdAt >= period.from && active.has(k.giverId)).length;
-  const recognised = new Set(kudos.filter((k) => k.createdAt >= recognisedFrom).flatMap((k) => k.recipientIds).filter((id) => active.has(id)));
+  const active = new Set(memberIds.filter((id) => people.has(id)));
+  const inPeriod = kudos.filter((k) => period.weeks.includes(k.week));
+  const given = inPeriod.reduce((n, k) => n + Object.entries(k.givers).reduce((m, [giver, c]) => m + (active.has(giver) ? c : 0), 0), 0);
+  const recognised = new Set(kudos.filter((k) => recognisedWeeks.includes(k.week)).flatMap((k) => k.recipients).filter((id) => active.has(id)));
   const open = blockers.filter((b) => b.status !== 'resolved').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   return {
     participation: {
@@ -61,7 +60,7 @@ export async function rhythmSection(d: RhythmDeps, teams: Team[], period: Period
       oldest: open.slice(0, BLOCKERS_SHOWN).map((b) => ({ id: b.id, personId: b.personId, teamId: b.teamId, text: b.text, since: b.createdAt })),
     },
     kudos: { given, recognisedShare: active.size ? recognised.size / active.size : null, people: active.size },
-    pulse: { setUp: d.pulse.setUp, stats: pulse },
-    alerts: { setUp: d.alerts.setUp, stats: alerts },
+    pulse: { setUp: pulseSetUp, stats: pulse },
+    alerts: { setUp: alertsSetUp, stats: alerts },
   };
 }

@@ -82,8 +82,9 @@ export class BuildScorecard {
   }
 
   private async build(scope: ScorecardScope, teams: Team[], drill: Team[], period: Period, timeZone: string, kpisOnly: boolean): Promise<Scorecard> {
-    const [kpis, rhythm] = await Promise.all([
+    const [kpis, kpisSetUp, rhythm] = await Promise.all([
       this.d.kpis.kpisFor(scope.teamIds, period),
+      this.d.kpis.setUp(),
       kpisOnly ? Promise.resolve(null) : rhythmSection(this.d, teams, period, timeZone, drill.map((t) => t.id)),
     ]);
     const rows = kpis.map(kpiRow);
@@ -93,7 +94,7 @@ export class BuildScorecard {
       scope,
       period,
       generatedAt: this.d.clock.now(),
-      kpis: { setUp: this.d.kpis.setUp, rows },
+      kpis: { setUp: kpisSetUp, rows },
       rhythm,
       actions,
       drillDown: drill.map((t) => ({ teamId: t.id, name: t.name, participation: rates[t.id] ?? null })),

@@ -8,7 +8,7 @@ import { CorrectiveActions } from './actions.js';
 import { registerScorecardChat } from './chat.js';
 import { BuildScorecard } from './scorecard.js';
 import { WeeklyDigest } from './digest.js';
-import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PeriodKind, PulseSource, RhythmReads } from './scorecards.types.js';
+import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PeriodKind, PulseSource, RhythmReads, ScorecardPicture } from './scorecards.types.js';
 import { notSetUp } from './scorecards.types.js';
 
 export interface ScorecardDepsIn extends FeatureDeps {
@@ -19,6 +19,8 @@ export interface ScorecardDepsIn extends FeatureDeps {
   kpiSource?: KpiSource | undefined;
   alertFigures?: AlertFigures | undefined;
   pulse?: PulseSource | undefined;
+  /** Draws the picture shown with a scorecard in chat; absent: text only. */
+  scorecardPicture?: ScorecardPicture | undefined;
 }
 
 /**
@@ -32,9 +34,11 @@ export function createScorecards(d: ScorecardDepsIn, wiring: { interactions: Int
   const build = new BuildScorecard({ ...d, ...sources, actions: d.scorecardActions, access });
   const actions = new CorrectiveActions({ ...d, actions: d.scorecardActions, access });
   const digest = new WeeklyDigest({ ...d, access, build });
-  registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions, digest });
+  registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions, digest, picture: d.scorecardPicture });
   return {
     forPerson: build.forPerson.bind(build),
+    /** The roll-up job: recounts the weeks of check-ins and kudos not settled yet, so scorecards read only roll-ups. */
+    rollup: () => d.rhythm.refresh(),
     /** Admin API: the organisation, or one team by id. */
     forOrganisation: async (teamId: string | undefined, period: PeriodKind) => {
       const all = await d.teams.all();

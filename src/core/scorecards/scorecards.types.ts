@@ -44,9 +44,9 @@ export interface KpiFigure {
   teamId: string | null;
 }
 
-/** Port for the KPI feature (issue 12). */
+/** Port for the KPI feature (issue 12). `setUp`: false while the feature has nothing yet (the row says "not set up"). */
 export interface KpiSource {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   kpisFor(teamIds: readonly string[], period: Period): Promise<KpiFigure[]>;
 }
 
@@ -59,7 +59,7 @@ export interface AlertStats {
 
 /** Port for KPI alerts and on-call (issue 13). */
 export interface AlertFigures {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   forTeams(teamIds: readonly string[], period: Period): Promise<AlertStats>;
 }
 
@@ -77,14 +77,14 @@ export interface PulseStats {
 
 /** Port for pulse surveys (issue 14); `latest` is null when no round closed yet. */
 export interface PulseSource {
-  readonly setUp: boolean;
+  setUp(): Promise<boolean>;
   latest(teamIds: readonly string[]): Promise<PulseStats | null>;
 }
 
 export const notSetUp = {
-  kpis: { setUp: false, kpisFor: () => Promise.resolve([]) } satisfies KpiSource,
-  alerts: { setUp: false, forTeams: () => Promise.resolve({ count: 0, medianAckMs: null, medianResolveMs: null, afterHoursPages: 0 }) } satisfies AlertFigures,
-  pulse: { setUp: false, latest: () => Promise.resolve(null) } satisfies PulseSource,
+  kpis: { setUp: () => Promise.resolve(false), kpisFor: () => Promise.resolve([]) } satisfies KpiSource,
+  alerts: { setUp: () => Promise.resolve(false), forTeams: () => Promise.resolve({ count: 0, medianAckMs: null, medianResolveMs: null, afterHoursPages: 0 }) } satisfies AlertFigures,
+  pulse: { setUp: () => Promise.resolve(false), latest: () => Promise.resolve(null) } satisfies PulseSource,
 };
 
 /** A team's check-ins of one ISO week, rolled up. */
@@ -98,18 +98,22 @@ export interface WeekRollup {
   moodCount: number;
 }
 
-export interface KudosFact {
-  giverId: string;
-  recipientIds: string[];
-  createdAt: Date;
+/** Kudos not revoked given in one ISO week (UTC): how many each person gave, and who received any. */
+export interface KudosWeek {
+  week: string;
+  givers: Record<string, number>;
+  recipients: string[];
 }
 
-/** What the rhythm section reads from the store (check-ins and kudos), in bulk. */
+/** What the rhythm section reads from the store (check-ins and kudos), in bulk, as weekly roll-ups. */
 export interface RhythmReads {
   weekRollups(teamIds: readonly string[], weeks: readonly string[]): Promise<WeekRollup[]>;
   openBlockers(teamIds: readonly string[]): Promise<Blocker[]>;
-  /** Kudos not revoked given in `[from, to)`. */
-  kudos(from: Date, to: Date): Promise<KudosFact[]>;
+  kudosWeeks(weeks: readonly string[]): Promise<KudosWeek[]>;
+  /** Everyone active (as of the last roll-up: minutes old). */
+  activePeople(): Promise<Set<string>>;
+  /** Recounts the weeks not settled yet and who is active (the roll-up job); returns the weeks. */
+  refresh(): Promise<string[]>;
 }
 
 export interface RhythmSection {
@@ -168,6 +172,18 @@ export interface Scorecard {
   actions: (CorrectiveAction & { overdue: boolean })[];
   /** Teams one can drill into from here, with their participation. */
   drillDown: { teamId: string; name: string; participation: number | null }[];
+}
+
+/** Pictures of scorecards, kept for a while under an unguessable id (`_id`) so chat platforms can fetch them. */
+export interface ScorecardImageStore {
+  put(png: Buffer, expiresAt: Date): Promise<string>;
+  /** The picture while it has not expired; null otherwise. */
+  get(id: string, now: Date): Promise<Buffer | null>;
+}
+
+/** Draws a scorecard's picture and returns the absolute URL it is served at; null when there is nothing to draw. */
+export interface ScorecardPicture {
+  url(s: Scorecard): Promise<string | null>;
 }
 
 /** The weekly digest: when it is sent, and the managers who asked for it. */

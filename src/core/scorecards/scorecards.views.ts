@@ -115,14 +115,15 @@ function navigation(s: Scorecard, page: number): Block[] {
   return blocks;
 }
 
-/** The scorecard as one message: KPIs by perspective, the rhythm, corrective actions, drill-down. */
-export function scorecardView(s: Scorecard, timeZone: string, page = 0): View {
+/** The scorecard as one message: its picture (when drawn), KPIs by perspective, the rhythm, corrective actions, drill-down. */
+export function scorecardView(s: Scorecard, timeZone: string, page = 0, imageUrl: string | null = null): View {
   const range = `${DateTime.fromJSDate(s.period.from, { zone: timeZone }).toFormat('d LLL')} – ${DateTime.fromJSDate(s.period.to, { zone: timeZone }).minus({ days: 1 }).toFormat('d LLL yyyy')}`;
   const title = `📊 Scorecard · ${s.scope.name} · ${s.period.label}`;
   return v.view(
     `${title}: ${fallbackLine(s)}`,
     v.header(title),
     v.context(`${range} (${timeZone})${s.rhythm ? '' : ' · your team’s KPIs'}`),
+    ...(imageUrl ? [v.image(imageUrl, `Chart: ${fallbackLine(s)}`)] : []),
     ...kpiBlocks(s),
     v.divider(),
     ...rhythmBlocks(s, timeZone),

@@ -1,0 +1,36 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Scorecard, ScorecardImageStore, ScorecardPicture } from '../core/scorecards/scorecards.types.js';
+import { scorecardPng } from './scorecard-chart.js';
+
+/** How long a picture stays fetchable (chat history shows it that long; the text stays). */
+export const PICTURE_TTL_MS = 30 * 86_400_000;
+/** Where pictures are served, under the public URL. */
+export const PICTURE_PATH = '/scorecard-images';
+
+/** The PNG behind a picture URL this Tandem gave out (any base URL); null for another URL or an expired picture. */
+export async function pictureBytes(images: Pick<ScorecardImageStore, 'get'>, now: Date, url: string): Promise<Buffer | null> {
+  const id = new RegExp(`${PICTURE_PATH}/([A-Za-z0-9_-]{24})\\.png$`).exec(url)?.[1];
+  return id ? images.get(id, now) : null;
+}
+
+/** Renders the picture, keeps it under an unguessable id and gives its URL under the public base URL. */
+export class ScorecardPictures implements ScorecardPicture {
+  constructor(
+    private readonly d: { images: ScorecardImageStore; clock: Clock; logger: Logger },
+    private readonly baseUrl: () => string,
+  ) {}
+
+  async url(s: Scorecard): Promise<string | null> {
+    try {
+      const png = scorecardPng(s);
+      if (!png) return null;
+      const id = await this.d.images.put(png, new Date(this.d.clock.now().getTime() + PICTURE_TTL_MS));
+      return `${this.baseUrl().replace(/\/$/, '')}${PICTURE_PATH}/${id}.png`;
+    } catch (err) {
+      // The text is the scorecard; the picture is a convenience.
+      this.d.logger.warn({ err }, 'scorecard picture not drawn');
+      return null;
+    }
+  }
+}
