@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     // Answers: the first ANSWERS people finish (written in bulk under their HMAC keys).
     const db = tandem.store.conn;
     let enpsSum = 0;
-    // UPDATES_PER_COMMAND at a time: FerretDB 1.24 hangs on an update command matching ~100 documents or more.
+    // UPDATES_PER_COMMAND at a time, as the store writes invitations.
     for (let from = 0; from < ANSWERS; from += UPDATES_PER_COMMAND) {
       const slice = ids.slice(from, Math.min(ANSWERS, from + UPDATES_PER_COMMAND)).map((id, j) => ({ key: keyOf({ config: { secret: SECRET } }, round.id, id.toString()), i: from + j }));
       await db.collection('survey_responses').bulkWrite(

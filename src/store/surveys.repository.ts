@@ -36,8 +36,8 @@ import { isDuplicateKey } from './connection.js';
 
 const opts = { versionKey: false as const, minimize: false, strict: 'throw' as const };
 
-/** Updates sent in one command (see Invitations.upsertMany): FerretDB 1.24 hangs past ~100 matching ones. */
-export const UPDATES_PER_COMMAND = 50;
+/** Invitations upserted in one command (see Invitations.upsertMany). */
+export const UPDATES_PER_COMMAND = 500;
 
 const surveySchema = new Schema(
   {
@@ -220,10 +220,9 @@ class Rounds implements SurveyRoundRepository {
 class Invitations implements InvitationRepository {
   constructor(private readonly M: Model<InvitationDoc>) {}
   /**
-   * At most UPDATES_PER_COMMAND upserts per command: FerretDB 1.24 keeps one SQLite
-   * connection open per update of a command that matches a document (until the whole
-   * command ends) out of a pool of 100, so a bigger batch over existing invitations (a
-   * retried or duplicated open) waits for a connection forever, holding the write lock.
+   * UPDATES_PER_COMMAND upserts per command. A retried or duplicated open re-upserts over
+   * existing invitations: the local FerretDB is patched for that (unpatched, 1.24 hangs
+   * on an update command matching ~100 documents; scripts/stack.sh).
    */
   async upsertMany(invitations: Invitation[]): Promise<void> {
     for (let i = 0; i < invitations.length; i += UPDATES_PER_COMMAND) {

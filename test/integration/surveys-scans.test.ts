@@ -102,8 +102,8 @@ describe('survey reads per person and per event are _id reads', () => {
   });
 
   it('records the invitations of 300 people a second time (a retried or duplicated open) without hanging FerretDB', async () => {
-    // FerretDB 1.24 holds a SQLite connection per matching update until the command ends (100 in its pool):
-    // one command of 300 upserts over existing invitations never returned, and held the write lock meanwhile.
+    // One command of 300 upserts over existing invitations: unpatched, FerretDB 1.24 holds a SQLite connection per
+    // matching update until the command ends (100 in its pool) and never returned, holding the write lock meanwhile.
     const inviteAt = now;
     const closesAt = new Date(now.getTime() + 86_400_000);
     const many = Array.from({ length: 300 }, (_, i) => ({ roundId: 'S2.1', personId: `p${i}`, teamIds: ['T1'], inviteAt, closesAt }));
