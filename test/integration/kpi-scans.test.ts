@@ -22,6 +22,7 @@ const KNOWN: { shape: string; why: string }[] = [
   { shape: 'find alert_silences until', why: 'silences running when an alert opens' },
   { shape: 'findAndModify alerts _id,status', why: 'a status change, guarded on the status (resolve)' },
   { shape: 'delete open_alerts _id,alertId', why: 'the dedup key freed when an alert resolves' },
+  { shape: 'update alerts _id,timelineKeys', why: 'an escalation timeline line, written once per key, when an alert opens or escalates' },
 ];
 const shapeOf = (f: SentFilter) => `${f.command} ${f.collection} ${Object.keys(f.filter).join(',')}`;
 const isLoneId = (f: SentFilter) => Object.keys(f.filter).join() === '_id' && (typeof f.filter._id === 'string' || f.filter._id instanceof mongoose.mongo.ObjectId);
@@ -96,7 +97,7 @@ describe('the KPI sample path does not scan on FerretDB', () => {
       ['sigma3', 2, 'resolved'],
       ['threshold', 2, 'resolved'],
     ]);
-    expect(recorded.known).toEqual({ 'find api_tokens hash': NEW, 'findAndModify alerts _id,status,count': 2, 'find alert_silences until': 2, 'findAndModify alerts _id,status': 2, 'delete open_alerts _id,alertId': 2 });
+    expect(recorded.known).toEqual({ 'find api_tokens hash': NEW, 'findAndModify alerts _id,status,count': 2, 'find alert_silences until': 2, 'findAndModify alerts _id,status': 2, 'delete open_alerts _id,alertId': 2, 'update alerts _id,timelineKeys': 2 });
     const samples = (await api.call('GET', `/kpis/orders/samples?from=${api.hour(STORED)}`)).body.items;
     expect(samples).toHaveLength(NEW);
     expect(samples.every((s: Json) => s.judged)).toBe(true);
