@@ -22,8 +22,8 @@ const dueOf = (job: Job): number => {
   return typeof due === 'number' ? due : job.timestamp + (job.delay ?? 0);
 };
 
-/** Housekeeping (purges, reconciliations) is not an event anyone sees in a demo. */
-const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup)$/.test(name);
+/** Housekeeping (purges, reconciliations, roll-ups) is not an event anyone sees in a demo. */
+const isHousekeeping = (name: string): boolean => /\.(purge|reconcile|cleanup|rollup)$/.test(name);
 
 /**
  * The demo clock: Tandem's OffsetClock plus the delayed jobs of its queues.
