@@ -11,6 +11,9 @@ function commandWords(tandem: Awaited<ReturnType<typeof startTestTandem>>): stri
   return [...new Set(['help', ...top, ...subs])].sort();
 }
 
+/** Teams shows at most 10 commands per list; these work when typed but are left out of the menu. */
+const TYPED_ONLY = ['silence'];
+
 describe('Teams manifest commands', () => {
   let connector: FakeConnector;
   let tandem: Awaited<ReturnType<typeof startTestTandem>>;
@@ -23,9 +26,10 @@ describe('Teams manifest commands', () => {
     await connector?.close();
   });
 
-  it('lists every command Tandem handles in each scope (add new ones to manifests/teams/manifest.json)', () => {
-    const words = commandWords(tandem);
+  it('lists every command Tandem handles in each scope, but the typed-only ones (add new ones to manifests/teams/manifest.json)', () => {
+    const words = commandWords(tandem).filter((w) => !TYPED_ONLY.includes(w));
     for (const list of readManifest().bots[0]!.commandLists!) {
+      expect(list.commands.length).toBeLessThanOrEqual(10);
       expect(list.commands.map((c) => c.title.split(' ')[0]).sort(), `scopes ${list.scopes.join(',')}`).toEqual(words);
     }
   });
