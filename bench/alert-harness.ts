@@ -76,6 +76,12 @@ export function peakRssMiB(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Text of a chat.postMessage call: its fallback text and its blocks, for matching what a message is about. */
 export const messageText = (call: FakeSlackCall): string => `${String(call.args.text ?? '')}\n${JSON.stringify(call.args.blocks ?? '')}`;
 

@@ -34,7 +34,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { BacklogSampler, envNumber, firstArrivals, freePort, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
+import { BacklogSampler, cpuSeconds, envNumber, firstArrivals, freePort, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 
 const RATE = envNumber('BENCH_RATE', 1_000);
@@ -139,6 +139,8 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
       ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
       : { port: Number(new URL(s.tandem.url).port), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, requests: toTandem(list) };
     const phaseStart = Date.now();
+    const serverPid = am ? am.pid : s.tandem.pid;
+    const cpuBefore = cpuSeconds(serverPid);
     if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
     progress(`phase ${name}: ${list.length} alerts over ${SECONDS} s`);
     backlog.start();
@@ -146,6 +148,7 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
     backlog.stop();
     progress(`phase ${name}: every POST answered; waiting for the messages`);
     const http = httpFigures(plan, result);
+    const serverCpuS = cpuSeconds(serverPid) - cpuBefore;
     const arrivals = () =>
       am
         ? firstArrivals(s.fake.webhooks, (w) => ALERT_IN_MESSAGE.exec(JSON.stringify(w.body))?.[1] ?? null)
@@ -161,7 +164,8 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
       ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
       ingest: { ...ingest, ...(am ? {} : { alerts_queue_max_jobs: backlog.max }) },
       post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
-      server_peak_rss_mib: peakRssMiB(am ? am.pid : s.tandem.pid),
+      server_cpu_s_while_sending: Number(serverCpuS.toFixed(1)),
+      server_peak_rss_mib: peakRssMiB(serverPid),
       load_average: { before: loadBefore, after: loadAverage() },
     };
   } finally {

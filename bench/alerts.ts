@@ -24,9 +24,11 @@
  * Per phase (BENCH_PHASES: `alone`, then `fanout` with a check-in fan-out to
  * BENCH_FANOUT_PEOPLE people, default 10,000, fired as the phase starts):
  * - ingest: HTTP statuses, request latency from when each request was due,
- *   the achieved rate, the most requests outstanding, the alerts queue's
- *   backlog (most jobs not done, jobs left when the last request was answered,
- *   and the time until it was empty);
+ *   the achieved rate, the most requests outstanding, the backlog of the
+ *   detection: the alerts queue's jobs not done (most, and when the last
+ *   request was answered), the samples not judged yet when the last request
+ *   was answered and how long after it every sample was judged (polled each
+ *   second);
  * - per breaching sample: from its request being due to its alert's record
  *   (the first `opened`/`updated` entry with its value on an alert's
  *   timeline, at the instant the detection stamped on it, Tandem's clock
@@ -39,7 +41,7 @@
  */
 import { fork } from 'node:child_process';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { BacklogSampler, envNumber, firstArrivals, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
+import { BacklogSampler, cpuSeconds, envNumber, firstArrivals, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 
 const KPIS = envNumber('BENCH_KPIS', 100);
@@ -136,6 +138,7 @@ async function phase(s: BenchStack, name: string, generator: ReturnType<typeof f
   const { requests, breaches } = plan(Date.now() + s.tandem.clockOffsetMs);
   const openLoop: OpenLoopPlan = { port: Number(new URL(s.tandem.url).port), headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, requests };
   const phaseStart = Date.now();
+  const cpuBefore = cpuSeconds(s.tandem.pid);
   if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
   progress(`phase ${name}: ${requests.length} requests over ${SECONDS} s, ${breaches.length} breaching samples`);
   backlog.start();
@@ -143,9 +146,17 @@ async function phase(s: BenchStack, name: string, generator: ReturnType<typeof f
   backlog.stop();
   progress(`phase ${name}: every request answered; waiting for the detection and the messages`);
   const http = httpFigures(openLoop, result);
-  const backlogAtEnd = await backlog.count();
+  const tandemCpuS = cpuSeconds(s.tandem.pid) - cpuBefore;
+  const jobsAtEnd = await backlog.count();
+  // The real detection backlog is the samples not judged yet (a KPI's job judges all of them, so later jobs find none).
+  const unjudged = () => s.conn.collection('kpi_samples').countDocuments({ judged: false });
+  const unjudgedAtEnd = await unjudged();
   const deadline = Date.now() + DRAIN_MS;
-  const emptyAt = await backlog.waitEmpty(deadline);
+  let judgedAllAt: number | null = unjudgedAtEnd === 0 ? Date.now() : null;
+  while (judgedAllAt === null && Date.now() < deadline) {
+    await sleep(1_000);
+    if ((await unjudged()) === 0) judgedAllAt = Date.now();
+  }
   const due = (b: Breach) => result.startedAt + (requests[b.request]?.dueMs ?? NaN);
   const messaged = () => firstArrivals(s.fake.callsTo('chat.postMessage'), (c) => {
     const m = SAMPLE_IN_MESSAGE.exec(messageText(c));
@@ -163,11 +174,13 @@ async function phase(s: BenchStack, name: string, generator: ReturnType<typeof f
       lastDone: undefined,
       achieved_samples_per_s: Number(((http.ok * BATCH) / Math.max(0.001, (http.lastDone - result.startedAt) / 1000)).toFixed(1)),
       alerts_queue_max_jobs: backlog.max,
-      alerts_queue_jobs_at_last_answer: backlogAtEnd,
-      alerts_queue_drained_ms_after_last_answer: emptyAt === null ? `not within ${DRAIN_MS} ms` : Math.max(0, emptyAt - http.lastDone),
+      alerts_queue_jobs_at_last_answer: jobsAtEnd,
+      samples_unjudged_at_last_answer: unjudgedAtEnd,
+      all_judged_ms_after_last_answer: judgedAllAt === null ? `not within ${DRAIN_MS} ms` : Math.max(0, judgedAllAt - http.lastDone),
     },
     sample_to_alert_record: { ...latency(breaches.map((b) => (records.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !records.has(b.id)).length },
     sample_to_first_message: { ...latency(breaches.map((b) => (dms.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !dms.has(b.id)).length },
+    tandem_cpu_s_while_sending: Number(tandemCpuS.toFixed(1)),
     tandem_peak_rss_mib: peakRssMiB(s.tandem.pid),
     load_average: { before: loadBefore, after: loadAverage() },
   };
