@@ -10,9 +10,10 @@
  * BENCH_SECONDS (60), each POSTed to `POST /api/v1/kpis/{key}/samples` by an
  * open-loop load generator in a third process (bench/open-loop.ts;
  * BENCH_BATCH samples of one KPI per request, default 1, the request due when
- * its last sample is). Exactly 1 % of the samples breach: a KPI's n-th sample
- * when (n + KPI index) % 100 = 99, with a value below the red threshold that
- * is unique to the sample, so that its alert's record and its message can be
+ * its last sample is). Exactly 1 % of the samples breach: one in each run of
+ * 100 consecutive samples (sample g when g % 100 = (37 ⌊g / 100⌋ + 50) % 100,
+ * so the breaches move round the KPIs), with a value below the red threshold
+ * that is unique to the sample, so that its alert's record and its message can be
  * told apart from every other. The other samples alternate 97 / 103 around
  * the target 100 (no statistical rule fires on them). Each KPI first gets 30
  * such samples as history (not measured), so a breach is judged against a
@@ -69,9 +70,12 @@ interface Breach {
   request: number;
 }
 
-/** Which sample index each KPI is at, and its last instant, across phases. */
+/** Which sample index each KPI is at, and its last instant, across phases; the samples sent so far. */
 const nextIndex = new Array<number>(KPIS).fill(HISTORY);
 const lastAt = new Array<number>(KPIS).fill(0);
+let sent = 0;
+/** One breach in each block of 100 consecutive samples, at a position that moves by 37 a block, so every KPI gets its share. */
+const breaching = (g: number) => g % BREACH_EVERY === (Math.floor(g / BREACH_EVERY) * 37 + BREACH_EVERY / 2) % BREACH_EVERY;
 
 /** The phase's requests (due times over SECONDS at RATE samples/s) and its breaching samples. */
 function plan(tandemStart: number): { requests: OpenLoopRequest[]; breaches: Breach[] } {
@@ -85,11 +89,11 @@ function plan(tandemStart: number): { requests: OpenLoopRequest[]; breaches: Bre
     const dueMs = (g * 1000) / RATE;
     const at = Math.max(tandemStart + Math.round(dueMs), lastAt[k]! + 1);
     lastAt[k] = at;
-    const breaching = (n + k) % BREACH_EVERY === BREACH_EVERY - 1;
-    const value = breaching ? breach(n) : normal(n);
+    const isBreach = breaching(sent + g);
+    const value = isBreach ? breach(n) : normal(n);
     const batch = pending.get(k) ?? { samples: [], ids: [] };
     batch.samples.push({ at: new Date(at).toISOString(), value });
-    if (breaching) batch.ids.push(sampleId(k, value));
+    if (isBreach) batch.ids.push(sampleId(k, value));
     pending.set(k, batch);
     if (batch.samples.length === BATCH || g + KPIS >= total) {
       pending.delete(k);
@@ -97,6 +101,7 @@ function plan(tandemStart: number): { requests: OpenLoopRequest[]; breaches: Bre
       requests.push({ path: `/api/v1/kpis/${kpiKey(k)}/samples`, body: JSON.stringify(BATCH === 1 ? batch.samples[0] : { samples: batch.samples }), dueMs });
     }
   }
+  sent += total;
   return { requests, breaches };
 }
 
