@@ -26,8 +26,10 @@
  * Tandem: a chat.postMessage, whoever it is sent to: the team's manager today,
  * the on-call person once escalation routes alerts) p50/p99/max and how many
  * never arrived within BENCH_DRAIN_MS (60,000) after the sending; the peak
- * RSS of the server and the load average. Target (issue 13): Tandem's p99 at
- * or below Alertmanager's, and < 250 ms, with the fan-out running.
+ * RSS of the server and the load average. Before its first phase each server
+ * gets BENCH_WARMUP (20) alerts one after the other, not measured. Target
+ * (issue 13): Tandem's p99 at or below Alertmanager's, and < 250 ms, with the
+ * fan-out running.
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +46,7 @@ const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 60_000);
 const PHASES = (process.env.BENCH_PHASES ?? 'alertmanager,tandem,fanout').split(',').filter((p) => ['alertmanager', 'tandem'].includes(p) || (p === 'fanout' && FANOUT > 0));
 const AM_BIN = '.local/bin/alertmanager';
 const TARGET_MS = 250;
+const WARMUP = envNumber('BENCH_WARMUP', 20);
 const TAG: Record<string, string> = { alertmanager: 'A', tandem: 'T', fanout: 'F' };
 const ALERT_IN_MESSAGE = /Bench alert ([ATF]-\d{6})/;
 
@@ -53,9 +56,9 @@ interface BenchAlert {
   startsAt: string;
 }
 
-function alerts(tag: string): BenchAlert[] {
+function alerts(tag: string, count = Math.round(RATE * SECONDS)): BenchAlert[] {
   const startsAt = new Date().toISOString();
-  return Array.from({ length: Math.round(RATE * SECONDS) }, (_, i) => {
+  return Array.from({ length: count }, (_, i) => {
     const id = `${tag}-${String(i).padStart(6, '0')}`;
     return { labels: { alertname: 'BenchAlert', severity: 'critical', bench_id: id }, annotations: { summary: `Bench alert ${id}` }, startsAt };
   });
@@ -129,15 +132,27 @@ async function startAlertmanager(fake: FakeSlack): Promise<{ port: number; pid: 
   };
 }
 
+let tandemWarm = false;
+
+/** Unmeasured: BENCH_WARMUP alerts one after the other, so that a server's first traffic (JIT, connection pools, caches) is not measured. */
+async function warmUp(port: number, headers: Record<string, string>, requests: OpenLoopRequest[]): Promise<void> {
+  for (const r of requests) await fetch(`http://127.0.0.1:${port}${r.path}`, { method: 'POST', headers, body: r.body });
+}
+
 async function phase(s: BenchStack, name: string, key: string, generator: ChildProcess, backlog: BacklogSampler) {
   const list = alerts(TAG[name] as string);
   const ids = list.map((a) => String(a.labels.bench_id));
   const am = name === 'alertmanager' ? await startAlertmanager(s.fake) : null;
   try {
+    const tandemPort = Number(new URL(s.tandem.url).port);
+    const tandemHeaders = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    if (am) await warmUp(am.port, { 'content-type': 'application/json' }, toAlertmanager(alerts('W', WARMUP)));
+    else if (!tandemWarm) await warmUp(tandemPort, tandemHeaders, toTandem(alerts('W', WARMUP)));
+    tandemWarm ||= !am;
     const loadBefore = loadAverage();
     const plan: OpenLoopPlan = am
       ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
-      : { port: Number(new URL(s.tandem.url).port), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, requests: toTandem(list) };
+      : { port: tandemPort, headers: tandemHeaders, requests: toTandem(list) };
     const phaseStart = Date.now();
     const serverPid = am ? am.pid : s.tandem.pid;
     const cpuBefore = cpuSeconds(serverPid);
