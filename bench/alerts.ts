@@ -181,7 +181,7 @@ async function phase(s: BenchStack, name: string, generator: ReturnType<typeof f
       alerts_queue_max_jobs: backlog.max,
       alerts_queue_jobs_at_last_answer: jobsAtEnd,
       samples_unjudged_at_last_answer: unjudgedAtEnd,
-      all_judged_ms_after_last_answer: judgedAllAt === null ? `not within ${DRAIN_MS} ms` : Math.max(0, judgedAllAt - http.lastDone),
+      all_judged_ms_after_last_answer: judgedAllAt === null ? `not within ${DRAIN_MS} ms` : Math.max(0, Math.round(judgedAllAt - http.lastDone)),
     },
     sample_to_alert_record: { ...latency(breaches.map((b) => (records.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !records.has(b.id)).length },
     sample_to_first_message: { ...latency(breaches.map((b) => (dms.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !dms.has(b.id)).length },
