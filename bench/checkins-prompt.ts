@@ -17,26 +17,22 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { Types } from 'mongoose';
 import type { ChildMessage, HeapReport } from './checkins-tandem.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';
 import { createStore } from '../src/store/index.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
-import { SLACK_TEAM, slackEnv } from '../test/support/slack.js';
+import { slackEnv } from '../test/support/slack.js';
 import { BENCH_SURVEY_SECRET } from './production.js';
+import { dmChannel, seedFanout } from './seed.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 10_000);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
-const TEAM_SIZE = 5_000;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(120_000, (PEOPLE / RATE) * 3_000));
 /** Node flags for Tandem's process; the default is the limit the fan-out must fit in. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
 const RSS_TARGET_MIB = 300;
-
-const userId = (i: number) => `U${String(i).padStart(6, '0')}`;
-const dmChannel = (i: number) => `D${String(i).padStart(6, '0')}`;
 
 /** Peak and current resident set size of a process, in MiB, from /proc. */
 function memory(pid: number): { peakMiB: number; rssMiB: number } {
@@ -77,29 +73,7 @@ async function main(): Promise<void> {
     }, 100);
 
     // Seed people, their Slack identities and teams of at most 5,000 in bulk, from this process.
-    const store = createStore(conn);
-    const { Person, Identity, PersonAccount } = store.models;
-    const ids = Array.from({ length: PEOPLE }, () => new Types.ObjectId());
-    for (let from = 0; from < PEOPLE; from += 1_000) {
-      const slice = ids.slice(from, from + 1_000);
-      await Person.insertMany(
-        slice.map((_id, j) => ({ _id, name: `Person ${from + j}`, email: `p${from + j}@bench.example`, timeZone: 'UTC', workingDays: [1, 2, 3, 4, 5], roles: ['employee'], active: true })),
-        { ordered: false },
-      );
-      const key = (j: number) => `slack:${SLACK_TEAM}:${userId(from + j)}`;
-      await Identity.insertMany(
-        slice.map((_id, j) => ({ _id: key(j), key: key(j), platform: 'slack', personId: _id.toString(), teamId: SLACK_TEAM, userId: userId(from + j) })),
-        { ordered: false },
-      );
-      await PersonAccount.insertMany(
-        slice.map((_id, j) => ({ _id: `${_id.toString()}|slack`, key: key(j) })),
-        { ordered: false },
-      );
-    }
-    const teams = [];
-    for (let from = 0; from < PEOPLE; from += TEAM_SIZE) {
-      teams.push(await store.teams.create({ name: `Bench ${from / TEAM_SIZE + 1}`, memberIds: ids.slice(from, from + TEAM_SIZE).map(String) }));
-    }
+    const teams = await seedFanout(createStore(conn), PEOPLE);
     fake.reset();
 
     const started = Date.now();

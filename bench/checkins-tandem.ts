@@ -8,8 +8,11 @@
  *
  * IPC, parent → child: `{ fire: teamIds }` queues the check-in scheduler's job
  * twice per team (a duplicate firing); `'memory'` answers with the peak heap
- * seen (sampled every 100 ms); `'stop'` stops Tandem, and the process then
- * ends by itself. Child → parent: `'ready'`, `'fired'`, the memory report.
+ * seen (sampled every 100 ms); `'clock'` answers with how far Tandem's clock
+ * is ahead of this machine's (Tandem's instant = Date.now() + clockOffsetMs);
+ * `'stop'` stops Tandem, and the process then ends by itself. Child → parent:
+ * `'ready'`, `'fired'`, the memory and clock reports. The alert benchmarks
+ * (bench/alerts.ts, bench/alertmanager.ts) run Tandem through it too.
  *
  * With BENCH_TANDEM_DIST (the outDir of `tsc -p tsconfig.build.json`) it runs
  * the compiled JavaScript, as `npm start` does, instead of src/ through tsx.
@@ -25,7 +28,11 @@ export interface HeapReport {
   heapUsedNowMiB: number;
 }
 
-export type ChildMessage = { fire: string[] } | 'memory' | 'stop';
+export interface ClockReport {
+  clockOffsetMs: number;
+}
+
+export type ChildMessage = { fire: string[] } | 'memory' | 'clock' | 'stop';
 
 const MiB = 1024 * 1024;
 const start = Date.parse(process.env.BENCH_CLOCK_START ?? '2026-11-27T15:00:00Z');
@@ -51,6 +58,9 @@ process.send?.('ready');
 process.on('message', (message: ChildMessage) => {
   if (message === 'memory') {
     const report: HeapReport = { peakHeapUsedMiB: peakHeapUsed / MiB, peakHeapTotalMiB: peakHeapTotal / MiB, heapUsedNowMiB: process.memoryUsage().heapUsed / MiB };
+    process.send?.(report);
+  } else if (message === 'clock') {
+    const report: ClockReport = { clockOffsetMs: start - bootedAt };
     process.send?.(report);
   } else if (message === 'stop') {
     clearInterval(sampler);

@@ -20,10 +20,12 @@
  *   email <id>@example.com (lower case), tz UTC; with false it is `user_not_found`.
  * - Calls: `calls` (every request, in order, including refused ones, with `status` and `answer`),
  *   `callsTo(method)` (only those answered ok:true), `waitFor(method, count = 1, timeoutMs = 5000)`,
- *   `waitUntil(predicate, timeoutMs)`, `reset()` (forgets calls, messages, responses and scripts; keeps users).
+ *   `waitUntil(predicate, timeoutMs)`, `reset()` (forgets calls, messages, responses, webhooks and scripts; keeps users).
  * - Messages: `messages` (ts → {channel, ts, text, blocks, metadata, updates}) for chat.postMessage / chat.update.
  * - response_url: `responseUrl(id?)` gives a URL on this server; everything POSTed to it is in `responses`
  *   (`waitForResponses(count)`).
+ * - Incoming webhooks: `webhookUrl(id?)` gives a URL like https://hooks.slack.com/services/…; each JSON body POSTed
+ *   to it is in `webhooks` and answered `ok` (text/plain), as Slack does (Alertmanager's `slack_configs.api_url`).
  * - Errors: `failNext(method, error, times = 1)` answers `{ok:false,error}`;
  *   `rateLimitNext(method, retryAfterSeconds = 1, times = 1)` answers HTTP 429 with Retry-After
  *   (`method` may be '*' for any method).
@@ -109,6 +111,7 @@ const BLOCK_SURFACES: Record<string, Surface> = {
 export class FakeSlack {
   readonly calls: FakeSlackCall[] = [];
   readonly responses: FakeResponse[] = [];
+  readonly webhooks: FakeResponse[] = [];
   readonly messages = new Map<string, FakeSlackMessage>();
   readonly invalidPayloads: { method: string; violations: string[] }[] = [];
   /** Files uploaded through files.getUploadURLExternal + the upload URL + files.completeUploadExternal (files.uploadV2). */
@@ -194,6 +197,10 @@ export class FakeSlack {
     return `${this.url}/response/${id}`;
   }
 
+  webhookUrl(id = randomBytes(6).toString('hex')): string {
+    return `${this.url}/services/${id}`;
+  }
+
   addUser(user: FakeSlackUser): this {
     this.users.set(user.id, user);
     return this;
@@ -241,6 +248,7 @@ export class FakeSlack {
   reset(): void {
     this.calls.length = 0;
     this.responses.length = 0;
+    this.webhooks.length = 0;
     this.invalidPayloads.length = 0;
     this.messages.clear();
     this.scripts.clear();
@@ -313,6 +321,11 @@ export class FakeSlack {
         return;
       }
       this.responses.push({ id: path.slice('/response/'.length), body, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (path.startsWith('/services/') && req.method === 'POST') {
+      this.webhooks.push({ id: path.slice('/services/'.length), body: JSON.parse(raw) as Record<string, unknown>, at: Date.now() });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }

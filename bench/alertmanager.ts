@@ -1,0 +1,220 @@
+/**
+ * bench:alertmanager — the same alerts through Prometheus Alertmanager and
+ * through Tandem, each from the POST to its message at the fake Slack API.
+ *
+ *   npm run bench:alertmanager                                        # 1,000 alerts/s for 60 s, three phases
+ *   BENCH_RATE=100 BENCH_SECONDS=10 BENCH_FANOUT_PEOPLE=1000 npm run bench:alertmanager   # a small run
+ *
+ * Alertmanager v0.35.0 is built from source into .local/bin/alertmanager by
+ * bench/alertmanager/build.sh (once; it is never part of the product) and
+ * run with a route that sends each alert on its own at once
+ * (`group_by: ['...']`, `group_wait: 0s`) to a `slack_configs` receiver whose
+ * `api_url` is the fake Slack's incoming webhook. Tandem runs in a process of
+ * its own (bench/checkins-tandem.ts) with an on-call team (manager, on-call
+ * person, schedule, escalation policy paging the on-call person, routing)
+ * and an integration key for it. An open-loop load generator in a third
+ * process (bench/open-loop.ts) posts BENCH_RATE alerts a second (1,000) for
+ * BENCH_SECONDS (60), one alert per request, each unique ("Bench alert
+ * T-000042"), phase after phase (BENCH_PHASES, default all three):
+ * - `alertmanager`: `POST /api/v2/alerts` (Prometheus' way in) to Alertmanager;
+ * - `tandem`: the same alerts as Alertmanager's webhook payload v4 to Tandem's
+ *   intake (`POST /api/v1/integrations/alertmanager`, the key as bearer token);
+ * - `fanout`: as `tandem`, while a check-in fan-out to BENCH_FANOUT_PEOPLE
+ *   (10,000) people runs, fired as the phase starts.
+ * Per phase: HTTP statuses and latency, and from each POST being due to the
+ * first message at the fake that names its alert (Alertmanager: the webhook;
+ * Tandem: a chat.postMessage, whoever it is sent to: the team's manager today,
+ * the on-call person once escalation routes alerts) p50/p99/max and how many
+ * never arrived within BENCH_DRAIN_MS (60,000) after the sending; the peak
+ * RSS of the server and the load average. Before its first phase each server
+ * gets BENCH_WARMUP (20) alerts one after the other, not measured. Target
+ * (issue 13): Tandem's p99 at or below Alertmanager's, and < 250 ms, with the
+ * fan-out running.
+ */
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
+import { BacklogSampler, cpuSeconds, envNumber, firstArrivals, freePort, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
+import { FakeSlack } from '../test/support/fake-slack.js';
+
+const RATE = envNumber('BENCH_RATE', 1_000);
+const SECONDS = envNumber('BENCH_SECONDS', 60);
+const FANOUT = envNumber('BENCH_FANOUT_PEOPLE', 10_000);
+const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 60_000);
+const PHASES = (process.env.BENCH_PHASES ?? 'alertmanager,tandem,fanout').split(',').filter((p) => ['alertmanager', 'tandem'].includes(p) || (p === 'fanout' && FANOUT > 0));
+const AM_BIN = '.local/bin/alertmanager';
+const TARGET_MS = 250;
+const WARMUP = envNumber('BENCH_WARMUP', 20);
+const TAG: Record<string, string> = { alertmanager: 'A', tandem: 'T', fanout: 'F' };
+const ALERT_IN_MESSAGE = /Bench alert ([ATF]-\d{6})/;
+
+interface BenchAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+}
+
+function alerts(tag: string, count = Math.round(RATE * SECONDS)): BenchAlert[] {
+  const startsAt = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${tag}-${String(i).padStart(6, '0')}`;
+    return { labels: { alertname: 'BenchAlert', severity: 'critical', bench_id: id }, annotations: { summary: `Bench alert ${id}` }, startsAt };
+  });
+}
+
+const due = (i: number) => (i * 1000) / RATE;
+
+/** Alertmanager's v2 API takes a list of alerts, as Prometheus posts them. */
+const toAlertmanager = (list: BenchAlert[]): OpenLoopRequest[] => list.map((a, i) => ({ path: '/api/v2/alerts', body: JSON.stringify([a]), dueMs: due(i) }));
+
+/** What Alertmanager's webhook receiver would post for a group of one alert (payload version 4). */
+const toTandem = (list: BenchAlert[]): OpenLoopRequest[] =>
+  list.map((a, i) => ({
+    path: '/api/v1/integrations/alertmanager',
+    dueMs: due(i),
+    body: JSON.stringify({
+      version: '4',
+      groupKey: `{}:{bench_id="${a.labels.bench_id}"}`,
+      truncatedAlerts: 0,
+      status: 'firing',
+      receiver: 'tandem',
+      groupLabels: a.labels,
+      commonLabels: a.labels,
+      commonAnnotations: a.annotations,
+      externalURL: 'http://alertmanager.bench',
+      alerts: [{ status: 'firing', labels: a.labels, annotations: a.annotations, startsAt: a.startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus.bench/graph', fingerprint: Buffer.from(String(a.labels.bench_id)).toString('hex') }],
+    }),
+  }));
+
+/** Builds Alertmanager if needed and starts it on a free port, its data in a temporary directory. */
+async function startAlertmanager(fake: FakeSlack): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  progress('building Alertmanager if needed, then starting it');
+  const build = spawnSync('bash', ['bench/alertmanager/build.sh'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('building Alertmanager failed (bench/alertmanager/build.sh)');
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-am-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'alertmanager.yml'),
+    [
+      'route:',
+      '  receiver: fake-slack',
+      "  group_by: ['...']",
+      '  group_wait: 0s',
+      '  group_interval: 5m',
+      '  repeat_interval: 4h',
+      'receivers:',
+      '  - name: fake-slack',
+      '    slack_configs:',
+      `      - api_url: ${fake.webhookUrl('alertmanager')}`,
+      "        channel: '#bench'",
+      "        title: '{{ .CommonAnnotations.summary }}'",
+      '',
+    ].join('\n'),
+  );
+  const args = [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'];
+  const child: ChildProcess = spawn(AM_BIN, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 30_000;
+  while (!(await fetch(`http://127.0.0.1:${port}/-/ready`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('Alertmanager did not become ready in 30 s');
+    await sleep(100);
+  }
+  return {
+    port,
+    pid: child.pid as number,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let tandemWarm = false;
+
+/** Unmeasured: BENCH_WARMUP alerts one after the other, so that a server's first traffic (JIT, connection pools, caches) is not measured. */
+async function warmUp(port: number, headers: Record<string, string>, requests: OpenLoopRequest[]): Promise<void> {
+  for (const r of requests) await fetch(`http://127.0.0.1:${port}${r.path}`, { method: 'POST', headers, body: r.body });
+}
+
+async function phase(s: BenchStack, name: string, key: string, generator: ChildProcess, backlog: BacklogSampler) {
+  const list = alerts(TAG[name] as string);
+  const ids = list.map((a) => String(a.labels.bench_id));
+  const am = name === 'alertmanager' ? await startAlertmanager(s.fake) : null;
+  try {
+    const tandemPort = Number(new URL(s.tandem.url).port);
+    const tandemHeaders = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    if (am) await warmUp(am.port, { 'content-type': 'application/json' }, toAlertmanager(alerts('W', WARMUP)));
+    else if (!tandemWarm) await warmUp(tandemPort, tandemHeaders, toTandem(alerts('W', WARMUP)));
+    tandemWarm ||= !am;
+    const loadBefore = loadAverage();
+    const plan: OpenLoopPlan = am
+      ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
+      : { port: tandemPort, headers: tandemHeaders, requests: toTandem(list) };
+    const phaseStart = Date.now();
+    const serverPid = am ? am.pid : s.tandem.pid;
+    const cpuBefore = cpuSeconds(serverPid);
+    if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
+    progress(`phase ${name}: ${list.length} alerts over ${SECONDS} s`);
+    backlog.start();
+    const result = await runOpenLoop(generator, plan);
+    backlog.stop();
+    progress(`phase ${name}: every POST answered; waiting for the messages`);
+    const http = httpFigures(plan, result);
+    const serverCpuS = cpuSeconds(serverPid) - cpuBefore;
+    const arrivals = () =>
+      am
+        ? firstArrivals(s.fake.webhooks, (w) => ALERT_IN_MESSAGE.exec(JSON.stringify(w.body))?.[1] ?? null)
+        : firstArrivals(s.fake.callsTo('chat.postMessage'), (c) => ALERT_IN_MESSAGE.exec(messageText(c))?.[1] ?? null);
+    const deadline = Date.now() + DRAIN_MS;
+    while (Date.now() < deadline && arrivals().size < ids.length) await sleep(250);
+    const first = arrivals();
+    const { lastDone: _, ...ingest } = http;
+    return {
+      phase: name,
+      server: am ? 'Alertmanager 0.35.0' : 'Tandem',
+      offered: { alerts_per_s: RATE, seconds: SECONDS, alerts: ids.length },
+      ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
+      ingest: { ...ingest, ...(am ? {} : { alerts_queue_max_jobs: backlog.max }) },
+      post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
+      server_cpu_s_while_sending: Number(serverCpuS.toFixed(1)),
+      server_peak_rss_mib: peakRssMiB(serverPid),
+      load_average: { before: loadBefore, after: loadAverage() },
+    };
+  } finally {
+    await am?.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const fake = await FakeSlack.start();
+  const s = await startStack(fake, PHASES.includes('fanout') ? FANOUT : 0);
+  const generator = fork('bench/open-loop.ts', { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const backlog = new BacklogSampler(s.names);
+  try {
+    const { key } = await s.api<{ key: string }>('POST', '/integrations', { name: 'Bench Alertmanager', teamId: s.org.team.id, defaultSeverity: 'critical' });
+    const reports: Awaited<ReturnType<typeof phase>>[] = [];
+    for (const name of PHASES) reports.push(await phase(s, name, key, generator, backlog));
+    const p99 = (n: string) => {
+      const r = reports.find((x) => x.phase === n);
+      return r && r.post_to_message.missing === 0 ? (r.post_to_message.p99_ms ?? Infinity) : Infinity;
+    };
+    const tandem = reports.some((r) => r.phase === 'fanout') ? p99('fanout') : p99('tandem');
+    const judged = reports.some((r) => r.phase === 'alertmanager') && reports.some((r) => r.phase !== 'alertmanager');
+    const verdict = !judged ? 'not judged: needs the alertmanager phase and a Tandem phase' : tandem <= p99('alertmanager') && tandem < TARGET_MS ? 'PASS' : 'ABOVE TARGET';
+    process.stdout.write(`${JSON.stringify({ bench: 'alertmanager', reports, target: `Tandem's p99 (with the fan-out when run) <= Alertmanager's and < ${TARGET_MS} ms, none missing`, verdict }, null, 2)}\n`);
+    process.exitCode = verdict === 'PASS' ? 0 : 1;
+  } finally {
+    generator.disconnect();
+    await backlog.close();
+    await s.close();
+    await fake.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:alertmanager failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
