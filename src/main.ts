@@ -14,6 +14,7 @@ import { createHttpApp, HttpServer } from './http/server.js';
 import { createIntakes } from './http/integrations.js';
 import { scorecardImages } from './http/scorecard-images.js';
 import { HostedPictures, PICTURE_PATH, pictureBytes } from './render/pictures.js';
+import { demoBreachJobs } from './core/kpis/demo-breach.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
@@ -101,6 +102,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     scorecardJobs(core.scorecards),
     surveyJobs(core.surveys),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
+    // Demo mode only: a daily KPI breach the demo clock can reach, to watch an escalation in the console.
+    ...(config.DEMO_MODE ? [demoBreachJobs({ kpis: core.kpis, scheduler: jobs, clock, logger })] : []),
   ], { redis, intervalMs: config.RECONCILE_INTERVAL_MS });
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };
