@@ -25,13 +25,16 @@ type Panel =
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const enpsColor = (v: number) => (v <= 6 ? DETRACTOR : v <= 8 ? PASSIVE : PROMOTER);
 
-function barsOf(q: QuestionResult, enpsId: string | null): Panel | null {
+/** Question `index` (0-based) as `Q1`…: the bar panels' titles and the mean lines' labels name it alike. */
+const qName = (index: number) => `Q${index + 1}`;
+
+function barsOf(q: QuestionResult, index: number, enpsId: string | null): Panel | null {
   const entries = Object.entries(q.distribution);
   if (!entries.length) return null;
   const colored = q.kind === 'scale10' && q.id === enpsId;
   return {
     kind: 'bars',
-    title: `${cut(q.text, 30)}${q.mean === null ? '' : ` · ${q.mean.toFixed(2)}`}`,
+    title: `${qName(index)} ${cut(q.text, 27)}${q.mean === null ? '' : ` · ${q.mean.toFixed(2)}`}`,
     labels: entries.map(([k]) => k),
     values: entries.map(([, n]) => n),
     colors: entries.map(([k]) => (colored ? enpsColor(Number(k)) : BAR)),
@@ -45,9 +48,10 @@ function trendsOf(g: GroupResult, enpsId: string | null): Panel[] {
   const out: Panel[] = [];
   if (trend.filter((p) => p.enps !== null).length > 1) out.push({ kind: 'lines', title: 'eNPS by round', rounds, series: [{ name: 'eNPS', data: trend.map((p) => p.enps) }], min: -100, max: 100 });
   const means = g.questions
-    .filter((q) => q.id !== enpsId && trend.filter((p) => typeof p.means[q.id] === 'number').length > 1)
+    .map((q, index) => ({ q, index }))
+    .filter(({ q }) => q.id !== enpsId && trend.filter((p) => typeof p.means[q.id] === 'number').length > 1)
     .slice(0, LINES.length)
-    .map((q) => ({ name: cut(q.text, 18), data: trend.map((p) => p.means[q.id] ?? null) }));
+    .map(({ q, index }) => ({ name: qName(index), data: trend.map((p) => p.means[q.id] ?? null) }));
   if (means.length) out.push({ kind: 'lines', title: 'Means by round', rounds, series: means });
   return out;
 }
@@ -57,14 +61,14 @@ function seriesOf(p: Panel, i: number): Record<string, unknown>[] {
   if (p.kind === 'bars') return [{ type: 'bar', xAxisIndex: i, yAxisIndex: i, barCategoryGap: '20%', data: p.values.map((value, j) => ({ value, itemStyle: { color: p.colors[j] } })) }];
   return p.series.map((s, j) => {
     const color = LINES[j % LINES.length];
-    return { type: 'line', name: s.name, xAxisIndex: i, yAxisIndex: i, data: s.data, connectNulls: true, lineStyle: { color, width: 2 }, itemStyle: { color } };
+    return { type: 'line', name: s.name, xAxisIndex: i, yAxisIndex: i, data: s.data, connectNulls: true, lineStyle: { color, width: 2 }, itemStyle: { color }, endLabel: { show: true, formatter: '{a}', fontSize: 8, color, fontFamily: FONT } };
   });
 }
 
 /** The panels of a shown group; a suppressed group gives none (nothing of it is drawn, not even its name). */
 function rowOf(g: GroupResult | SuppressedGroup, enpsId: string | null): { name: string; panels: Panel[] } | null {
   if (!isShown(g)) return null;
-  const bars = g.questions.flatMap((q) => barsOf(q, enpsId) ?? []).slice(0, MAX_QUESTIONS);
+  const bars = g.questions.flatMap((q, index) => barsOf(q, index, enpsId) ?? []).slice(0, MAX_QUESTIONS);
   const panels = [...bars, ...trendsOf(g, enpsId)];
   return panels.length ? { name: `${g.name}${g.enps === null ? '' : ` · eNPS ${g.enps > 0 ? '+' : ''}${g.enps}`}`, panels } : null;
 }
