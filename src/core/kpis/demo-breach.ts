@@ -33,7 +33,7 @@ export function nextBreachAt(now: Date): Date {
 }
 
 interface DemoBreachDeps {
-  kpis: Pick<Kpis, 'get' | 'recordSamples'>;
+  kpis: Pick<Kpis, 'recordSamples'>;
   scheduler: Pick<Scheduler, 'enqueue'>;
   clock: Clock;
   logger: Logger;
@@ -48,7 +48,6 @@ async function queueNext(d: DemoBreachDeps): Promise<void> {
 /** Posts the breaching sample at the run's instant (a repeated run resends the same sample: unchanged), then queues the next. */
 async function breach(d: DemoBreachDeps, at: Date): Promise<void> {
   try {
-    await d.kpis.get(DEMO_BREACH.kpiKey);
     await d.kpis.recordSamples(DEMO_BREACH.kpiKey, { at: at.toISOString(), value: DEMO_BREACH.value }, 'demo');
   } catch (err) {
     if (!(err instanceof DomainError && err.code === 'not_found')) throw err;
