@@ -77,6 +77,12 @@ async function seedKpis(store: Store, teams: Record<string, Team>, now: Date): P
     const samples = Array.from({ length: SAMPLE_DAYS }, (_, i) => ({ at: today.minus({ days: SAMPLE_DAYS - 1 - i }).toJSDate(), value: k.value(SAMPLE_DAYS - 1 - i) }));
     await store.kpis.writeSamples(k.key, samples, 'demo', now);
     await store.kpis.noteSample(k.key, samples.at(-1)?.at ?? now);
+    // History, not news: the seeded samples count as judged (no alerts opened for them), so the first new
+    // sample (the demo clock's breach, scripts and chat) is judged against them as its baseline.
+    const first = samples[0]?.at ?? now;
+    const complete = (await store.kpis.samplesBefore(k.key, first, 1)).length === 0;
+    const recent = samples.map((x) => ({ at: x.at, value: x.value, exception: false, dataError: false }));
+    await store.kpis.dequeue(k.key, samples.map((x) => ({ at: x.at, revision: 0 })), { recent, complete });
   }
 }
 

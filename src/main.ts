@@ -13,7 +13,8 @@ import { adminRoutes } from './http/admin/routes.js';
 import { createHttpApp, HttpServer } from './http/server.js';
 import { createIntakes } from './http/integrations.js';
 import { scorecardImages } from './http/scorecard-images.js';
-import { PICTURE_PATH, pictureBytes, ScorecardPictures } from './render/scorecard-picture.js';
+import { HostedPictures, PICTURE_PATH, pictureBytes } from './render/pictures.js';
+import { demoBreachJobs } from './core/kpis/demo-breach.js';
 import { kpiJobs } from './core/kpis/kpis.jobs.js';
 import { checkinJobs } from './core/checkins/checkins.jobs.js';
 import { oncallJobs } from './core/oncall/oncall.jobs.js';
@@ -88,8 +89,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   if (!config.SURVEY_SECRET) logger.warn('SURVEY_SECRET is not set: survey answers in progress are keyed with a fixed development secret');
   const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
   let selfUrl = '';
-  const scorecardPicture = new ScorecardPictures({ images: store.scorecardImages, clock, logger }, () => config.PUBLIC_URL ?? selfUrl);
-  const core = createCore({ ...store, scorecardPicture, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
+  const pictures = new HostedPictures({ images: store.scorecardImages, clock, logger }, () => config.PUBLIC_URL ?? selfUrl);
+  const core = createCore({ ...store, scorecardPicture: pictures.scorecard, surveyPicture: pictures.survey, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
   const reconciler = await registerJobs(jobs, [
@@ -101,6 +102,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     scorecardJobs(core.scorecards),
     surveyJobs(core.surveys),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
+    // Demo mode only: a daily KPI breach the demo clock can reach, to watch an escalation in the console.
+    ...(config.DEMO_MODE ? [demoBreachJobs({ kpis: core.kpis, scheduler: jobs, clock, logger })] : []),
   ], { redis, intervalMs: config.RECONCILE_INTERVAL_MS });
 
   const stores = { teamsConversations: store.teamsConversations, consoleMessages: store.consoleMessages, processingClaims: store.processingClaims };

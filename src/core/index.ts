@@ -36,7 +36,7 @@ import { createScorecards } from './scorecards/scorecards.js';
 import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads, ScorecardPicture } from './scorecards/scorecards.types.js';
 import { surveyPulseSource } from './surveys/scorecard-pulse.js';
 import { createSurveys } from './surveys/surveys.js';
-import type { SurveyConfig, SurveyPorts } from './surveys/surveys.types.js';
+import type { SurveyConfig, SurveyPicture, SurveyPorts } from './surveys/surveys.types.js';
 
 /** What the core is built over: the store's repositories, the scheduler, the clock and the logger. */
 export interface CorePorts {
@@ -71,6 +71,8 @@ export interface CorePorts {
   pulse?: PulseSource;
   /** Draws the scorecard's picture (main.ts: ECharts + resvg, served under PUBLIC_URL); absent: text only. */
   scorecardPicture?: ScorecardPicture;
+  /** Draws the picture of survey results sent in chat; absent: text only. */
+  surveyPicture?: SurveyPicture;
 }
 
 /**
@@ -95,7 +97,7 @@ export function createCore(ports: CorePorts) {
   const recognition = createRecognition({ ...ports, messenger }, interactions);
   tandem.feature(KUDOS_HELP);
   // Before check-ins: a typed reply while a survey question is being asked is the survey's.
-  const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig }, { interactions, tandem });
+  const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig, picture: ports.surveyPicture }, { interactions, tandem });
   // An urgent blocker (or one the manager pages about) becomes an alert, escalated like any other.
   const checkins = createCheckins({ ...ports, messenger, pageBlocker: (b, by) => blockerPager(kpiDeps)(b, by) }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);

@@ -1,18 +1,16 @@
-import { Resvg } from '@resvg/resvg-js';
 import { LineChart } from 'echarts/charts';
 import { GraphicComponent, GridComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
 import type { KpiRow, Rag, Scorecard } from '../core/scorecards/scorecards.types.js';
+import { FONT, renderSvg, svgToPng } from './echarts.js';
 
-echarts.use([LineChart, GridComponent, MarkLineComponent, TitleComponent, GraphicComponent, SVGRenderer]);
+echarts.use([LineChart, GridComponent, MarkLineComponent, TitleComponent, GraphicComponent]);
 
 /** Small multiples per row, and the most KPIs drawn (red first, then amber, green, unknown). */
 const COLUMNS = 4;
 export const MAX_KPI_CHARTS = 12;
 const CELL = { width: 240, height: 120 };
 const PAD = { left: 16, top: 56 };
-const FONT = 'DejaVu Sans, Arial, sans-serif';
 const COLOR: Record<Rag | 'none', string> = { red: '#d93025', amber: '#f29900', green: '#188038', none: '#5f6368' };
 const RANK: Record<Rag | 'none', number> = { red: 0, amber: 1, green: 2, none: 3 };
 
@@ -78,23 +76,14 @@ export function chartOption(s: Scorecard): { option: echarts.EChartsCoreOption; 
   return { option, width, height };
 }
 
-/** The scorecard's picture as SVG (Apache ECharts' server-side rendering, no browser), or null when there is nothing to draw. */
+/** The scorecard's picture as SVG, or null when there is nothing to draw. */
 export function scorecardSvg(s: Scorecard): string | null {
   const spec = chartOption(s);
-  if (!spec) return null;
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: spec.width, height: spec.height });
-  try {
-    chart.setOption(spec.option);
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
+  return spec ? renderSvg(spec.option, spec.width, spec.height) : null;
 }
 
-/** The picture as PNG (resvg), at twice the size for sharp display. */
+/** The picture as PNG. */
 export function scorecardPng(s: Scorecard): Buffer | null {
   const svg = scorecardSvg(s);
-  if (!svg) return null;
-  const png = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: '#ffffff' }).render().asPng();
-  return Buffer.from(png);
+  return svg ? svgToPng(svg) : null;
 }

@@ -275,6 +275,10 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
 
     const toManager = fake.callsTo('chat.postMessage').find((c) => c.args.channel === dm('UMIA') && String(c.args.text).startsWith('Results'));
     expect(JSON.stringify(toManager?.args.blocks)).toContain('eNPS *+40*');
+    // The distribution and trend picture rides along (uploaded privately, shown by file id); the text stays.
+    const image = (toManager?.args.blocks as { type: string; slack_file?: { id: string }; alt_text?: string }[]).find((b) => b.type === 'image');
+    expect(image?.alt_text).toContain('answer distribution per question');
+    expect(fake.files.get(image!.slack_file!.id)!.bytes.subarray(1, 4).toString()).toBe('PNG');
     expect(fake.callsTo('chat.postMessage').some((c) => c.args.channel === dm('ULEA') && JSON.stringify(c.args.blocks).includes('Organisation'))).toBe(true);
 
     // The invitations are rewritten; a click after the close changes nothing, and no reminder goes out.

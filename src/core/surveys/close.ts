@@ -3,7 +3,7 @@ import { inBatches, inviteKey, remindKey, resultsKey, roundId } from './context.
 import { computeResults, shownTeams, shuffle } from './results.js';
 import { SURVEY_JOBS, type AnonymousAnswer, type GroupResult, type RoundResults, type SuppressedGroup, type SurveyRound } from './surveys.types.js';
 import { closedView, resultsView } from './surveys.views.js';
-import type { InvitationRepository, SurveyAnswerRepository, SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { InvitationRepository, SurveyPicture, SurveyAnswerRepository, SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
 import type { Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +26,7 @@ export interface CloseDeps {
   clock: Clock;
   logger: Logger;
   config: Pick<SurveyConfig, 'minGroupSize'>;
+  picture?: SurveyPicture | undefined;
 }
 
 /**
@@ -108,9 +109,13 @@ async function deliver(deps: CloseDeps, round: SurveyRound, results: RoundResult
   }
   const leaders: string[] = [];
   for await (const p of deps.people.allActive()) if (p.roles.includes('leader')) leaders.push(p.id);
-  for (const id of leaders) await deps.messenger.dm(id, resultsView(results, [results.org, ...results.teams]), resultsKey(round.id, id));
+  const view = async (groups: (GroupResult | SuppressedGroup)[]) => resultsView(results, groups, (await deps.picture?.url(results, groups)) ?? null);
+  if (leaders.length) {
+    const whole = await view([results.org, ...results.teams]);
+    for (const id of leaders) await deps.messenger.dm(id, whole, resultsKey(round.id, id));
+  }
   for (const [managerId, groups] of byManager) {
     if (leaders.includes(managerId)) continue;
-    await deps.messenger.dm(managerId, resultsView(results, groups), resultsKey(round.id, managerId));
+    await deps.messenger.dm(managerId, await view(groups), resultsKey(round.id, managerId));
   }
 }

@@ -1,11 +1,13 @@
 import type { FeatureDeps } from '../ports.js';
 import { responseKey } from './keys.js';
-import type { SurveyConfig, SurveyPorts } from './surveys.types.js';
+import type { SurveyConfig, SurveyPicture, SurveyPorts } from './surveys.types.js';
 
 /** What the surveys feature is assembled from: the shared feature ports, the survey store and the survey settings. */
 export interface SurveyDeps extends FeatureDeps {
   store: SurveyPorts;
   config: SurveyConfig;
+  /** Draws the picture sent with results in chat; absent: text only. */
+  picture?: SurveyPicture | undefined;
 }
 
 export const roundId = (surveyId: string, n: number): string => `${surveyId}.${n}`;

@@ -4,13 +4,14 @@ import { DomainError } from '../errors.js';
 import type { Person } from '../people/people.types.js';
 import type { GroupResult, RoundResults, SuppressedGroup } from './surveys.types.js';
 import { noResultsView, resultsView } from './surveys.views.js';
-import type { SurveyRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { SurveyPicture, SurveyRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
 import type { TeamRepository } from '../ports.js';
 
 /** What reading results reaches: stored results only, and the teams of the reader. */
 export interface PulseDeps {
   store: { surveys: Pick<SurveyRepository, 'get'>; rounds: Pick<SurveyRoundRepository, 'ofSurvey' | 'closed'>; results: Pick<SurveyResultsRepository, 'get'> };
   teams: Pick<TeamRepository, 'managedBy' | 'teamsOf'>;
+  picture?: SurveyPicture | undefined;
 }
 
 /**
@@ -47,7 +48,8 @@ export async function pulse(deps: PulseDeps, actor: Person): Promise<Reply> {
     const results = await deps.store.results.get(round.id);
     if (!results) continue;
     const teams = everything ? results.teams : results.teams.filter((t) => t.teamId && mine.has(t.teamId));
-    return reply.private(resultsView(results, [results.org, ...teams]));
+    const groups = [results.org, ...teams];
+    return reply.private(resultsView(results, groups, (await deps.picture?.url(results, groups)) ?? null));
   }
   return reply.private(noResultsView());
 }

@@ -198,6 +198,11 @@ export interface TrendPoint {
 
 export const TREND_ROUNDS = 8;
 
+/** Draws the distribution and trend picture of results for some groups (suppressed ones are never drawn); its absolute URL, or null. */
+export interface SurveyPicture {
+  url(results: RoundResults, groups: readonly (GroupResult | SuppressedGroup)[]): Promise<string | null>;
+}
+
 export interface SuppressedGroup {
   scope: 'org' | 'team';
   teamId: string | null;

@@ -159,12 +159,14 @@ export function groupBlocks(g: GroupResult | SuppressedGroup): Block[] {
   return [v.section([head.join(' · '), ...(enpsTrend ? [`eNPS ${enpsTrend}`] : [])].join('\n')), ...g.questions.map((q) => v.section(questionLines(q, g.trend)))];
 }
 
-export function resultsView(results: RoundResults, groups: (GroupResult | SuppressedGroup)[]): View {
+/** The results message; `imageUrl` is the distribution and trend picture where drawn (the text says everything it shows). */
+export function resultsView(results: RoundResults, groups: (GroupResult | SuppressedGroup)[], imageUrl: string | null = null): View {
   const closed = results.closedAt.toISOString().slice(0, 10);
   return v.view(
     `Results of ${results.name} (round ${results.n})`,
     v.header(`${results.name}: results`),
     v.context(`Round ${results.n}, closed ${closed}. Groups below ${results.minGroupSize} respondents are not shown.`),
+    ...(imageUrl ? [v.image(imageUrl, `Chart of the answer distribution per question and the trend over rounds of ${results.name}, round ${results.n}`)] : []),
     ...groups.flatMap((g) => [v.divider(), ...groupBlocks(g)]),
   );
 }

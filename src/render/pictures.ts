@@ -1,7 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
-import type { Scorecard, ScorecardImageStore, ScorecardPicture } from '../core/scorecards/scorecards.types.js';
+import type { ScorecardImageStore, ScorecardPicture } from '../core/scorecards/scorecards.types.js';
+import type { SurveyPicture } from '../core/surveys/surveys.types.js';
 import { scorecardPng } from './scorecard-chart.js';
+import { surveyPng } from './survey-chart.js';
 
 /** How long a picture stays fetchable (chat history shows it that long; the text stays). */
 export const PICTURE_TTL_MS = 30 * 86_400_000;
@@ -14,22 +16,25 @@ export async function pictureBytes(images: Pick<ScorecardImageStore, 'get'>, now
   return id ? images.get(id, now) : null;
 }
 
-/** Renders the picture, keeps it under an unguessable id and gives its URL under the public base URL. */
-export class ScorecardPictures implements ScorecardPicture {
+/** Renders pictures (scorecards, survey results), keeps them under an unguessable id and gives their URL under the public base URL. */
+export class HostedPictures {
   constructor(
     private readonly d: { images: ScorecardImageStore; clock: Clock; logger: Logger },
     private readonly baseUrl: () => string,
   ) {}
 
-  async url(s: Scorecard): Promise<string | null> {
+  readonly scorecard: ScorecardPicture = { url: (s) => this.host(() => scorecardPng(s), 'scorecard') };
+  readonly survey: SurveyPicture = { url: (results, groups) => this.host(() => surveyPng(results, groups), 'survey results') };
+
+  private async host(draw: () => Buffer | null, what: string): Promise<string | null> {
     try {
-      const png = scorecardPng(s);
+      const png = draw();
       if (!png) return null;
       const id = await this.d.images.put(png, new Date(this.d.clock.now().getTime() + PICTURE_TTL_MS));
       return `${this.baseUrl().replace(/\/$/, '')}${PICTURE_PATH}/${id}.png`;
     } catch (err) {
-      // The text is the scorecard; the picture is a convenience.
-      this.d.logger.warn({ err }, 'scorecard picture not drawn');
+      // The text is the message; the picture is a convenience.
+      this.d.logger.warn({ err, what }, 'picture not drawn');
       return null;
     }
   }
