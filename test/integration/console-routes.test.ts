@@ -224,16 +224,17 @@ describe('console demo clock', () => {
     await tandem.jobs.enqueue('system.demo-ping', {}, { jobId: 'system.demo-ping:1', at: due });
     await tandem.jobs.enqueue('system.demo-later', {}, { jobId: 'system.demo-later:1', at: later });
 
+    // Only this test's jobs: demo mode has schedules of its own (the demo KPI breach) among the next events.
+    const ours = <J extends { name: string }>(jobs: J[]) => jobs.filter((j) => j.name.startsWith('system.demo-'));
     const status = (await (await fetch(`${tandem.url}/console/api/clock`)).json()) as { now: string; next: { name: string; dueAt: string }[] };
-    expect(status.next.map((j) => j.name).filter((n) => n.startsWith('system.demo-'))).toEqual(['system.demo-quiet', 'system.demo-ping', 'system.demo-later']);
-    expect(status.next[0]?.name).toBe('system.demo-quiet');
-    expect(Math.abs(Date.parse(status.next[1]!.dueAt) - due.getTime())).toBeLessThan(1_000);
+    expect(ours(status.next).map((j) => j.name)).toEqual(['system.demo-quiet', 'system.demo-ping', 'system.demo-later']);
+    expect(Math.abs(Date.parse(ours(status.next)[1]!.dueAt) - due.getTime())).toBeLessThan(1_000);
 
     const jumped = await post<{ ran: { name: string; dueAt: string }[]; now: string; next: { name: string }[] }>(tandem, '/clock/next', {});
     expect(jumped.status).toBe(200);
-    expect(jumped.body.ran.map((j) => j.name)).toEqual(['system.demo-quiet', 'system.demo-ping']);
+    expect(ours(jumped.body.ran).map((j) => j.name)).toEqual(['system.demo-quiet', 'system.demo-ping']);
     expect(Date.parse(jumped.body.now)).toBeGreaterThanOrEqual(due.getTime() - 1_000);
-    expect(jumped.body.next.map((j) => j.name)).toEqual(['system.demo-later']);
+    expect(ours(jumped.body.next).map((j) => j.name)).toEqual(['system.demo-later']);
 
     expect(seen).toHaveLength(1);
     expect(seen[0]!.getTime()).toBeGreaterThanOrEqual(due.getTime() - 1_000);
