@@ -93,7 +93,7 @@ describe('the console in headless Chromium', () => {
     await openConversation('Tandem');
     await page.locator('#clock').waitFor();
     const prompt = page.locator('.msg', { hasText: 'Your weekly check-in' });
-    for (let i = 0; i < 8 && (await prompt.count()) === 0; i += 1) {
+    for (let i = 0; i < 40 && (await prompt.count()) === 0; i += 1) {
       await Promise.all([page.waitForResponse((r) => r.url().endsWith('/console/api/clock/next')), page.click('#clock-next')]);
       await page.waitForTimeout(500);
     }
