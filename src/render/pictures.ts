@@ -2,8 +2,6 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ScorecardImageStore, ScorecardPicture } from '../core/scorecards/scorecards.types.js';
 import type { SurveyPicture } from '../core/surveys/surveys.types.js';
-import { scorecardPng } from './scorecard-chart.js';
-import { surveyPng } from './survey-chart.js';
 
 /** How long a picture stays fetchable (chat history shows it that long; the text stays). */
 export const PICTURE_TTL_MS = 30 * 86_400_000;
@@ -23,12 +21,14 @@ export class HostedPictures {
     private readonly baseUrl: () => string,
   ) {}
 
-  readonly scorecard: ScorecardPicture = { url: (s) => this.host(() => scorecardPng(s), 'scorecard') };
-  readonly survey: SurveyPicture = { url: (results, groups) => this.host(() => surveyPng(results, groups), 'survey results') };
+  // The charting libraries (ECharts, resvg) are loaded on the first picture, not at boot: they weigh tens of
+  // megabytes of heap that a process busy with a check-in fan-out has no use for.
+  readonly scorecard: ScorecardPicture = { url: (s) => this.host(async () => (await import('./scorecard-chart.js')).scorecardPng(s), 'scorecard') };
+  readonly survey: SurveyPicture = { url: (results, groups) => this.host(async () => (await import('./survey-chart.js')).surveyPng(results, groups), 'survey results') };
 
-  private async host(draw: () => Buffer | null, what: string): Promise<string | null> {
+  private async host(draw: () => Promise<Buffer | null>, what: string): Promise<string | null> {
     try {
-      const png = draw();
+      const png = await draw();
       if (!png) return null;
       const id = await this.d.images.put(png, new Date(this.d.clock.now().getTime() + PICTURE_TTL_MS));
       return `${this.baseUrl().replace(/\/$/, '')}${PICTURE_PATH}/${id}.png`;
