@@ -288,7 +288,7 @@ export class BacklogSampler {
 
   constructor(names: { redisUrl: string; prefix: string }) {
     this.connection = new Redis(names.redisUrl, { maxRetriesPerRequest: null });
-    this.queue = new Queue('alerts', { connection: this.connection, prefix: names.prefix });
+    this.queue = new Queue('kpis', { connection: this.connection, prefix: names.prefix });
   }
 
   async count(): Promise<number> {

@@ -2,9 +2,10 @@ import type { z } from 'zod';
 
 /**
  * Each feature runs its jobs on its own queue, so a long fan-out in one (a
- * 10,000-person check-in) never delays another (an alert escalation).
+ * 10,000-person check-in, a burst of KPI samples to judge) never delays
+ * another (an alert escalation).
  */
-export const JOB_QUEUES = ['checkins', 'recognition', 'alerts', 'surveys', 'scorecards', 'system'] as const;
+export const JOB_QUEUES = ['checkins', 'recognition', 'kpis', 'alerts', 'surveys', 'scorecards', 'system'] as const;
 export type JobQueue = (typeof JOB_QUEUES)[number];
 
 /**
@@ -20,7 +21,7 @@ const PREFIXES: Readonly<Record<string, JobQueue>> = {
   alert: 'alerts',
   escalation: 'alerts',
   oncall: 'alerts',
-  kpi: 'alerts',
+  kpi: 'kpis',
   survey: 'surveys',
   scorecard: 'scorecards',
   retention: 'system',

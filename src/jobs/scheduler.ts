@@ -17,12 +17,14 @@ export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 /**
  * Jobs run at once per queue in one process. Check-in prompts are bound by
  * the platform's rate limit, not by the worker; alerts get the same width so
- * a burst of escalations is never queued behind itself; housekeeping runs
- * one at a time.
+ * a burst of escalations is never queued behind itself; KPI detection (one
+ * job per KPI with samples to judge) has a queue of its own, so a burst of
+ * samples never holds up a page; housekeeping runs one at a time.
  */
 export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
   checkins: 8,
   recognition: 4,
+  kpis: 4,
   alerts: 8,
   surveys: 4,
   scorecards: 2,

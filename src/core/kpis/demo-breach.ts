@@ -58,7 +58,7 @@ async function breach(d: DemoBreachDeps, at: Date): Promise<void> {
 
 /** The demo breach on the alerts queue, queued at start. */
 export const demoBreachJobs = (d: DemoBreachDeps) =>
-  defineJobs('alerts', {
+  defineJobs('kpis', {
     jobs: [defineJob(DEMO_BREACH.job, z.object({ at: z.number().int() }), (data) => breach(d, new Date(data.at)))],
     atStart: () => queueNext(d),
   });

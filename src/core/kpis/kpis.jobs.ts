@@ -11,7 +11,7 @@ export const STALE_CHECK_PATTERN = '*/5 * * * *';
  * KPI's new samples, and the periodic stale check.
  */
 export const kpiJobs = (kpis: Kpis) =>
-  defineJobs('alerts', {
+  defineJobs('kpis', {
     jobs: [
       defineJob(KPI_JOBS.detect, z.object({ kpiKey: z.string().min(1) }), (d) => kpis.detect(d.kpiKey)),
       defineJob(KPI_JOBS.stale, z.object({}), () => kpis.checkStale()),
