@@ -109,6 +109,15 @@ describe('malformed and unexpected platform input', () => {
       expect(connector.activities).toHaveLength(0);
     });
 
+    it('takes a message that mentions Tandem but has no text (an attachment alone; a TypeError in botbuilder before, found by the fuzz)', async () => {
+      const mention = { type: 'mention', mentioned: BOT, text: '<at>Tandem</at>' };
+      const res = await postActivity(tandem.url, message({ entities: [mention], attachments: [{ contentType: 'text/html', content: '<p>Tandem</p>' }] } as Partial<Activity>, ['text']));
+      expect(res.status).toBe(200);
+      await settle();
+      expect(logs.errors()).toEqual([]);
+      connector.clear();
+    });
+
     it('answers a composeExtension/fetchTask invoke (501 before) as Teams expects of an app without the feature', async () => {
       const invoke = (name: string, value: unknown = {}) => message({ type: 'invoke', name, value, id: `f:${name}` });
       const fetchTask = await postActivity(tandem.url, invoke('composeExtension/fetchTask', { commandId: 'x', commandContext: 'message' }));

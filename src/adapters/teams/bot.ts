@@ -122,7 +122,10 @@ export class TandemTeamsBot extends TeamsActivityHandler {
    */
   private async commandText(context: TurnContext): Promise<string> {
     const activity = context.activity;
-    let text = activity.recipient ? TurnContext.removeRecipientMention(activity) ?? '' : (activity.text ?? '');
+    // botbuilder's removeRecipientMention reads `text` unguarded: a message with mentions and no text (an attachment
+    // alone) would throw there.
+    if (typeof activity.text !== 'string') return '';
+    let text = activity.recipient ? (TurnContext.removeRecipientMention(activity) ?? '') : activity.text;
     const mentions = TurnContext.getMentions(activity).filter((m) => m.mentioned?.id && m.mentioned.id !== activity.recipient?.id);
     for (const mention of mentions) {
       if (!mention.text || !text.includes(mention.text)) continue;
