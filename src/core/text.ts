@@ -28,3 +28,8 @@ export function plainText<S extends z.ZodString>(schema: S, opts: { multiline?: 
     if (bidi) ctx.addIssue({ code: 'custom', message: `must not contain bidirectional override or isolate characters (found ${codePoint(bidi[0])} at position ${bidi.index + 1})` });
   }) as S;
 }
+
+/** A name as a platform gives it, made fit to store: control and bidirectional characters dropped, at most `max` long. */
+export function cleanName(name: string, max = 200): string {
+  return name.replace(new RegExp(CONTROL.source, 'gu'), '').replace(new RegExp(BIDI.source, 'gu'), '').trim().slice(0, max).trim();
+}

@@ -107,6 +107,20 @@ describe('core chat over the real store', () => {
     expect((await store.identities.ofPerson(a.id)).map((i) => i.platform).sort()).toEqual(['slack', 'teams']);
   });
 
+  it('takes whatever a platform profile holds: no email, a malformed one, a long id, a name with control characters', async () => {
+    const people = new PeopleService(store.people, store.identities, clock);
+    const longId = `29:${'x'.repeat(400)}`;
+    const teams = { platform: 'teams' as const, key: identityKey.teams('tn', `.${longId}.`), tenantId: 'tn', aadObjectId: `.${longId}.`, userId: longId };
+    const a = await people.identify(teams, async () => ({ name: `Zed\u0007 ${'Z'.repeat(300)}` }));
+    expect(a.email).toMatch(/^[a-z0-9.]{1,40}\.[0-9a-f]{12}@unknown\.invalid$/);
+    expect(a.name.startsWith('Zed Z')).toBe(true);
+    expect(a.name.length).toBeLessThanOrEqual(200);
+    const slack = { platform: 'slack' as const, key: identityKey.slack('T1', 'U7'), teamId: 'T1', userId: 'U7' };
+    const b = await people.identify(slack, async () => ({ name: 'Yan', email: 'not an email' }));
+    expect(b.email).toMatch(/@unknown\.invalid$/);
+    expect(b.id).not.toBe(a.id);
+  });
+
   it('refuses bots and keeps bad platform time zones out', async () => {
     const people = new PeopleService(store.people, store.identities, clock);
     const bot = { platform: 'slack' as const, key: identityKey.slack('T1', 'B1'), teamId: 'T1', userId: 'B1' };

@@ -1,8 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
+import { cleanName } from '../text.js';
 import type { IdentityRepository, PeopleRepository } from '../ports.js';
 import type { Person, PlatformIdentity, PlatformProfile } from './people.types.js';
-import { timeZoneSchema } from './people.types.js';
+import { personInputSchema, timeZoneSchema } from './people.types.js';
+
+/**
+ * The email of someone whose platform profile has none (or one that is not an email): unique per platform
+ * account, always valid (a platform id can be long and hold any character), and under a domain that cannot exist.
+ */
+const placeholderEmail = (key: string): string => {
+  const readable = key.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.+|\.+$/g, '').slice(0, 40);
+  return `${readable || 'user'}.${createHash('sha256').update(key).digest('hex').slice(0, 12)}@unknown.invalid`;
+};
 
 type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentity ? Omit<I, 'personId'> : never) : never;
 
@@ -35,9 +46,10 @@ export class PeopleService {
     }
     const profile = await fetchProfile();
     if (profile.isBot) throw new DomainError('forbidden', 'Bots cannot use Tandem.');
-    const email = profile.email?.toLowerCase() ?? `${identity.key.replace(/[^a-z0-9]+/gi, '.')}@unknown.invalid`;
+    const given = profile.email?.toLowerCase();
+    const email = given && personInputSchema.shape.email.safeParse(given).success ? given : placeholderEmail(identity.key);
     const timeZone = profile.timeZone && timeZoneSchema.safeParse(profile.timeZone).success ? profile.timeZone : 'UTC';
-    const { person } = await this.people.findOrCreateByEmail({ name: profile.name?.trim() || email.split('@')[0] || 'Someone', email, timeZone });
+    const { person } = await this.people.findOrCreateByEmail({ name: cleanName(profile.name ?? '') || email.split('@')[0] || 'Someone', email, timeZone });
     await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity, this.clock.now());
     return person;
   }
