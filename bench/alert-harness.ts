@@ -6,14 +6,15 @@
  * open-loop load generator (bench/open-loop.ts), the alerts queue's backlog,
  * and latency figures.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
-import type { ChildMessage, ClockReport } from './checkins-tandem.js';
+import type { ClockReport } from './checkins-tandem.js';
+import { forkTandem } from './tandem-child.js';
 import type { OpenLoopPlan, OpenLoopResult } from './open-loop.js';
 import { BENCH_SURVEY_SECRET } from './production.js';
 import { seedFanout, seedSlackPeople } from './seed.js';
@@ -159,22 +160,7 @@ export async function startTandemProcess(fake: FakeSlack, names: { mongoUri: str
     TEAMS_ENABLED: 'false',
     CONSOLE_ENABLED: 'false',
   };
-  const child = fork('bench/checkins-tandem.ts', { execArgv: [...nodeArgs, '--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const next = <T>() =>
-    new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`Tandem exited with code ${code}`));
-      child.once('exit', onExit);
-      child.once('message', (m) => {
-        child.off('exit', onExit);
-        resolve(m as T);
-      });
-    });
-  const ask = <T>(message: ChildMessage) => {
-    const answer = next<T>();
-    child.send(message);
-    return answer;
-  };
+  const { child, exited, next, ask } = forkTandem(env, nodeArgs);
   await next<'ready'>();
   const { clockOffsetMs } = await ask<ClockReport>('clock');
   return {

@@ -14,10 +14,10 @@
  * (npm run stack:start). Prints a JSON report and exits non-zero when a
  * prompt is lost or duplicated or the rate is under 95 % of the limit.
  */
-import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import type { ChildMessage, HeapReport } from './checkins-tandem.js';
+import type { HeapReport } from './checkins-tandem.js';
+import { forkTandem } from './tandem-child.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';
 import { createStore } from '../src/store/index.js';
@@ -46,22 +46,7 @@ async function main(): Promise<void> {
   const { mongoUri, prefix } = isolatedNames('bench');
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const env = { ...process.env, ...slackEnv(fake), NODE_ENV: 'production', SURVEY_SECRET: BENCH_SURVEY_SECRET, PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', MONGODB_URI: mongoUri, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false' };
-  const child = fork('bench/checkins-tandem.ts', { execArgv: [...NODE_ARGS, '--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const next = <T>() =>
-    new Promise<T>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`Tandem exited with code ${code}`));
-      child.once('exit', onExit);
-      child.once('message', (m) => {
-        child.off('exit', onExit);
-        resolve(m as T);
-      });
-    });
-  const ask = <T>(message: ChildMessage) => {
-    const answer = next<T>();
-    child.send(message);
-    return answer;
-  };
+  const { child, exited, next, ask } = forkTandem(env, NODE_ARGS);
   const conn = await connectMongo(mongoUri, createLogger('error'));
   try {
     await next<'ready'>();
