@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Block, Form, Input, InputKind, Option, View } from '../../src/core/chat/views.js';
 import { mention, v } from '../../src/core/chat/views.js';
-import { actionIdOf, mentionedPeople, renderHome, renderMessage, renderModal, splitText, toMrkdwn, truncate } from '../../src/adapters/slack/blockkit.js';
+import { actionIdOf, mentionedPeople, renderHome, renderMessage, renderModal } from '../../src/adapters/slack/blockkit.js';
+import { splitText, toMrkdwn, truncate } from '../../src/adapters/slack/mrkdwn.js';
 import { blockKitViolations } from '../support/slack.js';
 
 /** A small deterministic PRNG, so a failure can be reproduced from its seed. */

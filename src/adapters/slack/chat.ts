@@ -3,7 +3,7 @@ import type { MessageAddress, PlatformChat, SendTarget } from '../../core/chat/c
 import type { Form, View } from '../../core/chat/views.js';
 import { DomainError } from '../../core/errors.js';
 import type { PlatformIdentity, TeamChannels } from '../../core/people/people.types.js';
-import type { SlackHome, SlackMessage, SlackModal } from './blockkit.js';
+import type { SlackHome, SlackMessage, SlackModal } from './blockkit.types.js';
 import { mentionedPeople, renderHome, renderMessage, renderModal } from './blockkit.js';
 import type { SlackPeople } from './people.js';
 import type { Logger } from '../../core/logger.js';

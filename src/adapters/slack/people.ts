@@ -3,7 +3,7 @@ import { DomainError, isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
-import type { MentionResolver, MentionTarget } from './blockkit.js';
+import type { MentionResolver, MentionTarget } from './blockkit.types.js';
 
 const IDENTIFY_ATTEMPTS = 4;
 
