@@ -1,5 +1,5 @@
 import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount, ConversationReference, InvokeResponse, Mention, TeamsChannelAccount } from 'botbuilder';
-import { TeamsActivityHandler, TeamsInfo, TurnContext, teamsGetTenant } from 'botbuilder';
+import { TeamsActivityHandler, TeamsInfo, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
@@ -10,13 +10,11 @@ import type { Core } from '../../core/index.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
 import { conversationKey, type TeamsConversationStore } from './conversations.js';
-import { CARD_CONTENT_TYPE, FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from './cards.js';
+import { FORM_DATA, FORM_SUBMIT_VERB, cardAttachment } from './cards.js';
 import type { TeamsChat, TeamsIdentity } from './chat.js';
+import { cardResponse, decodeEntities, messageResponse, parseForm, scopeOf, tenantOf, timeZoneOf } from './activity.js';
 
-const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 const UNSUPPORTED = 'Tandem does not offer this here yet. Message Tandem "help" to see what it can do.';
-
-export type TeamsScope = 'personal' | 'groupChat' | 'channel';
 
 export interface TeamsBotDeps {
   core: Core;
@@ -24,37 +22,6 @@ export interface TeamsBotDeps {
   chat: TeamsChat;
   logger: Logger;
 }
-
-/** The Teams tenant of an activity (the Emulator sends none). */
-export function tenantOf(activity: Partial<Activity>): string {
-  return activity.conversation?.tenantId ?? teamsGetTenant(activity as Activity)?.id ?? 'default';
-}
-
-export function scopeOf(activity: Partial<Activity>): TeamsScope {
-  const type = activity.conversation?.conversationType;
-  if (type === 'channel') return 'channel';
-  if (type === 'groupChat' || activity.conversation?.isGroup) return 'groupChat';
-  return 'personal';
-}
-
-/** The person's time zone as Teams reports it: `localTimezone`, else the clientInfo entity. */
-function timeZoneOf(activity: Partial<Activity>): string | undefined {
-  if (activity.localTimezone) return activity.localTimezone;
-  const info = activity.entities?.find((e) => e.type === 'clientInfo') as { timezone?: unknown } | undefined;
-  return typeof info?.timezone === 'string' ? info.timezone : undefined;
-}
-
-const decodeEntities = (text: string) =>
-  text
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&');
-
-const messageResponse = (text: string): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: MESSAGE_RESPONSE, value: text as unknown as Record<string, unknown> });
-const cardResponse = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD_CONTENT_TYPE, value: card });
 
 /**
  * Tandem's Teams bot. Messages become commands (in a 1:1 chat, plain text goes
@@ -426,16 +393,6 @@ export class TandemTeamsBot extends TeamsActivityHandler {
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'teams: could not map the person who installed Tandem');
     }
-  }
-}
-
-function parseForm(raw: unknown): Form | null {
-  if (typeof raw !== 'string') return null;
-  try {
-    const parsed = JSON.parse(raw) as Partial<Form>;
-    return typeof parsed.id === 'string' && Array.isArray(parsed.blocks) ? (parsed as Form) : null;
-  } catch {
-    return null;
   }
 }
 
