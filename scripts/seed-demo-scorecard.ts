@@ -82,7 +82,7 @@ async function seedKpis(store: Store, teams: Record<string, Team>, now: Date): P
     const first = samples[0]?.at ?? now;
     const complete = (await store.kpis.samplesBefore(k.key, first, 1)).length === 0;
     const recent = samples.map((x) => ({ at: x.at, value: x.value, exception: false, dataError: false }));
-    await store.kpis.dequeue(k.key, samples.map((x) => ({ at: x.at, revision: 0 })), { recent, complete });
+    await store.kpis.dequeue(k.key, samples.map((x) => ({ at: x.at, revision: 0, value: x.value, dataError: false })), { recent, complete, openRules: null });
   }
 }
 

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DomainError } from '../core/errors.js';
-import type { Kpi, KpiRepository, KpiTail, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
+import type { Judgement, Kpi, KpiRepository, KpiTail, PendingSample, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
 import { isDuplicateKey } from './connection.js';
 
 /** A KPI is keyed by its key: every read on the hot path is an `_id` lookup. */
@@ -38,8 +38,9 @@ const sampleSchema = new Schema(
 );
 
 /**
- * A KPI's tail, `_id` the KPI key: samples waiting to be judged (`<ISO instant>#<revision>`),
- * the latest judged ones, data error marks (ISO instants), and the generation of its lease.
+ * A KPI's tail, `_id` the KPI key: samples waiting to be judged (`<ISO instant>#<revision>#<value>`;
+ * entries queued before values were kept lack `#<value>`), the latest judged ones, the rules whose
+ * alert may be open (absent: not known), data error marks (ISO instants), and the generation of its lease.
  */
 const tailSchema = new Schema(
   {
@@ -47,6 +48,7 @@ const tailSchema = new Schema(
     pending: { type: [String], default: [] },
     recent: { type: [Schema.Types.Mixed], default: [] },
     complete: { type: Boolean, default: true },
+    openRules: { type: [String], default: undefined },
     dataErrors: { type: [String], default: [] },
     built: { type: Boolean, default: false },
     leaseGen: { type: Number, default: 0 },
@@ -78,6 +80,7 @@ interface TailDoc {
   pending: string[];
   recent: TailSample[];
   complete: boolean;
+  openRules?: string[] | null;
   dataErrors: string[];
   built: boolean;
   leaseGen: number;
@@ -90,7 +93,13 @@ interface LeaseDoc {
 
 const sampleId = (key: string, at: Date) => `${key}|${at.toISOString()}`;
 const rangeOf = (key: string) => ({ $gt: `${key}|`, $lt: `${key}|~` });
-const pendingEntry = (at: Date, revision: number) => `${at.toISOString()}#${revision}`;
+const pendingEntry = (p: Pick<PendingSample, 'at' | 'revision' | 'value'>) => `${p.at.toISOString()}#${p.revision}${p.value === undefined ? '' : `#${p.value}`}`;
+function parsePending(entry: string, marks: ReadonlySet<string>): PendingSample {
+  const [iso = '', revision = '0', value] = entry.split('#');
+  return { at: new Date(iso), revision: Number(revision), ...(value === undefined ? {} : { value: Number(value) }), dataError: marks.has(iso) };
+}
+/** Judgements written per command (FerretDB holds one SQLite query open per matching update until the command ends). */
+const JUDGED_PER_COMMAND = 50;
 const leaseId = (key: string, gen: number) => `${key}|${gen}`;
 const toTailSample = (d: SampleDoc): TailSample => ({ at: d.at, value: d.value, exception: d.exception, dataError: d.dataError });
 
@@ -194,7 +203,7 @@ export class MongoKpiRepository implements KpiRepository {
       }
       out.push(await this.rewrite(doc._id, s, by, at));
     }
-    const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry(w.sample.at, w.sample.corrections.length));
+    const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
     if (queue.length) await this.Tail.updateOne({ _id: key }, { $addToSet: { pending: { $each: queue } } }, { upsert: true });
     return out;
   }
@@ -243,15 +252,13 @@ export class MongoKpiRepository implements KpiRepository {
     let d = await this.Tail.findById(key).lean<TailDoc>();
     if (!d?.built) d = await this.buildTail(key, size);
     const marks = new Set(d.dataErrors ?? []);
-    const pending = (d.pending ?? []).map((p) => {
-      const [iso = '', revision = '0'] = p.split('#');
-      return { at: new Date(iso), revision: Number(revision) };
-    });
+    const pending = (d.pending ?? []).map((p) => parsePending(p, marks));
     return {
       pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
       // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
       recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
       complete: d.complete ?? true,
+      openRules: d.openRules ?? null,
     };
   }
 
@@ -264,20 +271,23 @@ export class MongoKpiRepository implements KpiRepository {
       { _id: key },
       {
         $set: { recent: judged.slice(-size).map(toTailSample), complete: judged.length <= size, built: true },
-        $addToSet: { pending: { $each: unjudged.map((s) => pendingEntry(s.at, s.corrections.length)) }, dataErrors: { $each: errors.map((s) => s.at.toISOString()) } },
+        $addToSet: { pending: { $each: unjudged.map((s) => pendingEntry({ at: s.at, revision: s.corrections.length, value: s.value })) }, dataErrors: { $each: errors.map((s) => s.at.toISOString()) } },
       },
       { upsert: true, returnDocument: 'after' },
     ).lean<TailDoc>();
     return d!;
   }
 
-  async judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void> {
-    await this.Sample.updateOne({ _id: sampleId(key, at) }, { $set: { judged: true, ...result } });
+  async judged(key: string, results: Judgement[]): Promise<void> {
+    for (let i = 0; i < results.length; i += JUDGED_PER_COMMAND) {
+      const ops = results.slice(i, i + JUDGED_PER_COMMAND).map(({ at, ...result }) => ({ updateOne: { filter: { _id: sampleId(key, at) }, update: { $set: { judged: true, ...result } } } }));
+      await this.Sample.bulkWrite(ops, { ordered: false });
+    }
   }
 
-  async dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void> {
-    const entries = done.flatMap((d) => Array.from({ length: d.revision + 1 }, (_, r) => pendingEntry(d.at, r)));
-    await this.Tail.updateOne({ _id: key }, { $set: { recent: tail.recent, complete: tail.complete }, $pullAll: { pending: entries } });
+  async dequeue(key: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>): Promise<void> {
+    const set = { recent: tail.recent, complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}) };
+    await this.Tail.updateOne({ _id: key }, { $set: set, $pullAll: { pending: done.map(pendingEntry) } });
   }
 
   async lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {

@@ -106,8 +106,9 @@ describe('the KPI sample path does not scan on FerretDB', () => {
     for (const c of recorded.commands) counts.set(c, (counts.get(c) ?? 0) + 1);
     const byCommand = [...counts].map(([c, n]) => `${c} ${(n / NEW).toFixed(2)}`);
     console.info(`kpi sample path, one sample per request: ${(ms / NEW).toFixed(1)} ms and ${perSample.toFixed(1)} round trips per sample\n${byCommand.join('\n')}`);
-    // About 26 with one sample per request and per detection run (7 of them dedup-key lookups of the rules); 3 with 100 per request.
-    expect(perSample).toBeLessThan(30);
+    // About 18 with one sample per request and per detection run (26 before values rode on the tail's queue and
+    // the rules that may be open were noted on it); 0.8 with 100 per request.
+    expect(perSample).toBeLessThan(20);
   }, 180_000);
 
   it('a batch of 100 in one request, and a correction, send only _id filters too', async () => {
@@ -117,7 +118,7 @@ describe('the KPI sample path does not scan on FerretDB', () => {
       expect(await tandem.core.kpis.detect('orders')).toBe(NEW);
     });
     console.info(`kpi sample path, 100 samples per request: ${(batch.commands.length / NEW).toFixed(1)} round trips per sample`);
-    expect(batch.commands.length / NEW).toBeLessThan(8);
+    expect(batch.commands.length / NEW).toBeLessThan(1.5);
     await expectOnlyIdLookups(conn, async () => {
       const res = await api.call('POST', '/kpis/orders/samples', { at: api.hour(STORED + 2 * NEW - 1), value: 101 });
       expect(res.body).toEqual({ inserted: 0, unchanged: 0, corrected: 1 });

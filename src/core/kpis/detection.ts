@@ -5,7 +5,7 @@ import { observeNormal, raiseAlert } from '../alerts/raise.js';
 import { judge, type StatRule } from '../rhythm/statistics.js';
 import type { KpiDeps } from './deps.js';
 import { explain, RULE_TEXT } from './explain.js';
-import type { Kpi, KpiTail, Rag, Sample, TailSample } from './kpis.types.js';
+import type { Judgement, Kpi, KpiTail, PendingSample, Rag, Sample, TailSample } from './kpis.types.js';
 import { badSideOf, ragOf, versionAt } from './rag.js';
 import { queued, samplesBefore, tailSize, withJudged } from './tail.js';
 
@@ -17,8 +17,8 @@ export const alertKey = (kpiKey: string, rule: KpiRule): string => `kpi:${kpiKey
 /** Samples judged per lease before it is renewed. */
 const BATCH = 200;
 const LEASE_MS = 60_000;
-/** Judged samples taken off the queue (and the tail written) at once. */
-const DEQUEUE_EVERY = 20;
+/** Judged samples recorded and taken off the queue (and the tail written) at once. */
+const DEQUEUE_EVERY = 100;
 const TREND = 10;
 
 const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
@@ -35,7 +35,10 @@ const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
  * lease so that one worker at a time walks a KPI's history in order. A job
  * that finds the lease taken leaves its sample to the holder, which looks
  * again after releasing, so no sample is left unjudged. Every read and write
- * here is by `_id`: the tail carries the baseline, so no range of samples is read.
+ * here is by `_id`: the tail carries the baseline and the values queued, so
+ * no range of samples is read, and a normal sample costs no alert lookup
+ * unless an alert of its KPI may be open. The judgements are recorded and the
+ * tail written once per run of up to DEQUEUE_EVERY samples.
  */
 export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number> {
   let judged = 0;
@@ -48,25 +51,31 @@ export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number>
       if (!kpi) return judged;
       size = tailSize(kpi);
       await resolveStale(d, kpi);
-      let tail = await d.kpis.tail(kpiKey, size);
-      const closed = new Set<KpiRule>();
-      let done: { at: Date; revision: number }[] = [];
-      for (const next of queued(tail).slice(0, BATCH)) {
-        const sample = await d.kpis.getSample(kpiKey, next.at);
+      const read = await d.kpis.tail(kpiKey, size);
+      let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
+      const open = new OpenRules(read.openRules);
+      let results: Judgement[] = [];
+      let done: PendingSample[] = [];
+      const flush = async () => {
+        await d.kpis.judged(kpiKey, results);
+        await d.kpis.dequeue(kpiKey, done, { ...tail, openRules: open.known() });
+        results = [];
+        done = [];
+      };
+      for (const next of queued(read).slice(0, BATCH)) {
+        const sample = next.value === undefined ? await d.kpis.getSample(kpiKey, next.at) : { at: next.at, value: next.value, dataError: next.dataError };
+        const revision = next.value === undefined ? (sample as Sample | null)?.corrections.length ?? next.revision : next.revision;
         if (sample) {
-          const result = await judgeSample(d, kpi, sample, tail, closed);
-          tail = { ...tail, ...withJudged(tail, { at: sample.at, value: sample.value, exception: result.exception, dataError: sample.dataError }, size) };
-          await d.kpis.judged(kpiKey, sample.at, result);
+          const result = await judgeSample(d, kpi, sample, tail, open);
+          tail = withJudged(tail, { at: sample.at, value: sample.value, exception: result.exception, dataError: sample.dataError }, size);
+          results.push({ at: sample.at, ...result });
           judged += 1;
         }
-        done.push({ at: next.at, revision: sample?.corrections.length ?? next.revision });
-        // The queue moves on every few samples: a run that stops half-way judges at most these again.
-        if (done.length >= DEQUEUE_EVERY) {
-          await d.kpis.dequeue(kpiKey, done, tail);
-          done = [];
-        }
+        done.push(...read.pending.filter((p) => p.at.getTime() === next.at.getTime() && p.revision <= revision));
+        // The queue moves on every so many samples: a run that stops half-way judges at most these again.
+        if (done.length >= DEQUEUE_EVERY) await flush();
       }
-      if (done.length) await d.kpis.dequeue(kpiKey, done, tail);
+      if (done.length) await flush();
     } finally {
       await d.kpis.release(kpiKey, holder);
     }
@@ -74,14 +83,58 @@ export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number>
   }
 }
 
+/**
+ * What detection knows of a KPI's open rule alerts during a run: rules that
+ * may have one (looked up on a normal sample) and rules known to have none.
+ * Starts from the tail's note (null: unknown, every rule is looked up once).
+ */
+export class OpenRules {
+  private readonly maybe: Set<KpiRule>;
+  private readonly unknown: Set<KpiRule>;
+
+  constructor(noted: readonly string[] | null) {
+    const rules = KPI_RULES.filter((r) => r !== 'stale');
+    this.maybe = new Set(noted ? rules.filter((r) => noted.includes(r)) : []);
+    this.unknown = new Set(noted ? [] : rules);
+  }
+
+  /** Whether a lookup is needed for this rule. */
+  mayBeOpen(rule: KpiRule): boolean {
+    return this.maybe.has(rule) || this.unknown.has(rule);
+  }
+
+  raised(rule: KpiRule): void {
+    this.unknown.delete(rule);
+    this.maybe.add(rule);
+  }
+
+  closed(rule: KpiRule): void {
+    this.unknown.delete(rule);
+    this.maybe.delete(rule);
+  }
+
+  /** The rules that may be open, when every rule is known; null while some are not. */
+  known(): string[] | null {
+    return this.unknown.size ? null : [...this.maybe];
+  }
+}
+
 async function resolveStale(d: KpiDeps, kpi: Kpi): Promise<void> {
+  // The stale check marks a KPI stale before it raises the alert: an unmarked KPI has no stale alert open.
+  if (!kpi.staleSince) return;
   const id = await d.alerts.openId(alertKey(kpi.key, 'stale'));
   if (id) await resolveAlert(d, id, 'tandem', 'Data is arriving again');
-  if (kpi.staleSince) await d.kpis.markStale(kpi.key, null);
+  await d.kpis.markStale(kpi.key, null);
 }
 
 /** Judges one sample against the version in force at its instant and its baseline (from the tail); raises, updates or calms alerts. */
-export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample, tail: Pick<KpiTail, 'recent' | 'complete'>, closed = new Set<KpiRule>()): Promise<{ rag: Rag; version: number; exception: boolean }> {
+export async function judgeSample(
+  d: KpiDeps,
+  kpi: Kpi,
+  sample: Pick<Sample, 'at' | 'value' | 'dataError'>,
+  tail: Pick<KpiTail, 'recent' | 'complete'>,
+  open = new OpenRules(null),
+): Promise<{ rag: Rag; version: number; exception: boolean }> {
   const version = versionAt(kpi, sample.at);
   const x = sample.value;
   const rag: Rag = ragOf(version, x);
@@ -122,25 +175,24 @@ export async function judgeSample(d: KpiDeps, kpi: Kpi, sample: Sample, tail: Pi
       rule,
       worse: version.direction === 'higher_is_better' ? 'lower' : 'higher',
     };
+    open.raised(rule);
     await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
-    closed.delete(rule);
   }
-  if (!suspect) await observeNormals(d, kpi, breaches, at, closed);
+  if (!suspect) await observeNormals(d, kpi, breaches, at, open);
   return result;
 }
 
 /**
- * Every rule this sample did not breach saw a normal value. `closed` holds
- * the rules known to have no open alert during this detection run: only
- * detection (under the KPI's lease) opens a KPI rule's alert, so they are
- * not looked up again until it raises one.
+ * Every rule this sample did not breach saw a normal value. Only the rules
+ * whose alert may be open are looked up: only detection (under the KPI's
+ * lease) opens a KPI rule's alert, and it notes the rule first (`open`).
  */
-async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, closed: Set<KpiRule>): Promise<void> {
+async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, open: OpenRules): Promise<void> {
   for (const rule of KPI_RULES) {
-    if (breaches.has(rule) || rule === 'stale' || closed.has(rule)) continue;
+    if (breaches.has(rule) || rule === 'stale' || !open.mayBeOpen(rule)) continue;
     const id = await d.alerts.openId(alertKey(kpi.key, rule));
     if (id) await observeNormal(d, id, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
-    else closed.add(rule);
+    else open.closed(rule);
   }
 }
 

@@ -202,12 +202,37 @@ export interface TailSample {
  * judging a sample reads no range of samples (FerretDB scans for any).
  */
 export interface KpiTail {
-  /** Samples waiting to be judged, by instant with the revision written (corrections count up), oldest first. */
-  pending: { at: Date; revision: number }[];
+  /**
+   * Samples waiting to be judged, by instant with the revision written (corrections count up), oldest first;
+   * with the value written and the sample's data error mark, so that judging it reads no sample (an entry
+   * queued before values were kept has no value: its sample is read).
+   */
+  pending: PendingSample[];
   /** The latest judged samples, oldest first, at most `tailSize` of the KPI; data error marks applied. */
   recent: TailSample[];
   /** False when older judged samples were dropped from `recent` (a sample older than all of it needs a range read). */
   complete: boolean;
+  /**
+   * The rules whose alert may be open (detection alone opens a KPI rule's alert, under the lease, and notes
+   * the rule here in the same write that takes its sample off the queue); null when not known yet (every
+   * rule is looked up once). A normal sample looks up only these.
+   */
+  openRules: string[] | null;
+}
+
+export interface PendingSample {
+  at: Date;
+  revision: number;
+  value?: number;
+  dataError: boolean;
+}
+
+/** How detection judged a sample. */
+export interface Judgement {
+  at: Date;
+  rag: Rag | null;
+  version: number;
+  exception: boolean;
 }
 
 export interface KpiRepository {
@@ -239,13 +264,13 @@ export interface KpiRepository {
    * (range reads), holding up to `size` judged samples.
    */
   tail(key: string, size: number): Promise<KpiTail>;
-  /** Records the judgement of the sample at `at`. */
-  judged(key: string, at: Date, result: { rag: Rag | null; version: number; exception: boolean }): Promise<void>;
+  /** Records the judgements of samples (`_id` updates, several to a command). */
+  judged(key: string, results: Judgement[]): Promise<void>;
   /**
-   * Writes the tail's new `recent` and takes judged samples off the queue, each
-   * up to the revision judged: a correction queued since stays and is judged next.
+   * Writes the tail's new `recent` and open rules, and takes the given entries
+   * off the queue (those judged, as read): a correction queued since stays and is judged next.
    */
-  dequeue(key: string, done: { at: Date; revision: number }[], tail: Pick<KpiTail, 'recent' | 'complete'>): Promise<void>;
+  dequeue(key: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>): Promise<void>;
 
   /** A per-KPI lease so one worker judges a KPI's samples in time order; false when another holds it. */
   lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;

@@ -19,7 +19,10 @@ export interface SamplesReport {
   corrected: number;
 }
 
-/** The job id of a sample's judgement: from the KPI and the instant, plus its revision (a correction is judged again). */
+/**
+ * The job id of a request's judgement: from the KPI and the newest instant it wrote, plus that sample's
+ * revision (a correction is judged again). One job judges everything queued on the KPI's tail.
+ */
 export const detectJobId = (key: string, at: Date, revision: number): string => `kpi.detect:${key}:${at.getTime()}:${revision}`;
 
 /** Every problem with a batch, by index; the batch is refused whole when there is any. */
@@ -56,8 +59,9 @@ function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
 /**
  * Records samples of a KPI: all validated before any is written, so a bad
  * one refuses the whole request. A resend with the same value changes
- * nothing; a different value is a correction, audited. Each new or corrected
- * sample is judged by a job whose id comes from the KPI and the instant.
+ * nothing; a different value is a correction, audited. The new and corrected
+ * samples are queued on the KPI's tail and judged by one job per request,
+ * whose id comes from the KPI and the newest of them.
  */
 export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string): Promise<SamplesReport> {
   const kpi = await getKpi(d, key);
@@ -67,17 +71,19 @@ export async function recordSamples(d: KpiDeps, key: string, body: unknown, acto
   const unique = [...new Map(samples.map((s) => [s.at.getTime(), s])).values()];
   const writes = await d.kpis.writeSamples(key, unique, actor, now);
   const report: SamplesReport = { inserted: 0, unchanged: 0, corrected: 0 };
-  let newest: Date | null = null;
+  let newest: Sample | null = null;
   for (const w of writes) {
     report[w.outcome] += 1;
     if (w.outcome === 'unchanged') continue;
-    if (!newest || w.sample.at > newest) newest = w.sample.at;
+    if (!newest || w.sample.at > newest.at) newest = w.sample;
     if (w.outcome === 'corrected') {
       await d.audit.record({ actor, action: 'kpi.sample.correct', target: `kpi:${key}`, before: { at: w.sample.at, value: w.previous }, after: { at: w.sample.at, value: w.sample.value } });
     }
-    await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, w.sample.at, w.sample.corrections.length) });
   }
-  if (newest) await d.kpis.noteSample(key, newest);
+  if (newest) {
+    await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, newest.at, newest.corrections.length) });
+    await d.kpis.noteSample(key, newest.at);
+  }
   return report;
 }
 

@@ -1,5 +1,5 @@
 import type { KpiDeps } from './deps.js';
-import type { Kpi, KpiTail, Sample, TailSample } from './kpis.types.js';
+import type { Kpi, KpiTail, PendingSample, Sample, TailSample } from './kpis.types.js';
 
 /** Samples read before the judged one: the baseline plus the run rules' window, with room for excluded ones. */
 export const lookback = (kpi: Pick<Kpi, 'statistics'>): number => kpi.statistics.baselineSize * 2 + 8;
@@ -16,9 +16,9 @@ export function withJudged(tail: Pick<KpiTail, 'recent' | 'complete'>, entry: Ta
   return { recent: dropped ? recent.slice(-size) : recent, complete: tail.complete && !dropped };
 }
 
-/** Queued samples, one per instant (the sample is read as it is now), oldest first. */
-export function queued(tail: Pick<KpiTail, 'pending'>): { at: Date; revision: number }[] {
-  const byAt = new Map<number, { at: Date; revision: number }>();
+/** Queued samples, one per instant (its latest revision), oldest first. */
+export function queued(tail: Pick<KpiTail, 'pending'>): PendingSample[] {
+  const byAt = new Map<number, PendingSample>();
   for (const p of tail.pending) {
     const seen = byAt.get(p.at.getTime());
     if (!seen || seen.revision < p.revision) byAt.set(p.at.getTime(), p);
