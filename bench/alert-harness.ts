@@ -6,7 +6,7 @@
  * open-loop load generator (bench/open-loop.ts), the alerts queue's backlog,
  * and latency figures.
  */
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg } from 'node:os';
@@ -23,7 +23,7 @@ import { generateToken, hashToken } from '../src/http/admin/tokens.js';
 import { createLogger } from '../src/logger.js';
 import { connectMongo } from '../src/store/connection.js';
 import { createStore } from '../src/store/index.js';
-import type { FakeSlack, FakeSlackCall } from '../test/support/fake-slack.js';
+import { FakeSlack, type FakeSlackCall, type FakeSlackOptions } from '../test/support/fake-slack.js';
 import { slackEnv } from '../test/support/slack.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
@@ -262,8 +262,9 @@ export async function startStack(fake: FakeSlack, fanoutPeople: number): Promise
 }
 
 /**
- * Jobs of the alerts queue not yet done (waiting, prioritized, delayed,
- * active), sampled every 250 ms: the detection backlog.
+ * Jobs of the `kpis` queue not yet done (waiting, prioritized, active),
+ * sampled every 250 ms: the detection backlog. Delayed jobs are left out:
+ * the stale check's recurring job is always there, waiting for its time.
  */
 export class BacklogSampler {
   private readonly queue: Queue;
@@ -278,7 +279,7 @@ export class BacklogSampler {
   }
 
   async count(): Promise<number> {
-    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active');
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
@@ -310,4 +311,73 @@ export class BacklogSampler {
     await this.queue.close();
     this.connection.disconnect();
   }
+}
+
+/**
+ * What a phase cost the server: CPU seconds while the load was sent (call
+ * `sent()` when the last answer came), its peak RSS and the load average
+ * before and after (read by `figures()` once the phase has drained).
+ */
+export class PhaseMeter {
+  private readonly loadBefore = loadAverage();
+  private readonly cpuBefore: number;
+  private cpuWhileSending = NaN;
+
+  constructor(private readonly pid: number) {
+    this.cpuBefore = cpuSeconds(pid);
+  }
+
+  sent(): void {
+    this.cpuWhileSending = cpuSeconds(this.pid) - this.cpuBefore;
+  }
+
+  /** The report's fields, named after the server (`tandem_cpu_s_while_sending`, `server_peak_rss_mib`, ...). */
+  figures<P extends string>(prefix: P): Record<`${P}_cpu_s_while_sending` | `${P}_peak_rss_mib`, number> & { load_average: { before: number[]; after: number[] } } {
+    const out = { [`${prefix}_cpu_s_while_sending`]: Number(this.cpuWhileSending.toFixed(1)), [`${prefix}_peak_rss_mib`]: peakRssMiB(this.pid) } as Record<`${P}_cpu_s_while_sending` | `${P}_peak_rss_mib`, number>;
+    return { ...out, load_average: { before: this.loadBefore, after: loadAverage() } };
+  }
+}
+
+/** What a bench's run hands to its phases. */
+export interface BenchRun {
+  s: BenchStack;
+  generator: ChildProcess;
+  backlog: BacklogSampler;
+}
+
+/** A bench's outcome: printed as JSON on stdout, the exit code 0 only when the verdict is PASS. */
+export interface BenchOutcome {
+  reports: unknown[];
+  target: string;
+  verdict: string;
+}
+
+/**
+ * Runs an alert bench: the fake Slack API, the stack (Tandem, the on-call
+ * team, the fan-out's audience when asked), the load generator and the
+ * backlog sampler; then `body`, whose outcome is printed as
+ * `{bench, reports, target, verdict}`; and everything stopped and dropped,
+ * whatever happened.
+ */
+export function runAlertBench(bench: string, o: { slack?: FakeSlackOptions; fanoutPeople: number }, body: (run: BenchRun) => Promise<BenchOutcome>): void {
+  const main = async () => {
+    const fake = await FakeSlack.start(o.slack ?? {});
+    const s = await startStack(fake, o.fanoutPeople);
+    const generator = fork('bench/open-loop.ts', { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const backlog = new BacklogSampler(s.names);
+    try {
+      const { reports, target, verdict } = await body({ s, generator, backlog });
+      process.stdout.write(`${JSON.stringify({ bench, reports, target, verdict }, null, 2)}\n`);
+      process.exitCode = verdict === 'PASS' ? 0 : 1;
+    } finally {
+      generator.disconnect();
+      await backlog.close();
+      await s.close();
+      await fake.close();
+    }
+  };
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench:${bench} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  });
 }

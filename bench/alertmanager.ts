@@ -31,13 +31,13 @@
  * (issue 13): Tandem's p99 at or below Alertmanager's, and < 250 ms, with the
  * fan-out running.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { BacklogSampler, cpuSeconds, envNumber, firstArrivals, freePort, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
-import { FakeSlack } from '../test/support/fake-slack.js';
+import { envNumber, firstArrivals, freePort, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import type { FakeSlack } from '../test/support/fake-slack.js';
 
 const RATE = envNumber('BENCH_RATE', 1_000);
 const SECONDS = envNumber('BENCH_SECONDS', 60);
@@ -149,21 +149,19 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
     if (am) await warmUp(am.port, { 'content-type': 'application/json' }, toAlertmanager(alerts('W', WARMUP)));
     else if (!tandemWarm) await warmUp(tandemPort, tandemHeaders, toTandem(alerts('W', WARMUP)));
     tandemWarm ||= !am;
-    const loadBefore = loadAverage();
     const plan: OpenLoopPlan = am
       ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
       : { port: tandemPort, headers: tandemHeaders, requests: toTandem(list) };
     const phaseStart = Date.now();
-    const serverPid = am ? am.pid : s.tandem.pid;
-    const cpuBefore = cpuSeconds(serverPid);
+    const meter = new PhaseMeter(am ? am.pid : s.tandem.pid);
     if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
     progress(`phase ${name}: ${list.length} alerts over ${SECONDS} s`);
     backlog.start();
     const result = await runOpenLoop(generator, plan);
     backlog.stop();
     progress(`phase ${name}: every POST answered; waiting for the messages`);
+    meter.sent();
     const http = httpFigures(plan, result);
-    const serverCpuS = cpuSeconds(serverPid) - cpuBefore;
     const arrivals = () =>
       am
         ? firstArrivals(s.fake.webhooks, (w) => ALERT_IN_MESSAGE.exec(JSON.stringify(w.body))?.[1] ?? null)
@@ -179,42 +177,23 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
       ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
       ingest: { ...ingest, ...(am ? {} : { alerts_queue_max_jobs: backlog.max }) },
       post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
-      server_cpu_s_while_sending: Number(serverCpuS.toFixed(1)),
-      server_peak_rss_mib: peakRssMiB(serverPid),
-      load_average: { before: loadBefore, after: loadAverage() },
+      ...meter.figures('server'),
     };
   } finally {
     await am?.stop();
   }
 }
 
-async function main(): Promise<void> {
-  const fake = await FakeSlack.start();
-  const s = await startStack(fake, PHASES.includes('fanout') ? FANOUT : 0);
-  const generator = fork('bench/open-loop.ts', { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const backlog = new BacklogSampler(s.names);
-  try {
-    const { key } = await s.api<{ key: string }>('POST', '/integrations', { name: 'Bench Alertmanager', teamId: s.org.team.id, defaultSeverity: 'critical' });
-    const reports: Awaited<ReturnType<typeof phase>>[] = [];
-    for (const name of PHASES) reports.push(await phase(s, name, key, generator, backlog));
-    const p99 = (n: string) => {
-      const r = reports.find((x) => x.phase === n);
-      return r && r.post_to_message.missing === 0 ? (r.post_to_message.p99_ms ?? Infinity) : Infinity;
-    };
-    const tandem = reports.some((r) => r.phase === 'fanout') ? p99('fanout') : p99('tandem');
-    const judged = reports.some((r) => r.phase === 'alertmanager') && reports.some((r) => r.phase !== 'alertmanager');
-    const verdict = !judged ? 'not judged: needs the alertmanager phase and a Tandem phase' : tandem <= p99('alertmanager') && tandem < TARGET_MS ? 'PASS' : 'ABOVE TARGET';
-    process.stdout.write(`${JSON.stringify({ bench: 'alertmanager', reports, target: `Tandem's p99 (with the fan-out when run) <= Alertmanager's and < ${TARGET_MS} ms, none missing`, verdict }, null, 2)}\n`);
-    process.exitCode = verdict === 'PASS' ? 0 : 1;
-  } finally {
-    generator.disconnect();
-    await backlog.close();
-    await s.close();
-    await fake.close();
-  }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:alertmanager failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+runAlertBench('alertmanager', { fanoutPeople: PHASES.includes('fanout') ? FANOUT : 0 }, async ({ s, generator, backlog }) => {
+  const { key } = await s.api<{ key: string }>('POST', '/integrations', { name: 'Bench Alertmanager', teamId: s.org.team.id, defaultSeverity: 'critical' });
+  const reports: Awaited<ReturnType<typeof phase>>[] = [];
+  for (const name of PHASES) reports.push(await phase(s, name, key, generator, backlog));
+  const p99 = (n: string) => {
+    const r = reports.find((x) => x.phase === n);
+    return r && r.post_to_message.missing === 0 ? (r.post_to_message.p99_ms ?? Infinity) : Infinity;
+  };
+  const tandem = reports.some((r) => r.phase === 'fanout') ? p99('fanout') : p99('tandem');
+  const judged = reports.some((r) => r.phase === 'alertmanager') && reports.some((r) => r.phase !== 'alertmanager');
+  const verdict = !judged ? 'not judged: needs the alertmanager phase and a Tandem phase' : tandem <= p99('alertmanager') && tandem < TARGET_MS ? 'PASS' : 'ABOVE TARGET';
+  return { reports, target: `Tandem's p99 (with the fan-out when run) <= Alertmanager's and < ${TARGET_MS} ms, none missing`, verdict };
 });

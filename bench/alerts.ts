@@ -40,10 +40,9 @@
  *   while the fan-out runs. BENCH_DRAIN_MS (60,000) bounds the wait for late
  *   alerts and messages after the sending ends.
  */
-import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { BacklogSampler, cpuSeconds, envNumber, firstArrivals, httpFigures, latency, loadAverage, messageText, peakRssMiB, progress, promptsBetween, runOpenLoop, sleep, startStack, type BenchStack } from './alert-harness.js';
-import { FakeSlack } from '../test/support/fake-slack.js';
+import { envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 
 const KPIS = envNumber('BENCH_KPIS', 100);
 const RATE = envNumber('BENCH_RATE', 1_000);
@@ -138,20 +137,19 @@ async function recordedAt(s: BenchStack): Promise<Map<string, number>> {
 
 const SAMPLE_IN_MESSAGE = /Bench KPI (\d{3}) was (\d+(?:\.\d+)?) /;
 
-async function phase(s: BenchStack, name: string, generator: ReturnType<typeof fork>, backlog: BacklogSampler) {
-  const loadBefore = loadAverage();
+async function phase(s: BenchStack, name: string, generator: ChildProcess, backlog: BacklogSampler) {
   const { requests, breaches } = plan(Date.now() + s.tandem.clockOffsetMs);
   const openLoop: OpenLoopPlan = { port: Number(new URL(s.tandem.url).port), headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, requests };
   const phaseStart = Date.now();
-  const cpuBefore = cpuSeconds(s.tandem.pid);
+  const meter = new PhaseMeter(s.tandem.pid);
   if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
   progress(`phase ${name}: ${requests.length} requests over ${SECONDS} s, ${breaches.length} breaching samples`);
   backlog.start();
   const result = await runOpenLoop(generator, openLoop);
   backlog.stop();
   progress(`phase ${name}: every request answered; waiting for the detection and the messages`);
+  meter.sent();
   const http = httpFigures(openLoop, result);
-  const tandemCpuS = cpuSeconds(s.tandem.pid) - cpuBefore;
   const jobsAtEnd = await backlog.count();
   // The real detection backlog is the samples not judged yet (a KPI's job judges all of them, so later jobs find none).
   const unjudged = () => s.conn.collection('kpi_samples').countDocuments({ judged: false });
@@ -185,36 +183,17 @@ async function phase(s: BenchStack, name: string, generator: ReturnType<typeof f
     },
     sample_to_alert_record: { ...latency(breaches.map((b) => (records.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !records.has(b.id)).length },
     sample_to_first_message: { ...latency(breaches.map((b) => (dms.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !dms.has(b.id)).length },
-    tandem_cpu_s_while_sending: Number(tandemCpuS.toFixed(1)),
-    tandem_peak_rss_mib: peakRssMiB(s.tandem.pid),
-    load_average: { before: loadBefore, after: loadAverage() },
+    ...meter.figures('tandem'),
   };
 }
 
-async function main(): Promise<void> {
-  const fake = await FakeSlack.start(process.env.BENCH_SLACK_RATE ? { rateLimit: { perSecond: envNumber('BENCH_SLACK_RATE', 50), methods: ['chat.postMessage'] } } : {});
-  const s = await startStack(fake, PHASES.includes('fanout') ? FANOUT : 0);
-  const generator = fork('bench/open-loop.ts', { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const backlog = new BacklogSampler(s.names);
-  try {
-    await defineKpis(s);
-    await backlog.waitEmpty(Date.now() + DRAIN_MS);
-    progress('history judged');
-    const reports: Awaited<ReturnType<typeof phase>>[] = [];
-    for (const name of PHASES) reports.push(await phase(s, name, generator, backlog));
-    const withFanout = reports.find((r) => r.phase === 'fanout');
-    const verdict = withFanout ? (withFanout.sample_to_first_message.missing === 0 && (withFanout.sample_to_first_message.p99_ms ?? Infinity) < DM_TARGET_MS ? 'PASS' : 'ABOVE TARGET') : 'no fan-out phase: target not judged';
-    process.stdout.write(`${JSON.stringify({ bench: 'alerts', reports, target: `first message p99 < ${DM_TARGET_MS} ms during the fan-out`, verdict }, null, 2)}\n`);
-    process.exitCode = verdict === 'PASS' ? 0 : 1;
-  } finally {
-    generator.disconnect();
-    await backlog.close();
-    await s.close();
-    await fake.close();
-  }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:alerts failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+runAlertBench('alerts', { fanoutPeople: PHASES.includes('fanout') ? FANOUT : 0, ...(process.env.BENCH_SLACK_RATE ? { slack: { rateLimit: { perSecond: envNumber('BENCH_SLACK_RATE', 50), methods: ['chat.postMessage'] } } } : {}) }, async ({ s, generator, backlog }) => {
+  await defineKpis(s);
+  await backlog.waitEmpty(Date.now() + DRAIN_MS);
+  progress('history judged');
+  const reports: Awaited<ReturnType<typeof phase>>[] = [];
+  for (const name of PHASES) reports.push(await phase(s, name, generator, backlog));
+  const withFanout = reports.find((r) => r.phase === 'fanout');
+  const verdict = withFanout ? (withFanout.sample_to_first_message.missing === 0 && (withFanout.sample_to_first_message.p99_ms ?? Infinity) < DM_TARGET_MS ? 'PASS' : 'ABOVE TARGET') : 'no fan-out phase: target not judged';
+  return { reports, target: `first message p99 < ${DM_TARGET_MS} ms during the fan-out`, verdict };
 });
