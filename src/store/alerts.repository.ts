@@ -98,6 +98,7 @@ const toAlert = (d: AlertDoc): Alert => {
 };
 const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d.kpiKey ?? null, teamId: d.teamId ?? null, until: d.until, reason: d.reason, createdBy: d.createdBy, createdAt: d.createdAt });
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
+
 const LIVE: AlertStatus[] = ['open', 'acknowledged'];
 /** Wave 0 also matches alerts written before waves existed. */
 const inWave = (wave: number) => (wave === 0 ? { $in: [0, null] } : wave);
@@ -156,6 +157,16 @@ export class MongoAlertRepository implements AlertRepository {
     return { opened: true, alert: toAlert(doc.toObject<AlertDoc>()) };
   }
 
+  /**
+   * A further breach of a live alert. The common one (a repeat that does not
+   * raise the severity) is one `_id` read and one `_id` update: the count goes
+   * up by `$inc` and the worst value by `$max`/`$min`, so concurrent breaches
+   * lose nothing. Should the alert have been resolved between the read and
+   * the update, the update is taken back and the caller opens a new alert
+   * (null). A
+   * breach that raises the severity is written guarded on the count read
+   * (a filter FerretDB scans for: rare), so a lower severity never overwrites it.
+   */
   async addBreach(id: string, breach: AlertBreach, entry: TimelineEntry): Promise<Alert | null> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const current = await this.Alert.findById(id).lean<AlertDoc>();
@@ -166,28 +177,28 @@ export class MongoAlertRepository implements AlertRepository {
       }
       if (!LIVE.includes(current.status)) return null;
       const worse = breach.worse ?? current.worse;
-      const worst =
-        breach.value === null ? current.worstValue : current.worstValue === null || worse === undefined ? breach.value : worse === 'higher' ? Math.max(current.worstValue, breach.value) : Math.min(current.worstValue, breach.value);
-      const raise = SEVERITY_RANK[breach.severity] > SEVERITY_RANK[current.severity];
-      // Guarded on the count read: a concurrent breach makes this one read again, so none is lost.
-      const d = await this.Alert.findOneAndUpdate(
-        { _id: id, status: { $in: LIVE }, count: current.count },
-        {
-          $set: {
-            count: current.count + 1,
-            lastValue: breach.value,
-            worstValue: worst,
-            normalStreak: 0,
-            updatedAt: breach.at,
-            ...(breach.sampleAt ? { lastAt: breach.sampleAt } : {}),
-            ...(raise ? { severity: breach.severity, title: breach.title } : {}),
-            explanation: breach.explanation,
-          },
-          $push: { timeline: entry },
-        },
-        { returnDocument: 'after' },
-      ).lean<AlertDoc>();
-      if (d) return toAlert(d);
+      const set = { lastValue: breach.value, normalStreak: 0, updatedAt: breach.at, explanation: breach.explanation, ...(breach.sampleAt ? { lastAt: breach.sampleAt } : {}) };
+      if (SEVERITY_RANK[breach.severity] > SEVERITY_RANK[current.severity]) {
+        const worst = breach.value === null ? current.worstValue : current.worstValue === null || worse === undefined ? breach.value : worse === 'higher' ? Math.max(current.worstValue, breach.value) : Math.min(current.worstValue, breach.value);
+        const d = await this.Alert.findOneAndUpdate(
+          { _id: id, status: { $in: LIVE }, count: current.count },
+          { $set: { ...set, count: current.count + 1, worstValue: worst, severity: breach.severity, title: breach.title }, $push: { timeline: entry } },
+          { returnDocument: 'after' },
+        ).lean<AlertDoc>();
+        if (d) return toAlert(d);
+        continue;
+      }
+      const worst: Record<string, unknown> =
+        breach.value === null ? {} : current.worstValue === null || worse === undefined ? { $set: { ...set, worstValue: breach.value } } : { [worse === 'higher' ? '$max' : '$min']: { worstValue: breach.value } };
+      const d = await this.Alert.findOneAndUpdate({ _id: id }, { $set: set, ...worst, $inc: { count: 1 }, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
+      if (!d) continue;
+      // The update does not change the status: the document after it tells whether the alert was live then.
+      if (LIVE.includes(d.status)) return toAlert(d);
+      // Resolved in between: the breach belongs to a new alert, not to this one's record (whose values are put back).
+      const { lastValue, normalStreak, explanation, lastAt, worstValue } = current;
+      const restore = { lastValue, normalStreak, explanation, worstValue, updatedAt: d.resolvedAt ?? current.updatedAt, ...(lastAt ? { lastAt } : {}) };
+      await this.Alert.updateOne({ _id: id }, { $set: restore, $inc: { count: -1 }, $pull: { timeline: entry } });
+      return null;
     }
     return null;
   }

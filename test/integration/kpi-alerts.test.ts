@@ -159,6 +159,24 @@ describe('KPI alerts over HTTP on the real stack', () => {
     expect(new Set(results.map((r) => (r.opened ? r.alert.id : r.id))).size).toBe(1);
   });
 
+  it('folds racing breaches into one alert with none lost (worst kept, severity only raised), and none into a resolved one', async () => {
+    const at = clock.now();
+    const input = { key: 'kpi:race:sigma3', severity: 'warning' as const, teamId: team.id, source: 'kpi' as const, title: 'race', explanation: 'race', lastValue: 50, worstValue: 50, worse: 'lower' as const };
+    const opened = await tandem.store.alerts.open(input, at, { at, kind: 'opened', text: 'race' });
+    if (!opened.opened) throw new Error('expected a new alert');
+    const id = opened.alert.id;
+    const breach = (value: number, severity: 'warning' | 'critical' = 'warning') => ({ at, value, severity, title: `race ${severity}`, explanation: 'again', worse: 'lower' as const });
+    const values = [48, 45, 49, 40, 47, 46, 44, 43, 42, 41];
+    const results = await Promise.all(values.map((v, i) => tandem.store.alerts.addBreach(id, breach(v, i === 3 ? 'critical' : 'warning'), { at, kind: 'updated', text: `again ${v}` })));
+    expect(results.every((r) => r !== null)).toBe(true);
+    const live = (await tandem.store.alerts.get(id))!;
+    expect(live).toMatchObject({ count: 11, worstValue: 40, severity: 'critical', title: 'race critical' });
+    expect(live.timeline.filter((t) => t.kind === 'updated')).toHaveLength(10);
+    await tandem.store.alerts.changeStatus(id, ['open', 'acknowledged'], 'resolved', { at, kind: 'resolved', text: 'done' });
+    expect(await tandem.store.alerts.addBreach(id, breach(30), { at, kind: 'updated', text: 'too late' })).toBeNull();
+    expect(await tandem.store.alerts.get(id)).toMatchObject({ status: 'resolved', count: 11, worstValue: 40 });
+  });
+
   it('silences suppress notifications but still record the alert', async () => {
     await defineKpi('quiet');
     const silence = await call('POST', '/alerts/silences', { kpiKey: 'quiet', until: new Date(clock.at.getTime() + 2 * H).toISOString(), reason: 'planned migration' });
