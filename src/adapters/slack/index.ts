@@ -1,6 +1,6 @@
 import type { Logger as PinoLogger } from 'pino';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { Logger as BoltLogger, RespondFn, types as slackTypes, ViewStateValue } from '@slack/bolt';
+import type { Logger as BoltLogger, types as slackTypes, ViewStateValue } from '@slack/bolt';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
 import type { FormValues, View } from '../../core/chat/views.js';
@@ -12,6 +12,7 @@ import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
 import { asBlocks, SlackChat } from './chat.js';
 import { SlackPeople } from './people.js';
 import { SlackHttpReceiver } from './receiver.js';
+import { ResponseUrlPoster, type Respond } from './respond.js';
 import { registerMessageShortcuts } from './shortcuts.js';
 
 /** The one Slack endpoint: events, slash commands and interactivity all arrive here (see manifests/slack). */
@@ -26,7 +27,7 @@ interface Origin {
   userId: string;
   /** The conversation of the command, action or message (absent for modals and the Home tab). */
   channel?: string;
-  respond?: RespondFn;
+  respond?: Respond;
   triggerId?: string;
   /** The clicked message. */
   message?: { channel: string; ts: string; ephemeral: boolean };
@@ -67,6 +68,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const client = app.client;
   const people = new SlackPeople(core, client);
   const chat = new SlackChat(client, people, { picture: ctx.picture, logger });
+  // Answers to response_url go over kept-alive connections of Tandem's own, not Bolt's respond() (see respond.ts).
+  const responses = new ResponseUrlPoster();
 
   const conversationOf = (channel: string | undefined): Conversation | undefined => {
     if (!channel) return undefined;
@@ -172,9 +175,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   });
 
   // Every command core knows (`/tandem`, `/kudos`, …) goes to core by name; unknown ones get a clear answer from core.
-  app.command(/^\/.+/, async ({ command, ack, respond }) => {
+  app.command(/^\/.+/, async ({ command, ack }) => {
     await ack();
-    const origin = { userId: command.user_id, channel: command.channel_id, respond, triggerId: command.trigger_id, command: true };
+    const origin = { userId: command.user_id, channel: command.channel_id, respond: responses.to(command.response_url), triggerId: command.trigger_id, command: true };
     await answering(origin, async () => {
       const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view));
       if (!person) return;
@@ -185,7 +188,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     });
   });
 
-  app.action({ type: 'block_actions' }, async ({ body, action, ack, respond }) => {
+  app.action({ type: 'block_actions' }, async ({ body, action, ack }) => {
     await ack();
     if (action.action_id.startsWith(LINK_ACTION_PREFIX)) return;
     const teamId = body.user.team_id ?? body.team?.id ?? '';
@@ -193,7 +196,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const channel = container.channel_id ?? body.channel?.id;
     const origin: Origin = { userId: body.user.id, triggerId: body.trigger_id };
     if (channel) origin.channel = channel;
-    if (body.response_url) origin.respond = respond;
+    if (body.response_url) origin.respond = responses.to(body.response_url);
     if (container.type === 'message' && channel && container.message_ts) {
       origin.message = { channel, ts: container.message_ts, ephemeral: Boolean(container.is_ephemeral) };
     }
@@ -301,6 +304,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     /** Socket Mode disconnects; over HTTP, the work of every request already acknowledged is finished first. */
     async stop() {
       if (started) await app.stop();
+      responses.close();
     },
   };
 }
@@ -356,7 +360,9 @@ function toBoltLogger(logger: PinoLogger): BoltLogger {
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   let level = LogLevel.INFO;
   return {
+    // Bolt and its Web API client log several debug lines per request: formatted only when debug is on.
     debug: (...msg: unknown[]) => {
+      if (!logger.isLevelEnabled('debug')) return;
       const line = text(msg);
       if (!BODY_ECHO.test(line)) logger.debug(line);
     },
