@@ -7,6 +7,7 @@ import type { FormValues, View } from '../../core/chat/views.js';
 import { v } from '../../core/chat/views.js';
 import { isDomainError } from '../../core/errors.js';
 import type { Person } from '../../core/people/people.types.js';
+import type { AfterReply } from '../../core/ports.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
 import { asBlocks, SlackChat } from './chat.js';
@@ -86,9 +87,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   };
 
   /** The acting person, or a kind refusal sent back when they cannot use Tandem (bots). */
-  const actor = async (teamId: string, userId: string, refuse: (view: View) => Promise<unknown>): Promise<Person | null> => {
+  const actor = async (teamId: string, userId: string, refuse: (view: View) => Promise<unknown>, afterReply?: AfterReply): Promise<Person | null> => {
     try {
-      return await people.identify(teamId, userId);
+      return await people.identify(teamId, userId, undefined, afterReply);
     } catch (err) {
       if (!isDomainError(err)) throw err;
       await refuse(v.view(err.message, v.section(`:warning: ${err.message}`)));
@@ -106,15 +107,22 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   /**
    * Runs the work after an interaction was acknowledged. When it fails the
    * person still gets a kind answer instead of silence, and the error is logged.
+   * Writes the work handed to `afterReply` (a new person's platform account)
+   * are run once it has answered, and awaited: the request is done (and
+   * shutdown waits for it) only when they are written.
    */
-  const answering = async (o: Origin, work: () => Promise<void>): Promise<void> => {
+  const answering = async (o: Origin, work: (afterReply: AfterReply) => Promise<void>): Promise<void> => {
+    const later: (() => Promise<void>)[] = [];
     try {
-      await work();
+      await work((write) => later.push(write));
     } catch (err) {
       logger.error({ err, userId: o.userId }, 'slack interaction failed');
       await privately(o, v.view('Something went wrong', v.section(':warning: Something went wrong on our side. It has been logged; please try again in a moment.'))).catch(
         (sendErr: unknown) => logger.error({ err: sendErr }, 'could not tell the person about the failure'),
       );
+    }
+    for (const write of later) {
+      await write().catch((err: unknown) => logger.error({ err, userId: o.userId }, 'slack: a write after the reply failed'));
     }
   };
 
@@ -178,8 +186,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   app.command(/^\/.+/, async ({ command, ack }) => {
     await ack();
     const origin = { userId: command.user_id, channel: command.channel_id, respond: responses.to(command.response_url), triggerId: command.trigger_id, command: true };
-    await answering(origin, async () => {
-      const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, command.channel_id, command.trigger_id);
       const text = await people.resolveMentions(command.team_id, command.text ?? '');
@@ -201,8 +209,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
       origin.message = { channel, ts: container.message_ts, ephemeral: Boolean(container.is_ephemeral) };
     }
     if (body.view?.type === 'home') origin.home = true;
-    await answering(origin, async () => {
-      const person = await actor(teamId, body.user.id, (view) => privately(origin, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, body.user.id, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, channel, body.trigger_id);
       if (origin.message) ictx.message = { platform: 'slack', channel: origin.message.channel, messageId: origin.message.ts };
@@ -243,8 +251,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? ('team' in event && typeof event.team === 'string' ? event.team : '');
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    await answering(origin, async () => {
-      const person = await actor(teamId, userId, (view) => chat.post(event.channel, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, userId, (view) => chat.post(event.channel, view), afterReply);
       if (!person) return;
       const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
       const text = await people.resolveMentions(teamId, event.text ?? '');
@@ -258,8 +266,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? event.team ?? '';
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    await answering(origin, async () => {
-      const person = await actor(teamId, userId, (view) => privately(origin, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, userId, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
       const words = (event.text ?? '').replace(/^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*/, '');
