@@ -65,7 +65,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     : undefined;
   const http = socket ? undefined : new SlackHttpReceiver({ signingSecret, logger: boltLogger });
   const socketMode = socket !== undefined;
-  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http });
+  // No conversation store: Tandem keeps no state in Bolt's context, and Bolt's in-memory store answered every request
+  // by throwing (and catching) a 'Conversation not found' Error.
+  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http, convoStore: false });
   const client = app.client;
   const people = new SlackPeople(core, client);
   const chat = new SlackChat(client, people, { picture: ctx.picture, logger });
