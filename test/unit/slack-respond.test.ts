@@ -36,5 +36,9 @@ describe("Slack answers to response_url (Tandem's respond())", () => {
     await expect(poster.to(`${url}/expired`)({ text: 'late' })).rejects.toThrow(ResponseUrlError);
     await expect(poster.to(`${url}/expired`)({ text: 'late' })).rejects.toMatchObject({ status: 404 });
     poster.close();
+    // Closing leaves no socket open (the server would keep them 5 s), so nothing of Tandem's answers holds a stopping process.
+    const open = () => new Promise<number>((resolve) => server.getConnections((_err, count) => resolve(count)));
+    for (let i = 0; i < 50 && (await open()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await open()).toBe(0);
   });
 });

@@ -77,10 +77,14 @@ export class ResponseUrlPoster {
     });
   }
 
-  /** Closes the kept-alive sockets (at shutdown). */
+  /**
+   * Closes the idle kept-alive sockets (at shutdown). An answer still being sent (Socket Mode stops without waiting
+   * for its listeners) finishes; its socket is then idle, and an idle socket does not keep the process alive.
+   */
   close(): void {
-    this.agents['http:'].destroy();
-    this.agents['https:'].destroy();
+    for (const agent of Object.values(this.agents)) {
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
   }
 }
 
