@@ -16,7 +16,7 @@
  * Needs the local stack (npm run stack:start). Uses its own database and queue prefix, dropped at the end.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg } from 'node:os';
 import type { BurstRequest, BurstResult } from './burst-client.js';
@@ -32,6 +32,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ANSWER_TARGET_MS: Record<number, number> = { 200: 1000, 400: 2000 };
 const KNOWN_TARGET_MS = 200;
 const ACK_RATIO_TARGET = 1.5;
+/**
+ * Optional: a file to which each measured burst to Tandem appends its window on the monotonic clock (µs, the clock
+ * of a V8 .cpuprofile), so that a profile taken with BENCH_NODE_ARGS can be cut per burst (bench/cpuprofile-summary.ts).
+ */
+const MARKS = process.env.BENCH_MARKS;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+/** CPU time a process has used so far (user + system, all its threads), in ms, from /proc (10 ms resolution). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -107,6 +118,7 @@ interface Row {
   answered: number;
   failures: number;
   target: number;
+  cpuPerCommand: number;
 }
 
 async function main(): Promise<void> {
@@ -150,15 +162,24 @@ async function main(): Promise<void> {
     /** One burst to Tandem from these users: acks and, per request, the time until its answer reached response_url. */
     const tandemBurst = async (users: string[]) => {
       fake.reset();
+      // Tandem's CPU time, sampled while the load generator connects, then sends: what the commands cost starts
+      // at the first write (connecting and the /healthz of each connection come before).
+      const cpu: { at: number; ms: number }[] = [];
+      const sampler = setInterval(() => cpu.push({ at: Date.now(), ms: cpuMs(pid) }), 2);
       const result = await send(users.map(slash));
       await fake.waitForResponses(users.length, 60_000).catch(() => undefined);
+      clearInterval(sampler);
+      const firstWrite = Math.min(...result.sentAt);
+      const atWrite = cpu.findLast((c) => c.at <= firstWrite) ?? cpu[0];
+      const cpuPerCommand = atWrite ? (cpuMs(pid) - atWrite.ms) / users.length : NaN;
+      const sentUs = monotonicUs() - (Date.now() - firstWrite) * 1000;
       const arrived = new Map(fake.responses.map((r) => [r.id, r.at]));
       const answers = users.flatMap((user, i) => {
         const at = arrived.get(user);
         return at === undefined ? [] : [at - (result.sentAt[i] as number)];
       });
       const failures = fake.responses.filter((r) => JSON.stringify(r.body).includes('Something went wrong')).length;
-      return { acks: acks(result), answers, failures };
+      return { acks: acks(result), answers, failures, cpuPerCommand, sentUs };
     };
     const floorBurst = async (size: number) => acks(await send(Array.from({ length: size }, (_, i) => slash(`UFLOOR${i}`)), floorPort));
 
@@ -174,11 +195,13 @@ async function main(): Promise<void> {
     const lines: string[] = [];
     const measure = async (kind: string, users: string[], target: number) => {
       const floorAcks = await floorBurst(users.length);
-      const { acks: tandemAcks, answers, failures } = await tandemBurst(users);
-      const row: Row = { kind, size: users.length, ackP99: stats(tandemAcks).p99, floorP99: stats(floorAcks).p99, answer: stats(answers), answered: answers.length, failures, target };
+      const startUs = monotonicUs();
+      const { acks: tandemAcks, answers, failures, cpuPerCommand, sentUs } = await tandemBurst(users);
+      if (MARKS) appendFileSync(MARKS, `${JSON.stringify({ kind, size: users.length, startUs, sentUs, endUs: monotonicUs(), commands: answers.length })}\n`);
+      const row: Row = { kind, size: users.length, ackP99: stats(tandemAcks).p99, floorP99: stats(floorAcks).p99, answer: stats(answers), answered: answers.length, failures, target, cpuPerCommand };
       rows.push(row);
       lines.push(
-        `${kind} ${row.size}: ack p50 ${ms(stats(tandemAcks).p50)}, p99 ${ms(row.ackP99)} | floor p99 ${ms(row.floorP99)} | ratio ${(row.ackP99 / row.floorP99).toFixed(2)} | answer p50 ${ms(row.answer.p50)}, p99 ${ms(row.answer.p99)}, max ${ms(row.answer.max)} | ${row.answered}/${row.size} answered, ${failures} apologies`,
+        `${kind} ${row.size}: ack p50 ${ms(stats(tandemAcks).p50)}, p99 ${ms(row.ackP99)} | floor p99 ${ms(row.floorP99)} | ratio ${(row.ackP99 / row.floorP99).toFixed(2)} | answer p50 ${ms(row.answer.p50)}, p99 ${ms(row.answer.p99)}, max ${ms(row.answer.max)} | ${row.answered}/${row.size} answered, ${failures} apologies | Tandem CPU ${cpuPerCommand.toFixed(2)} ms per command`,
       );
     };
     const knownUsers: string[] = [];

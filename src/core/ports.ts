@@ -52,14 +52,20 @@ export interface TeamRepository {
   upsertByName(input: TeamInput): Promise<{ team: Team; created: boolean }>;
 }
 
+/** Takes a write that must be done but that the answer does not wait for: the caller runs it after replying. */
+export type AfterReply = (write: () => Promise<void>) => void;
+
 export interface IdentityRepository {
   byKey(key: string): Promise<PlatformIdentity | null>;
   ofPerson(personId: string): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
   /**
    * Links the identity to the person (and records it as seen at `at` when
    * given); throws DomainError('conflict') if the key belongs to someone else.
+   * With `afterReply`, the write that the answer does not need (which account
+   * reaches the person on the platform) is handed to it instead of awaited,
+   * for the caller to run and await once the answer is sent.
    */
-  link(identity: PlatformIdentity, at?: Date): Promise<void>;
+  link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void>;
   /** Records that the identity was seen at `at`; the store may write it shortly after it returns (after the reply). */
   touch(identity: PlatformIdentity, at: Date): Promise<void>;
 }

@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
-import type { AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository, Reservation } from '../core/ports.js';
+import type { AfterReply, AuditEntry, AuditRepository, IdentityRepository, PageQuery, PostedMessageRepository, Reservation } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from './models.js';
@@ -43,6 +43,8 @@ const TOUCH_DELAY_MS = 250;
  */
 export class MongoIdentityRepository implements IdentityRepository {
   private readonly seen = new Map<string, { key: string; at: Date }>();
+  /** Accounts linked but not written yet (handed to the caller's afterReply), by account id: read as if written. */
+  private readonly linking = new Map<string, { key: string; at: Date | null }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,15 +72,16 @@ export class MongoIdentityRepository implements IdentityRepository {
       PLATFORMS.map(async (platform) => {
         const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
         const pending = this.seen.get(accountId(personId, platform));
-        const key = pending?.key ?? account?.key;
+        const linking = this.linking.get(accountId(personId, platform));
+        const key = pending?.key ?? linking?.key ?? account?.key;
         const identity = key ? await this.byKey(key) : null;
-        return identity ? { ...identity, lastSeenAt: pending?.at ?? account?.lastSeenAt ?? null } : null;
+        return identity ? { ...identity, lastSeenAt: pending?.at ?? linking?.at ?? account?.lastSeenAt ?? null } : null;
       }),
     );
     return found.filter((i) => i !== null);
   }
 
-  async link(identity: PlatformIdentity, at?: Date): Promise<void> {
+  async link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
     try {
       await this.identityWrites.insert({ _id: identity.key, ...identity });
     } catch (err) {
@@ -94,7 +97,16 @@ export class MongoIdentityRepository implements IdentityRepository {
     // The account a person used last on a platform is the one Tandem reaches them on there.
     const id = accountId(identity.personId, identity.platform);
     this.seen.delete(id);
-    await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+    const write = async () => {
+      try {
+        await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+      } finally {
+        if (this.linking.get(id)?.key === identity.key) this.linking.delete(id);
+      }
+    };
+    if (!afterReply) return write();
+    this.linking.set(id, { key: identity.key, at: at ?? null });
+    afterReply(write);
   }
 
   /** Records that the identity was seen; written within TOUCH_DELAY_MS, with every other touch of that moment. */

@@ -47,6 +47,20 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     expect(await store.models.Identity.countDocuments({ key })).toBe(1);
   });
 
+  it('links an identity with its platform account written after the reply, and reads it as linked meanwhile', async () => {
+    const dara = await store.people.create({ name: 'Dara', email: 'dara@example.com' });
+    const key = identityKey.slack('T1', 'UDARA');
+    const at = new Date('2026-11-26T01:00:00Z');
+    const later: (() => Promise<void>)[] = [];
+    await store.identities.link({ platform: 'slack', personId: dara.id, key, teamId: 'T1', userId: 'UDARA' }, at, (write) => later.push(write));
+    expect(later).toHaveLength(1);
+    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toBeNull();
+    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, userId: 'UDARA', lastSeenAt: at })]);
+    for (const write of later) await write();
+    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toMatchObject({ key, lastSeenAt: at });
+    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, lastSeenAt: at })]);
+  });
+
   it('upserts people by email and teams by name without duplicates', async () => {
     const first = await store.people.upsertByEmail({ name: 'Cleo', email: 'cleo@example.com' });
     const again = await store.people.upsertByEmail({ name: 'Cleo B', email: 'CLEO@example.com' });

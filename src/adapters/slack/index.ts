@@ -1,17 +1,19 @@
 import type { Logger as PinoLogger } from 'pino';
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import type { Logger as BoltLogger, RespondFn, types as slackTypes, ViewStateValue } from '@slack/bolt';
+import type { Logger as BoltLogger, types as slackTypes, ViewStateValue } from '@slack/bolt';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
 import type { FormValues, View } from '../../core/chat/views.js';
 import { v } from '../../core/chat/views.js';
 import { isDomainError } from '../../core/errors.js';
 import type { Person } from '../../core/people/people.types.js';
+import type { AfterReply } from '../../core/ports.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { actionIdOf, LINK_ACTION_PREFIX } from './blockkit.js';
 import { asBlocks, SlackChat } from './chat.js';
 import { SlackPeople } from './people.js';
 import { SlackHttpReceiver } from './receiver.js';
+import { ResponseUrlPoster, type Respond } from './respond.js';
 import { registerMessageShortcuts } from './shortcuts.js';
 
 /** The one Slack endpoint: events, slash commands and interactivity all arrive here (see manifests/slack). */
@@ -26,7 +28,7 @@ interface Origin {
   userId: string;
   /** The conversation of the command, action or message (absent for modals and the Home tab). */
   channel?: string;
-  respond?: RespondFn;
+  respond?: Respond;
   triggerId?: string;
   /** The clicked message. */
   message?: { channel: string; ts: string; ephemeral: boolean };
@@ -63,10 +65,14 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     : undefined;
   const http = socket ? undefined : new SlackHttpReceiver({ signingSecret, logger: boltLogger });
   const socketMode = socket !== undefined;
-  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http });
+  // No conversation store: Tandem keeps no state in Bolt's context, and Bolt's in-memory store answered every request
+  // by throwing (and catching) a 'Conversation not found' Error.
+  const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http, convoStore: false });
   const client = app.client;
   const people = new SlackPeople(core, client);
   const chat = new SlackChat(client, people, { picture: ctx.picture, logger });
+  // Answers to response_url go over kept-alive connections of Tandem's own, not Bolt's respond() (see respond.ts).
+  const responses = new ResponseUrlPoster();
 
   const conversationOf = (channel: string | undefined): Conversation | undefined => {
     if (!channel) return undefined;
@@ -83,9 +89,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   };
 
   /** The acting person, or a kind refusal sent back when they cannot use Tandem (bots). */
-  const actor = async (teamId: string, userId: string, refuse: (view: View) => Promise<unknown>): Promise<Person | null> => {
+  const actor = async (teamId: string, userId: string, refuse: (view: View) => Promise<unknown>, afterReply?: AfterReply): Promise<Person | null> => {
     try {
-      return await people.identify(teamId, userId);
+      return await people.identify(teamId, userId, undefined, afterReply);
     } catch (err) {
       if (!isDomainError(err)) throw err;
       await refuse(v.view(err.message, v.section(`:warning: ${err.message}`)));
@@ -103,15 +109,22 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   /**
    * Runs the work after an interaction was acknowledged. When it fails the
    * person still gets a kind answer instead of silence, and the error is logged.
+   * Writes the work handed to `afterReply` (a new person's platform account)
+   * are run once it has answered, and awaited: the request is done (and
+   * shutdown waits for it) only when they are written.
    */
-  const answering = async (o: Origin, work: () => Promise<void>): Promise<void> => {
+  const answering = async (o: Origin, work: (afterReply: AfterReply) => Promise<void>): Promise<void> => {
+    const later: (() => Promise<void>)[] = [];
     try {
-      await work();
+      await work((write) => later.push(write));
     } catch (err) {
       logger.error({ err, userId: o.userId }, 'slack interaction failed');
       await privately(o, v.view('Something went wrong', v.section(':warning: Something went wrong on our side. It has been logged; please try again in a moment.'))).catch(
         (sendErr: unknown) => logger.error({ err: sendErr }, 'could not tell the person about the failure'),
       );
+    }
+    for (const write of later) {
+      await write().catch((err: unknown) => logger.error({ err, userId: o.userId }, 'slack: a write after the reply failed'));
     }
   };
 
@@ -172,11 +185,11 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   });
 
   // Every command core knows (`/tandem`, `/kudos`, …) goes to core by name; unknown ones get a clear answer from core.
-  app.command(/^\/.+/, async ({ command, ack, respond }) => {
+  app.command(/^\/.+/, async ({ command, ack }) => {
     await ack();
-    const origin = { userId: command.user_id, channel: command.channel_id, respond, triggerId: command.trigger_id, command: true };
-    await answering(origin, async () => {
-      const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view));
+    const origin = { userId: command.user_id, channel: command.channel_id, respond: responses.to(command.response_url), triggerId: command.trigger_id, command: true };
+    await answering(origin, async (afterReply) => {
+      const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, command.channel_id, command.trigger_id);
       const text = await people.resolveMentions(command.team_id, command.text ?? '');
@@ -185,7 +198,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     });
   });
 
-  app.action({ type: 'block_actions' }, async ({ body, action, ack, respond }) => {
+  app.action({ type: 'block_actions' }, async ({ body, action, ack }) => {
     await ack();
     if (action.action_id.startsWith(LINK_ACTION_PREFIX)) return;
     const teamId = body.user.team_id ?? body.team?.id ?? '';
@@ -193,13 +206,13 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const channel = container.channel_id ?? body.channel?.id;
     const origin: Origin = { userId: body.user.id, triggerId: body.trigger_id };
     if (channel) origin.channel = channel;
-    if (body.response_url) origin.respond = respond;
+    if (body.response_url) origin.respond = responses.to(body.response_url);
     if (container.type === 'message' && channel && container.message_ts) {
       origin.message = { channel, ts: container.message_ts, ephemeral: Boolean(container.is_ephemeral) };
     }
     if (body.view?.type === 'home') origin.home = true;
-    await answering(origin, async () => {
-      const person = await actor(teamId, body.user.id, (view) => privately(origin, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, body.user.id, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, channel, body.trigger_id);
       if (origin.message) ictx.message = { platform: 'slack', channel: origin.message.channel, messageId: origin.message.ts };
@@ -240,8 +253,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? ('team' in event && typeof event.team === 'string' ? event.team : '');
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    await answering(origin, async () => {
-      const person = await actor(teamId, userId, (view) => chat.post(event.channel, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, userId, (view) => chat.post(event.channel, view), afterReply);
       if (!person) return;
       const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
       const text = await people.resolveMentions(teamId, event.text ?? '');
@@ -255,8 +268,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const teamId = (body as { team_id?: string }).team_id ?? event.team ?? '';
     const userId = event.user;
     const origin = { userId, channel: event.channel };
-    await answering(origin, async () => {
-      const person = await actor(teamId, userId, (view) => privately(origin, view));
+    await answering(origin, async (afterReply) => {
+      const person = await actor(teamId, userId, (view) => privately(origin, view), afterReply);
       if (!person) return;
       const ictx = context(person, event.channel, (body as { event_id?: string }).event_id);
       const words = (event.text ?? '').replace(/^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*/, '');
@@ -301,6 +314,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     /** Socket Mode disconnects; over HTTP, the work of every request already acknowledged is finished first. */
     async stop() {
       if (started) await app.stop();
+      responses.close();
     },
   };
 }
@@ -356,7 +370,9 @@ function toBoltLogger(logger: PinoLogger): BoltLogger {
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   let level = LogLevel.INFO;
   return {
+    // Bolt and its Web API client log several debug lines per request: formatted only when debug is on.
     debug: (...msg: unknown[]) => {
+      if (!logger.isLevelEnabled('debug')) return;
       const line = text(msg);
       if (!BODY_ECHO.test(line)) logger.debug(line);
     },

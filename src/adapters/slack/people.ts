@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import { DomainError, isDomainError } from '../../core/errors.js';
 import type { Core } from '../../core/index.js';
+import type { AfterReply } from '../../core/ports.js';
 import type { Person, PlatformProfile } from '../../core/people/people.types.js';
 import { identityKey } from '../../core/people/people.types.js';
 import type { MentionResolver, MentionTarget } from './blockkit.types.js';
@@ -45,14 +46,17 @@ export class SlackPeople {
     return profile;
   }
 
-  /** The Person behind a Slack user; created (with their Slack time zone) the first time. */
-  async identify(teamId: string, userId: string, knownProfile?: PlatformProfile): Promise<Person> {
+  /**
+   * The Person behind a Slack user; created (with their Slack time zone) the
+   * first time. `afterReply`: see IdentityRepository.link.
+   */
+  async identify(teamId: string, userId: string, knownProfile?: PlatformProfile, afterReply?: AfterReply): Promise<Person> {
     let profile = knownProfile;
     const fetchProfile = async () => (profile ??= await this.profile(userId));
     // Identifying is idempotent, so a transient store error (a busy database) is retried; rule errors are not.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.core.people.identify({ platform: 'slack', key: identityKey.slack(teamId, userId), teamId, userId }, fetchProfile);
+        return await this.core.people.identify({ platform: 'slack', key: identityKey.slack(teamId, userId), teamId, userId }, fetchProfile, afterReply);
       } catch (err) {
         if (isDomainError(err) || attempt >= IDENTIFY_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, 50 * 3 ** attempt * (0.5 + Math.random())));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import { cleanName } from '../text.js';
-import type { IdentityRepository, PeopleRepository } from '../ports.js';
+import type { AfterReply, IdentityRepository, PeopleRepository } from '../ports.js';
 import type { Person, PlatformIdentity, PlatformProfile } from './people.types.js';
 import { personInputSchema, timeZoneSchema } from './people.types.js';
 
@@ -26,7 +26,8 @@ type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentit
  * and person (both cached by the store, so usually none), and their last-seen
  * time is written after the reply; a new person claims their email and
  * upserts themself (two `_id` writes, safe when two first requests race) and
- * links the identity (two more).
+ * links the identity (one more; the fourth, the platform account, is handed
+ * to `afterReply` when given, to be written once the answer is sent).
  */
 export class PeopleService {
   constructor(
@@ -35,7 +36,7 @@ export class PeopleService {
     private readonly clock: Clock,
   ) {}
 
-  async identify(identity: NewIdentity, fetchProfile: () => Promise<PlatformProfile>): Promise<Person> {
+  async identify(identity: NewIdentity, fetchProfile: () => Promise<PlatformProfile>, afterReply?: AfterReply): Promise<Person> {
     const known = await this.identities.byKey(identity.key);
     if (known) {
       const person = await this.people.get(known.personId);
@@ -50,7 +51,7 @@ export class PeopleService {
     const email = given && personInputSchema.shape.email.safeParse(given).success ? given : placeholderEmail(identity.key);
     const timeZone = profile.timeZone && timeZoneSchema.safeParse(profile.timeZone).success ? profile.timeZone : 'UTC';
     const { person } = await this.people.findOrCreateByEmail({ name: cleanName(profile.name ?? '') || email.split('@')[0] || 'Someone', email, timeZone });
-    await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity, this.clock.now());
+    await this.identities.link({ ...identity, personId: person.id } as PlatformIdentity, this.clock.now(), afterReply);
     return person;
   }
 
