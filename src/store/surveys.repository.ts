@@ -81,6 +81,7 @@ const invitationSchema = new Schema(
     teamIds: { type: [String], default: [] },
     inviteAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
+    remindAt: { type: [Date], default: [] },
   },
   { ...opts, collection: 'survey_invitations' },
 );
@@ -128,8 +129,9 @@ interface SurveyDoc extends Omit<Survey, 'id'> {
 interface RoundDoc extends Omit<SurveyRound, 'id'> {
   _id: string;
 }
-interface InvitationDoc extends Invitation {
+interface InvitationDoc extends Omit<Invitation, 'remindAt'> {
   _id: string;
+  remindAt?: Date[];
 }
 interface ResponseDoc {
   _id: string;
@@ -145,7 +147,8 @@ interface AnswerDoc extends AnonymousAnswer {
 
 const toSurvey = ({ _id, ...d }: SurveyDoc): Survey => ({ ...d, id: _id.toString() });
 const toRound = ({ _id, ...d }: RoundDoc): SurveyRound => ({ ...d, id: _id, waiting: d.waiting ?? null });
-const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => d;
+/** An invitation recorded before reminders were queued by the invitation job has no `remindAt` (they were queued at the open). */
+const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => ({ ...d, remindAt: d.remindAt ?? [] });
 const toResponse = (d: ResponseDoc): KeyedResponse => ({ key: d._id, roundId: d.roundId, teamIds: [...(d.teamIds ?? [])], answers: { ...d.answers }, step: d.step ?? null });
 
 class Surveys implements SurveyRepository {
@@ -244,8 +247,14 @@ class Invitations implements InvitationRepository {
 
 class Responses implements SurveyResponseRepository {
   constructor(private readonly M: Model<ResponseDoc>) {}
-  async createOnce(r: Omit<KeyedResponse, 'answers' | 'step'>): Promise<void> {
-    await this.M.updateOne({ _id: r.key }, { $setOnInsert: { roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null } }, { upsert: true });
+  /** UPDATES_PER_COMMAND upserts per command, each by `_id` alone (see Invitations.upsertMany). */
+  async createMany(responses: readonly Omit<KeyedResponse, 'answers' | 'step'>[]): Promise<void> {
+    for (let i = 0; i < responses.length; i += UPDATES_PER_COMMAND) {
+      const ops = responses
+        .slice(i, i + UPDATES_PER_COMMAND)
+        .map((r) => ({ updateOne: { filter: { _id: r.key }, update: { $setOnInsert: { roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null } }, upsert: true } }));
+      await this.M.bulkWrite(ops, { ordered: false });
+    }
   }
   async get(key: string): Promise<KeyedResponse | null> {
     const d = await this.M.findById(key).lean<ResponseDoc>();
@@ -286,12 +295,14 @@ class Participation implements SurveyParticipationRepository {
 
 class Answers implements SurveyAnswerRepository {
   constructor(private readonly M: Model<AnswerDoc>) {}
-  async replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void> {
-    await this.M.deleteMany({ roundId });
+  async insertRound(roundId: string, answers: AnonymousAnswer[]): Promise<void> {
     // Ids are positions in the shuffled order: they carry neither a person nor a time.
     for (let i = 0; i < answers.length; i += 1000) {
       await this.M.insertMany(answers.slice(i, i + 1000).map((a, j) => ({ _id: `${roundId}:${i + j}`, ...a })), { ordered: true });
     }
+  }
+  async deleteRound(roundId: string): Promise<void> {
+    await this.M.deleteMany({ roundId });
   }
 }
 

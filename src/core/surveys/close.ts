@@ -16,7 +16,7 @@ export interface CloseDeps {
     invitations: Pick<InvitationRepository, 'ofRound' | 'deleteRound'>;
     responses: Pick<SurveyResponseRepository, 'ofRound' | 'deleteRound'>;
     participation: Pick<SurveyParticipationRepository, 'finishedKeys' | 'deleteRound'>;
-    answers: Pick<SurveyAnswerRepository, 'replaceRound'>;
+    answers: Pick<SurveyAnswerRepository, 'insertRound' | 'deleteRound'>;
     results: Pick<SurveyResultsRepository, 'get' | 'save'>;
   };
   people: Pick<PeopleRepository, 'allActive'>;
@@ -59,12 +59,14 @@ export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResu
   const done = round.status === 'closing' ? await deps.store.results.get(id) : null;
   if (done) return finish(deps, closing, done);
 
-  const finished = await deps.store.participation.finishedKeys(id);
-  const kept = (await deps.store.responses.ofRound(id)).filter((r) => finished.has(r.key)).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
+  const [finished, responses] = await Promise.all([deps.store.participation.finishedKeys(id), deps.store.responses.ofRound(id)]);
+  const kept = responses.filter((r) => finished.has(r.key)).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
   const shown = shownTeams(kept, floor);
   const anonymous: AnonymousAnswer[] =
     kept.length < floor ? [] : shuffle(kept).map((a) => ({ surveyId: round.surveyId, roundId: id, closedAt, teamIds: a.teamIds.filter((t) => shown.has(t)), answers: a.answers }));
-  await deps.store.answers.replaceRound(id, anonymous);
+  // Only a retried close (the round was `closing` already) can find answers of an earlier attempt to replace.
+  if (round.status === 'closing') await deps.store.answers.deleteRound(id);
+  await deps.store.answers.insertRound(id, anonymous);
   const previous = round.n > 1 ? await deps.store.results.get(roundId(round.surveyId, round.n - 1)) : null;
   const results = computeResults(closing, anonymous, floor, previous, closedAt);
   await deps.store.results.save(results);
