@@ -114,7 +114,15 @@ const answerSchema = new Schema(
   { ...opts, collection: 'survey_answers' },
 );
 
-const resultsSchema = new Schema({ _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true } }, { ...opts, collection: 'survey_results' });
+const resultsSchema = new Schema(
+  { _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true }, answersStored: { type: Boolean } },
+  { ...opts, collection: 'survey_results' },
+);
+interface ResultsDoc {
+  _id: string;
+  results: RoundResults;
+  answersStored?: boolean;
+}
 
 /** `_id` = person; `rounds` maps an encoded round id to that round's invitation (see LastInvited). */
 const lastInvitedSchema = new Schema({ _id: { type: String, required: true }, rounds: { type: Schema.Types.Mixed, default: {} } }, { ...opts, collection: 'survey_last_invited' });
@@ -307,14 +315,21 @@ class Answers implements SurveyAnswerRepository {
 }
 
 class Results implements SurveyResultsRepository {
-  constructor(private readonly M: Model<{ _id: string; results: RoundResults }>) {}
+  constructor(private readonly M: Model<ResultsDoc>) {}
   async save(results: RoundResults): Promise<void> {
-    await this.M.updateOne({ _id: results.roundId }, { $set: { results } }, { upsert: true });
+    await this.M.updateOne({ _id: results.roundId }, { $set: { results, answersStored: false } }, { upsert: true });
+  }
+  async answersStored(roundId: string): Promise<void> {
+    await this.M.updateOne({ _id: roundId }, { $set: { answersStored: true } });
   }
   async get(roundId: string): Promise<RoundResults | null> {
-    const d = await this.M.findById(roundId).lean<{ results: RoundResults }>();
+    return (await this.ofClosing(roundId))?.results ?? null;
+  }
+  /** Results saved before the flag existed were saved after the answers: stored. */
+  async ofClosing(roundId: string): Promise<{ results: RoundResults; answersStored: boolean } | null> {
+    const d = await this.M.findById(roundId).lean<ResultsDoc>();
     if (!d) return null;
-    return { ...d.results, closedAt: new Date(d.results.closedAt) };
+    return { results: { ...d.results, closedAt: new Date(d.results.closedAt) }, answersStored: d.answersStored ?? true };
   }
 }
 
@@ -361,7 +376,7 @@ export function createSurveyStore(conn: Connection): SurveyPorts {
     responses: new Responses(conn.model<ResponseDoc>('SurveyResponse', responseSchema)),
     participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
     answers: new Answers(conn.model<AnswerDoc>('SurveyAnswer', answerSchema)),
-    results: new Results(conn.model<{ _id: string; results: RoundResults }>('SurveyResults', resultsSchema)),
+    results: new Results(conn.model<ResultsDoc>('SurveyResults', resultsSchema)),
     lastInvited: new LastInvited(conn.model<LastInvitedDoc>('SurveyLastInvited', lastInvitedSchema)),
   };
 }

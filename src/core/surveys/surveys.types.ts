@@ -281,8 +281,13 @@ export interface SurveyAnswerRepository {
 }
 
 export interface SurveyResultsRepository {
+  /** Saves a closing round's results, before its anonymous answers are stored (see `answersStored`). */
   save(results: RoundResults): Promise<void>;
+  /** Records that the round's anonymous answers are stored: a retried close then only finishes. */
+  answersStored(roundId: string): Promise<void>;
   get(roundId: string): Promise<RoundResults | null>;
+  /** The saved results of a closing round and whether its anonymous answers are stored. */
+  ofClosing(roundId: string): Promise<{ results: RoundResults; answersStored: boolean } | null>;
 }
 
 /** What a claim on a person's invitation slot came to. */
