@@ -153,6 +153,13 @@ interface AnswerDoc extends AnonymousAnswer {
   _id: string;
 }
 
+/** True when every write of a failed unordered insert was refused as a duplicate key. */
+function onlyDuplicates(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  if (!Array.isArray(writeErrors)) return isDuplicateKey(err);
+  return writeErrors.every((w: { err?: unknown }) => isDuplicateKey(w) || isDuplicateKey(w.err));
+}
+
 const toSurvey = ({ _id, ...d }: SurveyDoc): Survey => ({ ...d, id: _id.toString() });
 const toRound = ({ _id, ...d }: RoundDoc): SurveyRound => ({ ...d, id: _id, waiting: d.waiting ?? null });
 /** An invitation recorded before reminders were queued by the invitation job has no `remindAt` (they were queued at the open). */
@@ -255,13 +262,16 @@ class Invitations implements InvitationRepository {
 
 class Responses implements SurveyResponseRepository {
   constructor(private readonly M: Model<ResponseDoc>) {}
-  /** UPDATES_PER_COMMAND upserts per command, each by `_id` alone (see Invitations.upsertMany). */
+  /**
+   * Inserts, 1,000 a command, unordered; a response that exists already (an open run twice) is a duplicate
+   * key, left as it is: what an upsert with `$setOnInsert` does, without FerretDB's lookup per upsert.
+   */
   async createMany(responses: readonly Omit<KeyedResponse, 'answers' | 'step'>[]): Promise<void> {
-    for (let i = 0; i < responses.length; i += UPDATES_PER_COMMAND) {
-      const ops = responses
-        .slice(i, i + UPDATES_PER_COMMAND)
-        .map((r) => ({ updateOne: { filter: { _id: r.key }, update: { $setOnInsert: { roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null } }, upsert: true } }));
-      await this.M.bulkWrite(ops, { ordered: false });
+    for (let i = 0; i < responses.length; i += 1000) {
+      const docs = responses.slice(i, i + 1000).map((r) => ({ _id: r.key, roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null }));
+      await this.M.insertMany(docs, { ordered: false }).catch((err: unknown) => {
+        if (!onlyDuplicates(err)) throw err;
+      });
     }
   }
   async get(key: string): Promise<KeyedResponse | null> {
