@@ -57,7 +57,8 @@ export type AfterReply = (write: () => Promise<void>) => void;
 
 export interface IdentityRepository {
   byKey(key: string): Promise<PlatformIdentity | null>;
-  ofPerson(personId: string): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
+  /** The person's identities on `platforms` (every platform when omitted): one read per platform asked for. */
+  ofPerson(personId: string, platforms?: readonly Platform[]): Promise<(PlatformIdentity & { lastSeenAt: Date | null })[]>;
   /**
    * Links the identity to the person (and records it as seen at `at` when
    * given); throws DomainError('conflict') if the key belongs to someone else.
@@ -88,7 +89,8 @@ export interface PostedMessageRepository {
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */
   release(key: string, platform: Platform): Promise<void>;
-  addresses(key: string): Promise<MessageAddress[]>;
+  /** Where the message sent under `key` landed, on `platforms` (every platform when omitted): one read per platform asked for. */
+  addresses(key: string, platforms?: readonly Platform[]): Promise<MessageAddress[]>;
   /** Retention: deletes records older than `before`; returns how many. */
   purge(before: Date): Promise<number>;
 }
@@ -126,9 +128,18 @@ export interface AuditRepository {
  * of its name, job id or schedule id (`queueOf` in job-declarations.ts):
  * `checkin.remind` with id `checkin.remind:<id>:1` runs on the check-ins queue.
  */
+/** A job to queue: its name, payload, domain id and due time (now if omitted). */
+export interface QueuedJob {
+  name: string;
+  data: Record<string, unknown>;
+  opts: { jobId: string; at?: Date };
+}
+
 export interface Scheduler {
   /** Runs the named job once at `at` (now if omitted); a second call with the same jobId is ignored. */
   enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void>;
+  /** `enqueue` for many jobs in a few round trips (a fan-out): each job is ignored when its jobId is queued already. */
+  enqueueMany(jobs: readonly QueuedJob[]): Promise<void>;
   /**
    * Queues the job again unless it is already queued, running or done: enqueues it when Redis has no job under
    * `jobId` (it was lost), retries it when it failed for good. The sweeps' way to put back work that is due.

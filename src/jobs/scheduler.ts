@@ -5,8 +5,11 @@ import type { Clock } from '../core/clock.js';
 import { isDomainError } from '../core/errors.js';
 import { JOB_QUEUES, queueOf, type JobDeclaration, type JobQueue } from '../core/job-declarations.js';
 import type { Logger } from '../core/logger.js';
-import type { Scheduler } from '../core/ports.js';
+import type { QueuedJob, Scheduler } from '../core/ports.js';
 import { closeRedis } from './redis.js';
+
+/** Jobs per Redis round trip of `enqueueMany` (one MULTI of BullMQ's add scripts). */
+const BULK_ADD = 500;
 
 /** How many worker deaths one job survives before it is failed (and kept in the failed set). */
 const MAX_STALLS = 20;
@@ -15,8 +18,8 @@ const MAX_STALLS = 20;
 export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
 /**
- * Jobs run at once per queue in one process. Check-in prompts are bound by
- * the platform's rate limit, not by the worker; alerts get the same width so
+ * Jobs run at once per queue in one process. Check-in prompts and survey
+ * invitations are bound by the platform's rate limit, not by the worker; alerts get the same width so
  * a burst of escalations is never queued behind itself; KPI detection (one
  * job per KPI with samples to judge) has a queue of its own, so a burst of
  * samples never holds up a page; housekeeping runs one at a time.
@@ -26,7 +29,7 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
   recognition: 4,
   kpis: 4,
   alerts: 8,
-  surveys: 4,
+  surveys: 8,
   scorecards: 2,
   system: 1,
 };
@@ -134,10 +137,28 @@ export class Jobs implements Scheduler {
   }
 
   async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
-    // Delays come from the injected clock: the demo clock runs ahead of the wall clock.
+    const job = this.bullJob({ name, data, opts });
+    await this.queue(queueOf(name)).add(job.name, job.data, job.opts);
+  }
+
+  async enqueueMany(jobs: readonly QueuedJob[]): Promise<void> {
+    const byQueue = new Map<JobQueue, ReturnType<Jobs['bullJob']>[]>();
+    for (const job of jobs) {
+      const queue = queueOf(job.name);
+      const bulk = byQueue.get(queue) ?? [];
+      bulk.push(this.bullJob(job));
+      byQueue.set(queue, bulk);
+    }
+    for (const [queue, bulk] of byQueue) {
+      for (let i = 0; i < bulk.length; i += BULK_ADD) await this.queue(queue).addBulk(bulk.slice(i, i + BULK_ADD));
+    }
+  }
+
+  /** A job as BullMQ takes it. Delays come from the injected clock: the demo clock runs ahead of the wall clock. */
+  private bullJob({ name, data, opts }: QueuedJob): { name: string; data: Record<string, unknown>; opts: { jobId: string; delay: number } } {
     const delay = opts.at ? Math.max(0, opts.at.getTime() - this.opts.clock.now().getTime()) : 0;
     const payload = opts.at ? { ...data, [DUE_AT]: opts.at.getTime() } : data;
-    await this.queue(queueOf(name)).add(name, payload, { jobId: bullJobId(opts.jobId), delay });
+    return { name, data: payload, opts: { jobId: bullJobId(opts.jobId), delay } };
   }
 
   async requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<boolean> {

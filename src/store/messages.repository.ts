@@ -67,9 +67,9 @@ export class MongoIdentityRepository implements IdentityRepository {
     return d ? this.cache.set('identity', key, toIdentity(d)) : null;
   }
 
-  async ofPerson(personId: string) {
+  async ofPerson(personId: string, platforms: readonly Platform[] = PLATFORMS) {
     const found = await Promise.all(
-      PLATFORMS.map(async (platform) => {
+      platforms.map(async (platform) => {
         const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
         const pending = this.seen.get(accountId(personId, platform));
         const linking = this.linking.get(accountId(personId, platform));
@@ -174,8 +174,8 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
     await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
   }
 
-  async addresses(key: string): Promise<MessageAddress[]> {
-    const docs = await Promise.all(PLATFORMS.map((p) => this.model.findById(postedId(key, p)).lean<PostedMessageDoc>()));
+  async addresses(key: string, platforms: readonly Platform[] = PLATFORMS): Promise<MessageAddress[]> {
+    const docs = await Promise.all(platforms.map((p) => this.model.findById(postedId(key, p)).lean<PostedMessageDoc>()));
     return docs
       .filter((d): d is PostedMessageDoc => d?.status === 'sent')
       .map((d) => ({ platform: d.platform, channel: d.channel ?? '', messageId: d.messageId ?? '' }));

@@ -81,6 +81,7 @@ const invitationSchema = new Schema(
     teamIds: { type: [String], default: [] },
     inviteAt: { type: Date, required: true },
     closesAt: { type: Date, required: true },
+    remindAt: { type: [Date], default: [] },
   },
   { ...opts, collection: 'survey_invitations' },
 );
@@ -113,7 +114,15 @@ const answerSchema = new Schema(
   { ...opts, collection: 'survey_answers' },
 );
 
-const resultsSchema = new Schema({ _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true } }, { ...opts, collection: 'survey_results' });
+const resultsSchema = new Schema(
+  { _id: { type: String, required: true }, results: { type: Schema.Types.Mixed, required: true }, answersStored: { type: Boolean } },
+  { ...opts, collection: 'survey_results' },
+);
+interface ResultsDoc {
+  _id: string;
+  results: RoundResults;
+  answersStored?: boolean;
+}
 
 /** `_id` = person; `rounds` maps an encoded round id to that round's invitation (see LastInvited). */
 const lastInvitedSchema = new Schema({ _id: { type: String, required: true }, rounds: { type: Schema.Types.Mixed, default: {} } }, { ...opts, collection: 'survey_last_invited' });
@@ -128,8 +137,9 @@ interface SurveyDoc extends Omit<Survey, 'id'> {
 interface RoundDoc extends Omit<SurveyRound, 'id'> {
   _id: string;
 }
-interface InvitationDoc extends Invitation {
+interface InvitationDoc extends Omit<Invitation, 'remindAt'> {
   _id: string;
+  remindAt?: Date[];
 }
 interface ResponseDoc {
   _id: string;
@@ -143,9 +153,17 @@ interface AnswerDoc extends AnonymousAnswer {
   _id: string;
 }
 
+/** True when every write of a failed unordered insert was refused as a duplicate key. */
+function onlyDuplicates(err: unknown): boolean {
+  const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+  if (!Array.isArray(writeErrors)) return isDuplicateKey(err);
+  return writeErrors.every((w: { err?: unknown }) => isDuplicateKey(w) || isDuplicateKey(w.err));
+}
+
 const toSurvey = ({ _id, ...d }: SurveyDoc): Survey => ({ ...d, id: _id.toString() });
 const toRound = ({ _id, ...d }: RoundDoc): SurveyRound => ({ ...d, id: _id, waiting: d.waiting ?? null });
-const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => d;
+/** An invitation recorded before reminders were queued by the invitation job has no `remindAt` (they were queued at the open). */
+const toInvitation = ({ _id: _, ...d }: InvitationDoc): Invitation => ({ ...d, remindAt: d.remindAt ?? [] });
 const toResponse = (d: ResponseDoc): KeyedResponse => ({ key: d._id, roundId: d.roundId, teamIds: [...(d.teamIds ?? [])], answers: { ...d.answers }, step: d.step ?? null });
 
 class Surveys implements SurveyRepository {
@@ -244,8 +262,17 @@ class Invitations implements InvitationRepository {
 
 class Responses implements SurveyResponseRepository {
   constructor(private readonly M: Model<ResponseDoc>) {}
-  async createOnce(r: Omit<KeyedResponse, 'answers' | 'step'>): Promise<void> {
-    await this.M.updateOne({ _id: r.key }, { $setOnInsert: { roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null } }, { upsert: true });
+  /**
+   * Inserts, 1,000 a command, unordered; a response that exists already (an open run twice) is a duplicate
+   * key, left as it is: what an upsert with `$setOnInsert` does, without FerretDB's lookup per upsert.
+   */
+  async createMany(responses: readonly Omit<KeyedResponse, 'answers' | 'step'>[]): Promise<void> {
+    for (let i = 0; i < responses.length; i += 1000) {
+      const docs = responses.slice(i, i + 1000).map((r) => ({ _id: r.key, roundId: r.roundId, teamIds: r.teamIds, answers: {}, step: null }));
+      await this.M.insertMany(docs, { ordered: false }).catch((err: unknown) => {
+        if (!onlyDuplicates(err)) throw err;
+      });
+    }
   }
   async get(key: string): Promise<KeyedResponse | null> {
     const d = await this.M.findById(key).lean<ResponseDoc>();
@@ -286,24 +313,33 @@ class Participation implements SurveyParticipationRepository {
 
 class Answers implements SurveyAnswerRepository {
   constructor(private readonly M: Model<AnswerDoc>) {}
-  async replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void> {
-    await this.M.deleteMany({ roundId });
+  async insertRound(roundId: string, answers: AnonymousAnswer[]): Promise<void> {
     // Ids are positions in the shuffled order: they carry neither a person nor a time.
     for (let i = 0; i < answers.length; i += 1000) {
       await this.M.insertMany(answers.slice(i, i + 1000).map((a, j) => ({ _id: `${roundId}:${i + j}`, ...a })), { ordered: true });
     }
   }
+  async deleteRound(roundId: string): Promise<void> {
+    await this.M.deleteMany({ roundId });
+  }
 }
 
 class Results implements SurveyResultsRepository {
-  constructor(private readonly M: Model<{ _id: string; results: RoundResults }>) {}
+  constructor(private readonly M: Model<ResultsDoc>) {}
   async save(results: RoundResults): Promise<void> {
-    await this.M.updateOne({ _id: results.roundId }, { $set: { results } }, { upsert: true });
+    await this.M.updateOne({ _id: results.roundId }, { $set: { results, answersStored: false } }, { upsert: true });
+  }
+  async answersStored(roundId: string): Promise<void> {
+    await this.M.updateOne({ _id: roundId }, { $set: { answersStored: true } });
   }
   async get(roundId: string): Promise<RoundResults | null> {
-    const d = await this.M.findById(roundId).lean<{ results: RoundResults }>();
+    return (await this.ofClosing(roundId))?.results ?? null;
+  }
+  /** Results saved before the flag existed were saved after the answers: stored. */
+  async ofClosing(roundId: string): Promise<{ results: RoundResults; answersStored: boolean } | null> {
+    const d = await this.M.findById(roundId).lean<ResultsDoc>();
     if (!d) return null;
-    return { ...d.results, closedAt: new Date(d.results.closedAt) };
+    return { results: { ...d.results, closedAt: new Date(d.results.closedAt) }, answersStored: d.answersStored ?? true };
   }
 }
 
@@ -350,7 +386,7 @@ export function createSurveyStore(conn: Connection): SurveyPorts {
     responses: new Responses(conn.model<ResponseDoc>('SurveyResponse', responseSchema)),
     participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
     answers: new Answers(conn.model<AnswerDoc>('SurveyAnswer', answerSchema)),
-    results: new Results(conn.model<{ _id: string; results: RoundResults }>('SurveyResults', resultsSchema)),
+    results: new Results(conn.model<ResultsDoc>('SurveyResults', resultsSchema)),
     lastInvited: new LastInvited(conn.model<LastInvitedDoc>('SurveyLastInvited', lastInvitedSchema)),
   };
 }

@@ -76,6 +76,19 @@ describe('jobs on a real Redis', () => {
     expect(runs.sort()).toEqual(['other', 'prompt']);
   });
 
+  it('queues many jobs in bulk, each once per domain id, delayed on the injected clock', async () => {
+    await a.enqueue('system.note', { what: 'bulk-0' }, { jobId: 'system.bulk:0' });
+    const bulk = Array.from({ length: 600 }, (_, i) => ({ name: 'system.note', data: { what: `bulk-${i}` }, opts: { jobId: `system.bulk:${i}` } }));
+    await Promise.all([a.enqueueMany(bulk), b.enqueueMany(bulk)]);
+    await a.enqueueMany([{ name: 'system.note', data: { what: 'bulk-later' }, opts: { jobId: 'system.bulk:later', at: new Date(clock.now().getTime() + 300) } }]);
+    expect((await a.queue('system').getJob('system.bulk|later'))?.delay).toBeLessThanOrEqual(300);
+    await until(() => runs.filter((r) => r.startsWith('bulk-')).length >= 601);
+    await new Promise((r) => setTimeout(r, 200));
+    const ran = runs.filter((r) => r.startsWith('bulk-'));
+    expect(ran).toHaveLength(601);
+    expect(new Set(ran).size).toBe(601);
+  });
+
   it('delays a job until its time on the injected clock and can cancel a pending one', async () => {
     await a.enqueue('system.note', { what: 'later' }, { jobId: 'system.later', at: new Date(clock.now().getTime() + 300) });
     await a.enqueue('system.note', { what: 'cancelled' }, { jobId: 'system.cancelled', at: new Date(clock.now().getTime() + 300) });

@@ -80,6 +80,18 @@ describe('survey results through the admin API: complementary suppression, comme
   });
 
   it('shows the organisation (10) and hides B (4) and A (6, since 10 − 6 reveals B), with their counts and comments', async () => {
+    // A close that dies after saving the results and before storing the anonymous answers: the retry keeps the
+    // results, stores the answers from the keyed responses (still there) and finishes.
+    const answers = tandem.store.surveys.answers;
+    const insertRound = answers.insertRound.bind(answers);
+    answers.insertRound = async () => {
+      answers.insertRound = insertRound;
+      throw new Error('killed before the anonymous answers were stored');
+    };
+    expect((await api(`/surveys/${surveyId}/close`, 'POST')).status).toBe(500);
+    expect(await tandem.store.conn.db!.collection('survey_results').countDocuments()).toBe(1);
+    expect(await tandem.store.conn.db!.collection('survey_answers').countDocuments()).toBe(0);
+    expect(await tandem.store.conn.db!.collection('survey_responses').countDocuments()).toBe(10);
     expect((await api(`/surveys/${surveyId}/close`, 'POST')).status).toBe(200);
     const whole = await api(`/surveys/${surveyId}/results`);
     expect(whole.status).toBe(200);

@@ -35,8 +35,8 @@ describe('survey reads per person and per event are _id reads', () => {
     await rounds.update(roundId, ['waiting'], { status: 'open', openedAt: now, closesAt: new Date(now.getTime() + 86_400_000), invited: 2 });
     const inviteAt = now;
     const closesAt = new Date(now.getTime() + 86_400_000);
-    await store.surveys.invitations.upsertMany([ada, bob].map((p) => ({ roundId, personId: p.id, teamIds: ['T1'], inviteAt, closesAt })));
-    for (const p of [ada, bob]) await store.surveys.responses.createOnce({ key: keyOf({ config }, roundId, p.id), roundId, teamIds: ['T1'] });
+    await store.surveys.invitations.upsertMany([ada, bob].map((p) => ({ roundId, personId: p.id, teamIds: ['T1'], inviteAt, closesAt, remindAt: [] })));
+    await store.surveys.responses.createMany([ada, bob].map((p) => ({ key: keyOf({ config }, roundId, p.id), roundId, teamIds: ['T1'] })));
   });
   afterAll(async () => {
     await conn?.dropDatabase();
@@ -106,7 +106,7 @@ describe('survey reads per person and per event are _id reads', () => {
     // matching update until the command ends (100 in its pool) and never returned, holding the write lock meanwhile.
     const inviteAt = now;
     const closesAt = new Date(now.getTime() + 86_400_000);
-    const many = Array.from({ length: 300 }, (_, i) => ({ roundId: 'S2.1', personId: `p${i}`, teamIds: ['T1'], inviteAt, closesAt }));
+    const many = Array.from({ length: 300 }, (_, i) => ({ roundId: 'S2.1', personId: `p${i}`, teamIds: ['T1'], inviteAt, closesAt, remindAt: [] }));
     await store.surveys.invitations.upsertMany(many);
     const again = await recordFilters(conn, () => store.surveys.invitations.upsertMany(many));
     expect(again.commands).toHaveLength(Math.ceil(300 / UPDATES_PER_COMMAND));

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityKey, type Person, type Team } from '../../src/core/people/people.types.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { bullJobId } from '../../src/jobs/scheduler.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { blockActions, messageIm, sendSlack, SLACK_TEAM, slackEnv, viewSubmission } from '../support/slack.js';
 import { startTestTandem } from '../support/stack.js';
@@ -138,6 +139,10 @@ describe('a pulse survey answered in Slack (real Bolt stack, fake Slack, real jo
     const rounds = detail.body.rounds as { id: string; status: string; invited: number }[];
     expect(rounds).toMatchObject([{ status: 'open', invited: 6 }]);
     roundId = rounds[0]!.id;
+    // Each invitation job queued its person's first reminder (the next working day) after sending the invitation.
+    const firstReminders = async () => Promise.all(USERS.map((u) => tandem.jobs.queue('surveys').getJob(bullJobId(`survey.remind:${roundId}:${people[u]!.id}:1`))));
+    for (let i = 0; i < 50 && (await firstReminders()).some((j) => !j); i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect((await firstReminders()).map((j) => j?.name)).toEqual(USERS.map(() => 'survey.remind'));
     // Results do not exist before the close: no live tallies.
     expect((await api('GET', `/surveys/${surveyId}/results`)).status).toBe(409);
   });

@@ -4,7 +4,7 @@ import type { EscalationAlert, EscalationAlerts, EscalationDeps, EscalationNotif
 import type { EscalationPolicy, Schedule } from '../../src/core/oncall/oncall.types.js';
 import { isWorkingTime, nextWorkingTime } from '../../src/core/oncall/targets.js';
 import type { Person, Team } from '../../src/core/people/people.types.js';
-import type { Scheduler } from '../../src/core/ports.js';
+import type { QueuedJob, Scheduler } from '../../src/core/ports.js';
 
 const id = (c: string) => c.repeat(24);
 const person = (c: string, extra: Partial<Person> = {}): Person => ({
@@ -64,6 +64,9 @@ class FakeScheduler implements Scheduler {
   readonly jobs = new Map<string, { name: string; data: Record<string, unknown>; at: Date | undefined }>();
   async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
     if (!this.jobs.has(opts.jobId)) this.jobs.set(opts.jobId, { name, data, at: opts.at });
+  }
+  async enqueueMany(jobs: readonly QueuedJob[]) {
+    for (const j of jobs) await this.enqueue(j.name, j.data, j.opts);
   }
   async cancel(jobId: string) {
     this.jobs.delete(jobId);

@@ -47,7 +47,8 @@ export class Messenger {
    * platform. Null when the person cannot be reached anywhere.
    */
   async reachable(personId: string): Promise<PlatformIdentity | null> {
-    const ids = (await this.identities.ofPerson(personId)).filter((i) => this.chats.has(i.platform));
+    // Only the enabled platforms are read: a fan-out DMs thousands of people, each read a round trip.
+    const ids = await this.identities.ofPerson(personId, this.platforms);
     ids.sort((a, b) => (b.lastSeenAt?.getTime() ?? 0) - (a.lastSeenAt?.getTime() ?? 0));
     return ids[0] ?? null;
   }
@@ -75,9 +76,9 @@ export class Messenger {
     return sent;
   }
 
-  /** Rewrites every message sent under `key`; returns how many were updated. */
+  /** Rewrites every message sent under `key` on an enabled platform (a disabled one cannot be reached); returns how many were updated. */
   async update(key: string, view: View): Promise<number> {
-    const addresses = await this.posted.addresses(key);
+    const addresses = await this.posted.addresses(key, this.platforms);
     for (const address of addresses) await this.chat(address.platform).update(address, view);
     return addresses.length;
   }

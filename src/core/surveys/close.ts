@@ -16,8 +16,8 @@ export interface CloseDeps {
     invitations: Pick<InvitationRepository, 'ofRound' | 'deleteRound'>;
     responses: Pick<SurveyResponseRepository, 'ofRound' | 'deleteRound'>;
     participation: Pick<SurveyParticipationRepository, 'finishedKeys' | 'deleteRound'>;
-    answers: Pick<SurveyAnswerRepository, 'replaceRound'>;
-    results: Pick<SurveyResultsRepository, 'get' | 'save'>;
+    answers: Pick<SurveyAnswerRepository, 'insertRound' | 'deleteRound'>;
+    results: Pick<SurveyResultsRepository, 'get' | 'save' | 'answersStored' | 'ofClosing'>;
   };
   people: Pick<PeopleRepository, 'allActive'>;
   teams: Pick<TeamRepository, 'get'>;
@@ -33,15 +33,17 @@ export interface CloseDeps {
  * Closes a round: from then on nothing can be answered or changed.
  *
  * 1. The round turns `closing` (answers are refused from this instant).
- * 2. The finished responses are copied into the anonymous store: shuffled,
- *    with no key, no person, no time finer than the close, and team tags
- *    only for teams that may be shown (a round below the floor keeps none).
- * 3. The results are computed and saved; then the keyed responses and the
- *    participation records are deleted, and the invitations rewritten.
+ * 2. The finished responses are read and shuffled, with no key, no person,
+ *    no time finer than the close, and team tags only for teams that may be
+ *    shown (a round below the floor keeps none); the results are computed
+ *    from them and saved.
+ * 3. They are copied into the anonymous store; then the keyed responses and
+ *    the participation records are deleted, and the invitations rewritten.
  * 4. Managers get their team's results, leaders the organisation's; then
  *    the invitations (who was asked) are deleted too.
  *
- * A retried close redoes steps 2–4 from the keyed responses while they exist.
+ * A retried close keeps saved results and redoes steps 3–4 from the keyed
+ * responses, which exist until the anonymous answers are stored.
  */
 export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResults | null> {
   const round = await deps.store.rounds.get(id);
@@ -56,18 +58,27 @@ export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResu
   if (!closing) return null;
   const closedAt = closing.closesAt ?? now;
   const floor = deps.config.minGroupSize;
-  const done = round.status === 'closing' ? await deps.store.results.get(id) : null;
-  if (done) return finish(deps, closing, done);
+  const saved = round.status === 'closing' ? await deps.store.results.ofClosing(id) : null;
+  if (saved?.answersStored) return finish(deps, closing, saved.results);
 
-  const finished = await deps.store.participation.finishedKeys(id);
-  const kept = (await deps.store.responses.ofRound(id)).filter((r) => finished.has(r.key)).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
+  // The keyed responses exist until `finish`, which runs only once the anonymous answers are stored.
+  const [finished, responses, previous] = await Promise.all([
+    deps.store.participation.finishedKeys(id),
+    deps.store.responses.ofRound(id),
+    round.n > 1 && !saved ? deps.store.results.get(roundId(round.surveyId, round.n - 1)) : null,
+  ]);
+  const kept = responses.filter((r) => finished.has(r.key)).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
   const shown = shownTeams(kept, floor);
   const anonymous: AnonymousAnswer[] =
     kept.length < floor ? [] : shuffle(kept).map((a) => ({ surveyId: round.surveyId, roundId: id, closedAt, teamIds: a.teamIds.filter((t) => shown.has(t)), answers: a.answers }));
-  await deps.store.answers.replaceRound(id, anonymous);
-  const previous = round.n > 1 ? await deps.store.results.get(roundId(round.surveyId, round.n - 1)) : null;
-  const results = computeResults(closing, anonymous, floor, previous, closedAt);
-  await deps.store.results.save(results);
+  // The results first (computed from the answers in hand), then the anonymous answers: the results do not wait for
+  // thousands of inserts. A retry after a crash in between keeps the saved results and stores the answers again.
+  const results = saved?.results ?? computeResults(closing, anonymous, floor, previous, closedAt);
+  if (!saved) await deps.store.results.save(results);
+  // Only a retried close (the round was `closing` already) can find answers of an earlier attempt to replace.
+  if (round.status === 'closing') await deps.store.answers.deleteRound(id);
+  await deps.store.answers.insertRound(id, anonymous);
+  await deps.store.results.answersStored(id);
   return finish(deps, closing, results);
 }
 

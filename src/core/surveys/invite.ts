@@ -1,10 +1,10 @@
 import type { Person } from '../people/people.types.js';
-import { inBatches, inviteKey, keyOf, roundId, type SurveyDeps } from './context.js';
+import { inBatches, inviteKey, keyOf, remindKey, roundId, type SurveyDeps } from './context.js';
 import { scheduleRound } from './define.js';
 import { formatLocal, inviteInstant, localDate, recurringDate, reminderInstants, windowEnd } from './rhythm.js';
 import type { Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
-import type { PeopleRepository } from '../ports.js';
+import type { PeopleRepository, Scheduler } from '../ports.js';
 import { SURVEY_JOBS, type Invitation, type InvitationRepository, type Survey, type SurveyConfig, type SurveyRound, type SurveyRoundRepository } from './surveys.types.js';
 import { inviteView } from './surveys.views.js';
 
@@ -49,7 +49,8 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
   const invitations: Invitation[] = invitees.map(({ person, teamIds }) => {
     const date = survey.schedule.kind === 'once' ? (survey.schedule.date ?? localDate(now, person.timeZone)) : recurringDate(survey.schedule.startDate, survey.schedule.weekday, survey.schedule.everyWeeks, n);
     const inviteAt = inviteInstant(person, date, time, now, days);
-    return { roundId: round.id, personId: person.id, teamIds, inviteAt, closesAt: windowEnd(person, inviteAt, survey.windowDays, days) };
+    const closesAt = windowEnd(person, inviteAt, survey.windowDays, days);
+    return { roundId: round.id, personId: person.id, teamIds, inviteAt, closesAt, remindAt: reminderInstants(person, inviteAt, closesAt, days) };
   });
 
   // The fatigue guard: nobody gets more than one survey in `fatigueDays`. Everyone's slot is claimed (50 at a
@@ -69,21 +70,14 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
   }
 
   await deps.store.invitations.upsertMany(invitations);
-  await inBatches(invitations, 50, (i) => deps.store.responses.createOnce({ key: keyOf(deps, round.id, i.personId), roundId: round.id, teamIds: i.teamIds }));
+  await deps.store.responses.createMany(invitations.map((i) => ({ key: keyOf(deps, round.id, i.personId), roundId: round.id, teamIds: i.teamIds })));
   const invitedByTeam: Record<string, number> = {};
   for (const i of invitations) for (const t of i.teamIds) invitedByTeam[t] = (invitedByTeam[t] ?? 0) + 1;
   const closesAt = new Date(Math.max(now.getTime() + DAY_MS, ...invitations.map((i) => i.closesAt.getTime())));
   const opened = await deps.store.rounds.update(round.id, ['waiting'], { status: 'open', waiting: null, openedAt: now, closesAt, invited: invitations.length, invitedByTeam, teamNames });
   if (!opened) return deps.store.rounds.get(round.id);
-  const byId = new Map(invitees.map((x) => [x.person.id, x.person]));
-  await inBatches(invitations, 50, async (i) => {
-    await deps.scheduler.enqueue(SURVEY_JOBS.invite, { roundId: round.id, personId: i.personId }, { jobId: `survey.invite:${round.id}:${i.personId}`, at: i.inviteAt });
-    const person = byId.get(i.personId);
-    if (!person) return;
-    for (const [k, at] of reminderInstants(person, i.inviteAt, i.closesAt, days).entries()) {
-      await deps.scheduler.enqueue(SURVEY_JOBS.remind, { roundId: round.id, personId: i.personId, n: k + 1 }, { jobId: `survey.remind:${round.id}:${i.personId}:${k + 1}`, at });
-    }
-  });
+  // The invitations in bulk; each invitation job queues its person's reminders (see `invite`).
+  await deps.scheduler.enqueueMany(invitations.map((i) => ({ name: SURVEY_JOBS.invite, data: { roundId: round.id, personId: i.personId }, opts: { jobId: `survey.invite:${round.id}:${i.personId}`, at: i.inviteAt } })));
   await deps.scheduler.enqueue(SURVEY_JOBS.close, { roundId: round.id }, { jobId: `survey.close:${round.id}`, at: closesAt });
   await scheduleRound(deps, survey, n + 1);
   deps.logger.info({ roundId: round.id, invited: invitations.length, closesAt }, 'survey round opened');
@@ -100,19 +94,28 @@ async function wait(deps: SurveyDeps, round: SurveyRound, untils: Date[], held: 
   return updated;
 }
 
-/** What sending one invitation reads: the round, the invitation, the person; and the messenger. */
+/** What sending one invitation reads: the round, the invitation, the person; the messenger, and the queue of its reminders. */
 export interface InviteDeps {
   store: { rounds: Pick<SurveyRoundRepository, 'get'>; invitations: Pick<InvitationRepository, 'get'> };
   people: Pick<PeopleRepository, 'get'>;
   messenger: Pick<Messenger, 'dm'>;
+  scheduler: Pick<Scheduler, 'enqueueMany'>;
   clock: Clock;
   config: Pick<SurveyConfig, 'minGroupSize'>;
 }
 
-/** Sends one person's invitation, once; nothing when the round is no longer open. */
+/**
+ * Sends one person's invitation, once, then queues their reminders (also when
+ * it had been sent already: a retry after a crash between the two); nothing
+ * when the round is no longer open.
+ */
 export async function invite(deps: InviteDeps, id: string, personId: string): Promise<boolean> {
   const [round, invitation, person] = await Promise.all([deps.store.rounds.get(id), deps.store.invitations.get(id, personId), deps.people.get(personId)]);
   if (!round || round.status !== 'open' || !round.closesAt || !invitation || !person?.active) return false;
   if (deps.clock.now() >= round.closesAt) return false;
-  return deps.messenger.dm(personId, inviteView(round, round.closesAt, person.timeZone, deps.config.minGroupSize), inviteKey(id, personId));
+  const sent = await deps.messenger.dm(personId, inviteView(round, round.closesAt, person.timeZone, deps.config.minGroupSize), inviteKey(id, personId));
+  await deps.scheduler.enqueueMany(
+    invitation.remindAt.map((at, k) => ({ name: SURVEY_JOBS.remind, data: { roundId: id, personId, n: k + 1 }, opts: { jobId: remindKey(id, personId, k + 1), at } })),
+  );
+  return sent;
 }

@@ -135,6 +135,8 @@ export interface Invitation {
   teamIds: string[];
   inviteAt: Date;
   closesAt: Date;
+  /** When the reminders are due (the invitation job queues them once it has sent the invitation). */
+  remindAt: Date[];
 }
 
 export type AnswerValue = number | string;
@@ -254,8 +256,8 @@ export interface InvitationRepository {
 }
 
 export interface SurveyResponseRepository {
-  /** Creates the keyed response unless it exists (an invitation retried). */
-  createOnce(response: Omit<KeyedResponse, 'answers' | 'step'>): Promise<void>;
+  /** Creates the keyed responses of a round's audience, each unless it exists (an open retried), in a few commands. */
+  createMany(responses: readonly Omit<KeyedResponse, 'answers' | 'step'>[]): Promise<void>;
   get(key: string): Promise<KeyedResponse | null>;
   /** Sets (value) or clears (null) one answer and the step, in one atomic update. */
   answer(key: string, questionId: string, value: AnswerValue | null, step: number | null): Promise<KeyedResponse | null>;
@@ -272,13 +274,20 @@ export interface SurveyParticipationRepository {
 }
 
 export interface SurveyAnswerRepository {
-  /** Replaces the round's anonymous answers with these (a retried close writes the same set again). */
-  replaceRound(roundId: string, answers: AnonymousAnswer[]): Promise<void>;
+  /** Stores the round's anonymous answers (a retried close deletes the round's first: see `deleteRound`). */
+  insertRound(roundId: string, answers: AnonymousAnswer[]): Promise<void>;
+  /** Deletes the round's anonymous answers (a scan of every round's: only a retried close needs it). */
+  deleteRound(roundId: string): Promise<void>;
 }
 
 export interface SurveyResultsRepository {
+  /** Saves a closing round's results, before its anonymous answers are stored (see `answersStored`). */
   save(results: RoundResults): Promise<void>;
+  /** Records that the round's anonymous answers are stored: a retried close then only finishes. */
+  answersStored(roundId: string): Promise<void>;
   get(roundId: string): Promise<RoundResults | null>;
+  /** The saved results of a closing round and whether its anonymous answers are stored. */
+  ofClosing(roundId: string): Promise<{ results: RoundResults; answersStored: boolean } | null>;
 }
 
 /** What a claim on a person's invitation slot came to. */
