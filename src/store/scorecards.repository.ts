@@ -4,6 +4,7 @@ import { Types, type Collection, type Connection } from 'mongoose';
 import type { Blocker } from '../core/checkins/checkins.types.js';
 import type { ActionRepository, CorrectiveAction, DigestSettings, DigestSettingsRepository, KudosWeek, RhythmReads, ScorecardImageStore, WeekRollup } from '../core/scorecards/scorecards.types.js';
 import { DEFAULT_DIGEST } from '../core/scorecards/scorecards.types.js';
+import type { ChangeSource, SourceChanges, SourceRollupStore } from '../core/scorecards/source-rollups.js';
 
 type Counts = Omit<WeekRollup, 'teamId' | 'week'>;
 interface RollupDoc {
@@ -286,5 +287,49 @@ export class MongoScorecardImages implements ScorecardImageStore {
       return null;
     }
     return Buffer.from(d.png.buffer);
+  }
+}
+
+interface SourceRollupDoc {
+  _id: string;
+  value: unknown;
+  stamp: string;
+  computedAt: Date;
+}
+interface ChangesDoc {
+  _id: ChangeSource;
+  all?: number;
+  days?: Record<string, number>;
+}
+
+/**
+ * The scorecard sources' roll-ups and the counters of writes to their inputs,
+ * both read and written by `_id` only (see SourceRollups).
+ */
+export class MongoSourceRollups implements SourceRollupStore {
+  private readonly rollups: Collection<SourceRollupDoc>;
+  private readonly counters: Collection<ChangesDoc>;
+
+  constructor(conn: Connection) {
+    this.rollups = conn.collection<SourceRollupDoc>('scorecard_source_rollups');
+    this.counters = conn.collection<ChangesDoc>('scorecard_changes');
+  }
+
+  async get(id: string): Promise<{ value: unknown; stamp: string; computedAt: Date } | null> {
+    return this.rollups.findOne({ _id: id });
+  }
+
+  async put(id: string, value: unknown, stamp: string, computedAt: Date): Promise<void> {
+    await this.rollups.replaceOne({ _id: id }, { value, stamp, computedAt }, { upsert: true });
+  }
+
+  async changes(source: ChangeSource): Promise<SourceChanges> {
+    const d = await this.counters.findOne({ _id: source });
+    return { all: d?.all ?? 0, days: d?.days ?? {} };
+  }
+
+  async changed(source: ChangeSource, days: readonly string[] = []): Promise<void> {
+    const inc: Record<string, number> = days.length ? Object.fromEntries([...new Set(days)].map((d) => [`days.${d}`, 1])) : { all: 1 };
+    await this.counters.updateOne({ _id: source }, { $inc: inc }, { upsert: true });
   }
 }
