@@ -27,6 +27,9 @@ export interface SourceRollupStore {
 /** A roll-up is trusted at most this long even when no change was counted (a writer that crashed between its write and its count). */
 export const ROLLUP_MAX_AGE_MS = 6 * 3_600_000;
 
+/** Roll-ups remembered in process (periods × zones × sources; each a few kB to tens of kB). */
+const MAX_KNOWN = 200;
+
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
 /** The UTC days that overlap `[from, to)`. */
@@ -48,21 +51,53 @@ export function stampOf(c: SourceChanges, period?: Pick<Period, 'from' | 'to'>):
  * roll-up (two `_id` lookups) and uses it while the stamp still matches; else
  * it computes, and keeps the result under the stamp read before computing (a
  * write during the computation changes the stamp, so its result is not kept
- * as current). The roll-up job warms the periods people ask for.
+ * as current). The roll-up job warms the periods people ask for. A process
+ * also remembers the roll-ups it read, so while nothing changed a scorecard
+ * reads only the counters (one `_id` lookup per source).
  */
 export class SourceRollups {
   /** Computes without keeping anything: for sources used without a store (tests, benches). */
   static readonly none = { read: <T>(_id: string, _inputs: unknown, compute: () => Promise<T>): Promise<T> => compute() };
 
+  /** Roll-ups this process read or computed, by id, with their stamp: reused while the stamp matches (no read of the document). */
+  private readonly known = new Map<string, { value: unknown; stamp: string; computedAt: number }>();
+  /** Counters being read: concurrent readers of one scorecard share one round trip. */
+  private readonly reading = new Map<ChangeSource, Promise<SourceChanges>>();
+
   constructor(private readonly d: { store: SourceRollupStore; clock: Clock }) {}
 
+  private changes(source: ChangeSource): Promise<SourceChanges> {
+    let p = this.reading.get(source);
+    if (!p) {
+      p = this.d.store.changes(source).finally(() => this.reading.delete(source));
+      this.reading.set(source, p);
+    }
+    return p;
+  }
+
   async read<T>(id: string, inputs: readonly { source: ChangeSource; period?: Pick<Period, 'from' | 'to'> }[], compute: () => Promise<T>): Promise<T> {
-    const [kept, ...changes] = await Promise.all([this.d.store.get(id), ...inputs.map((i) => this.d.store.changes(i.source))]);
+    const changes = await Promise.all(inputs.map((i) => this.changes(i.source)));
     const stamp = inputs.map((i, n) => `${i.source}=${stampOf(changes[n]!, i.period)}`).join(',');
-    const now = this.d.clock.now();
-    if (kept && kept.stamp === stamp && now.getTime() - kept.computedAt.getTime() < ROLLUP_MAX_AGE_MS) return kept.value as T;
+    const now = this.d.clock.now().getTime();
+    const usable = (r: { stamp: string; computedAt: number } | null | undefined) => r !== null && r !== undefined && r.stamp === stamp && now - r.computedAt < ROLLUP_MAX_AGE_MS;
+    const mine = this.known.get(id);
+    if (usable(mine)) return mine!.value as T;
+    const kept = await this.d.store.get(id);
+    const stored = kept ? { value: kept.value, stamp: kept.stamp, computedAt: kept.computedAt.getTime() } : null;
+    if (stored && usable(stored)) {
+      this.remember(id, stored);
+      return stored.value as T;
+    }
     const value = await compute();
-    await this.d.store.put(id, value, stamp, now);
+    await this.d.store.put(id, value, stamp, new Date(now));
+    this.remember(id, { value, stamp, computedAt: now });
     return value;
+  }
+
+  private remember(id: string, entry: { value: unknown; stamp: string; computedAt: number }): void {
+    this.known.delete(id);
+    // Insertion order: the first key is the one used least recently.
+    if (this.known.size >= MAX_KNOWN) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(id, entry);
   }
 }
