@@ -33,6 +33,7 @@ import { KPI_HELP } from './kpis/kpis.views.js';
 import { kpiScorecardSource } from './kpis/scorecard-source.js';
 import { oncallScorecardFigures } from './oncall/scorecard-figures.js';
 import { createScorecards } from './scorecards/scorecards.js';
+import { SourceRollups, type SourceRollupStore } from './scorecards/source-rollups.js';
 import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PulseSource, RhythmReads, ScorecardPicture } from './scorecards/scorecards.types.js';
 import { surveyPulseSource } from './surveys/scorecard-pulse.js';
 import { createSurveys } from './surveys/surveys.js';
@@ -64,6 +65,8 @@ export interface CorePorts {
   retentionDays: Readonly<Record<string, number>>;
   rhythm: RhythmReads;
   scorecardActions: ActionRepository;
+  /** The roll-ups of the scorecard's KPI, alert and pulse figures, and the counters of writes to their inputs. */
+  scorecardRollups: SourceRollupStore;
   digest: DigestSettingsRepository;
   /** What the scorecard reads from the KPI, alert and pulse features; absent: the features' own (tests and benches replace them). */
   kpiSource?: KpiSource;
@@ -127,10 +130,11 @@ export function createCore(ports: CorePorts) {
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
   new AlertResponses(kpiDeps).register(interactions, tandem);
+  const rollups = new SourceRollups({ store: ports.scorecardRollups, clock: ports.clock });
   const sources = {
-    kpiSource: ports.kpiSource ?? kpiScorecardSource(ports),
-    alertFigures: ports.alertFigures ?? oncallScorecardFigures(ports),
-    pulse: ports.pulse ?? surveyPulseSource(ports.surveys),
+    kpiSource: ports.kpiSource ?? kpiScorecardSource({ ...ports, rollups }),
+    alertFigures: ports.alertFigures ?? oncallScorecardFigures({ ...ports, rollups }),
+    pulse: ports.pulse ?? surveyPulseSource({ ...ports.surveys, rollups }),
   };
   const scorecards = createScorecards({ ...ports, ...sources, messenger }, { interactions, tandem });
   return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, escalation, governance, kpis, alerts, scorecards, surveys };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LineChart } from 'echarts/charts';
 import { GraphicComponent, GridComponent, MarkLineComponent, TitleComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -82,8 +83,19 @@ export function scorecardSvg(s: Scorecard): string | null {
   return spec ? renderSvg(spec.option, spec.width, spec.height) : null;
 }
 
-/** The picture as PNG. */
+/** Pictures drawn lately, by what they show: the same scorecard asked again (or sent to every leader in a digest) is not drawn again. */
+const drawn = new Map<string, Buffer>();
+const DRAWN_KEPT = 16;
+
+/** The picture as PNG (rasterising is most of its cost: a picture already drawn from the same figures is reused). */
 export function scorecardPng(s: Scorecard): Buffer | null {
-  const svg = scorecardSvg(s);
-  return svg ? svgToPng(svg) : null;
+  const spec = chartOption(s);
+  if (!spec) return null;
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
+  const known = drawn.get(key);
+  if (known) return known;
+  const png = svgToPng(renderSvg(spec.option, spec.width, spec.height));
+  if (drawn.size >= DRAWN_KEPT) drawn.delete(drawn.keys().next().value as string);
+  drawn.set(key, png);
+  return png;
 }

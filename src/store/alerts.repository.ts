@@ -109,7 +109,11 @@ export class MongoAlertRepository implements AlertRepository {
   private readonly Openings: Model<OpeningsDoc>;
   private readonly Silence: Model<SilenceDoc>;
 
-  constructor(conn: Connection) {
+  /**
+   * @param changed told after every write the scorecard's alert figures read: an alert opened, its
+   *   status changed, or a notification (a page) recorded on it (see SourceRollups).
+   */
+  constructor(conn: Connection, private readonly changed: () => Promise<void> = () => Promise.resolve()) {
     this.Alert = conn.model<AlertDoc>('Alert', alertSchema);
     this.Open = conn.model<OpenAlertDoc>('OpenAlert', openAlertSchema);
     this.Openings = conn.model<OpeningsDoc>('AlertOpenings', openingsSchema);
@@ -154,6 +158,7 @@ export class MongoAlertRepository implements AlertRepository {
       return this.open(alert, at, entry);
     }
     const doc = await this.Alert.create({ _id: id, ...alert, status: 'open', count: 1, flapping: false, normalStreak: 0, timeline: [entry], createdAt: at, updatedAt: at });
+    await this.changed();
     return { opened: true, alert: toAlert(doc.toObject<AlertDoc>()) };
   }
 
@@ -211,6 +216,7 @@ export class MongoAlertRepository implements AlertRepository {
     const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
+    await this.changed();
     return toAlert(d);
   }
 
@@ -220,6 +226,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (Object.keys(set).length) update.$set = set;
     if (entry) update.$push = { timeline: entry };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
+    if (d && entry?.kind === 'notified') await this.changed();
     return d ? toAlert(d) : null;
   }
 
@@ -231,7 +238,8 @@ export class MongoAlertRepository implements AlertRepository {
 
   async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
     if (!validId(id)) return;
-    await this.Alert.updateOne({ _id: id, timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    const r = await this.Alert.updateOne({ _id: id, timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    if (r.modifiedCount && entry.kind === 'notified') await this.changed();
   }
 
   async addMessageKey(id: string, key: string): Promise<void> {
@@ -249,6 +257,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: entry } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
+    if (d) await this.changed();
     return d ? toAlert(d) : null;
   }
 
@@ -259,6 +268,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: entry } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
+    if (d) await this.changed();
     return d ? toAlert(d) : null;
   }
 

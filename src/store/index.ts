@@ -12,7 +12,7 @@ import { MongoOncallRepository, registerOncallModels } from './oncall.repository
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
-import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages } from './scorecards.repository.js';
+import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages, MongoSourceRollups } from './scorecards.repository.js';
 import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
@@ -27,6 +27,8 @@ import { MongoKpiRepository } from './kpis.repository.js';
 export function createStore(conn: Connection, cache = new StoreCache()) {
   const models: Models = registerModels(conn);
   const identities = new MongoIdentityRepository(models.Identity, models.PersonAccount, cache);
+  // The scorecard's roll-ups of KPIs, alerts and pulse results, and the counters their writers keep.
+  const scorecardRollups = new MongoSourceRollups(conn);
   return {
     conn,
     models,
@@ -48,14 +50,15 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
     personalData: new MongoPersonalData(conn, cache),
     retentionKinds: coreRetentionKinds(conn),
-    kpis: new MongoKpiRepository(conn),
-    alerts: new MongoAlertRepository(conn),
+    kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days)),
+    alerts: new MongoAlertRepository(conn, () => scorecardRollups.changed('alerts')),
     integrations: new MongoIntegrationRepository(conn),
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),
     digest: new MongoDigestSettings(conn),
     scorecardImages: new MongoScorecardImages(conn),
-    surveys: createSurveyStore(conn),
+    surveys: createSurveyStore(conn, () => scorecardRollups.changed('pulse')),
+    scorecardRollups,
   };
 }
 

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { DomainError } from '../core/errors.js';
 import type { Judgement, Kpi, KpiRepository, KpiTail, PendingSample, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
+import { utcDay } from '../core/scorecards/source-rollups.js';
 import { isDuplicateKey } from './connection.js';
 
 /** A KPI is keyed by its key: every read on the hot path is an `_id` lookup. */
@@ -129,7 +130,11 @@ export class MongoKpiRepository implements KpiRepository {
   /** The lease document each holder in this process took (a holder is one detection run). */
   private readonly held = new Map<string, string>();
 
-  constructor(conn: Connection) {
+  /**
+   * @param changed told after every write the scorecard's KPI figures read: the UTC days
+   *   (`YYYY-MM-DD`) of the samples written, none for a definition (see SourceRollups).
+   */
+  constructor(conn: Connection, private readonly changed: (days?: readonly string[]) => Promise<void> = () => Promise.resolve()) {
     this.Kpi = conn.model<KpiDoc>('Kpi', kpiSchema);
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
     this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
@@ -155,6 +160,7 @@ export class MongoKpiRepository implements KpiRepository {
     }
     // A new KPI has no history: its tail is complete from the start (an upsert: samples may already queue on it).
     await this.Tail.updateOne({ _id: kpi.key }, { $set: { built: true } }, { upsert: true });
+    await this.changed();
     return kpi;
   }
 
@@ -164,6 +170,7 @@ export class MongoKpiRepository implements KpiRepository {
       { $set: { definition: definitionOf(kpi), updatedAt: kpi.updatedAt } },
       { returnDocument: 'after' },
     ).lean<KpiDoc>();
+    if (d) await this.changed();
     return d ? toKpi(d) : null;
   }
 
@@ -205,6 +212,8 @@ export class MongoKpiRepository implements KpiRepository {
     }
     const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
     if (queue.length) await this.Tail.updateOne({ _id: key }, { $addToSet: { pending: { $each: queue } } }, { upsert: true });
+    // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
+    if (samples.length) await this.changed(samples.map((s) => utcDay(s.at)));
     return out;
   }
 
@@ -240,11 +249,17 @@ export class MongoKpiRepository implements KpiRepository {
     return (await this.Sample.find({ _id: { $gt: `${key}|`, $lt: sampleId(key, at) } }).sort({ _id: -1 }).limit(limit).lean<SampleDoc[]>()).map(toSample);
   }
 
+  async samplesBetween(from: Date, to: Date): Promise<Pick<Sample, 'kpiKey' | 'at' | 'value' | 'dataError' | 'rag'>[]> {
+    const docs = await this.Sample.find({ at: { $gte: from, $lt: to } }, { kpiKey: 1, at: 1, value: 1, dataError: 1, rag: 1 }).sort({ _id: 1 }).lean<SampleDoc[]>();
+    return docs.map((d) => ({ kpiKey: d.kpiKey, at: d.at, value: d.value, dataError: d.dataError ?? false, rag: (d.rag as Rag | null) ?? null }));
+  }
+
   async markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null> {
     const d = await this.Sample.findOneAndUpdate({ _id: sampleId(key, at) }, { $set: { dataError } }, { returnDocument: 'after' }).lean<SampleDoc>();
     if (!d) return null;
     const mark = at.toISOString();
     await this.Tail.updateOne({ _id: key }, dataError ? { $addToSet: { dataErrors: mark } } : { $pull: { dataErrors: mark } }, { upsert: true });
+    await this.changed([utcDay(at)]);
     return toSample(d);
   }
 

@@ -4,6 +4,7 @@ import { Types, type Collection, type Connection } from 'mongoose';
 import type { Blocker } from '../core/checkins/checkins.types.js';
 import type { ActionRepository, CorrectiveAction, DigestSettings, DigestSettingsRepository, KudosWeek, RhythmReads, ScorecardImageStore, WeekRollup } from '../core/scorecards/scorecards.types.js';
 import { DEFAULT_DIGEST } from '../core/scorecards/scorecards.types.js';
+import type { ChangeSource, SourceChanges, SourceRollupStore } from '../core/scorecards/source-rollups.js';
 
 type Counts = Omit<WeekRollup, 'teamId' | 'week'>;
 interface RollupDoc {
@@ -48,6 +49,8 @@ const SETTLE_MS = 14 * 86_400_000;
  * has not run does a scorecard count the week again itself.
  */
 export const FRESH_MS = 15 * 60_000;
+/** Settled weeks' roll-ups kept in process, per kind (a year and more of weeks). */
+const SETTLED_KEPT = 80;
 
 const weekStart = (week: string): DateTime => {
   const [y, w] = week.split('-W').map(Number);
@@ -85,7 +88,7 @@ function addKudos(k: Omit<KudosWeek, 'week'>, row: Pick<KudosRow, 'giverId' | 'r
  * the people recognised; and who is active, in one document. A scorecard only reads roll-ups by `_id`; the
  * roll-up job recounts the weeks not settled yet every few minutes (one pass
  * over their check-ins and kudos), and settled weeks are kept as they are. A
- * week never counted, or not refreshed for `FRESH_MS`, is counted on read.
+ * week never counted, or not refreshed for `FRESH_MS`, is counted on read. A settled week is read once per process.
  */
 export class MongoRhythmReads implements RhythmReads {
   private readonly checkins: Collection<CheckinRow>;
@@ -95,6 +98,8 @@ export class MongoRhythmReads implements RhythmReads {
   private readonly kudosRollups: Collection<KudosRollupDoc>;
   private readonly active: Collection<ActiveDoc>;
   private readonly people: Collection<{ _id: Types.ObjectId; active: boolean }>;
+  private readonly settledWeeks = new Map<string, Record<string, Counts>>();
+  private readonly settledKudos = new Map<string, KudosWeek>();
 
   constructor(conn: Connection, private readonly now: () => number = Date.now) {
     this.checkins = conn.collection<CheckinRow>('checkins');
@@ -110,11 +115,22 @@ export class MongoRhythmReads implements RhythmReads {
     return computedAt !== undefined && (this.now() > weekEnd(week) + SETTLE_MS || computedAt.getTime() > this.now() - FRESH_MS);
   }
 
+  /** A settled week's roll-up is never recounted: one read per process is enough (bounded, oldest dropped). */
+  private keepSettled<T>(memo: Map<string, T>, week: string, value: T): T {
+    if (this.now() > weekEnd(week) + SETTLE_MS) {
+      if (memo.size >= SETTLED_KEPT) memo.delete(memo.keys().next().value as string);
+      memo.set(week, value);
+    }
+    return value;
+  }
+
   async weekRollups(teamIds: readonly string[], weeks: readonly string[]): Promise<WeekRollup[]> {
     const wanted = new Set(teamIds);
     const byWeek = await Promise.all(weeks.map(async (w) => {
+      const settled = this.settledWeeks.get(w);
+      if (settled) return settled;
       const cached = await this.rollups.findOne({ _id: w });
-      return cached && this.usable(w, cached.computedAt) ? cached.teams : (await this.countCheckins([w])).get(w) ?? {};
+      return this.keepSettled(this.settledWeeks, w, cached && this.usable(w, cached.computedAt) ? cached.teams : (await this.countCheckins([w])).get(w) ?? {});
     }));
     return byWeek.flatMap((teams, i) =>
       Object.entries(teams)
@@ -125,9 +141,11 @@ export class MongoRhythmReads implements RhythmReads {
 
   async kudosWeeks(weeks: readonly string[]): Promise<KudosWeek[]> {
     return Promise.all(weeks.map(async (week) => {
+      const settled = this.settledKudos.get(week);
+      if (settled) return settled;
       const cached = await this.kudosRollups.findOne({ _id: week });
       const k = cached && this.usable(week, cached.computedAt) ? cached : (await this.countKudos([week])).get(week);
-      return { week, givers: k?.givers ?? {}, recipients: k?.recipients ?? [] };
+      return this.keepSettled(this.settledKudos, week, { week, givers: k?.givers ?? {}, recipients: k?.recipients ?? [] });
     }));
   }
 
@@ -286,5 +304,49 @@ export class MongoScorecardImages implements ScorecardImageStore {
       return null;
     }
     return Buffer.from(d.png.buffer);
+  }
+}
+
+interface SourceRollupDoc {
+  _id: string;
+  value: unknown;
+  stamp: string;
+  computedAt: Date;
+}
+interface ChangesDoc {
+  _id: ChangeSource;
+  all?: number;
+  days?: Record<string, number>;
+}
+
+/**
+ * The scorecard sources' roll-ups and the counters of writes to their inputs,
+ * both read and written by `_id` only (see SourceRollups).
+ */
+export class MongoSourceRollups implements SourceRollupStore {
+  private readonly rollups: Collection<SourceRollupDoc>;
+  private readonly counters: Collection<ChangesDoc>;
+
+  constructor(conn: Connection) {
+    this.rollups = conn.collection<SourceRollupDoc>('scorecard_source_rollups');
+    this.counters = conn.collection<ChangesDoc>('scorecard_changes');
+  }
+
+  async get(id: string): Promise<{ value: unknown; stamp: string; computedAt: Date } | null> {
+    return this.rollups.findOne({ _id: id });
+  }
+
+  async put(id: string, value: unknown, stamp: string, computedAt: Date): Promise<void> {
+    await this.rollups.replaceOne({ _id: id }, { value, stamp, computedAt }, { upsert: true });
+  }
+
+  async changes(source: ChangeSource): Promise<SourceChanges> {
+    const d = await this.counters.findOne({ _id: source });
+    return { all: d?.all ?? 0, days: d?.days ?? {} };
+  }
+
+  async changed(source: ChangeSource, days: readonly string[] = []): Promise<void> {
+    const inc: Record<string, number> = days.length ? Object.fromEntries([...new Set(days)].map((d) => [`days.${d}`, 1])) : { all: 1 };
+    await this.counters.updateOne({ _id: source }, { $inc: inc }, { upsert: true });
   }
 }

@@ -195,6 +195,8 @@ class Rounds implements SurveyRoundRepository {
   constructor(
     private readonly M: Model<RoundDoc>,
     private readonly L: Model<{ _id: string; ids: string[] }>,
+    /** Told after a round closes: the scorecard's pulse figures list closed rounds (see SourceRollups). */
+    private readonly changed: () => Promise<void>,
   ) {}
   async createOnce(round: Parameters<SurveyRoundRepository['createOnce']>[0]): Promise<SurveyRound> {
     const { id, ...rest } = round;
@@ -231,6 +233,7 @@ class Rounds implements SurveyRoundRepository {
     if (patch.status === 'open') await this.L.updateOne({ _id: OPEN }, { $addToSet: { ids: id } }, { upsert: true });
     const d = await this.M.findOneAndUpdate({ _id: id, status: { $in: when } }, { $set: patch }, { returnDocument: 'after' }).lean<RoundDoc>();
     if (d && d.status !== 'open') await this.L.updateOne({ _id: OPEN }, { $pull: { ids: id } });
+    if (d?.status === 'closed') await this.changed();
     return d ? toRound(d) : null;
   }
 }
@@ -325,9 +328,14 @@ class Answers implements SurveyAnswerRepository {
 }
 
 class Results implements SurveyResultsRepository {
-  constructor(private readonly M: Model<ResultsDoc>) {}
+  constructor(
+    private readonly M: Model<ResultsDoc>,
+    /** Told after results are saved: the scorecard's pulse figures read them (see SourceRollups). */
+    private readonly changed: () => Promise<void>,
+  ) {}
   async save(results: RoundResults): Promise<void> {
     await this.M.updateOne({ _id: results.roundId }, { $set: { results, answersStored: false } }, { upsert: true });
+    await this.changed();
   }
   async answersStored(roundId: string): Promise<void> {
     await this.M.updateOne({ _id: roundId }, { $set: { answersStored: true } });
@@ -378,15 +386,15 @@ class LastInvited implements LastInvitedRepository {
 }
 
 /** Every survey repository over one connection. */
-export function createSurveyStore(conn: Connection): SurveyPorts {
+export function createSurveyStore(conn: Connection, pulseChanged: () => Promise<void> = () => Promise.resolve()): SurveyPorts {
   return {
     surveys: new Surveys(conn.model<SurveyDoc>('Survey', surveySchema)),
-    rounds: new Rounds(conn.model<RoundDoc>('SurveyRound', roundSchema), conn.model<{ _id: string; ids: string[] }>('SurveyLookup', lookupSchema)),
+    rounds: new Rounds(conn.model<RoundDoc>('SurveyRound', roundSchema), conn.model<{ _id: string; ids: string[] }>('SurveyLookup', lookupSchema), pulseChanged),
     invitations: new Invitations(conn.model<InvitationDoc>('SurveyInvitation', invitationSchema)),
     responses: new Responses(conn.model<ResponseDoc>('SurveyResponse', responseSchema)),
     participation: new Participation(conn.model<{ _id: string; roundId: string }>('SurveyParticipation', participationSchema)),
     answers: new Answers(conn.model<AnswerDoc>('SurveyAnswer', answerSchema)),
-    results: new Results(conn.model<ResultsDoc>('SurveyResults', resultsSchema)),
+    results: new Results(conn.model<ResultsDoc>('SurveyResults', resultsSchema), pulseChanged),
     lastInvited: new LastInvited(conn.model<LastInvitedDoc>('SurveyLastInvited', lastInvitedSchema)),
   };
 }

@@ -256,6 +256,8 @@ export interface KpiRepository {
   samples(key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]>;
   /** The `limit` samples right before `at`, newest first (a range read: detection uses the tail). */
   samplesBefore(key: string, at: Date, limit: number): Promise<Sample[]>;
+  /** Every KPI's samples in `[from, to)` (one read for the scorecard's roll-up), each KPI's in time order. */
+  samplesBetween(from: Date, to: Date): Promise<Pick<Sample, 'kpiKey' | 'at' | 'value' | 'dataError' | 'rag'>[]>;
   markDataError(key: string, at: Date, dataError: boolean): Promise<Sample | null>;
 
   /**

@@ -3,6 +3,7 @@ import type { Page, PageQuery } from '../ports.js';
 import type { KpiFigure, KpiSource, Period } from '../scorecards/scorecards.types.js';
 import type { Kpi, KpiRepository, Sample } from './kpis.types.js';
 import { ragOf, versionAt } from './rag.js';
+import { SourceRollups } from '../scorecards/source-rollups.js';
 
 /** Samples read per KPI and period (an hourly KPI over a quarter has ~2,200: the newest are kept). */
 const SAMPLES_READ = 1_000;
@@ -11,9 +12,13 @@ export const TREND_POINTS = 12;
 const OPEN_PAGE = 500;
 
 export interface KpiSourceDeps {
-  kpis: Pick<KpiRepository, 'list' | 'samplesBefore'>;
+  kpis: Pick<KpiRepository, 'list' | 'samplesBetween'>;
   alerts: Pick<AlertRepository, 'list'>;
+  /** Where figures are kept between scorecards (absent: computed every time). */
+  rollups?: Pick<SourceRollups, 'read'>;
 }
+
+type SampleFigures = Pick<Sample, 'at' | 'value' | 'dataError' | 'rag'>;
 
 /** The last value of each of `n` equal slices of `[from, to)` that has one, oldest first. */
 export function sparkline(samples: readonly Pick<Sample, 'at' | 'value'>[], period: Pick<Period, 'from' | 'to'>, n = TREND_POINTS): number[] {
@@ -24,7 +29,7 @@ export function sparkline(samples: readonly Pick<Sample, 'at' | 'value'>[], peri
 }
 
 /** The figure of one KPI over a period: its latest usable value and status, the target in force then, a sparkline. */
-export function kpiFigure(kpi: Kpi, samples: readonly Sample[], period: Period, openAlerts: number): KpiFigure {
+export function kpiFigure(kpi: Kpi, samples: readonly SampleFigures[], period: Period, openAlerts: number): KpiFigure {
   const usable = samples.filter((s) => !s.dataError && s.at >= period.from && s.at < period.to);
   const latest = usable.at(-1);
   const terms = versionAt(kpi, latest?.at ?? new Date(period.to.getTime() - 1));
@@ -60,23 +65,41 @@ async function allOf(list: (q: AlertFilter & PageQuery) => Promise<Page<Alert>>,
  * The KPI feature's side of the scorecard: the KPIs owned by the scope's
  * teams, each with its latest value in the period judged red/amber/green by
  * the version in force then, the target, a sparkline and its open alerts.
+ *
+ * Every KPI's figures for a period are computed together (the definitions and
+ * one read of the period's samples) and kept as a roll-up until a sample of
+ * the period or a definition is written; the open alerts per KPI likewise
+ * until an alert changes. A scorecard then reads four `_id` documents.
  */
 export function kpiScorecardSource(d: KpiSourceDeps): KpiSource {
+  const rollups = d.rollups ?? SourceRollups.none;
+  const openByKpi = async (): Promise<Record<string, number>> => {
+    const live = (await Promise.all((['open', 'acknowledged'] as const).map((status) => allOf((q) => d.alerts.list(q), { status })))).flat();
+    const open: Record<string, number> = {};
+    for (const a of live) if (a.kpiKey) open[a.kpiKey] = (open[a.kpiKey] ?? 0) + 1;
+    return open;
+  };
+  const figures = async (period: Period): Promise<KpiFigure[]> => {
+    const kpis = await d.kpis.list({});
+    if (!kpis.length) return [];
+    const byKey = new Map<string, SampleFigures[]>();
+    for (const s of await d.kpis.samplesBetween(period.from, period.to)) {
+      const list = byKey.get(s.kpiKey) ?? [];
+      if (!list.length) byKey.set(s.kpiKey, list);
+      list.push(s);
+    }
+    return kpis.map((k) => kpiFigure(k, (byKey.get(k.key) ?? []).slice(-SAMPLES_READ), period, 0));
+  };
   return {
     /** Set up once any KPI is defined. */
-    setUp: async () => (await d.kpis.list({})).length > 0,
+    setUp: () => rollups.read('kpis:set-up', [{ source: 'kpis' }], async () => (await d.kpis.list({})).length > 0),
     async kpisFor(teamIds: readonly string[], period: Period): Promise<KpiFigure[]> {
-      const kpis = await d.kpis.list({ ownerTeamIds: [...teamIds] });
-      if (!kpis.length) return [];
-      const live = (await Promise.all((['open', 'acknowledged'] as const).map((status) => allOf((q) => d.alerts.list(q), { status })))).flat();
-      const open = new Map<string, number>();
-      for (const a of live) if (a.kpiKey) open.set(a.kpiKey, (open.get(a.kpiKey) ?? 0) + 1);
-      return Promise.all(
-        kpis.map(async (k) => {
-          const newestFirst = await d.kpis.samplesBefore(k.key, period.to, SAMPLES_READ);
-          return kpiFigure(k, newestFirst.reverse(), period, open.get(k.key) ?? 0);
-        }),
-      );
+      const wanted = new Set(teamIds);
+      const [all, open] = await Promise.all([
+        rollups.read(`kpis:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'kpis', period }], () => figures(period)),
+        rollups.read('kpis:open-alerts', [{ source: 'alerts' }], openByKpi),
+      ]);
+      return all.filter((f) => f.teamId !== null && wanted.has(f.teamId)).map((f) => ({ ...f, openAlerts: open[f.key] ?? 0 }));
     },
   };
 }

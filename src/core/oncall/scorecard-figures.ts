@@ -1,6 +1,7 @@
 import type { Alert, AlertRepository } from '../alerts/alerts.types.js';
 import type { PeopleRepository } from '../ports.js';
 import type { AlertFigures, AlertStats, Period } from '../scorecards/scorecards.types.js';
+import { SourceRollups } from '../scorecards/source-rollups.js';
 import { afterHoursPages, percentile, type AlertRecord } from './figures.js';
 
 const PAGE = 500;
@@ -10,6 +11,16 @@ const MAX_PAGES = 40;
 export interface AlertFiguresDeps {
   alerts: Pick<AlertRepository, 'list'>;
   people: Pick<PeopleRepository, 'getMany'>;
+  /** Where figures are kept between scorecards (absent: computed every time). */
+  rollups?: Pick<SourceRollups, 'read'>;
+}
+
+/** One team's alerts opened in a period: what its share of the scorecard's figures is made of. */
+interface TeamAlerts {
+  count: number;
+  ackMs: number[];
+  resolveMs: number[];
+  afterHours: number;
 }
 
 /**
@@ -28,35 +39,58 @@ export function pagesOf(alert: Alert): AlertRecord['pages'] {
 
 export const toRecord = (a: Alert): AlertRecord => ({ teamId: a.teamId, openedAt: a.createdAt, acknowledgedAt: a.acknowledgedAt ?? null, resolvedAt: a.resolvedAt ?? null, pages: pagesOf(a) });
 
-/** Alerts opened in the period, the medians of time to acknowledge and resolve, and pages outside the recipient's working hours. */
-export async function alertStats(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<AlertStats> {
-  const ack = records.flatMap((r) => (r.acknowledgedAt ? [r.acknowledgedAt.getTime() - r.openedAt.getTime()] : []));
-  const resolve = records.flatMap((r) => (r.resolvedAt ? [r.resolvedAt.getTime() - r.openedAt.getTime()] : []));
+/** Alerts opened in the period per team: the times to acknowledge and resolve, and pages outside the recipient's working hours. */
+export async function teamAlerts(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<Record<string, TeamAlerts>> {
   const paged = [...new Set(records.flatMap((r) => r.pages.map((p) => p.personId)))];
   const known = new Map((paged.length ? await people.getMany(paged) : []).map((p) => [p.id, p]));
+  const byTeam = new Map<string, AlertRecord[]>();
+  for (const r of records) byTeam.set(r.teamId, [...(byTeam.get(r.teamId) ?? []), r]);
+  return Object.fromEntries(
+    [...byTeam].map(([teamId, rs]) => [
+      teamId,
+      {
+        count: rs.length,
+        ackMs: rs.flatMap((r) => (r.acknowledgedAt ? [r.acknowledgedAt.getTime() - r.openedAt.getTime()] : [])),
+        resolveMs: rs.flatMap((r) => (r.resolvedAt ? [r.resolvedAt.getTime() - r.openedAt.getTime()] : [])),
+        afterHours: afterHoursPages(rs, known).reduce((n, p) => n + p.afterHours, 0),
+      },
+    ]),
+  );
+}
+
+/** The figures of some teams: alerts opened, the medians of time to acknowledge and resolve, after-hours pages. */
+export function alertStats(teams: readonly TeamAlerts[]): AlertStats {
   return {
-    count: records.length,
-    medianAckMs: percentile(ack, 50),
-    medianResolveMs: percentile(resolve, 50),
-    afterHoursPages: afterHoursPages(records, known).reduce((n, p) => n + p.afterHours, 0),
+    count: teams.reduce((n, t) => n + t.count, 0),
+    medianAckMs: percentile(teams.flatMap((t) => t.ackMs), 50),
+    medianResolveMs: percentile(teams.flatMap((t) => t.resolveMs), 50),
+    afterHoursPages: teams.reduce((n, t) => n + t.afterHours, 0),
   };
 }
 
-/** The on-call side of the scorecard: alerts of the scope's teams opened in the period. */
+/**
+ * The on-call side of the scorecard: alerts of the scope's teams opened in the period. Every team's
+ * figures for a period are computed together (one read of the period's alerts) and kept as a roll-up
+ * until an alert is opened, changes status or pages someone.
+ */
 export function oncallScorecardFigures(d: AlertFiguresDeps): AlertFigures {
+  const rollups = d.rollups ?? SourceRollups.none;
+  const perTeam = async (period: Period): Promise<Record<string, TeamAlerts>> => {
+    const records: AlertRecord[] = [];
+    for (let cursor: string | undefined, page = 0; page < MAX_PAGES; page += 1) {
+      const p = await d.alerts.list({ from: period.from, to: period.to, limit: PAGE, cursor });
+      for (const a of p.items) if (a.createdAt < period.to) records.push(toRecord(a));
+      if (!p.nextCursor) break;
+      cursor = p.nextCursor;
+    }
+    return teamAlerts(records, d.people);
+  };
   return {
     /** Set up once any alert was raised. */
-    setUp: async () => (await d.alerts.list({ limit: 1 })).items.length > 0,
+    setUp: () => rollups.read('alerts:set-up', [{ source: 'alerts' }], async () => (await d.alerts.list({ limit: 1 })).items.length > 0),
     async forTeams(teamIds: readonly string[], period: Period): Promise<AlertStats> {
-      const wanted = new Set(teamIds);
-      const records: AlertRecord[] = [];
-      for (let cursor: string | undefined, page = 0; page < MAX_PAGES; page += 1) {
-        const p = await d.alerts.list({ from: period.from, to: period.to, limit: PAGE, cursor });
-        for (const a of p.items) if (wanted.has(a.teamId) && a.createdAt < period.to) records.push(toRecord(a));
-        if (!p.nextCursor) break;
-        cursor = p.nextCursor;
-      }
-      return alertStats(records, d.people);
+      const all = await rollups.read(`alerts:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'alerts' }], () => perTeam(period));
+      return alertStats([...new Set(teamIds)].flatMap((t) => all[t] ?? []));
     },
   };
 }

@@ -9,7 +9,8 @@ import { registerScorecardChat } from './chat.js';
 import { BuildScorecard } from './scorecard.js';
 import { WeeklyDigest } from './digest.js';
 import type { ActionRepository, AlertFigures, DigestSettingsRepository, KpiSource, PeriodKind, PulseSource, RhythmReads, ScorecardPicture } from './scorecards.types.js';
-import { notSetUp } from './scorecards.types.js';
+import { notSetUp, PERIOD_KINDS } from './scorecards.types.js';
+import { lastComplete } from './period.js';
 
 export interface ScorecardDepsIn extends FeatureDeps {
   rhythm: RhythmReads;
@@ -37,8 +38,24 @@ export function createScorecards(d: ScorecardDepsIn, wiring: { interactions: Int
   registerScorecardChat(wiring.interactions, wiring.tandem, { build, actions, digest, picture: d.scorecardPicture });
   return {
     forPerson: build.forPerson.bind(build),
-    /** The roll-up job: recounts the weeks of check-ins and kudos not settled yet, so scorecards read only roll-ups. */
-    rollup: () => d.rhythm.refresh(),
+    /**
+     * The roll-up job: recounts the weeks of check-ins and kudos not settled yet, and brings the KPI, alert
+     * and pulse roll-ups of the periods people ask for up to date (the last complete week, month and quarter,
+     * and the week before for the digest, in UTC and in every leader's and manager's zone), so scorecards
+     * read only roll-ups.
+     */
+    rollup: async () => {
+      const weeks = await d.rhythm.refresh();
+      const now = d.clock.now();
+      const zones = new Set(['UTC']);
+      for await (const p of d.people.allActive()) if (p.roles.some((r) => r === 'leader' || r === 'manager')) zones.add(p.timeZone);
+      for (const zone of zones) {
+        const periods = [...PERIOD_KINDS.map((kind) => lastComplete(kind, now, zone)), lastComplete('week', new Date(now.getTime() - 7 * 86_400_000), zone)];
+        for (const period of periods) await Promise.all([sources.kpis.kpisFor([], period), sources.alerts.forTeams([], period)]);
+      }
+      await sources.pulse.latest([]);
+      return weeks;
+    },
     /** Admin API: the organisation, or one team by id. */
     forOrganisation: async (teamId: string | undefined, period: PeriodKind) => {
       const all = await d.teams.all();

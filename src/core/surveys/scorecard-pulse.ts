@@ -1,6 +1,7 @@
 import type { PulseSource, PulseStats } from '../scorecards/scorecards.types.js';
 import { enpsQuestion } from './results.js';
-import type { GroupResult, RoundResults, SurveyResultsRepository, SurveyRound, SurveyRoundRepository } from './surveys.types.js';
+import { SourceRollups } from '../scorecards/source-rollups.js';
+import type { GroupResult, RoundResults, SuppressedGroup, SurveyResultsRepository, SurveyRound, SurveyRoundRepository } from './surveys.types.js';
 import { isShown } from './surveys.types.js';
 
 /** Closed rounds looked at: the latest and the trend before it. */
@@ -9,6 +10,14 @@ const ROUNDS_READ = 12;
 export interface PulseSourceDeps {
   rounds: Pick<SurveyRoundRepository, 'closed'>;
   results: Pick<SurveyResultsRepository, 'get'>;
+  /** Where the rounds read are kept between scorecards (absent: read every time). */
+  rollups?: Pick<SourceRollups, 'read'>;
+}
+
+/** What the scorecard keeps of a closed round: who was invited per team, and its groups' figures (not their questions). */
+interface KeptRound {
+  round: Pick<SurveyRound, 'invitedByTeam'>;
+  results: RoundResults;
 }
 
 /**
@@ -18,7 +27,7 @@ export interface PulseSourceDeps {
  * eNPS of those shown (a hidden team adds nothing, so nothing about it can be
  * read). Suppressed when no group of the scope is shown.
  */
-export function scopeFigures(round: SurveyRound, results: RoundResults, teamIds: readonly string[]): { enps: number | null; responseRate: number | null; suppressed: boolean } {
+export function scopeFigures(round: Pick<SurveyRound, 'invitedByTeam'>, results: RoundResults, teamIds: readonly string[]): { enps: number | null; responseRate: number | null; suppressed: boolean } {
   const inScope = new Set(teamIds);
   const audience = Object.keys(round.invitedByTeam);
   const hidden = { enps: null, responseRate: null, suppressed: true };
@@ -38,16 +47,27 @@ export function scopeFigures(round: SurveyRound, results: RoundResults, teamIds:
   };
 }
 
-/** The surveys' side of the scorecard: the latest closed round with an eNPS question, and the rounds before it. */
+const withoutQuestions = (g: GroupResult | SuppressedGroup): GroupResult | SuppressedGroup => (isShown(g) ? { ...g, questions: [], trend: [] } : g);
+
+/**
+ * The surveys' side of the scorecard: the latest closed round with an eNPS question, and the rounds before
+ * it. The rounds and their results are read together and kept as a roll-up until a round closes or results
+ * are saved.
+ */
 export function surveyPulseSource(d: PulseSourceDeps): PulseSource {
-  const enpsRounds = async () => (await d.rounds.closed(ROUNDS_READ * 2)).filter((r) => enpsQuestion(r.questions)).slice(0, ROUNDS_READ);
+  const rollups = d.rollups ?? SourceRollups.none;
+  const rounds = () =>
+    rollups.read('pulse:rounds', [{ source: 'pulse' }], async (): Promise<{ closed: number; kept: KeptRound[] }> => {
+      const closed = (await d.rounds.closed(ROUNDS_READ * 2)).filter((r) => enpsQuestion(r.questions)).slice(0, ROUNDS_READ);
+      const read = await Promise.all(closed.map(async (r) => ({ round: r, results: await d.results.get(r.id) })));
+      const kept = read.flatMap(({ round, results }) => (results ? [{ round: { invitedByTeam: round.invitedByTeam }, results: { ...results, org: withoutQuestions(results.org), teams: results.teams.map(withoutQuestions) } }] : []));
+      return { closed: closed.length, kept };
+    });
   return {
     /** Set up once a round with an eNPS question has closed. */
-    setUp: async () => (await enpsRounds()).length > 0,
+    setUp: async () => (await rounds()).closed > 0,
     async latest(teamIds: readonly string[]): Promise<PulseStats | null> {
-      const rounds = await enpsRounds();
-      const read = await Promise.all(rounds.map(async (r) => ({ round: r, results: await d.results.get(r.id) })));
-      const figures = read.flatMap(({ round, results }) => (results ? [{ round, results, ...scopeFigures(round, results, teamIds) }] : []));
+      const figures = (await rounds()).kept.map(({ round, results }) => ({ results, ...scopeFigures(round, results, teamIds) }));
       const [last] = figures;
       if (!last) return null;
       const enpsTrend = figures
