@@ -39,6 +39,22 @@ describe('FerretDB lookups by _id', () => {
     expect((await things.deleteOne({ _id: 'b' })).deletedCount).toBe(1);
     expect(await things.find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 'a', n: 10 }]);
   });
+
+  it('search the _id index for an _id filter with a guard beside it, and still apply the guard', async (ctx) => {
+    if (!ferret) ctx.skip();
+    await conn.db!.collection('guarded').insertMany([{ _id: 'x' as never, status: 'open', keys: ['k1'] }, { _id: 'y' as never, status: 'open', keys: [] }]);
+    await expectIndexed(conn, 'guarded', { _id: 'x', status: 'open' });
+    await expectIndexed(conn, 'guarded', { _id: 'x', keys: { $ne: 'k2' } });
+
+    const guarded = conn.db!.collection<{ _id: string; status: string; keys: string[] }>('guarded');
+    // The guard still decides: a wrong status or a key already there changes nothing, and only the named document moves.
+    expect((await guarded.updateOne({ _id: 'x', status: 'acked' }, { $set: { status: 'resolved' } })).matchedCount).toBe(0);
+    expect((await guarded.updateOne({ _id: 'x', keys: { $ne: 'k1' } }, { $push: { keys: 'k1' } })).matchedCount).toBe(0);
+    expect(await guarded.findOneAndUpdate({ _id: 'x', status: 'open' }, { $set: { status: 'acked' } }, { returnDocument: 'after' })).toEqual({ _id: 'x', status: 'acked', keys: ['k1'] });
+    expect(await guarded.countDocuments({ _id: 'x', status: 'open' })).toBe(0);
+    expect((await guarded.deleteOne({ _id: 'y', status: 'acked' })).deletedCount).toBe(0);
+    expect(await guarded.find({ _id: 'y', status: 'open' }).toArray()).toEqual([{ _id: 'y', status: 'open', keys: [] }]);
+  });
 });
 
 describe('single-document writes under concurrency', () => {

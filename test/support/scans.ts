@@ -4,13 +4,14 @@ import { expect } from 'vitest';
 /**
  * Guards against full collection scans on FerretDB 1.24's SQLite backend.
  *
- * That backend pushes down exactly one filter shape, a lone `_id` equality on
- * a string or ObjectId (`{_id: x}`); any other filter, even `{_id: x, status: y}`
- * or `{_id: {$in: [...]}}`, makes it read and decode every row of the
- * collection. These helpers check both halves: the shape of what the code
- * sends (works on MongoDB too), and, on FerretDB, that SQLite's query plan
- * searches the `_id` index for it (it does only when the local FerretDB was
- * built by scripts/stack.sh).
+ * That backend pushes down one filter shape: an `_id` equality on a string or
+ * ObjectId at the filter's top level (`{_id: x}`, and `{_id: x, status: y}`
+ * as built by scripts/stack.sh, which checks the rest of such a filter on the
+ * one row found). Any other filter, `{_id: {$in: [...]}}` or one without
+ * `_id`, makes it read and decode every row of the collection. These helpers
+ * check both halves: the shape of what the code sends (works on MongoDB too),
+ * and, on FerretDB, that SQLite's query plan searches the `_id` index for it
+ * (it does only when the local FerretDB was built by scripts/stack.sh).
  */
 
 /** One filter a command sent to the database. */
@@ -25,9 +26,8 @@ export async function watchedConnection(uri: string): Promise<mongoose.Connectio
   return mongoose.createConnection(uri, { monitorCommands: true, autoIndex: false, serverSelectionTimeoutMS: 5_000 }).asPromise();
 }
 
-const isLoneIdEquality = (filter: Record<string, unknown>): boolean => {
-  const keys = Object.keys(filter);
-  if (keys.length !== 1 || keys[0] !== '_id') return false;
+/** A filter FerretDB serves from its `_id` index: a string or ObjectId `_id` equality, whatever else it holds. */
+export const isIdKeyed = (filter: Record<string, unknown>): boolean => {
   const id = filter._id;
   return typeof id === 'string' || id instanceof mongoose.mongo.ObjectId;
 };
@@ -95,11 +95,11 @@ const isFerret = (conn: mongoose.Connection): Promise<boolean> => {
 
 /**
  * Fails unless FerretDB serves `filter` on `collection` from its `_id` index
- * (a lone `_id` equality, and SQLite's plan says SEARCH … USING INDEX …__id_).
+ * (an `_id` equality, and SQLite's plan says SEARCH … USING INDEX …__id_).
  * On MongoDB only the shape is checked.
  */
 export async function expectIndexed(conn: mongoose.Connection, collection: string, filter: Record<string, unknown>): Promise<void> {
-  expect(isLoneIdEquality(filter), `${collection} ${JSON.stringify(filter)} is not a lone _id equality: FerretDB scans the whole collection for it`).toBe(true);
+  expect(isIdKeyed(filter), `${collection} ${JSON.stringify(filter)} is not keyed by an _id equality: FerretDB scans the whole collection for it`).toBe(true);
   if (!(await isFerret(conn))) return;
   const explained = await conn.db!.command({ explain: { find: collection, filter } });
   expect(JSON.stringify(explained.queryPlanner), `FerretDB scans ${collection} for ${JSON.stringify(filter)}: was it built by scripts/stack.sh?`).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
@@ -114,7 +114,7 @@ export async function expectIndexed(conn: mongoose.Connection, collection: strin
 export async function expectNoScan<T>(conn: mongoose.Connection, work: () => Promise<T>, options: { ignore?: readonly string[] } = {}): Promise<Recorded<T>> {
   const recorded = await recordFilters(conn, work);
   const checked = recorded.filters.filter((f) => !(options.ignore ?? []).includes(f.collection));
-  const scans = checked.filter((f) => !isLoneIdEquality(f.filter));
+  const scans = checked.filter((f) => !isIdKeyed(f.filter));
   expect(scans.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`), 'these filters make FerretDB scan the collection').toEqual([]);
   const seen = new Set<string>();
   for (const f of checked) {
