@@ -172,7 +172,8 @@ export class FakeSlack {
 
   static async start(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
     const server = http.createServer();
-    server.keepAliveTimeout = 1000;
+    // Idle connections are kept as Slack's edge keeps them (node's agents keep none when the server's hint is 1 s).
+    server.keepAliveTimeout = 5000;
     const fake = new FakeSlack(server, opts);
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       fake.handle(req, res).catch((err: unknown) => {
