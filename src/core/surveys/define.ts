@@ -54,16 +54,21 @@ export async function defineSurvey(deps: DefineDeps, input: SurveyInput): Promis
 }
 
 /**
- * Queues the opening of round `n`: the day before its date at 00:00 UTC, so
- * it runs before the invitation time in every zone (now, if that has passed).
- * A one-off survey has only round 1.
+ * The job that opens round `n`: the day before its date at 00:00 UTC, so it
+ * runs before the invitation time in every zone (now, if that has passed).
+ * None past round 1 of a one-off survey.
  */
-export async function scheduleRound(deps: DefineDeps, survey: Survey, n: number): Promise<void> {
-  if (survey.schedule.kind === 'once' && n > 1) return;
+export function openJobOf(survey: Survey, n: number, now: Date): { data: { surveyId: string; n: number }; opts: { jobId: string; at?: Date } } | null {
+  if (survey.schedule.kind === 'once' && n > 1) return null;
   const date = survey.schedule.kind === 'once' ? survey.schedule.date : recurringDate(survey.schedule.startDate, survey.schedule.weekday, survey.schedule.everyWeeks, n);
-  const now = deps.clock.now();
   const at = date ? DateTime.fromISO(date, { zone: 'UTC' }).minus({ days: 1 }).toJSDate() : now;
-  await deps.scheduler.enqueue(SURVEY_JOBS.open, { surveyId: survey.id, n }, { jobId: `survey.open:${survey.id}:${n}`, ...(at > now ? { at } : {}) });
+  return { data: { surveyId: survey.id, n }, opts: { jobId: `survey.open:${survey.id}:${n}`, ...(at > now ? { at } : {}) } };
+}
+
+/** Queues the opening of round `n` (see openJobOf). */
+export async function scheduleRound(deps: DefineDeps, survey: Survey, n: number): Promise<void> {
+  const job = openJobOf(survey, n, deps.clock.now());
+  if (job) await deps.scheduler.enqueue(SURVEY_JOBS.open, job.data, job.opts);
 }
 
 export async function getSurvey(deps: DefineDeps, id: string): Promise<Survey & { rounds: SurveyRound[] }> {

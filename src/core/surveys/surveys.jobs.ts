@@ -9,7 +9,8 @@ const n = z.number().int().min(1);
 /**
  * The survey jobs on the surveys queue: open a round (and its fatigue-guard
  * retries), one invitation and its reminders per person, the close. Payloads
- * are ids and counters only, never an answer.
+ * are ids and counters only, never an answer. The sweep (sweep.ts) queues
+ * again what Redis lost, at boot, after a Redis reconnect and on the timer.
  */
 export const surveyJobs = (surveys: Surveys) =>
   defineJobs('surveys', {
@@ -19,4 +20,5 @@ export const surveyJobs = (surveys: Surveys) =>
       defineJob(SURVEY_JOBS.remind, z.object({ roundId: id, personId: id, n }), (d) => surveys.remind(d.roundId, d.personId, d.n)),
       defineJob(SURVEY_JOBS.close, z.object({ roundId: id }), (d) => surveys.close(d.roundId)),
     ],
+    sweep: () => surveys.sweep(),
   });

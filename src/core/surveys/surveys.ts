@@ -8,6 +8,7 @@ import { defineSurvey, getSurvey, setActive, templates } from './define.js';
 import { invite, openRound } from './invite.js';
 import { surveyResults } from './pulse.js';
 import { remind } from './remind.js';
+import { surveySweeper } from './sweep.js';
 import type { SurveyInput } from './surveys.types.js';
 
 /**
@@ -40,7 +41,8 @@ export function createSurveys(deps: SurveyDeps, chat: { interactions: Interactio
     close: (roundId: string) => closeRound(deps, roundId),
     closeNow: (surveyId: string) => closeNow(deps, surveyId),
     results: (surveyId: string, opts: { team?: string | undefined; round?: number | undefined }) => surveyResults(deps, surveyId, opts),
-
+    /** Queues again the survey work Redis no longer holds (sweep.ts). */
+    sweep: surveySweeper(deps),
   };
 }
 
