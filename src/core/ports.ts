@@ -122,12 +122,6 @@ export interface AuditRepository {
   list(query: PageQuery & { target?: string | undefined }): Promise<Page<AuditEntry & { id: string }>>;
 }
 
-/**
- * Runs core work later. Ids come from the domain, so the same job is never
- * queued twice. The feature queue a job runs on is named by the first word
- * of its name, job id or schedule id (`queueOf` in job-declarations.ts):
- * `checkin.remind` with id `checkin.remind:<id>:1` runs on the check-ins queue.
- */
 /** A job to queue: its name, payload, domain id and due time (now if omitted). */
 export interface QueuedJob {
   name: string;
@@ -135,6 +129,12 @@ export interface QueuedJob {
   opts: { jobId: string; at?: Date };
 }
 
+/**
+ * Runs core work later. Ids come from the domain, so the same job is never
+ * queued twice. The feature queue a job runs on is named by the first word
+ * of its name, job id or schedule id (`queueOf` in job-declarations.ts):
+ * `checkin.remind` with id `checkin.remind:<id>:1` runs on the check-ins queue.
+ */
 export interface Scheduler {
   /** Runs the named job once at `at` (now if omitted); a second call with the same jobId is ignored. */
   enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void>;
