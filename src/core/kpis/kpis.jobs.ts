@@ -7,8 +7,9 @@ import type { Kpis } from './kpis.module.js';
 export const STALE_CHECK_PATTERN = '*/5 * * * *';
 
 /**
- * The KPI jobs, on the alerts queue (the `kpi` word belongs to it): judging a
- * KPI's new samples, and the periodic stale check.
+ * The KPI jobs, on the kpis queue (the `kpi` word belongs to it): judging a
+ * KPI's new samples, and the periodic stale check; the sweep (sweep.ts) queues
+ * again the detection of samples left unjudged.
  */
 export const kpiJobs = (kpis: Kpis) =>
   defineJobs('kpis', {
@@ -17,4 +18,5 @@ export const kpiJobs = (kpis: Kpis) =>
       defineJob(KPI_JOBS.stale, z.object({}), () => kpis.checkStale()),
     ],
     recurring: [{ id: 'kpi:stale', pattern: STALE_CHECK_PATTERN, timeZone: 'UTC', name: KPI_JOBS.stale, data: {} }],
+    sweep: () => kpis.sweep(),
   });

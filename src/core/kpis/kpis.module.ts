@@ -16,6 +16,7 @@ import type { KpiDeps } from './deps.js';
 import { detectPending } from './detection.js';
 import { listSamples, recordSamples } from './samples.js';
 import { checkStale } from './stale.js';
+import { kpiSweeper } from './sweep.js';
 
 /** KPIs: definitions and versions, samples, detection and the stale check, with their chat commands. */
 export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }) {
@@ -31,6 +32,8 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
     detect: (key: string) => detectPending(d, key),
     checkStale: () => checkStale(d),
+    /** Queues again the detection of samples left unjudged (sweep.ts). */
+    sweep: kpiSweeper(d),
   };
 }
 
