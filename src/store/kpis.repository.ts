@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js';
 import type { Judgement, Kpi, KpiRepository, KpiTail, PendingSample, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
 import { utcDay } from '../core/scorecards/source-rollups.js';
 import { isDuplicateKey } from './connection.js';
+import { WriteBatch } from './write-batch.js';
 
 /** A KPI is keyed by its key: every read on the hot path is an `_id` lookup. */
 const kpiSchema = new Schema(
@@ -129,6 +130,10 @@ export class MongoKpiRepository implements KpiRepository {
   private readonly Lease: Model<LeaseDoc>;
   /** The lease document each holder in this process took (a holder is one detection run). */
   private readonly held = new Map<string, string>();
+  /** The sample path's writes (samples, the tails' queues, `lastSampleAt`): concurrent requests share bulk writes (see WriteBatch). */
+  private readonly sampleWrites: WriteBatch;
+  private readonly tailWrites: WriteBatch;
+  private readonly kpiWrites: WriteBatch;
 
   /**
    * @param changed told after every write the scorecard's KPI figures read: the UTC days
@@ -139,6 +144,9 @@ export class MongoKpiRepository implements KpiRepository {
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
     this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
     this.Lease = conn.model<LeaseDoc>('KpiLease', leaseSchema);
+    this.sampleWrites = new WriteBatch(this.Sample);
+    this.tailWrites = new WriteBatch(this.Tail);
+    this.kpiWrites = new WriteBatch(this.Kpi);
   }
 
   async get(key: string): Promise<Kpi | null> {
@@ -175,7 +183,7 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async noteSample(key: string, at: Date): Promise<void> {
-    await this.Kpi.updateOne({ _id: key }, { $max: { lastSampleAt: at } });
+    await this.kpiWrites.update({ _id: key }, { $max: { lastSampleAt: at } });
   }
 
   async markStale(key: string, since: Date | null): Promise<void> {
@@ -192,15 +200,12 @@ export class MongoKpiRepository implements KpiRepository {
   async writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]> {
     const docs = samples.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, receivedAt: at }));
     const taken = new Set<string>();
-    await this.Sample.insertMany(docs, { ordered: false }).catch((err: unknown) => {
-      const writeErrors = (err as { writeErrors?: { index?: number; err?: { index?: number } }[] }).writeErrors;
-      if (!isDuplicateKey(err) && !writeErrors) throw err;
-      for (const w of writeErrors ?? []) {
-        const doc = docs[w.index ?? w.err?.index ?? -1];
-        if (doc) taken.add(doc._id);
-      }
-      if (!writeErrors) for (const doc of docs) taken.add(doc._id);
-    });
+    const inserts = await Promise.allSettled(docs.map((doc) => this.sampleWrites.insert(doc)));
+    for (const [i, r] of inserts.entries()) {
+      if (r.status === 'fulfilled') continue;
+      if (!isDuplicateKey(r.reason)) throw r.reason;
+      taken.add(docs[i]!._id);
+    }
     const out: SampleWrite[] = [];
     for (const [i, s] of samples.entries()) {
       const doc = docs[i]!;
@@ -211,7 +216,7 @@ export class MongoKpiRepository implements KpiRepository {
       out.push(await this.rewrite(doc._id, s, by, at));
     }
     const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
-    if (queue.length) await this.Tail.updateOne({ _id: key }, { $addToSet: { pending: { $each: queue } } }, { upsert: true });
+    if (queue.length) await this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queue } } });
     // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
     if (samples.length) await this.changed(samples.map((s) => utcDay(s.at)));
     return out;

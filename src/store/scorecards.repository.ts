@@ -326,6 +326,9 @@ interface ChangesDoc {
 export class MongoSourceRollups implements SourceRollupStore {
   private readonly rollups: Collection<SourceRollupDoc>;
   private readonly counters: Collection<ChangesDoc>;
+  /** Per source: the counter write in flight or last queued (settled, never rejects), and the one still taking increments. */
+  private readonly counting = new Map<ChangeSource, Promise<void>>();
+  private readonly nextCount = new Map<ChangeSource, { inc: Record<string, number>; write: Promise<void> }>();
 
   constructor(conn: Connection) {
     this.rollups = conn.collection<SourceRollupDoc>('scorecard_source_rollups');
@@ -345,8 +348,28 @@ export class MongoSourceRollups implements SourceRollupStore {
     return { all: d?.all ?? 0, days: d?.days ?? {} };
   }
 
+  /**
+   * Group commit of the counters: the increments of a source made while its write is in flight go
+   * together in the next one (one `_id` update however many writers counted meanwhile); each caller
+   * returns once the write that carries its increment is done.
+   */
   async changed(source: ChangeSource, days: readonly string[] = []): Promise<void> {
-    const inc: Record<string, number> = days.length ? Object.fromEntries([...new Set(days)].map((d) => [`days.${d}`, 1])) : { all: 1 };
-    await this.counters.updateOne({ _id: source }, { $inc: inc }, { upsert: true });
+    let next = this.nextCount.get(source);
+    if (!next) {
+      const inc: Record<string, number> = {};
+      const write = (this.counting.get(source) ?? Promise.resolve()).then(async () => {
+        this.nextCount.delete(source);
+        await this.counters.updateOne({ _id: source }, { $inc: inc }, { upsert: true });
+      });
+      next = { inc, write };
+      this.nextCount.set(source, next);
+      const settled = write.catch(() => undefined);
+      this.counting.set(source, settled);
+      void settled.then(() => {
+        if (this.counting.get(source) === settled) this.counting.delete(source);
+      });
+    }
+    for (const key of days.length ? [...new Set(days)].map((d) => `days.${d}`) : ['all']) next.inc[key] = (next.inc[key] ?? 0) + 1;
+    await next.write;
   }
 }

@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation } from 'mongoose';
+import type { AnyBulkWriteOperation, Types } from 'mongoose';
 
 /** How many writes one bulk write carries at most. */
 const MAX_BATCH = 500;
@@ -29,8 +29,8 @@ function upsertedIdsOf(result: unknown): Set<string> {
   return new Set(Object.values(ids).map(String));
 }
 
-/** A document written by `_id` (a string in every collection batched here). */
-type ByIdDoc = { _id: string } & Record<string, unknown>;
+/** A document written by `_id` (a string, or an ObjectId made by the writer). */
+type ByIdDoc = { _id: string | Types.ObjectId } & Record<string, unknown>;
 
 /** What a batch needs of a mongoose model. */
 export interface BulkWritable {
@@ -66,7 +66,12 @@ export class WriteBatch {
    */
   async insert(doc: ByIdDoc): Promise<void> {
     await this.model.validate(doc);
-    await this.add(doc._id, { insertOne: { document: doc } });
+    await this.add(String(doc._id), { insertOne: { document: doc } });
+  }
+
+  /** Updates the document this filter finds by `_id` (and any guard beside it), if any; inserts none. */
+  async update(filter: { _id: string | Types.ObjectId } & Record<string, unknown>, update: Record<string, unknown>): Promise<void> {
+    await this.add(String(filter._id), { updateOne: { filter, update } });
   }
 
   /** Updates the document with this `_id`, inserting it when there is none; true when it was inserted. */

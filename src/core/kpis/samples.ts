@@ -81,8 +81,7 @@ export async function recordSamples(d: KpiDeps, key: string, body: unknown, acto
     }
   }
   if (newest) {
-    await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, newest.at, newest.corrections.length) });
-    await d.kpis.noteSample(key, newest.at);
+    await Promise.all([d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, newest.at, newest.corrections.length) }), d.kpis.noteSample(key, newest.at)]);
   }
   return report;
 }
