@@ -82,7 +82,9 @@ async function seedKpis(store: Store, teams: Record<string, Team>, now: Date): P
     const first = samples[0]?.at ?? now;
     const complete = (await store.kpis.samplesBefore(k.key, first, 1)).length === 0;
     const recent = samples.map((x) => ({ at: x.at, value: x.value, exception: false, dataError: false }));
-    await store.kpis.dequeue(k.key, samples.map((x) => ({ at: x.at, revision: 0, value: x.value, dataError: false })), { recent, complete, openRules: null });
+    // Under the KPI's detection lease, as detection writes its tail (given back in the same write).
+    if (!(await store.kpis.lease(k.key, 'demo', now, 60_000, samples.length))) throw new Error(`the detection lease of ${k.key} is held: seed with Tandem stopped`);
+    await store.kpis.dequeue(k.key, 'demo', samples.map((x) => ({ at: x.at, revision: 0, value: x.value, dataError: false })), { recent, complete, openRules: null }, true);
   }
 }
 

@@ -42,7 +42,8 @@ const sampleSchema = new Schema(
 /**
  * A KPI's tail, `_id` the KPI key: samples waiting to be judged (`<ISO instant>#<revision>#<value>`;
  * entries queued before values were kept lack `#<value>`), the latest judged ones, the rules whose
- * alert may be open (absent: not known), data error marks (ISO instants), and the generation of its lease.
+ * alert may be open (absent: not known), data error marks (ISO instants), and its detection lease:
+ * who holds it and until when (null: free).
  */
 const tailSchema = new Schema(
   {
@@ -53,18 +54,11 @@ const tailSchema = new Schema(
     openRules: { type: [String], default: undefined },
     dataErrors: { type: [String], default: [] },
     built: { type: Boolean, default: false },
-    leaseGen: { type: Number, default: 0 },
+    leaseHolder: { type: String, default: null },
+    leaseUntil: { type: Date, default: null },
   },
   { collection: 'kpi_tails', minimize: false },
 );
-
-/**
- * One worker judges a KPI's samples at a time, in time order. A lease is a
- * document `<key>|<generation>` that only one insert can create; the tail
- * remembers the latest generation, so taking and giving back a lease is
- * `_id`-only work (a guarded update on a lease would scan on FerretDB).
- */
-const leaseSchema = new Schema({ _id: { type: String, required: true }, holder: String, until: Date }, { collection: 'kpi_leases' });
 
 interface KpiDoc {
   _id: string;
@@ -85,12 +79,8 @@ interface TailDoc {
   openRules?: string[] | null;
   dataErrors: string[];
   built: boolean;
-  leaseGen: number;
-}
-interface LeaseDoc {
-  _id: string;
-  holder: string;
-  until: Date;
+  leaseHolder?: string | null;
+  leaseUntil?: Date | null;
 }
 
 const sampleId = (key: string, at: Date) => `${key}|${at.toISOString()}`;
@@ -102,9 +92,20 @@ function parsePending(entry: string, marks: ReadonlySet<string>): PendingSample 
 }
 /** Judgements written per command (FerretDB holds one SQLite query open per matching update until the command ends). */
 const JUDGED_PER_COMMAND = 50;
-const leaseId = (key: string, gen: number) => `${key}|${gen}`;
 const toTailSample = (d: SampleDoc): TailSample => ({ at: d.at, value: d.value, exception: d.exception, dataError: d.dataError });
 
+/** A tail document as detection reads it: the queue parsed and in order, the data error marks applied. */
+function toTail(d: TailDoc): KpiTail {
+  const marks = new Set(d.dataErrors ?? []);
+  const pending = (d.pending ?? []).map((p) => parsePending(p, marks));
+  return {
+    pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
+    // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
+    recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
+    complete: d.complete ?? true,
+    openRules: d.openRules ?? null,
+  };
+}
 const toKpi = (d: KpiDoc): Kpi => ({ ...d.definition, lastSampleAt: d.lastSampleAt ?? null, staleSince: d.staleSince ?? null, updatedAt: d.updatedAt });
 const toSample = (d: SampleDoc): Sample => ({
   kpiKey: d.kpiKey,
@@ -127,9 +128,6 @@ export class MongoKpiRepository implements KpiRepository {
   private readonly Kpi: Model<KpiDoc>;
   private readonly Sample: Model<SampleDoc>;
   private readonly Tail: Model<TailDoc>;
-  private readonly Lease: Model<LeaseDoc>;
-  /** The lease document each holder in this process took (a holder is one detection run). */
-  private readonly held = new Map<string, string>();
   /** The sample path's writes (samples, the tails' queues, `lastSampleAt`): concurrent requests share bulk writes (see WriteBatch). */
   private readonly sampleWrites: WriteBatch;
   private readonly tailWrites: WriteBatch;
@@ -143,7 +141,6 @@ export class MongoKpiRepository implements KpiRepository {
     this.Kpi = conn.model<KpiDoc>('Kpi', kpiSchema);
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
     this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
-    this.Lease = conn.model<LeaseDoc>('KpiLease', leaseSchema);
     this.sampleWrites = new WriteBatch(this.Sample);
     this.tailWrites = new WriteBatch(this.Tail);
     this.kpiWrites = new WriteBatch(this.Kpi);
@@ -269,17 +266,8 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async tail(key: string, size: number): Promise<KpiTail> {
-    let d = await this.Tail.findById(key).lean<TailDoc>();
-    if (!d?.built) d = await this.buildTail(key, size);
-    const marks = new Set(d.dataErrors ?? []);
-    const pending = (d.pending ?? []).map((p) => parsePending(p, marks));
-    return {
-      pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
-      // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
-      recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
-      complete: d.complete ?? true,
-      openRules: d.openRules ?? null,
-    };
+    const d = await this.Tail.findById(key).lean<TailDoc>();
+    return toTail(d?.built ? d : await this.buildTail(key, size));
   }
 
   /** Once per KPI from before tails: its latest judged samples and its unjudged ones, by range reads (a scan on FerretDB). */
@@ -305,45 +293,35 @@ export class MongoKpiRepository implements KpiRepository {
     }
   }
 
-  async dequeue(key: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>): Promise<void> {
-    const set = { recent: tail.recent, complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}) };
-    await this.Tail.updateOne({ _id: key }, { $set: set, $pullAll: { pending: done.map(pendingEntry) } });
+  async dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }> {
+    const set = { recent: tail.recent, complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
+    const d = await this.Tail.findOneAndUpdate({ _id: key, leaseHolder: holder }, { $set: set, $pullAll: { pending: done.map(pendingEntry) } }, { returnDocument: 'after' }).lean<Pick<TailDoc, 'pending'>>();
+    return { held: d !== null, pending: d?.pending?.length ?? 0 };
   }
 
-  async lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    let gen = (await this.Tail.findById(key, { leaseGen: 1 }).lean<Pick<TailDoc, 'leaseGen'>>())?.leaseGen ?? 0;
-    const live = (l: LeaseDoc | null) => l !== null && l.until.getTime() > now.getTime();
-    const current = await this.Lease.findById(leaseId(key, gen)).lean<LeaseDoc>();
-    if (live(current)) return false;
-    let ranOut = current ? gen : null;
-    for (;;) {
-      try {
-        await this.Lease.create({ _id: leaseId(key, gen + 1), holder, until: new Date(now.getTime() + ttlMs) });
-        break;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-      // Taken: held, unless its holder stopped before noting its generation on the tail and it ran out.
-      if (live(await this.Lease.findById(leaseId(key, gen + 1)).lean<LeaseDoc>())) return false;
-      gen += 1;
-      ranOut = gen;
+  /**
+   * One guarded `_id` write takes the lease when it is free or ran out, and returns the tail as it is
+   * under it (no other read); a tail not there yet is created taken. Writes to one document are atomic
+   * (MongoDB, and FerretDB as scripts/stack.sh builds it), so one holder wins however many race.
+   */
+  async lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null> {
+    let d: TailDoc | null;
+    try {
+      d = await this.Tail.findOneAndUpdate(
+        { _id: key, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
+        { $set: { leaseHolder: holder, leaseUntil: new Date(now.getTime() + ttlMs) } },
+        { upsert: true, returnDocument: 'after' },
+      ).lean<TailDoc>();
+    } catch (err) {
+      // Held: the upsert found no free lease and the tail exists.
+      if (isDuplicateKey(err)) return null;
+      throw err;
     }
-    const mine = gen + 1;
-    // A generation already noted was taken before: this one was read stale (and its lease given back since).
-    const noted = await this.Tail.findOneAndUpdate({ _id: key }, { $max: { leaseGen: mine } }, { upsert: true, returnDocument: 'before' }).lean<Pick<TailDoc, 'leaseGen'>>();
-    if ((noted?.leaseGen ?? 0) >= mine) {
-      await this.Lease.deleteOne({ _id: leaseId(key, mine) });
-      return false;
-    }
-    this.held.set(holder, leaseId(key, mine));
-    if (ranOut !== null) await this.Lease.deleteOne({ _id: leaseId(key, ranOut) });
-    return true;
+    if (!d) return null;
+    return toTail(d.built ? d : await this.buildTail(key, size));
   }
 
-  async release(_key: string, holder: string): Promise<void> {
-    const id = this.held.get(holder);
-    if (!id) return;
-    this.held.delete(holder);
-    await this.Lease.deleteOne({ _id: id });
+  async release(key: string, holder: string): Promise<void> {
+    await this.Tail.updateOne({ _id: key, leaseHolder: holder }, { $set: { leaseHolder: null, leaseUntil: null } });
   }
 }

@@ -41,12 +41,14 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     const key = 'leased';
     const ttl = 60_000;
     const later = (ms: number) => new Date(at.getTime() + ms);
-    const race = async (now: Date, n = 20) => (await Promise.all(Array.from({ length: n }, (_, i) => store.kpis.lease(key, `w${now.getTime()}-${i}`, now, ttl)))).filter(Boolean).length;
+    const race = async (now: Date, n = 20) => (await Promise.all(Array.from({ length: n }, (_, i) => store.kpis.lease(key, `w${now.getTime()}-${i}`, now, ttl, 10)))).filter(Boolean).length;
     expect(await race(at)).toBe(1);
     // Held: nobody else gets it until it is given back or runs out.
     expect(await race(later(1_000))).toBe(0);
-    const taken = await expectNoScan(conn, () => store.kpis.lease(key, 'checker', later(ttl + 1), ttl));
-    expect(taken.result).toBe(true);
+    const taken = await expectNoScan(conn, () => store.kpis.lease(key, 'checker', later(ttl + 1), ttl, 10));
+    expect(taken.result).not.toBeNull();
+    // One round trip: the lease is taken in the write that reads the tail.
+    expect(taken.commands).toEqual(['findAndModify kpi_tails']);
     await expectNoScan(conn, () => store.kpis.release(key, 'checker'));
     expect(await race(later(ttl + 2))).toBe(1);
     // Its holder stopped: once it ran out, exactly one of many takes it over.

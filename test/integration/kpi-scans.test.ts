@@ -102,9 +102,10 @@ describe('the KPI sample path does not scan on FerretDB', () => {
     for (const c of recorded.commands) counts.set(c, (counts.get(c) ?? 0) + 1);
     const byCommand = [...counts].map(([c, n]) => `${c} ${(n / NEW).toFixed(2)}`);
     console.info(`kpi sample path, one sample per request: ${(ms / NEW).toFixed(1)} ms and ${perSample.toFixed(1)} round trips per sample\n${byCommand.join('\n')}`);
-    // About 18 with one sample per request and per detection run (26 before values rode on the tail's queue and
-    // the rules that may be open were noted on it); 0.8 with 100 per request.
-    expect(perSample).toBeLessThan(20);
+    // About 12.6 with one sample per request and per detection run (26 before values rode on the tail's queue and
+    // the rules that may be open were noted on it, 17.6 before the lease was taken in the write that reads the
+    // tail and given back in the one that writes it); 0.7 with 100 per request.
+    expect(perSample).toBeLessThan(13.5);
   }, 180_000);
 
   it('a batch of 100 in one request, and a correction, send only _id filters too', async () => {
@@ -114,7 +115,7 @@ describe('the KPI sample path does not scan on FerretDB', () => {
       expect(await tandem.core.kpis.detect('orders')).toBe(NEW);
     });
     console.info(`kpi sample path, 100 samples per request: ${(batch.commands.length / NEW).toFixed(1)} round trips per sample`);
-    expect(batch.commands.length / NEW).toBeLessThan(1.5);
+    expect(batch.commands.length / NEW).toBeLessThan(1);
     await expectOnlyIdLookups(conn, async () => {
       const res = await api.call('POST', '/kpis/orders/samples', { at: api.hour(STORED + 2 * NEW - 1), value: 101 });
       expect(res.body).toEqual({ inserted: 0, unchanged: 0, corrected: 1 });

@@ -33,34 +33,43 @@ const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
 /**
  * Judges the samples queued on a KPI's tail, oldest first, under a per-KPI
  * lease so that one worker at a time walks a KPI's history in order. A job
- * that finds the lease taken leaves its sample to the holder, which looks
- * again after releasing, so no sample is left unjudged. Every read and write
- * here is by `_id`: the tail carries the baseline and the values queued, so
- * no range of samples is read, and a normal sample costs no alert lookup
- * unless an alert of its KPI may be open. The judgements are recorded and the
- * tail written once per run of up to DEQUEUE_EVERY samples.
+ * that finds the lease taken leaves its sample to the holder, which gives the
+ * lease back in the write that takes its last samples off the queue and sees
+ * there what was queued meanwhile, so no sample is left unjudged. Every read
+ * and write here is by `_id`: the lease is taken in the write that reads the
+ * tail, the tail carries the baseline and the values queued, so no range of
+ * samples is read, and a normal sample costs no alert lookup unless an alert
+ * of its KPI may be open. The judgements are recorded and the tail written
+ * once per run of up to DEQUEUE_EVERY samples: a run of a few samples is
+ * four round trips (the KPI, the lease with the tail, the judgements, the
+ * tail with the lease given back).
  */
 export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number> {
   let judged = 0;
   for (;;) {
+    const kpi = await d.kpis.get(kpiKey);
+    if (!kpi) return judged;
+    const size = tailSize(kpi);
     const holder = randomUUID();
-    if (!(await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS))) return judged;
-    let size = 0;
+    const read = await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS, size);
+    if (!read) return judged;
+    let released = false;
+    let left = 0;
     try {
-      const kpi = await d.kpis.get(kpiKey);
-      if (!kpi) return judged;
-      size = tailSize(kpi);
       await resolveStale(d, kpi);
-      const read = await d.kpis.tail(kpiKey, size);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
       const open = new OpenRules(read.openRules);
       let results: Judgement[] = [];
       let done: PendingSample[] = [];
-      const flush = async () => {
+      /** Records the judgements and takes them off the queue; false when the lease ran out and was taken meanwhile. */
+      const flush = async (release: boolean): Promise<boolean> => {
         await d.kpis.judged(kpiKey, results);
-        await d.kpis.dequeue(kpiKey, done, { ...tail, openRules: open.known() });
+        const after = await d.kpis.dequeue(kpiKey, holder, done, { ...tail, openRules: open.known() }, release);
         results = [];
         done = [];
+        released = release || !after.held;
+        left = after.pending;
+        return after.held;
       };
       for (const next of queued(read).slice(0, BATCH)) {
         const sample = next.value === undefined ? await d.kpis.getSample(kpiKey, next.at) : { at: next.at, value: next.value, dataError: next.dataError };
@@ -73,13 +82,14 @@ export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number>
         }
         done.push(...read.pending.filter((p) => p.at.getTime() === next.at.getTime() && p.revision <= revision));
         // The queue moves on every so many samples: a run that stops half-way judges at most these again.
-        if (done.length >= DEQUEUE_EVERY) await flush();
+        if (done.length >= DEQUEUE_EVERY && !(await flush(false))) return judged;
       }
-      if (done.length) await flush();
+      // Its holder gone, the lease is the next holder's to take, and they judge what is left.
+      if (!(await flush(true))) return judged;
     } finally {
-      await d.kpis.release(kpiKey, holder);
+      if (!released) await d.kpis.release(kpiKey, holder);
     }
-    if (!size || (await d.kpis.tail(kpiKey, size)).pending.length === 0) return judged;
+    if (left === 0) return judged;
   }
 }
 

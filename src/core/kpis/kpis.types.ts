@@ -270,11 +270,16 @@ export interface KpiRepository {
   judged(key: string, results: Judgement[]): Promise<void>;
   /**
    * Writes the tail's new `recent` and open rules, and takes the given entries
-   * off the queue (those judged, as read): a correction queued since stays and is judged next.
+   * off the queue (those judged, as read): a correction queued since stays and is judged next. Only while
+   * `holder` holds the lease (`held` false: it ran out and was taken, nothing written); `release` gives it
+   * back in the same write. `pending`: what is left on the queue after it.
    */
-  dequeue(key: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>): Promise<void>;
+  dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }>;
 
-  /** A per-KPI lease so one worker judges a KPI's samples in time order; false when another holds it. */
-  lease(key: string, holder: string, now: Date, ttlMs: number): Promise<boolean>;
+  /**
+   * A per-KPI lease so one worker judges a KPI's samples in time order: the tail as it is under the lease
+   * (built from history once, as `tail`), or null when another holder has it.
+   */
+  lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null>;
   release(key: string, holder: string): Promise<void>;
 }
