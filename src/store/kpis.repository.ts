@@ -300,20 +300,20 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   /**
-   * One guarded `_id` write takes the lease when it is free or ran out, and returns the tail as it is
-   * under it (no other read); a tail not there yet is created taken. Writes to one document are atomic
-   * (MongoDB, and FerretDB as scripts/stack.sh builds it), so one holder wins however many race.
+   * One guarded `_id` write takes the lease when samples wait and it is free or ran out, and returns the
+   * tail as it is under it (no other read); a tail not there yet is created taken. Writes to one document
+   * are atomic (MongoDB, and FerretDB as scripts/stack.sh builds it), so one holder wins however many race.
    */
   async lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null> {
     let d: TailDoc | null;
     try {
       d = await this.Tail.findOneAndUpdate(
-        { _id: key, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
+        { _id: key, pending: { $ne: [] }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
         { $set: { leaseHolder: holder, leaseUntil: new Date(now.getTime() + ttlMs) } },
         { upsert: true, returnDocument: 'after' },
       ).lean<TailDoc>();
     } catch (err) {
-      // Held: the upsert found no free lease and the tail exists.
+      // Held, or nothing to judge: the upsert found no such tail, and it exists.
       if (isDuplicateKey(err)) return null;
       throw err;
     }

@@ -41,6 +41,8 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     const key = 'leased';
     const ttl = 60_000;
     const later = (ms: number) => new Date(at.getTime() + ms);
+    // The lease is taken only while samples wait.
+    await store.kpis.writeSamples(key, [{ at, value: 1 }], 'test', at);
     const race = async (now: Date, n = 20) => (await Promise.all(Array.from({ length: n }, (_, i) => store.kpis.lease(key, `w${now.getTime()}-${i}`, now, ttl, 10)))).filter(Boolean).length;
     expect(await race(at)).toBe(1);
     // Held: nobody else gets it until it is given back or runs out.
@@ -53,5 +55,11 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     expect(await race(later(ttl + 2))).toBe(1);
     // Its holder stopped: once it ran out, exactly one of many takes it over.
     expect(await race(later(3 * ttl))).toBe(1);
+    // Nothing waiting: no lease, in one round trip (a job whose samples an earlier run judged).
+    await store.kpis.lease('idle', 'first', at, ttl, 10);
+    await store.kpis.release('idle', 'first');
+    const idle = await expectNoScan(conn, () => store.kpis.lease('idle', 'checker', later(1), ttl, 10));
+    expect(idle.result).toBeNull();
+    expect(idle.commands).toEqual(['findAndModify kpi_tails']);
   });
 });

@@ -7,7 +7,7 @@ import type { KpiDeps } from './deps.js';
 import { explain, RULE_TEXT } from './explain.js';
 import type { Judgement, Kpi, KpiTail, PendingSample, Rag, Sample, TailSample } from './kpis.types.js';
 import { badSideOf, ragOf, versionAt } from './rag.js';
-import { queued, samplesBefore, tailSize, withJudged } from './tail.js';
+import { MAX_TAIL_SIZE, queued, samplesBefore, tailSize, withJudged } from './tail.js';
 
 /** The KPI rules that raise alerts, each with one open alert at most. */
 export const KPI_RULES = ['threshold', 'sigma3', 'run_2of3', 'run_4of5', 'run_8', 'input_error', 'stale'] as const;
@@ -47,15 +47,16 @@ const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
 export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number> {
   let judged = 0;
   for (;;) {
-    const kpi = await d.kpis.get(kpiKey);
-    if (!kpi) return judged;
-    const size = tailSize(kpi);
     const holder = randomUUID();
-    const read = await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS, size);
+    // Before the KPI is read: a job whose samples an earlier run judged costs this one round trip.
+    const read = await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS, MAX_TAIL_SIZE);
     if (!read) return judged;
     let released = false;
     let left = 0;
     try {
+      const kpi = await d.kpis.get(kpiKey);
+      if (!kpi) return judged;
+      const size = tailSize(kpi);
       await resolveStale(d, kpi);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
       const open = new OpenRules(read.openRules);

@@ -5,6 +5,9 @@ import { objectIdSchema } from '../people/people.types.js';
 import { plainText } from '../text.js';
 import { DEFAULT_STAT_SETTINGS, type StatSettings } from '../rhythm/statistics.js';
 
+/** The largest baseline a KPI may ask for (samples). */
+export const MAX_BASELINE = 200;
+
 export const DIRECTIONS = ['higher_is_better', 'lower_is_better'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 export const PERSPECTIVES = ['financial', 'customer', 'process', 'learning'] as const;
@@ -76,7 +79,7 @@ const severitySchema = z.enum(['critical', 'warning', 'exception', 'shift', 'sta
 
 export const statSettingsSchema = z
   .object({
-    baselineSize: z.number().int().min(8).max(200),
+    baselineSize: z.number().int().min(8).max(MAX_BASELINE),
     minBaseline: z.number().int().min(8).max(200),
     sides: z.enum(['bad', 'both']),
     exception: z.boolean(),
@@ -277,8 +280,9 @@ export interface KpiRepository {
   dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }>;
 
   /**
-   * A per-KPI lease so one worker judges a KPI's samples in time order: the tail as it is under the lease
-   * (built from history once, as `tail`), or null when another holder has it.
+   * A per-KPI lease so one worker judges a KPI's samples in time order, taken only while samples wait on
+   * the tail: the tail as it is under the lease (built from history once, as `tail`), or null when another
+   * holder has it or nothing waits.
    */
   lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null>;
   release(key: string, holder: string): Promise<void>;

@@ -1,11 +1,14 @@
 import type { KpiDeps } from './deps.js';
-import type { Kpi, KpiTail, PendingSample, Sample, TailSample } from './kpis.types.js';
+import { MAX_BASELINE, type Kpi, type KpiTail, type PendingSample, type Sample, type TailSample } from './kpis.types.js';
 
 /** Samples read before the judged one: the baseline plus the run rules' window, with room for excluded ones. */
-export const lookback = (kpi: Pick<Kpi, 'statistics'>): number => kpi.statistics.baselineSize * 2 + 8;
+export const lookback = (kpi: { statistics: Pick<Kpi['statistics'], 'baselineSize'> }): number => kpi.statistics.baselineSize * 2 + 8;
 
 /** Judged samples kept on a KPI's tail: twice its lookback, so a sample arriving a little late still finds its baseline there. */
-export const tailSize = (kpi: Pick<Kpi, 'statistics'>): number => lookback(kpi) * 2;
+export const tailSize = (kpi: { statistics: Pick<Kpi['statistics'], 'baselineSize'> }): number => lookback(kpi) * 2;
+
+/** The largest tail any KPI keeps (its baseline at the most allowed): a tail built before its KPI is read holds this many, trimmed by its first judgement. */
+export const MAX_TAIL_SIZE = tailSize({ statistics: { baselineSize: MAX_BASELINE } });
 
 /** The tail with a judged sample in its place (a correction replaces its entry), the oldest dropped beyond `size`. */
 export function withJudged(tail: Pick<KpiTail, 'recent' | 'complete'>, entry: TailSample, size: number): Pick<KpiTail, 'recent' | 'complete'> {

@@ -36,7 +36,7 @@ export class DirectoryLookup {
     const people = await this.d.people.getMany(ids);
     return Promise.all(
       people.map(async (person) => {
-        const identity = (await this.d.identities.ofPerson(person.id)).find((i): i is Extract<PlatformIdentity, { platform: P }> & { lastSeenAt: Date | null } => i.platform === platform);
+        const identity = (await this.d.identities.ofPerson(person.id, [platform])).find((i): i is Extract<PlatformIdentity, { platform: P }> & { lastSeenAt: Date | null } => i.platform === platform);
         return { person, identity: identity ?? null };
       }),
     );
