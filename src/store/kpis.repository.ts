@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { DomainError } from '../core/errors.js';
 import type { Judgement, Kpi, KpiRepository, KpiTail, PendingSample, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
 import { utcDay } from '../core/scorecards/source-rollups.js';
@@ -141,7 +141,10 @@ export class MongoKpiRepository implements KpiRepository {
     this.Kpi = conn.model<KpiDoc>('Kpi', kpiSchema);
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
     this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
-    this.sampleWrites = new WriteBatch(this.Sample);
+    // Samples are written whole, as the driver takes them (every field the schema has, `_id` keyed): no
+    // mongoose document is built or validated per sample, the costliest part of a request of many.
+    const samples = conn.collection<SampleDoc>('kpi_samples');
+    this.sampleWrites = new WriteBatch({ bulkWrite: (ops, options) => samples.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<SampleDoc>[], options), validate: () => Promise.resolve() });
     this.tailWrites = new WriteBatch(this.Tail);
     this.kpiWrites = new WriteBatch(this.Kpi);
   }
@@ -195,7 +198,7 @@ export class MongoKpiRepository implements KpiRepository {
    * resend of an unjudged sample queues it again).
    */
   async writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]> {
-    const docs = samples.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, receivedAt: at }));
+    const docs: SampleDoc[] = samples.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [], receivedAt: at }));
     const taken = new Set<string>();
     const inserts = await Promise.allSettled(docs.map((doc) => this.sampleWrites.insert(doc)));
     for (const [i, r] of inserts.entries()) {
@@ -207,7 +210,7 @@ export class MongoKpiRepository implements KpiRepository {
     for (const [i, s] of samples.entries()) {
       const doc = docs[i]!;
       if (!taken.has(doc._id)) {
-        out.push({ outcome: 'inserted', sample: toSample({ ...doc, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [] }) });
+        out.push({ outcome: 'inserted', sample: toSample(doc) });
         continue;
       }
       out.push(await this.rewrite(doc._id, s, by, at));

@@ -64,9 +64,9 @@ export class WriteBatch {
    * when the `_id` or a unique key is taken). Validated first: mongoose leaves an invalid document out of a bulk
    * write, which would shift the indexes of the errors of the others.
    */
-  async insert(doc: ByIdDoc): Promise<void> {
+  async insert<D extends Pick<ByIdDoc, '_id'>>(doc: D): Promise<void> {
     await this.model.validate(doc);
-    await this.add(String(doc._id), { insertOne: { document: doc } });
+    await this.add(String(doc._id), { insertOne: { document: doc as ByIdDoc } });
   }
 
   /** Updates the document this filter finds by `_id` (and any guard beside it), if any; inserts none. */
