@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App, Logger, ReceiverEvent } from '@slack/bolt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackHttpReceiver } from '../../src/adapters/slack/receiver.js';
-import { sendSlack, SLACK_TEST_SECRET, slashCommand } from '../support/slack.js';
+import { sendSlack, signature, SLACK_TEST_SECRET, slashCommand } from '../support/slack.js';
 
 const quiet: Logger = {
   debug: () => undefined,
@@ -41,7 +42,7 @@ async function start(hold: { quietMs: number; maxHoldMs: number }, work: (event:
     return { status: res.status, body: await res.text(), at: performance.now() };
   };
   servers.push(server);
-  return { receiver, started, done, send };
+  return { receiver, started, done, send, url };
 }
 
 const servers: http.Server[] = [];
@@ -82,5 +83,19 @@ describe('SlackHttpReceiver: acks of a burst before its work', () => {
     expect(started).toEqual([]);
     await receiver.stop();
     expect(done.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a wrong signature of the right length, a signed one with more after it, and a timestamp that is not a number', async () => {
+    const { started, url } = await start({ quietMs: 1, maxHoldMs: 10 });
+    const { body, contentType } = slashCommand({ userId: 'U1', text: 'x', responseUrl: 'http://127.0.0.1:1/unused' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const post = (sig: string, timestamp = ts) => fetch(`${url}/slack/events`, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sig }, body });
+    const good = signature(body, Number(ts));
+    expect((await post(signature(body, Number(ts), 'another-secret'))).status).toBe(401);
+    expect((await post(`${good}0`)).status).toBe(401);
+    // Signed as sent: a number, but not the integer Slack sends.
+    expect((await post(`v0=${createHmac('sha256', SLACK_TEST_SECRET).update(`v0:${ts}.0:${body}`).digest('hex')}`, `${ts}.0`)).status).toBe(401);
+    expect((await post(good)).status).toBe(200);
+    await expect.poll(() => started.length).toBe(1);
   });
 });
