@@ -47,18 +47,21 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     expect(await store.models.Identity.countDocuments({ key })).toBe(1);
   });
 
-  it('links an identity with its platform account written after the reply, and reads it as linked meanwhile', async () => {
-    const dara = await store.people.create({ name: 'Dara', email: 'dara@example.com' });
-    const key = identityKey.slack('T1', 'UDARA');
+  it('links identities with their platform accounts written after the reply in one batch, and reads them as linked meanwhile', async () => {
     const at = new Date('2026-11-26T01:00:00Z');
+    const people = await Promise.all(['dara', 'eli', 'fay'].map((name) => store.people.create({ name, email: `${name}@example.com` })));
     const later: (() => Promise<void>)[] = [];
-    await store.identities.link({ platform: 'slack', personId: dara.id, key, teamId: 'T1', userId: 'UDARA' }, at, (write) => later.push(write));
-    expect(later).toHaveLength(1);
-    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toBeNull();
-    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, userId: 'UDARA', lastSeenAt: at })]);
-    for (const write of later) await write();
-    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toMatchObject({ key, lastSeenAt: at });
-    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, lastSeenAt: at })]);
+    for (const p of people) {
+      await store.identities.link({ platform: 'slack', personId: p.id, key: identityKey.slack('T1', p.name), teamId: 'T1', userId: p.name }, at, (write) => later.push(write));
+    }
+    expect(later).toHaveLength(3);
+    for (const p of people) expect(await store.identities.ofPerson(p.id)).toEqual([expect.objectContaining({ key: identityKey.slack('T1', p.name), userId: p.name, lastSeenAt: at })]);
+    // Each caller's write resolves once the batch holding its account is written.
+    await Promise.all(later.map((write) => write()));
+    for (const p of people) {
+      expect(await store.models.PersonAccount.findById(`${p.id}|slack`).lean()).toMatchObject({ key: identityKey.slack('T1', p.name), lastSeenAt: at });
+      expect(await store.identities.ofPerson(p.id)).toEqual([expect.objectContaining({ lastSeenAt: at })]);
+    }
   });
 
   it('upserts people by email and teams by name without duplicates', async () => {

@@ -26,8 +26,8 @@ type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentit
  * and person (both cached by the store, so usually none), and their last-seen
  * time is written after the reply; a new person claims their email and
  * upserts themself (two `_id` writes, safe when two first requests race) and
- * links the identity (one more; the fourth, the platform account, is handed
- * to `afterReply` when given, to be written once the answer is sent).
+ * links the identity (one more; the fourth, the platform account, is written
+ * after the answer in a batch when `afterReply` is given: IdentityRepository.link).
  */
 export class PeopleService {
   constructor(
