@@ -64,6 +64,28 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     }
   });
 
+  it('finds or creates a person by email when the email lookup is missing, stale or points at nobody', async () => {
+    const { Person, PersonEmail } = store.models;
+    // A person the lookup does not know (a crash between two writes, or a database from before the lookups).
+    const gus = await store.people.create({ name: 'Gus', email: 'gus@example.com' });
+    await PersonEmail.deleteOne({ _id: 'gus@example.com' });
+    expect(await store.people.findOrCreateByEmail({ name: 'Gus again', email: 'gus@example.com' })).toMatchObject({ created: false, person: { id: gus.id, name: 'Gus' } });
+    // A lookup left pointing at someone who has another email now: a new person, the other one untouched.
+    const hal = await store.people.create({ name: 'Hal', email: 'hal@example.com' });
+    await PersonEmail.create({ _id: 'old-hal@example.com', personId: hal.id });
+    const newcomer = await store.people.findOrCreateByEmail({ name: 'Ivy', email: 'old-hal@example.com' });
+    expect(newcomer).toMatchObject({ created: true, person: { name: 'Ivy', email: 'old-hal@example.com' } });
+    expect(newcomer.person.id).not.toBe(hal.id);
+    expect(await store.people.get(hal.id)).toMatchObject({ name: 'Hal', email: 'hal@example.com' });
+    // A lookup whose person is gone (a crash after the claim): the person is created under the claimed id.
+    const claimed = '0123456789abcdef01234567';
+    await PersonEmail.create({ _id: 'jo@example.com', personId: claimed });
+    expect(await store.people.findOrCreateByEmail({ name: 'Jo', email: 'jo@example.com' })).toMatchObject({ created: true, person: { id: claimed, name: 'Jo' } });
+    for (const email of ['gus@example.com', 'old-hal@example.com', 'jo@example.com']) expect(await Person.countDocuments({ email })).toBe(1);
+    expect(await store.people.findByEmail('gus@example.com')).toMatchObject({ id: gus.id });
+    expect(await store.people.findByEmail('old-hal@example.com')).toMatchObject({ id: newcomer.person.id });
+  });
+
   it('upserts people by email and teams by name without duplicates', async () => {
     const first = await store.people.upsertByEmail({ name: 'Cleo', email: 'cleo@example.com' });
     const again = await store.people.upsertByEmail({ name: 'Cleo B', email: 'CLEO@example.com' });
