@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import type { Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
@@ -48,8 +48,11 @@ const MAX_TOUCH_DELAY_MS = 2_000;
  * sees them before they are written.
  */
 export class MongoIdentityRepository implements IdentityRepository {
-  /** Accounts to write, by account id: the key last seen there, and when (null: linked, no time given). */
-  private readonly seen = new Map<string, { key: string; at: Date | null }>();
+  /**
+   * Accounts to write, by account id: the key last seen there, when (null: linked, no time given), and whether it
+   * is a new person's first (`link`'s; inserted, which FerretDB does in a fraction of an upsert's time).
+   */
+  private readonly seen = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
   /** When the oldest entry of `seen` was recorded (Date.now()), undefined when it is empty. */
   private firstPending: number | undefined;
@@ -112,14 +115,14 @@ export class MongoIdentityRepository implements IdentityRepository {
     // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
     // its reply, so that a graceful stop does too. A crash before it heals on the person's next command: their
     // touch writes the same account.
-    this.seen.set(id, { key: identity.key, at: at ?? null });
+    this.seen.set(id, { key: identity.key, at: at ?? null, linked: true });
     const written = this.schedule();
     afterReply(() => written);
   }
 
   /** Records that the identity was seen; written with every other touch of that moment (see `schedule`). */
   async touch(identity: PlatformIdentity, at: Date): Promise<void> {
-    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at });
+    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at, linked: false });
     // A batch that fails stays queued (see flush) and goes with the next one; stop's flush reports the error.
     this.schedule().catch(() => undefined);
   }
@@ -151,7 +154,10 @@ export class MongoIdentityRepository implements IdentityRepository {
     return this.next.written;
   }
 
-  /** Writes the accounts and last-seen times recorded so far (one bulk write); the store's stop awaits it. */
+  /**
+   * Writes the accounts and last-seen times recorded so far, in a few bulk writes (WriteBatch); the store's stop
+   * awaits it. A linked account is inserted, and updated instead when the person already had one on the platform.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -160,17 +166,33 @@ export class MongoIdentityRepository implements IdentityRepository {
     this.next = undefined;
     const batch = [...this.seen];
     this.seen.clear();
-    if (batch.length === 0) return waiting?.resolve();
-    const ops: AnyBulkWriteOperation<PersonAccountDoc>[] = batch.map(([_id, s]) => ({ updateOne: { filter: { _id }, update: { $set: { key: s.key, ...(s.at ? { lastSeenAt: s.at } : {}) } }, upsert: true } }));
-    try {
-      await upsertRacing(() => this.accounts.bulkWrite(ops, { ordered: false }));
-      waiting?.resolve();
-    } catch (err) {
-      for (const [id, s] of batch) if (!this.seen.has(id)) this.seen.set(id, s);
-      waiting?.reject(err as Error);
-      throw err;
-    }
+    const write = async (id: string, s: Pending) => {
+      const set = { key: s.key, ...(s.at ? { lastSeenAt: s.at } : {}) };
+      if (s.linked) {
+        try {
+          return await this.accountWrites.insert({ _id: id, ...set });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      await upsertRacing(() => this.accountWrites.upsert(id, { $set: set }));
+    };
+    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s)));
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i] as [string, Pending], err: r.reason as Error }] : []));
+    // What failed goes with the next flush, unless a newer time was recorded meanwhile.
+    for (const { entry: [id, s] } of failed) if (!this.seen.has(id)) this.seen.set(id, s);
+    const first = failed[0];
+    if (!first) return waiting?.resolve();
+    waiting?.reject(first.err);
+    throw first.err;
   }
+}
+
+/** An account waiting for the next flush (see MongoIdentityRepository.seen). */
+interface Pending {
+  key: string;
+  at: Date | null;
+  linked: boolean;
 }
 
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;

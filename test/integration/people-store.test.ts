@@ -62,6 +62,13 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
       expect(await store.models.PersonAccount.findById(`${p.id}|slack`).lean()).toMatchObject({ key: identityKey.slack('T1', p.name), lastSeenAt: at });
       expect(await store.identities.ofPerson(p.id)).toEqual([expect.objectContaining({ lastSeenAt: at })]);
     }
+    // A second Slack account of someone who has one: their account is updated to it, not inserted twice.
+    const [dara] = people;
+    const second = identityKey.slack('T2', 'dara');
+    const again: (() => Promise<void>)[] = [];
+    await store.identities.link({ platform: 'slack', personId: dara?.id ?? '', key: second, teamId: 'T2', userId: 'dara' }, undefined, (write) => again.push(write));
+    await Promise.all(again.map((write) => write()));
+    expect(await store.models.PersonAccount.findById(`${dara?.id}|slack`).lean()).toMatchObject({ key: second, lastSeenAt: at });
   });
 
   it('finds or creates a person by email when the email lookup is missing, stale or points at nobody', async () => {
