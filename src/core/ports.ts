@@ -63,8 +63,10 @@ export interface IdentityRepository {
    * Links the identity to the person (and records it as seen at `at` when
    * given); throws DomainError('conflict') if the key belongs to someone else.
    * With `afterReply`, the write that the answer does not need (which account
-   * reaches the person on the platform) is handed to it instead of awaited,
-   * for the caller to run and await once the answer is sent.
+   * reaches the person on the platform) is not awaited: it goes with the
+   * store's next batch of last-seen times, written once a burst's answers are
+   * out, and what afterReply gets waits for that batch, for the caller to
+   * await once the answer is sent.
    */
   link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void>;
   /** Records that the identity was seen at `at`; the store may write it shortly after it returns (after the reply). */

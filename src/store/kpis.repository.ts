@@ -144,7 +144,7 @@ export class MongoKpiRepository implements KpiRepository {
     // Samples are written whole, as the driver takes them (every field the schema has, `_id` keyed): no
     // mongoose document is built or validated per sample, the costliest part of a request of many.
     const samples = conn.collection<SampleDoc>('kpi_samples');
-    this.sampleWrites = new WriteBatch({ bulkWrite: (ops, options) => samples.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<SampleDoc>[], options), validate: () => Promise.resolve() });
+    this.sampleWrites = new WriteBatch({ bulkWrite: (ops, options) => samples.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<SampleDoc>[], options) });
     this.tailWrites = new WriteBatch(this.Tail);
     this.kpiWrites = new WriteBatch(this.Kpi);
   }

@@ -1,4 +1,4 @@
-import { Types, type AnyBulkWriteOperation, type Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
@@ -32,20 +32,32 @@ async function upsertRacing<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** How long last-seen times wait, so a burst of commands writes them in one batch after its replies. */
+/**
+ * How long last-seen times and new accounts wait after the last one recorded, so that a burst of commands writes
+ * them in one batch once its answers are out, and at most how long after the first one.
+ */
 const TOUCH_DELAY_MS = 250;
+const MAX_TOUCH_DELAY_MS = 2_000;
 
 /**
  * Every read and write here is by _id (see models.ts): no scans on FerretDB,
  * no read-modify-write races. An identity never moves to another person once
- * linked, so found identities are cached; `touch` is written after the reply
- * (batched, see `flush`), and `ofPerson` sees the times not yet written.
+ * linked, so found identities are cached. Last-seen times (`touch`) and, when
+ * the caller can run a write after its reply, the accounts of new links are
+ * written after the replies, batched (see `schedule` and `flush`); `ofPerson`
+ * sees them before they are written.
  */
 export class MongoIdentityRepository implements IdentityRepository {
-  private readonly seen = new Map<string, { key: string; at: Date }>();
-  /** Accounts linked but not written yet (handed to the caller's afterReply), by account id: read as if written. */
-  private readonly linking = new Map<string, { key: string; at: Date | null }>();
+  /**
+   * Accounts to write, by account id: the key last seen there, when (null: linked, no time given), and whether it
+   * is a new person's first (`link`'s; inserted, which FerretDB does in a fraction of an upsert's time).
+   */
+  private readonly seen = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
+  /** When the oldest entry of `seen` was recorded (Date.now()), undefined when it is empty. */
+  private firstPending: number | undefined;
+  /** Settled by the next flush, for the callers that wait for their account to be written. */
+  private next: { written: Promise<void>; resolve: () => void; reject: (err: Error) => void } | undefined;
 
   constructor(
     private readonly model: Model<IdentityDoc>,
@@ -72,10 +84,9 @@ export class MongoIdentityRepository implements IdentityRepository {
       platforms.map(async (platform) => {
         const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
         const pending = this.seen.get(accountId(personId, platform));
-        const linking = this.linking.get(accountId(personId, platform));
-        const key = pending?.key ?? linking?.key ?? account?.key;
+        const key = pending?.key ?? account?.key;
         const identity = key ? await this.byKey(key) : null;
-        return identity ? { ...identity, lastSeenAt: pending?.at ?? linking?.at ?? account?.lastSeenAt ?? null } : null;
+        return identity ? { ...identity, lastSeenAt: pending?.at ?? account?.lastSeenAt ?? null } : null;
       }),
     );
     return found.filter((i) => i !== null);
@@ -96,41 +107,92 @@ export class MongoIdentityRepository implements IdentityRepository {
     this.cache.set('identity', identity.key, identity);
     // The account a person used last on a platform is the one Tandem reaches them on there.
     const id = accountId(identity.personId, identity.platform);
-    this.seen.delete(id);
-    const write = async () => {
-      try {
-        await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
-      } finally {
-        if (this.linking.get(id)?.key === identity.key) this.linking.delete(id);
-      }
-    };
-    if (!afterReply) return write();
-    this.linking.set(id, { key: identity.key, at: at ?? null });
-    afterReply(write);
+    if (!afterReply) {
+      this.seen.delete(id);
+      await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+      return;
+    }
+    // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
+    // its reply, so that a graceful stop does too. A crash before it heals on the person's next command: their
+    // touch writes the same account.
+    this.seen.set(id, { key: identity.key, at: at ?? null, linked: true });
+    const written = this.schedule();
+    afterReply(() => written);
   }
 
-  /** Records that the identity was seen; written within TOUCH_DELAY_MS, with every other touch of that moment. */
+  /** Records that the identity was seen; written with every other touch of that moment (see `schedule`). */
   async touch(identity: PlatformIdentity, at: Date): Promise<void> {
-    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at });
+    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at, linked: false });
     // A batch that fails stays queued (see flush) and goes with the next one; stop's flush reports the error.
-    this.timer ??= setTimeout(() => this.flush().catch(() => undefined), TOUCH_DELAY_MS).unref();
+    this.schedule().catch(() => undefined);
   }
 
-  /** Writes the last-seen times recorded so far (one bulk write); the store's stop awaits it. */
+  /**
+   * Flushes `seen` TOUCH_DELAY_MS after the last entry recorded, and at most
+   * MAX_TOUCH_DELAY_MS after the first: while a burst of new people is being
+   * answered, the store's writes that their answers wait for (the email
+   * claim, the person, the identity: FerretDB runs a database's writes one at
+   * a time) do not queue behind the accounts of the people answered before
+   * them. Resolves when the flush that writes them is done.
+   */
+  private schedule(): Promise<void> {
+    const now = Date.now();
+    this.firstPending ??= now;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush().catch(() => undefined), Math.min(TOUCH_DELAY_MS, this.firstPending + MAX_TOUCH_DELAY_MS - now)).unref();
+    if (!this.next) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const written = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Handled here too: a touch does not wait for it, and a caller of link may await it only later.
+      written.catch(() => undefined);
+      this.next = { written, resolve, reject };
+    }
+    return this.next.written;
+  }
+
+  /**
+   * Writes the accounts and last-seen times recorded so far, in a few bulk writes (WriteBatch); the store's stop
+   * awaits it. A linked account is inserted, and updated instead when the person already had one on the platform.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.firstPending = undefined;
+    const waiting = this.next;
+    this.next = undefined;
     const batch = [...this.seen];
     this.seen.clear();
-    if (batch.length === 0) return;
-    const ops: AnyBulkWriteOperation<PersonAccountDoc>[] = batch.map(([_id, s]) => ({ updateOne: { filter: { _id }, update: { $set: { key: s.key, lastSeenAt: s.at } }, upsert: true } }));
-    try {
-      await upsertRacing(() => this.accounts.bulkWrite(ops, { ordered: false }));
-    } catch (err) {
-      for (const [id, s] of batch) if (!this.seen.has(id)) this.seen.set(id, s);
-      throw err;
-    }
+    const write = async (id: string, s: Pending) => {
+      const set = { key: s.key, ...(s.at ? { lastSeenAt: s.at } : {}) };
+      if (s.linked) {
+        try {
+          return await this.accountWrites.insert({ _id: id, ...set });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      }
+      await upsertRacing(() => this.accountWrites.upsert(id, { $set: set }));
+    };
+    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s)));
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i] as [string, Pending], err: r.reason as Error }] : []));
+    // What failed goes with the next flush, unless a newer time was recorded meanwhile.
+    for (const { entry: [id, s] } of failed) if (!this.seen.has(id)) this.seen.set(id, s);
+    const first = failed[0];
+    if (!first) return waiting?.resolve();
+    waiting?.reject(first.err);
+    throw first.err;
   }
+}
+
+/** An account waiting for the next flush (see MongoIdentityRepository.seen). */
+interface Pending {
+  key: string;
+  at: Date | null;
+  linked: boolean;
 }
 
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;

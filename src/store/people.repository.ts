@@ -117,7 +117,10 @@ export class MongoPeopleRepository implements PeopleRepository {
   /**
    * The person with this email, created from `input` when there is none; an
    * existing person is returned as is. Safe to run at once for one email: the
-   * lookup document's upsert picks the id, and every caller upserts that id.
+   * lookup document's insert picks the id, and every caller inserts or reads
+   * that id. Both writes are inserts, not upserts: on FerretDB a bulk write
+   * of 100 inserts takes a tenth of the time of 100 upserts (each upsert runs
+   * alone, a read and then a write), and a burst of new people waits on them.
    */
   async findOrCreateByEmail(input: PersonInput): Promise<{ person: Person; created: boolean }> {
     const data = personInputSchema.parse(input);
@@ -127,20 +130,20 @@ export class MongoPeopleRepository implements PeopleRepository {
       const cached = this.cache.get<Person>('person', personId);
       if (cached?.email === data.email) return { person: cached, created: false };
       const now = new Date();
+      const fields = { ...data, createdAt: now, updatedAt: now };
+      let inserted = true;
       try {
-        const fields = { ...data, createdAt: now, updatedAt: now };
-        // Inserted: the document is what was just written. Otherwise someone was there first: read them.
-        const inserted = await this.personWrites.upsert(personId, { $setOnInsert: fields }, { timestamps: false });
-        const d = inserted ? { _id: personId, ...fields } : await this.model.findById(personId).lean<WithId<PersonDoc>>();
-        if (d?.email === data.email) return { person: this.cache.set('person', personId, toPerson(d)), created: inserted };
-        // The lookup points at a person who has another email now: set it right and try again.
-        await this.repairEmail(data.email);
+        await this.personWrites.insert({ _id: personId, ...fields });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
-        // Two first requests at once: the other one inserted this id, and the next round reads it. Otherwise
-        // people.email refused it: a person the lookup does not know yet, so repair the lookup first.
-        if (!(await this.model.exists({ _id: personId }))) await this.repairEmail(data.email);
+        inserted = false;
       }
+      // Inserted: the document is what was just written. Otherwise the id was taken (two first requests at once:
+      // read who was there first), or people.email refused it (a person the lookup does not know yet).
+      const d = inserted ? { _id: personId, ...fields } : await this.model.findById(personId).lean<WithId<PersonDoc>>();
+      if (d?.email === data.email) return { person: this.cache.set('person', personId, toPerson(d)), created: inserted };
+      // The lookup points at nobody or at a person who has another email now: set it right and try again.
+      await this.repairEmail(data.email);
     }
     throw new Error(`could not find or create the person with email ${data.email}`);
   }
@@ -201,16 +204,16 @@ export class MongoPeopleRepository implements PeopleRepository {
     return true;
   }
 
-  /** The person id the lookup of `email` holds, set to a new id when there was none; null when two upserts raced. */
+  /** The person id the lookup of `email` holds, set to a new id when there was none; null when it vanished meanwhile. */
   private async claimForNew(email: string): Promise<string | null> {
     const personId = new Types.ObjectId().toString();
     try {
-      if (await this.emailWrites.upsert(email, { $setOnInsert: { personId } })) return personId;
-      return (await this.emails.findById(email).lean<PersonEmailDoc>())?.personId ?? null;
+      await this.emailWrites.insert({ _id: email, personId });
+      return personId;
     } catch (err) {
-      if (isDuplicateKey(err)) return null;
-      throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
+    return (await this.emails.findById(email).lean<PersonEmailDoc>())?.personId ?? null;
   }
 
   /** Drops the lookup of `email` if it still points at person `id`. */

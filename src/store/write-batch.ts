@@ -23,6 +23,15 @@ function writeErrorsOf(err: unknown): WriteError[] | undefined {
   return list.map((w: { index: number; code: number; errmsg?: string; err?: { index: number; code: number; errmsg?: string } }) => w.err ?? w);
 }
 
+/**
+ * Per write, by its index in the batch, what mongoose reports when it left some writes out for failing validation
+ * (null: written); undefined when every write was valid, and the server's indexes are the batch's.
+ */
+function mongooseResultsOf(resultOrError: unknown): unknown[] | undefined {
+  const mongoose = (resultOrError as { mongoose?: { validationErrors?: unknown[]; results?: unknown[] } } | null)?.mongoose;
+  return mongoose?.validationErrors?.length ? mongoose.results : undefined;
+}
+
 /** The `_id`s a bulk write inserted by upsert, from its result or its error's result. */
 function upsertedIdsOf(result: unknown): Set<string> {
   const ids = (result as { upsertedIds?: Record<string, unknown> } | null)?.upsertedIds ?? {};
@@ -35,7 +44,6 @@ type ByIdDoc = { _id: string | Types.ObjectId } & Record<string, unknown>;
 /** What a batch needs of a mongoose model. */
 export interface BulkWritable {
   bulkWrite(ops: AnyBulkWriteOperation<ByIdDoc>[], options: { ordered: boolean }): Promise<unknown>;
-  validate(doc: unknown): Promise<unknown>;
 }
 
 /**
@@ -60,12 +68,10 @@ export class WriteBatch {
   constructor(private readonly model: BulkWritable) {}
 
   /**
-   * Inserts a document (the schema's defaults and timestamps applied); rejects with the server's error (code 11000
-   * when the `_id` or a unique key is taken). Validated first: mongoose leaves an invalid document out of a bulk
-   * write, which would shift the indexes of the errors of the others.
+   * Inserts a document (the schema's defaults and timestamps applied, validated by mongoose's bulk write); rejects
+   * with the validation error, or the server's (code 11000 when the `_id` or a unique key is taken).
    */
   async insert<D extends Pick<ByIdDoc, '_id'>>(doc: D): Promise<void> {
-    await this.model.validate(doc);
     await this.add(String(doc._id), { insertOne: { document: doc as ByIdDoc } });
   }
 
@@ -108,23 +114,39 @@ export class WriteBatch {
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    let result: unknown;
+    let failure: unknown;
     try {
-      const result = await this.model.bulkWrite(batch.map((p) => p.op), { ordered: false });
-      const upserted = upsertedIdsOf(result);
-      for (const p of batch) p.resolve(upserted.has(p.id));
+      result = await this.model.bulkWrite(batch.map((p) => p.op), { ordered: false });
     } catch (err) {
-      const errors = writeErrorsOf(err);
-      if (!errors) {
-        for (const p of batch) p.reject(err as Error);
-        return;
-      }
-      const failed = new Map(errors.map((e) => [e.index, e]));
-      const upserted = upsertedIdsOf((err as { result?: unknown }).result);
-      batch.forEach((p, i) => {
-        const e = failed.get(i);
-        if (e) p.reject(Object.assign(new Error(e.errmsg ?? `write failed with code ${e.code}`), { code: e.code }));
-        else p.resolve(upserted.has(p.id));
-      });
+      failure = err;
+      result = (err as { result?: unknown }).result;
     }
+    const errors = failure === undefined ? [] : writeErrorsOf(failure);
+    if (!errors) {
+      // The whole write failed (no per-write errors): nothing is known to be written.
+      for (const p of batch) p.reject(failure as Error);
+      return;
+    }
+    const upserted = upsertedIdsOf(result);
+    // Mongoose left invalid documents out (validating each insert costs less there than apart, before the batch):
+    // its per-write results are by the batch's index, the server's write errors by the index among those sent.
+    const perWrite = mongooseResultsOf(failure ?? result);
+    if (perWrite) {
+      batch.forEach((p, i) => {
+        const r = perWrite[i] as { code?: number; errmsg?: string; err?: { code: number; errmsg?: string } } | null | undefined;
+        if (!r) return p.resolve(upserted.has(p.id));
+        if (r instanceof Error && r.name === 'ValidationError') return p.reject(r);
+        const e = r.err ?? r;
+        p.reject(Object.assign(new Error(e.errmsg ?? `write failed with code ${String(e.code)}`), { code: e.code }));
+      });
+      return;
+    }
+    const failed = new Map(errors.map((e) => [e.index, e]));
+    batch.forEach((p, i) => {
+      const e = failed.get(i);
+      if (e) p.reject(Object.assign(new Error(e.errmsg ?? `write failed with code ${e.code}`), { code: e.code }));
+      else p.resolve(upserted.has(p.id));
+    });
   }
 }

@@ -47,18 +47,50 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     expect(await store.models.Identity.countDocuments({ key })).toBe(1);
   });
 
-  it('links an identity with its platform account written after the reply, and reads it as linked meanwhile', async () => {
-    const dara = await store.people.create({ name: 'Dara', email: 'dara@example.com' });
-    const key = identityKey.slack('T1', 'UDARA');
+  it('links identities with their platform accounts written after the reply in one batch, and reads them as linked meanwhile', async () => {
     const at = new Date('2026-11-26T01:00:00Z');
+    const people = await Promise.all(['dara', 'eli', 'fay'].map((name) => store.people.create({ name, email: `${name}@example.com` })));
     const later: (() => Promise<void>)[] = [];
-    await store.identities.link({ platform: 'slack', personId: dara.id, key, teamId: 'T1', userId: 'UDARA' }, at, (write) => later.push(write));
-    expect(later).toHaveLength(1);
-    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toBeNull();
-    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, userId: 'UDARA', lastSeenAt: at })]);
-    for (const write of later) await write();
-    expect(await store.models.PersonAccount.findById(`${dara.id}|slack`).lean()).toMatchObject({ key, lastSeenAt: at });
-    expect(await store.identities.ofPerson(dara.id)).toEqual([expect.objectContaining({ key, lastSeenAt: at })]);
+    for (const p of people) {
+      await store.identities.link({ platform: 'slack', personId: p.id, key: identityKey.slack('T1', p.name), teamId: 'T1', userId: p.name }, at, (write) => later.push(write));
+    }
+    expect(later).toHaveLength(3);
+    for (const p of people) expect(await store.identities.ofPerson(p.id)).toEqual([expect.objectContaining({ key: identityKey.slack('T1', p.name), userId: p.name, lastSeenAt: at })]);
+    // Each caller's write resolves once the batch holding its account is written.
+    await Promise.all(later.map((write) => write()));
+    for (const p of people) {
+      expect(await store.models.PersonAccount.findById(`${p.id}|slack`).lean()).toMatchObject({ key: identityKey.slack('T1', p.name), lastSeenAt: at });
+      expect(await store.identities.ofPerson(p.id)).toEqual([expect.objectContaining({ lastSeenAt: at })]);
+    }
+    // A second Slack account of someone who has one: their account is updated to it, not inserted twice.
+    const [dara] = people;
+    const second = identityKey.slack('T2', 'dara');
+    const again: (() => Promise<void>)[] = [];
+    await store.identities.link({ platform: 'slack', personId: dara?.id ?? '', key: second, teamId: 'T2', userId: 'dara' }, undefined, (write) => again.push(write));
+    await Promise.all(again.map((write) => write()));
+    expect(await store.models.PersonAccount.findById(`${dara?.id}|slack`).lean()).toMatchObject({ key: second, lastSeenAt: at });
+  });
+
+  it('finds or creates a person by email when the email lookup is missing, stale or points at nobody', async () => {
+    const { Person, PersonEmail } = store.models;
+    // A person the lookup does not know (a crash between two writes, or a database from before the lookups).
+    const gus = await store.people.create({ name: 'Gus', email: 'gus@example.com' });
+    await PersonEmail.deleteOne({ _id: 'gus@example.com' });
+    expect(await store.people.findOrCreateByEmail({ name: 'Gus again', email: 'gus@example.com' })).toMatchObject({ created: false, person: { id: gus.id, name: 'Gus' } });
+    // A lookup left pointing at someone who has another email now: a new person, the other one untouched.
+    const hal = await store.people.create({ name: 'Hal', email: 'hal@example.com' });
+    await PersonEmail.create({ _id: 'old-hal@example.com', personId: hal.id });
+    const newcomer = await store.people.findOrCreateByEmail({ name: 'Ivy', email: 'old-hal@example.com' });
+    expect(newcomer).toMatchObject({ created: true, person: { name: 'Ivy', email: 'old-hal@example.com' } });
+    expect(newcomer.person.id).not.toBe(hal.id);
+    expect(await store.people.get(hal.id)).toMatchObject({ name: 'Hal', email: 'hal@example.com' });
+    // A lookup whose person is gone (a crash after the claim): the person is created under the claimed id.
+    const claimed = '0123456789abcdef01234567';
+    await PersonEmail.create({ _id: 'jo@example.com', personId: claimed });
+    expect(await store.people.findOrCreateByEmail({ name: 'Jo', email: 'jo@example.com' })).toMatchObject({ created: true, person: { id: claimed, name: 'Jo' } });
+    for (const email of ['gus@example.com', 'old-hal@example.com', 'jo@example.com']) expect(await Person.countDocuments({ email })).toBe(1);
+    expect(await store.people.findByEmail('gus@example.com')).toMatchObject({ id: gus.id });
+    expect(await store.people.findByEmail('old-hal@example.com')).toMatchObject({ id: newcomer.person.id });
   });
 
   it('upserts people by email and teams by name without duplicates', async () => {

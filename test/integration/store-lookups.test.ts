@@ -37,7 +37,7 @@ describe('the store keys every hot-path lookup by _id', () => {
     const profile = async () => ({ name: 'Nia', email: 'Nia@Example.com', timeZone: 'Europe/Paris' });
     const first = await expectNoScan(conn, () => people.identify(slack('UNIA'), profile));
     expect(first.result).toMatchObject({ name: 'Nia', email: 'nia@example.com', timeZone: 'Europe/Paris' });
-    // identity by key (miss), claim the email, upsert the person, link the identity, record the account.
+    // identity by key (miss), claim the email, insert the person, link the identity, record the account.
     expect(first.commands).toHaveLength(5);
 
     // The same person on another platform account is found by email: no second person.

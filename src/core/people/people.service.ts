@@ -25,9 +25,9 @@ type NewIdentity = PlatformIdentity extends infer I ? (I extends PlatformIdentit
  * Store round trips on the answer's path: a known person reads their identity
  * and person (both cached by the store, so usually none), and their last-seen
  * time is written after the reply; a new person claims their email and
- * upserts themself (two `_id` writes, safe when two first requests race) and
- * links the identity (one more; the fourth, the platform account, is handed
- * to `afterReply` when given, to be written once the answer is sent).
+ * inserts themself (two `_id` inserts, safe when two first requests race) and
+ * links the identity (one more; the fourth, the platform account, is written
+ * after the answer in a batch when `afterReply` is given: IdentityRepository.link).
  */
 export class PeopleService {
   constructor(
