@@ -261,6 +261,8 @@ const decodeEntry = (roundId: string, key: string, raw: string): KeyedResponse =
   const e = JSON.parse(raw) as Entry;
   return { key, roundId, teamIds: e.t, answers: e.a, step: e.s, finished: e.f };
 };
+/** The entries sorted by key (an HMAC): their order in the bucket then says nothing about who or when. */
+const inKeyOrder = (entries: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 /** Compare-and-set attempts of one change before giving up (only the person's own concurrent clicks compete). */
 const CHANGE_ATTEMPTS = 5;
 /** Bucket reads in flight at once at the close. */
@@ -281,17 +283,15 @@ class Responses implements SurveyResponseRepository {
   constructor(private readonly M: Model<BucketDoc>) {}
   /**
    * Inserts the round's buckets, unordered. When one exists already (an open run twice), every bucket is
-   * read and only the keys it lacks (an audience grown in between) are added, each at its bucket's end.
+   * read and the keys it lacks (an audience grown in between) are added (see addMissing).
    */
   async createMany(roundId: string, responses: readonly { key: string; teamIds: string[] }[]): Promise<void> {
     const buckets = new Map<string, Record<string, string>>();
-    for (const r of [...responses].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    for (const r of responses) {
       const id = bucketId(roundId, r.key);
-      const entries = buckets.get(id) ?? {};
-      entries[r.key] = encodeEntry({ teamIds: r.teamIds, answers: {}, step: null, finished: false });
-      buckets.set(id, entries);
+      buckets.set(id, { ...buckets.get(id), [r.key]: encodeEntry({ teamIds: r.teamIds, answers: {}, step: null, finished: false }) });
     }
-    const docs = [...buckets].map(([_id, r]) => ({ _id, r }));
+    const docs = [...buckets].map(([_id, r]) => ({ _id, r: inKeyOrder(r) }));
     const duplicated = await this.M.insertMany(docs, { ordered: false }).then(
       () => false,
       (err: unknown) => {
@@ -299,16 +299,20 @@ class Responses implements SurveyResponseRepository {
         return true;
       },
     );
-    if (!duplicated) return;
-    for (const doc of docs) {
-      const stored = (await this.M.findById(doc._id).lean<BucketDoc>())?.r ?? {};
-      const missing = Object.entries(doc.r).filter(([key]) => stored[key] === undefined);
-      if (!missing.length) continue;
-      await this.M.bulkWrite(
-        missing.map(([key, entry]) => ({ updateOne: { filter: { _id: doc._id, [`r.${key}`]: { $exists: false } }, update: { $set: { [`r.${key}`]: entry } } } })),
-        { ordered: false },
-      );
+    if (duplicated) for (const doc of docs) await this.addMissing(doc._id, doc.r);
+  }
+  /**
+   * Adds to a stored bucket the entries it lacks, rewriting it in key order (an entry appended at the end would
+   * stand out as added late). Compare-and-set on the whole bucket: an answer written meanwhile is never lost.
+   */
+  private async addMissing(id: string, entries: Record<string, string>): Promise<void> {
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt += 1) {
+      const stored = (await this.M.findById(id).lean<BucketDoc>())?.r ?? {};
+      if (Object.keys(entries).every((key) => stored[key] !== undefined)) return;
+      const written = await this.M.updateOne({ _id: id, r: stored }, { $set: { r: inKeyOrder({ ...entries, ...stored }) } });
+      if (written.matchedCount === 1) return;
     }
+    throw new Error(`survey response bucket ${id} changed ${CHANGE_ATTEMPTS} times while entries were added`);
   }
   async get(roundId: string, key: string): Promise<KeyedResponse | null> {
     const raw = (await this.M.findById(bucketId(roundId, key), { [`r.${key}`]: 1 }).lean<BucketDoc>())?.r?.[key];

@@ -6,7 +6,7 @@ import { keyOf } from '../../src/core/surveys/context.js';
 import { pickValue } from '../../src/core/surveys/surveys.views.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
-import { RESPONSE_BUCKETS, UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
+import { bucketId, RESPONSE_BUCKETS, UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
 import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
 import { isolatedNames } from '../support/stack.js';
 
@@ -158,6 +158,8 @@ describe('survey reads per person and per event are _id reads', () => {
     expect(again.commands.filter((c) => c.startsWith('update'))).toHaveLength(1);
     expect(await responses.get(round, extra)).toMatchObject({ answers: {}, finished: false });
     expect((await responses.ofRound(round)).filter((r) => r.finished)).toHaveLength(201);
+    const bucket = await conn.db!.collection<{ _id: string; r: Record<string, string> }>('survey_responses').findOne({ _id: bucketId(round, extra) });
+    expect(Object.keys(bucket!.r)).toEqual(Object.keys(bucket!.r).sort());
 
     // Deleted by _id, one command.
     const deleted = await expectNoScan(conn, () => responses.deleteRound(round));
