@@ -244,7 +244,11 @@ class Invitations implements InvitationRepository {
   }
 }
 
-/** Buckets per round: the close reads this many documents by `_id`, whatever the round's size. */
+/**
+ * Buckets per round: the close reads this many documents by `_id`, whatever the round's size. A bucket holds
+ * about 1/128 of the audience (~80 entries at 10,000 people); an entry of ten free-text answers at full length
+ * (2,000 characters each) is ~20 KB, so the 16 MB document limit would take ~100,000 such people.
+ */
 export const RESPONSE_BUCKETS = 128;
 
 /** One keyed response inside its bucket, as a JSON string (FerretDB decodes a string far faster than nested fields). */
