@@ -17,7 +17,7 @@ const person = (id: string): Person => ({ id, name: id, email: `${id}@example.co
 /**
  * What a survey reads per person and per event is an `_id` read: FerretDB's
  * SQLite backend scans the collection for anything else, and a round has
- * 10,000 invitations, keyed responses and participation entries.
+ * 10,000 invitations and keyed responses.
  */
 describe('survey reads per person and per event are _id reads', () => {
   let conn: Connection;
