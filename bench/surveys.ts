@@ -12,8 +12,7 @@
  * "survey.invite" job per person DMs through the Messenger and SlackChat; the
  * WebClient waits out 429s. The open job is queued a second time to show that
  * nobody is invited twice. The answers are then written in bulk straight into
- * the keyed responses and participation records (the per-click path is
- * covered by the tests), and the round is closed as "close now" does: the
+ * the keyed responses, confirmed (the per-click path is covered by the tests), and the round is closed as "close now" does: the
  * report gives the time from the close to the stored results, and the whole
  * close (the invitation messages rewritten through chat.update, then
  * deleted). Needs the local stack. Prints a JSON report and exits non-zero
@@ -22,7 +21,7 @@
  */
 import { keyOf } from '../src/core/surveys/context.js';
 import { isShown } from '../src/core/surveys/surveys.types.js';
-import { UPDATES_PER_COMMAND } from '../src/store/surveys.repository.js';
+import { bucketId, encodeEntry, UPDATES_PER_COMMAND } from '../src/store/surveys.repository.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { slackEnv } from '../test/support/slack.js';
 import { startTestTandem } from '../test/support/stack.js';
@@ -92,8 +91,9 @@ async function main(): Promise<void> {
     const round = (await tandem.core.surveys.get(survey.id)).rounds[0];
     if (!round) throw new Error('the survey opened no round');
 
-    // Answers: the first ANSWERS people finish (written in bulk under their HMAC keys).
+    // Answers: the first ANSWERS people finish, written in bulk under their HMAC keys into their response buckets.
     const db = tandem.store.conn;
+    const opened = new Map((await tandem.store.surveys.responses.ofRound(round.id)).map((r) => [r.key, r]));
     let enpsSum = 0;
     // UPDATES_PER_COMMAND at a time, as the store writes invitations.
     for (let from = 0; from < ANSWERS; from += UPDATES_PER_COMMAND) {
@@ -101,13 +101,10 @@ async function main(): Promise<void> {
       await db.collection('survey_responses').bulkWrite(
         slice.map(({ key, i }) => {
           enpsSum += i % 11;
-          return { updateOne: { filter: { _id: key as never }, update: { $set: { answers: { enps: i % 11, clear: (i % 5) + 1, why: `comment ${i}` }, step: null } } } };
+          const answers = { enps: i % 11, clear: (i % 5) + 1, why: `comment ${i}` };
+          const entry = encodeEntry({ teamIds: opened.get(key)?.teamIds ?? [], answers, step: null, finished: true });
+          return { updateOne: { filter: { _id: bucketId(round.id, key) as never }, update: { $set: { [`r.${key}`]: entry } } } };
         }),
-        { ordered: false },
-      );
-      // New documents: inserted (an upsert per document costs FerretDB a lookup each).
-      await db.collection('survey_participation').insertMany(
-        slice.map(({ key }) => ({ _id: key as never, roundId: round.id })),
         { ordered: false },
       );
     }

@@ -91,7 +91,7 @@ describe('survey results through the admin API: complementary suppression, comme
     expect((await api(`/surveys/${surveyId}/close`, 'POST')).status).toBe(500);
     expect(await tandem.store.conn.db!.collection('survey_results').countDocuments()).toBe(1);
     expect(await tandem.store.conn.db!.collection('survey_answers').countDocuments()).toBe(0);
-    expect(await tandem.store.conn.db!.collection('survey_responses').countDocuments()).toBe(10);
+    expect(await tandem.store.surveys.responses.ofRound(`${surveyId}.1`)).toHaveLength(10);
     expect((await api(`/surveys/${surveyId}/close`, 'POST')).status).toBe(200);
     const whole = await api(`/surveys/${surveyId}/results`);
     expect(whole.status).toBe(200);

@@ -6,7 +6,7 @@ import { keyOf } from '../../src/core/surveys/context.js';
 import { pickValue } from '../../src/core/surveys/surveys.views.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
-import { UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
+import { bucketId, RESPONSE_BUCKETS, UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
 import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
 import { isolatedNames } from '../support/stack.js';
 
@@ -17,7 +17,7 @@ const person = (id: string): Person => ({ id, name: id, email: `${id}@example.co
 /**
  * What a survey reads per person and per event is an `_id` read: FerretDB's
  * SQLite backend scans the collection for anything else, and a round has
- * 10,000 invitations, keyed responses and participation entries.
+ * 10,000 invitations and keyed responses.
  */
 describe('survey reads per person and per event are _id reads', () => {
   let conn: Connection;
@@ -36,17 +36,18 @@ describe('survey reads per person and per event are _id reads', () => {
     const inviteAt = now;
     const closesAt = new Date(now.getTime() + 86_400_000);
     await store.surveys.invitations.upsertMany([ada, bob].map((p) => ({ roundId, personId: p.id, teamIds: ['T1'], inviteAt, closesAt, remindAt: [] })));
-    await store.surveys.responses.createMany([ada, bob].map((p) => ({ key: keyOf({ config }, roundId, p.id), roundId, teamIds: ['T1'] })));
+    await store.surveys.responses.createMany(roundId, [ada, bob].map((p) => ({ key: keyOf({ config }, roundId, p.id), teamIds: ['T1'] })));
   });
   afterAll(async () => {
     await conn?.dropDatabase();
     await conn?.close();
   });
 
-  it('reads participation and the invitation by survey round and person without a scan', async () => {
+  it('reads a response and the invitation by survey round and person without a scan', async () => {
     const key = keyOf({ config }, roundId, ada.id);
-    const finished = await expectNoScan(conn, () => store.surveys.participation.hasFinished(key));
-    expect(finished.result).toBe(false);
+    const response = await expectNoScan(conn, () => store.surveys.responses.get(roundId, key));
+    expect(response.result).toMatchObject({ key, teamIds: ['T1'], answers: {}, finished: false });
+    expect(response.commands).toEqual(['find survey_responses']);
     const invitation = await expectNoScan(conn, () => store.surveys.invitations.get(roundId, ada.id));
     expect(invitation.result).toMatchObject({ roundId, personId: 'ada' });
     expect(invitation.commands).toEqual(['find survey_invitations']);
@@ -57,10 +58,10 @@ describe('survey reads per person and per event are _id reads', () => {
     const started = await expectNoScan(conn, () => answer.start(deps, ada, roundId));
     expect(JSON.stringify(started.result)).toContain('Recommend us?');
     const picked = await expectNoScan(conn, () => answer.pick(deps, ada, pickValue(roundId, 'enps', 9), false));
-    expect(picked.commands).toEqual(['find survey_rounds', 'find survey_responses', 'findAndModify survey_responses']);
+    expect(picked.commands).toEqual(['find survey_rounds', 'find survey_responses', 'update survey_responses']);
     const confirmed = await expectNoScan(conn, () => answer.confirm(deps, ada, roundId));
     expect(JSON.stringify(confirmed.result)).toContain('are in');
-    expect((await expectNoScan(conn, () => store.surveys.participation.hasFinished(keyOf({ config }, roundId, ada.id)))).result).toBe(true);
+    expect((await expectNoScan(conn, () => store.surveys.responses.get(roundId, keyOf({ config }, roundId, ada.id)))).result).toMatchObject({ answers: { enps: 9 }, finished: true });
 
     // A DM from someone mid-survey, and one from someone not answering: the open rounds come from a lookup document.
     await expectNoScan(conn, () => answer.start(deps, bob, roundId));
@@ -111,6 +112,60 @@ describe('survey reads per person and per event are _id reads', () => {
     const again = await recordFilters(conn, () => store.surveys.invitations.upsertMany(many));
     expect(again.commands).toHaveLength(Math.ceil(300 / UPDATES_PER_COMMAND));
     expect(await store.surveys.invitations.ofRound('S2.1')).toHaveLength(300);
+  }, 60_000);
+
+  it('reads a round’s responses for the close in a fixed number of _id reads, keeping each bucket in key order', async () => {
+    const responses = store.surveys.responses;
+    const round = 'S3.1';
+    const keys = Array.from({ length: 300 }, (_, i) => keyOf({ config }, round, `p${i}`));
+    await responses.createMany(round, keys.map((key, i) => ({ key, teamIds: i % 2 ? ['T1'] : [] })));
+    // 200 confirm (one by one, as clicks do), 50 are half-way, 50 never start.
+    for (const [i, key] of keys.slice(0, 250).entries()) {
+      const r = await responses.get(round, key);
+      if (!r) throw new Error(`no response for p${i}`);
+      await responses.change(r, () => ({ answers: { enps: i % 11 }, step: i < 200 ? null : 1, finished: i < 200 }));
+    }
+    const read = await expectNoScan(conn, () => responses.ofRound(round));
+    expect(read.commands).toEqual(Array.from({ length: RESPONSE_BUCKETS }, () => 'find survey_responses'));
+    expect(read.result).toHaveLength(300);
+    const finished = read.result.filter((r) => r.finished);
+    expect(finished).toHaveLength(200);
+    expect(finished.map((r) => r.answers.enps).sort()).toEqual(Array.from({ length: 200 }, (_, i) => i % 11).sort());
+    expect(read.result.filter((r) => r.teamIds.includes('T1'))).toHaveLength(150);
+
+    // The order of entries in a bucket is their keys' (HMACs') order, before and after answers were written:
+    // it tells neither who nor when.
+    const buckets = await conn.db!.collection<{ _id: string; r: Record<string, string> }>('survey_responses').find({ _id: { $regex: '^S3\\.1:' } }).toArray();
+    expect(buckets.length).toBeGreaterThan(RESPONSE_BUCKETS / 2);
+    for (const b of buckets) expect(Object.keys(b.r)).toEqual(Object.keys(b.r).sort());
+    expect(buckets.flatMap((b) => Object.values(b.r)).join(' ')).not.toMatch(/p\d+|"at"|T\d\d:\d\d/);
+
+    // Two changes of one response at once, from the same stale read (a double click): both land.
+    const stale = await responses.get(round, keys[299]!);
+    if (!stale) throw new Error('no response');
+    await Promise.all([
+      responses.change(stale, (r) => ({ answers: { ...r.answers, enps: 3 } })),
+      responses.change(stale, (r) => ({ answers: { ...r.answers, why: 'both' }, finished: true })),
+    ]);
+    expect(await responses.get(round, keys[299]!)).toMatchObject({ answers: { enps: 3, why: 'both' }, finished: true });
+    // Confirming is never undone by a later edit.
+    const done = await responses.get(round, keys[0]!);
+    expect(await responses.change(done!, () => ({ step: 0, finished: false }))).toMatchObject({ step: 0, finished: true });
+
+    // An open run again with one more person adds that person only; the others keep their answers.
+    const extra = keyOf({ config }, round, 'p300');
+    const again = await expectNoScan(conn, () => responses.createMany(round, [...keys, extra].map((key) => ({ key, teamIds: [] }))));
+    expect(again.commands.filter((c) => c.startsWith('update'))).toHaveLength(1);
+    expect(await responses.get(round, extra)).toMatchObject({ answers: {}, finished: false });
+    expect((await responses.ofRound(round)).filter((r) => r.finished)).toHaveLength(201);
+    const bucket = await conn.db!.collection<{ _id: string; r: Record<string, string> }>('survey_responses').findOne({ _id: bucketId(round, extra) });
+    expect(Object.keys(bucket!.r)).toEqual(Object.keys(bucket!.r).sort());
+
+    // Deleted by _id, one command.
+    const deleted = await expectNoScan(conn, () => responses.deleteRound(round));
+    expect(deleted.commands).toEqual(['delete survey_responses']);
+    expect(await responses.ofRound(round)).toEqual([]);
+    expect(await responses.change(stale, () => ({ step: 1 }))).toBeNull();
   }, 60_000);
 
   it('drops a round from the open-rounds lookup when it closes', async () => {

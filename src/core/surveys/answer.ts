@@ -8,11 +8,11 @@ import { keyOf } from './context.js';
 import type { AnswerValue, KeyedResponse, SurveyQuestion, SurveyRound } from './surveys.types.js';
 import { answerForm, closedView, notInvitedView, questionView, summaryView, thanksView } from './surveys.views.js';
 import type { Clock } from '../clock.js';
-import type { SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { SurveyConfig, SurveyResponseRepository, SurveyRoundRepository } from './surveys.types.js';
 
-/** What answering reads and writes: rounds, keyed responses and participation, by key. */
+/** What answering reads and writes: rounds and keyed responses, by key. */
 export interface AnswerDeps {
-  store: { rounds: Pick<SurveyRoundRepository, 'get' | 'open'>; responses: Pick<SurveyResponseRepository, 'get' | 'answer' | 'setAll'>; participation: Pick<SurveyParticipationRepository, 'markFinished'> };
+  store: { rounds: Pick<SurveyRoundRepository, 'get' | 'open'>; responses: Pick<SurveyResponseRepository, 'get' | 'change'> };
   clock: Clock;
   config: Pick<SurveyConfig, 'secret'>;
 }
@@ -30,7 +30,6 @@ const MAX_TEXT = 2000;
 
 interface Open {
   round: SurveyRound;
-  key: string;
   response: KeyedResponse;
 }
 
@@ -41,13 +40,18 @@ async function load(deps: AnswerDeps, actor: Person, id: string): Promise<Loaded
   const round = await deps.store.rounds.get(id);
   if (!round) return { refused: reply.private(notInvitedView()) };
   if (round.status !== 'open' || !round.closesAt || deps.clock.now() >= round.closesAt) return { refused: reply.private(closedView(round)) };
-  const key = keyOf(deps, round.id, actor.id);
-  const response = await deps.store.responses.get(key);
+  const response = await deps.store.responses.get(round.id, keyOf(deps, round.id, actor.id));
   if (!response) return { refused: reply.private(notInvitedView()) };
-  return { round, key, response };
+  return { round, response };
 }
 
 const isOpen = (l: Loaded): l is Open => !('refused' in l);
+
+/** The answers with one set (a value) or cleared (null, a skipped question). */
+function withAnswer(answers: Record<string, AnswerValue>, questionId: string, value: AnswerValue | null): Record<string, AnswerValue> {
+  const { [questionId]: _, ...rest } = answers;
+  return value === null ? rest : { ...answers, [questionId]: value };
+}
 
 /** The view after a step: the next question, or the summary to confirm. */
 function stepView(o: Open, step: number): ReturnType<typeof questionView> {
@@ -74,7 +78,7 @@ export function parseValue(q: SurveyQuestion, raw: string): AnswerValue | null {
 export async function start(deps: AnswerDeps, actor: Person, id: string): Promise<Reply> {
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
-  const saved = await deps.store.responses.setAll(l.key, l.response.answers, 0);
+  const saved = await deps.store.responses.change(l.response, () => ({ step: 0 }));
   return reply.update(stepView({ ...l, response: saved ?? l.response }, 0));
 }
 
@@ -88,7 +92,7 @@ export async function pick(deps: AnswerDeps, actor: Person, value: string, skip:
   if (!q) throw new DomainError('validation', 'That question is not part of this survey.');
   const parsed = skip ? null : parseValue(q, raw);
   if (!skip && parsed === null) throw new DomainError('validation', 'That answer does not fit this question.');
-  const saved = await deps.store.responses.answer(l.key, q.id, parsed, index + 1);
+  const saved = await deps.store.responses.change(l.response, (r) => ({ answers: withAnswer(r.answers, q.id, parsed), step: index + 1 }));
   if (!saved) return reply.private(closedView(l.round));
   return reply.update(stepView({ ...l, response: saved }, index + 1));
 }
@@ -96,8 +100,7 @@ export async function pick(deps: AnswerDeps, actor: Person, value: string, skip:
 export async function confirm(deps: AnswerDeps, actor: Person, id: string): Promise<Reply> {
   const l = await load(deps, actor, id);
   if (!isOpen(l)) return l.refused;
-  await deps.store.responses.setAll(l.key, l.response.answers, null);
-  await deps.store.participation.markFinished(l.key, l.round.id);
+  if (!(await deps.store.responses.change(l.response, () => ({ step: null, finished: true })))) return reply.private(closedView(l.round));
   return reply.update(thanksView(l.round, l.round.closesAt ?? deps.clock.now(), actor.timeZone));
 }
 
@@ -121,8 +124,7 @@ export async function submitForm(deps: AnswerDeps, actor: Person, values: FormVa
     else answers[q.id] = parsed;
   }
   if (Object.keys(errors).length) return reply.formErrors(errors);
-  await deps.store.responses.setAll(l.key, answers, null);
-  await deps.store.participation.markFinished(l.key, l.round.id);
+  if (!(await deps.store.responses.change(l.response, () => ({ answers, step: null, finished: true })))) return reply.private(closedView(l.round));
   return reply.update(thanksView(l.round, l.round.closesAt ?? deps.clock.now(), actor.timeZone));
 }
 
@@ -137,13 +139,12 @@ export async function directMessage(deps: AnswerDeps, actor: Person, text: strin
   let current: Open | null = null;
   for (const round of await deps.store.rounds.open()) {
     if (!round.closesAt || deps.clock.now() >= round.closesAt) continue;
-    const key = keyOf(deps, round.id, actor.id);
-    const response = await deps.store.responses.get(key);
-    if (response && response.step !== null) current = { round, key, response };
+    const response = await deps.store.responses.get(round.id, keyOf(deps, round.id, actor.id));
+    if (response && response.step !== null) current = { round, response };
   }
   if (!current) return null;
   if (STOP_WORDS.test(text.trim())) {
-    await deps.store.responses.setAll(current.key, current.response.answers, null);
+    await deps.store.responses.change(current.response, () => ({ step: null }));
     return reply.private(v.view('Paused', v.section('Paused. Your answers so far are kept; press *Start* on the survey message to carry on.')));
   }
   const step = current.response.step ?? 0;
@@ -158,7 +159,7 @@ export async function directMessage(deps: AnswerDeps, actor: Person, text: strin
     const hint = q.kind === 'agree5' ? 'a number from 1 to 5' : q.kind === 'scale10' ? 'a number from 0 to 10' : q.kind === 'choice' ? 'one of the options' : 'a few words';
     return reply.private(v.view('Please answer', v.section(`Please reply with ${hint}, or *skip*.`)));
   }
-  const saved = await deps.store.responses.answer(current.key, q.id, parsed, step + 1);
+  const saved = await deps.store.responses.change(current.response, (r) => ({ answers: withAnswer(r.answers, q.id, parsed), step: step + 1 }));
   if (!saved) return reply.private(closedView(current.round));
   return reply.private(stepView({ ...current, response: saved }, step + 1));
 }

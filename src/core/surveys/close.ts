@@ -3,7 +3,7 @@ import { inBatches, inviteKey, remindKey, resultsKey, roundId } from './context.
 import { computeResults, shownTeams, shuffle } from './results.js';
 import { SURVEY_JOBS, type AnonymousAnswer, type GroupResult, type RoundResults, type SuppressedGroup, type SurveyRound } from './surveys.types.js';
 import { closedView, resultsView } from './surveys.views.js';
-import type { InvitationRepository, SurveyPicture, SurveyAnswerRepository, SurveyConfig, SurveyParticipationRepository, SurveyResponseRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { InvitationRepository, SurveyPicture, SurveyAnswerRepository, SurveyConfig, SurveyResponseRepository, SurveyResultsRepository, SurveyRoundRepository } from './surveys.types.js';
 import type { Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -15,7 +15,6 @@ export interface CloseDeps {
     rounds: Pick<SurveyRoundRepository, 'get' | 'ofSurvey' | 'update'>;
     invitations: Pick<InvitationRepository, 'ofRound' | 'deleteRound'>;
     responses: Pick<SurveyResponseRepository, 'ofRound' | 'deleteRound'>;
-    participation: Pick<SurveyParticipationRepository, 'finishedKeys' | 'deleteRound'>;
     answers: Pick<SurveyAnswerRepository, 'insertRound' | 'deleteRound'>;
     results: Pick<SurveyResultsRepository, 'get' | 'save' | 'answersStored' | 'ofClosing'>;
   };
@@ -37,8 +36,8 @@ export interface CloseDeps {
  *    no time finer than the close, and team tags only for teams that may be
  *    shown (a round below the floor keeps none); the results are computed
  *    from them and saved.
- * 3. They are copied into the anonymous store; then the keyed responses and
- *    the participation records are deleted, and the invitations rewritten.
+ * 3. They are copied into the anonymous store; then the keyed responses are
+ *    deleted, and the invitations rewritten.
  * 4. Managers get their team's results, leaders the organisation's; then
  *    the invitations (who was asked) are deleted too.
  *
@@ -62,12 +61,12 @@ export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResu
   if (saved?.answersStored) return finish(deps, closing, saved.results);
 
   // The keyed responses exist until `finish`, which runs only once the anonymous answers are stored.
-  const [finished, responses, previous] = await Promise.all([
-    deps.store.participation.finishedKeys(id),
+  // The round's responses in RESPONSE_BUCKETS reads by `_id` (src/store/surveys.repository.ts), not a scan.
+  const [responses, previous] = await Promise.all([
     deps.store.responses.ofRound(id),
     round.n > 1 && !saved ? deps.store.results.get(roundId(round.surveyId, round.n - 1)) : null,
   ]);
-  const kept = responses.filter((r) => finished.has(r.key)).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
+  const kept = responses.filter((r) => r.finished).map((r) => ({ teamIds: r.teamIds, answers: r.answers }));
   const shown = shownTeams(kept, floor);
   const anonymous: AnonymousAnswer[] =
     kept.length < floor ? [] : shuffle(kept).map((a) => ({ surveyId: round.surveyId, roundId: id, closedAt, teamIds: a.teamIds.filter((t) => shown.has(t)), answers: a.answers }));
@@ -82,10 +81,9 @@ export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResu
   return finish(deps, closing, results);
 }
 
-/** Deletes the keyed responses and participation, marks the round closed and delivers the results. */
+/** Deletes the keyed responses, marks the round closed and delivers the results. */
 async function finish(deps: CloseDeps, round: SurveyRound, results: RoundResults): Promise<RoundResults> {
   await deps.store.responses.deleteRound(round.id);
-  await deps.store.participation.deleteRound(round.id);
   const closed = await deps.store.rounds.update(round.id, ['closing'], { status: 'closed', closedAt: results.closedAt });
   deps.logger.info({ roundId: round.id, invited: round.invited }, 'survey round closed');
   if (closed) {

@@ -70,7 +70,7 @@ export async function openRound(deps: SurveyDeps, surveyId: string, n: number): 
   }
 
   await deps.store.invitations.upsertMany(invitations);
-  await deps.store.responses.createMany(invitations.map((i) => ({ key: keyOf(deps, round.id, i.personId), roundId: round.id, teamIds: i.teamIds })));
+  await deps.store.responses.createMany(round.id, invitations.map((i) => ({ key: keyOf(deps, round.id, i.personId), teamIds: i.teamIds })));
   const invitedByTeam: Record<string, number> = {};
   for (const i of invitations) for (const t of i.teamIds) invitedByTeam[t] = (invitedByTeam[t] ?? 0) + 1;
   const closesAt = new Date(Math.max(now.getTime() + DAY_MS, ...invitations.map((i) => i.closesAt.getTime())));

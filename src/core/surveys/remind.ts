@@ -1,13 +1,13 @@
 import { keyOf, remindKey } from './context.js';
 import { inviteView } from './surveys.views.js';
-import type { InvitationRepository, SurveyConfig, SurveyParticipationRepository, SurveyRoundRepository } from './surveys.types.js';
+import type { InvitationRepository, SurveyConfig, SurveyResponseRepository, SurveyRoundRepository } from './surveys.types.js';
 import type { Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import type { PeopleRepository } from '../ports.js';
 
 /** What a reminder reads: the round, the invitation, whether the key has finished, and the person. */
 export interface RemindDeps {
-  store: { rounds: Pick<SurveyRoundRepository, 'get'>; invitations: Pick<InvitationRepository, 'get'>; participation: Pick<SurveyParticipationRepository, 'hasFinished'> };
+  store: { rounds: Pick<SurveyRoundRepository, 'get'>; invitations: Pick<InvitationRepository, 'get'>; responses: Pick<SurveyResponseRepository, 'get'> };
   people: Pick<PeopleRepository, 'get'>;
   messenger: Pick<Messenger, 'dm'>;
   clock: Clock;
@@ -23,6 +23,6 @@ export async function remind(deps: RemindDeps, id: string, personId: string, n: 
   if (!round || round.status !== 'open' || !round.closesAt || !invitation || !person?.active) return false;
   const now = deps.clock.now();
   if (now >= round.closesAt || now >= invitation.closesAt) return false;
-  if (await deps.store.participation.hasFinished(keyOf(deps, id, personId))) return false;
+  if ((await deps.store.responses.get(id, keyOf(deps, id, personId)))?.finished) return false;
   return deps.messenger.dm(personId, inviteView(round, round.closesAt, person.timeZone, deps.config.minGroupSize, true), remindKey(id, personId, n));
 }

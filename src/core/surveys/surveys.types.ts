@@ -5,9 +5,9 @@ import { objectIdSchema } from '../people/people.types.js';
  * Pulse surveys: the model and the narrow ports the use cases need.
  *
  * Anonymity is a property of what these ports can store (README "Pulse surveys"):
- * - `SurveyResponseRepository` holds in-progress answers keyed only by an HMAC of
- *   (round, person) under the server's SURVEY_SECRET; no person id, no time.
- * - `SurveyParticipationRepository` holds "has finished", keyed by the same HMAC.
+ * - `SurveyResponseRepository` holds in-progress answers and "has confirmed", keyed
+ *   only by an HMAC of (round, person) under the server's SURVEY_SECRET; no person
+ *   id, no time.
  * - `SurveyAnswerRepository` holds the answers after close: no person id, no key,
  *   no time finer than the close, inserted in random order.
  * - Invitations (who was asked) carry no answers.
@@ -149,6 +149,8 @@ export interface KeyedResponse {
   answers: Record<string, AnswerValue>;
   /** Index of the question being asked in the DM; `questions.length` is the summary; null when idle. */
   step: number | null;
+  /** Confirmed: counted at the close (the answers can still change until then). Never unset. */
+  finished: boolean;
 }
 
 /** An answer set after close: no person, no key, no time finer than the close. */
@@ -255,22 +257,23 @@ export interface InvitationRepository {
   deleteRound(roundId: string): Promise<number>;
 }
 
+/**
+ * The keyed responses of open rounds. Every read and write of one response is
+ * by `_id`, and the close reads a round's responses in a fixed number of
+ * `_id` reads, whatever its size (see the store).
+ */
 export interface SurveyResponseRepository {
   /** Creates the keyed responses of a round's audience, each unless it exists (an open retried), in a few commands. */
-  createMany(responses: readonly Omit<KeyedResponse, 'answers' | 'step'>[]): Promise<void>;
-  get(key: string): Promise<KeyedResponse | null>;
-  /** Sets (value) or clears (null) one answer and the step, in one atomic update. */
-  answer(key: string, questionId: string, value: AnswerValue | null, step: number | null): Promise<KeyedResponse | null>;
-  setAll(key: string, answers: Record<string, AnswerValue>, step: number | null): Promise<KeyedResponse | null>;
+  createMany(roundId: string, responses: readonly { key: string; teamIds: string[] }[]): Promise<void>;
+  get(roundId: string, key: string): Promise<KeyedResponse | null>;
+  /**
+   * Changes one response atomically: `change` is applied to `response` (as read) and
+   * written only if the stored response is still that one; otherwise to the stored
+   * one, read again. Null when the response no longer exists (the round closed).
+   */
+  change(response: KeyedResponse, change: (current: KeyedResponse) => Partial<Pick<KeyedResponse, 'answers' | 'step' | 'finished'>>): Promise<KeyedResponse | null>;
   ofRound(roundId: string): Promise<KeyedResponse[]>;
-  deleteRound(roundId: string): Promise<number>;
-}
-
-export interface SurveyParticipationRepository {
-  markFinished(key: string, roundId: string): Promise<void>;
-  hasFinished(key: string): Promise<boolean>;
-  finishedKeys(roundId: string): Promise<Set<string>>;
-  deleteRound(roundId: string): Promise<number>;
+  deleteRound(roundId: string): Promise<void>;
 }
 
 export interface SurveyAnswerRepository {
@@ -318,7 +321,6 @@ export interface SurveyPorts {
   rounds: SurveyRoundRepository;
   invitations: InvitationRepository;
   responses: SurveyResponseRepository;
-  participation: SurveyParticipationRepository;
   answers: SurveyAnswerRepository;
   results: SurveyResultsRepository;
   lastInvited: LastInvitedRepository;
