@@ -1,4 +1,6 @@
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import type { AnswerValue } from '../core/surveys/surveys.types.js';
+import { bucketId, encodeEntry } from './surveys.repository.js';
 
 /**
  * Backfills of the `_id`-keyed lookup documents for databases written before
@@ -32,6 +34,38 @@ async function writeInBatches(conn: Connection, collection: string, ops: AsyncIt
 async function* each<T>(conn: Connection, collection: string, filter: Record<string, unknown>, projection: Record<string, 1>): AsyncIterable<T> {
   for await (const d of conn.collection(collection).find(filter, { projection, batchSize: BATCH })) yield d as T;
 }
+
+/**
+ * Rounds opened before the response buckets (2026-11-26) kept one `survey_responses` document per person
+ * (`_id` = HMAC key, with `roundId`) and "has confirmed" in `survey_participation`: each moves into its round's
+ * bucket, taken in key order so that entries sit in a bucket as the open writes them (see surveys.repository.ts),
+ * then the old documents, the participation and the old `roundId` index go. A crash midway reruns it at the next
+ * boot, before any job runs: the old documents are still there, and the entries they write are the same.
+ */
+const surveyResponseBuckets: Backfill = {
+  name: 'survey_response_buckets',
+  source: 'survey_responses',
+  run: async (conn) => {
+    type Old = { _id: string; roundId: string; teamIds?: string[]; answers?: Record<string, AnswerValue>; step?: number | null };
+    const responses = conn.collection<Old>('survey_responses');
+    const participation = conn.collection<{ _id: string }>('survey_participation');
+    const finished = new Set<string>();
+    for await (const d of participation.find({}, { projection: { _id: 1 } })) finished.add(d._id);
+    await writeInBatches(
+      conn,
+      'survey_responses',
+      (async function* () {
+        for await (const d of responses.find({ roundId: { $exists: true } }).sort({ _id: 1 })) {
+          const entry = encodeEntry({ teamIds: d.teamIds ?? [], answers: d.answers ?? {}, step: d.step ?? null, finished: finished.has(d._id) });
+          yield { updateOne: { filter: { _id: bucketId(d.roundId, d._id) }, update: { $set: { [`r.${d._id}`]: entry } }, upsert: true } };
+        }
+      })(),
+    );
+    await responses.deleteMany({ roundId: { $exists: true } });
+    await participation.deleteMany({});
+    await responses.dropIndex('roundId_1').catch(() => undefined);
+  },
+};
 
 const BACKFILLS: Backfill[] = [
   {
@@ -117,6 +151,7 @@ const BACKFILLS: Backfill[] = [
       );
     },
   },
+  surveyResponseBuckets,
 ];
 
 /** Runs every backfill this database has not run yet, for the collections the connection has models on. */

@@ -143,6 +143,8 @@ describe('lookup documents are backfilled for a database written before them', (
   const teamId = new mongoose.Types.ObjectId();
   const blockerId = new mongoose.Types.ObjectId();
   const legacyCheckin = 'a'.repeat(24);
+  const keyA = `05${'a'.repeat(62)}`;
+  const keyB = `05${'b'.repeat(62)}`;
 
   beforeAll(async () => {
     conn = await watchedConnection(isolatedNames('backfill').mongoUri);
@@ -152,12 +154,18 @@ describe('lookup documents are backfilled for a database written before them', (
     await db.collection('teams').insertOne({ _id: teamId, name: 'Old team', managerId: personId.toString(), memberIds: [personId.toString()], createdAt: at, updatedAt: at });
     await db.collection('checkin_settings').insertOne({ teamId: teamId.toString(), values: { promptTime: '11:00' }, schedulers: ['x'], createdAt: at, updatedAt: at });
     await db.collection('checkin_blockers').insertOne({ _id: blockerId, checkinId: legacyCheckin, personId: personId.toString(), teamId: teamId.toString(), managerId: null, period: '2026-W01', text: 'Old blocker', status: 'open', resolvedAt: null, createdAt: at, updatedAt: at });
+    // A survey round opened before the response buckets: one document per person, "has confirmed" apart.
+    await db.collection('survey_responses').insertMany([
+      { _id: keyB, roundId: 'round-old', teamIds: [teamId.toString()], answers: { q1: 9, why: 'Good' }, step: null },
+      { _id: keyA, roundId: 'round-old', teamIds: [teamId.toString()], answers: { q1: 4 }, step: 1 },
+    ]);
+    await db.collection('survey_participation').insertOne({ _id: keyB, roundId: 'round-old' });
     await db.collection('checkins').insertOne({ _id: new mongoose.Types.ObjectId(legacyCheckin), personId: personId.toString(), teamId: teamId.toString(), period: '2026-W01', timeZone: 'UTC', status: 'pending', answers: {}, needsHelp: false, questions: DEFAULT_QUESTIONS, previousPriorities: null, promptedAt: at, deadlineAt: at, answeredAt: null, late: false, step: 2, snoozes: 0, createdAt: at, updatedAt: at });
     store = createStore(conn);
     await syncIndexes(conn);
     // Boot again: the backfills ran once and are not repeated.
     const second = await recordFilters(conn, () => syncIndexes(conn));
-    expect(second.commands.filter((c) => /^(update|insert) (people_emails|team_names|team_memberships|checkin_person_lookups)/.test(c))).toEqual([]);
+    expect(second.commands.filter((c) => /^(update|insert) (people_emails|team_names|team_memberships|checkin_person_lookups|survey_responses)/.test(c))).toEqual([]);
   });
   afterAll(async () => {
     await conn.dropDatabase();
@@ -175,6 +183,14 @@ describe('lookup documents are backfilled for a database written before them', (
     expect((await expectNoScan(conn, () => store.checkins.openBlockers(id))).result.map((b) => b.text)).toEqual(['Old blocker']);
     expect((await expectNoScan(conn, () => store.checkins.blockerOf(legacyCheckin))).result?.id).toBe(blockerId.toString());
     expect((await expectNoScan(conn, () => store.checkins.answeringStepByStep(id))).result?.step).toBe(2);
+    // The old round's responses moved into its bucket (in key order), confirmed as they were; the old documents went.
+    const responses = await expectNoScan(conn, () => store.surveys.responses.ofRound('round-old'));
+    expect(responses.result.map((r) => [r.key, r.answers, r.step, r.finished])).toEqual([
+      [keyA, { q1: 4 }, 1, false],
+      [keyB, { q1: 9, why: 'Good' }, null, true],
+    ]);
+    expect(await store.models.Person.db.collection('survey_responses').countDocuments()).toBe(1);
+    expect(await store.models.Person.db.collection('survey_participation').countDocuments()).toBe(0);
     // A new email for the old person is still refused to someone else.
     await expect(store.people.create({ name: 'New', email: 'old@example.com' })).rejects.toMatchObject({ code: 'conflict' });
   });
