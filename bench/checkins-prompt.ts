@@ -43,26 +43,26 @@ function memory(pid: number): { peakMiB: number; rssMiB: number } {
 
 /**
  * The seconds of sending the bucket threw away (it was full while nothing was sent), replayed from the fake's
- * chat.postMessage calls: while a refused message was waiting out its Retry-After (Slack's pacing), and otherwise
- * (Tandem not sending as fast as the limit).
+ * chat.postMessage calls: while a refused message had not been sent yet (Slack's pacing: Retry-After and any retry
+ * timeout after it), and otherwise (Tandem not sending as fast as the limit).
  */
-function fullBucket(calls: readonly { status: number; at: number }[], rate: number): { afterRefusalS: number; otherwiseS: number } {
+function fullBucket(calls: readonly { status: number; at: number; args: Record<string, unknown> }[], rate: number): { afterRefusalS: number; otherwiseS: number } {
   let tokens = rate;
   let at = calls[0]?.at ?? 0;
-  let refused = false;
+  const waiting = new Set<unknown>();
   const lost = { afterRefusalS: 0, otherwiseS: 0 };
   for (const call of calls) {
     tokens += ((call.at - at) / 1000) * rate;
     at = call.at;
     if (tokens > rate) {
-      if (refused) lost.afterRefusalS += (tokens - rate) / rate;
+      if (waiting.size > 0) lost.afterRefusalS += (tokens - rate) / rate;
       else lost.otherwiseS += (tokens - rate) / rate;
       tokens = rate;
     }
-    if (call.status === 429) refused = true;
+    if (call.status === 429) waiting.add(call.args.channel);
     else {
       tokens -= 1;
-      refused = false;
+      waiting.delete(call.args.channel);
     }
   }
   return lost;

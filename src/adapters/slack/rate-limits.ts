@@ -11,41 +11,45 @@ export function retryAfterOf(err: unknown): number | undefined {
 }
 
 /**
- * Slack's rate limits as Slack documents them, per Web API method: a 429's
- * Retry-After holds every call of that method until it has passed, and the
- * refused call is sent again as soon as it has, once.
+ * Slack's rate limits as Slack documents them, per Web API method: a refused
+ * call is sent again as soon as its own Retry-After has passed, and the first
+ * 429 of a method holds that method's other calls for its Retry-After (as the
+ * Web API client's queue pause did: later 429s of the same burst do not
+ * lengthen the hold, they only hold their own call).
  *
  * The Web API client's own handling (`rejectRateLimitedCalls: false`) paused
  * every method for Retry-After, then sent the refused call again only after
  * one more of its retry timeouts (200–400 ms, doubling with each 429 of the
- * same call): at a bucket of one second that time was lost to sending, and a
- * call refused twice fell further behind. Use it with a client that rejects
- * rate-limited calls; network errors and 5xx are still retried by the client.
- * A refused call was not carried out by Slack, so sending it again sends it once
- * (files.uploadV2, several calls, starts its upload again).
+ * same call). Use it with a client that rejects rate-limited calls; network
+ * errors and 5xx are still retried by the client. A refused call was not
+ * carried out by Slack, so sending it again sends it once (files.uploadV2,
+ * several calls, starts its upload again).
  */
 export class RateLimits {
-  /** When each method may be called again. */
-  private readonly resumeAt = new Map<string, number>();
+  /** Until when each method's calls are held, after a first 429. */
+  private readonly holds = new Map<string, number>();
 
   async call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    let notBefore = 0;
     for (let refused = 0; ; refused += 1) {
-      for (let wait = this.waitFor(method); wait > 0; wait = this.waitFor(method)) await sleep(wait);
+      for (let wait = this.wait(method, notBefore); wait > 0; wait = this.wait(method, notBefore)) await sleep(wait);
       try {
         return await run();
       } catch (err) {
         const retryAfter = retryAfterOf(err);
         if (retryAfter === undefined || refused >= RATE_LIMIT_RETRIES) throw err;
-        this.resumeAt.set(method, Math.max(this.resumeAt.get(method) ?? 0, Date.now() + retryAfter * 1000));
+        const now = Date.now();
+        notBefore = now + retryAfter * 1000;
+        if ((this.holds.get(method) ?? 0) <= now) this.holds.set(method, notBefore);
       }
     }
   }
 
-  private waitFor(method: string): number {
-    const at = this.resumeAt.get(method);
-    if (at === undefined) return 0;
-    const wait = at - Date.now();
-    if (wait <= 0) this.resumeAt.delete(method);
-    return wait;
+  /** Milliseconds until a call of `method` (refused until `notBefore`) may be sent. */
+  private wait(method: string, notBefore: number): number {
+    const now = Date.now();
+    const hold = this.holds.get(method) ?? 0;
+    if (hold <= now) this.holds.delete(method);
+    return Math.max(hold, notBefore) - now;
   }
 }
