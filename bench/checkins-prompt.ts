@@ -41,6 +41,33 @@ function memory(pid: number): { peakMiB: number; rssMiB: number } {
   return { peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
 }
 
+/**
+ * The seconds of sending the bucket threw away (it was full while nothing was sent), replayed from the fake's
+ * chat.postMessage calls: while a refused message had not been sent yet (Slack's pacing: Retry-After and any retry
+ * timeout after it), and otherwise (Tandem not sending as fast as the limit).
+ */
+function fullBucket(calls: readonly { status: number; at: number; args: Record<string, unknown> }[], rate: number): { afterRefusalS: number; otherwiseS: number } {
+  let tokens = rate;
+  let at = calls[0]?.at ?? 0;
+  const waiting = new Set<unknown>();
+  const lost = { afterRefusalS: 0, otherwiseS: 0 };
+  for (const call of calls) {
+    tokens += ((call.at - at) / 1000) * rate;
+    at = call.at;
+    if (tokens > rate) {
+      if (waiting.size > 0) lost.afterRefusalS += (tokens - rate) / rate;
+      else lost.otherwiseS += (tokens - rate) / rate;
+      tokens = rate;
+    }
+    if (call.status === 429) waiting.add(call.args.channel);
+    else {
+      tokens -= 1;
+      waiting.delete(call.args.channel);
+    }
+  }
+  return lost;
+}
+
 async function main(): Promise<void> {
   const fake = await FakeSlack.start({ rateLimit: { perSecond: RATE, methods: ['chat.postMessage'] } });
   const { mongoUri, prefix } = isolatedNames('bench');
@@ -87,6 +114,7 @@ async function main(): Promise<void> {
     const windowS = Math.max(0.001, (last - first) / 1000);
     // The most the bucket could let through in that window: its initial burst plus the refill.
     const allowed = RATE + RATE * windowS;
+    const thrown = fullBucket(fake.calls.filter((c) => c.method === 'chat.postMessage'), RATE);
     const report = {
       people: PEOPLE,
       limit_per_s: RATE,
@@ -95,6 +123,8 @@ async function main(): Promise<void> {
       achieved_per_s: Number((posts.length / windowS).toFixed(1)),
       rate_of_limit_pct: Number(((100 * posts.length) / allowed).toFixed(1)),
       responses_429: fake.rateLimited,
+      bucket_full_after_429_s: Number(thrown.afterRefusalS.toFixed(1)),
+      bucket_full_otherwise_s: Number(thrown.otherwiseS.toFixed(1)),
       prompts_sent: posts.length,
       lost,
       duplicated,

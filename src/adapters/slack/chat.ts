@@ -7,6 +7,7 @@ import type { SlackHome, SlackMessage, SlackModal } from './blockkit.types.js';
 import { mentionedPeople, renderHome, renderMessage, renderModal } from './blockkit.js';
 import type { SlackPeople } from './people.js';
 import type { Logger } from '../../core/logger.js';
+import { RateLimits } from './rate-limits.js';
 
 /** Block Kit JSON as the Web API client's types want it. */
 export const asBlocks = (m: SlackMessage): { text: string; blocks: slackTypes.KnownBlock[] } => ({ text: m.text, blocks: m.blocks as unknown as slackTypes.KnownBlock[] });
@@ -38,11 +39,13 @@ const payloadKey = (payload: object | undefined): unknown => (payload && 'key' i
 
 /**
  * The chat port on Slack: DMs (conversations.open + chat.postMessage),
- * team channel posts and in-place updates (chat.update). Rate limits are
- * handled by the WebClient (it waits Retry-After and retries).
+ * team channel posts and in-place updates (chat.update). Its client rejects
+ * rate-limited calls (`rejectRateLimitedCalls: true`): `RateLimits` waits out
+ * each 429's Retry-After for that method and sends the call again.
  */
 export class SlackChat implements PlatformChat {
   readonly platform = 'slack' as const;
+  private readonly limits = new RateLimits();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -67,7 +70,7 @@ export class SlackChat implements PlatformChat {
       try {
         const png = await read(b.url);
         if (!png) continue;
-        const res = (await this.client.files.uploadV2({ file: png, filename: 'scorecard.png', title: b.alt.slice(0, 250) })) as { files?: { files?: { id?: string }[] }[] };
+        const res = (await this.limits.call('files.uploadV2', () => this.client.files.uploadV2({ file: png, filename: 'scorecard.png', title: b.alt.slice(0, 250) }))) as { files?: { files?: { id?: string }[] }[] };
         const id = res.files?.[0]?.files?.[0]?.id;
         if (id) out.set(b.url, id);
       } catch (err) {
@@ -101,7 +104,9 @@ export class SlackChat implements PlatformChat {
     if (!channel) return null;
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page += 1) {
-      const res = await this.client.conversations.history({ channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) });
+      const res = await this.limits.call('conversations.history', () =>
+        this.client.conversations.history({ channel, limit: 200, include_all_metadata: true, ...(cursor ? { cursor } : {}) }),
+      );
       const found = res.messages?.find((m) => m.metadata?.event_type === METADATA_EVENT_TYPE && payloadKey(m.metadata.event_payload) === key);
       if (found?.ts) return { platform: 'slack', channel, messageId: found.ts };
       cursor = res.response_metadata?.next_cursor || undefined;
@@ -112,17 +117,19 @@ export class SlackChat implements PlatformChat {
 
   private async directChannel(identity: PlatformIdentity): Promise<string> {
     if (identity.platform !== 'slack') throw new DomainError('validation', `cannot DM a ${identity.platform} identity on Slack`);
-    const opened = await this.client.conversations.open({ users: identity.userId });
+    const opened = await this.limits.call('conversations.open', () => this.client.conversations.open({ users: identity.userId }));
     return opened.channel?.id ?? identity.userId;
   }
 
   async update(address: MessageAddress, view: View): Promise<void> {
-    await this.client.chat.update({ channel: address.channel, ts: address.messageId, ...asBlocks(await this.message(view)) });
+    const message = asBlocks(await this.message(view));
+    await this.limits.call('chat.update', () => this.client.chat.update({ channel: address.channel, ts: address.messageId, ...message }));
   }
 
   async post(channel: string, view: View, key?: string): Promise<MessageAddress> {
     const metadata = key ? { metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { key } } } : {};
-    const res = await this.client.chat.postMessage({ channel, ...asBlocks(await this.message(view)), ...metadata });
+    const message = asBlocks(await this.message(view));
+    const res = await this.limits.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...message, ...metadata }));
     if (!res.ts) throw new Error('chat.postMessage answered without a ts');
     return { platform: 'slack', channel: res.channel ?? channel, messageId: res.ts };
   }

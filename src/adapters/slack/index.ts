@@ -1,5 +1,5 @@
 import type { Logger as PinoLogger } from 'pino';
-import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger as BoltLogger, types as slackTypes, ViewStateValue } from '@slack/bolt';
 import type { Conversation, Reply } from '../../core/chat/chat.port.js';
 import type { InteractionContext } from '../../core/chat/interactions.js';
@@ -70,7 +70,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const app = new App({ token, logger: boltLogger, clientOptions, deferInitialization: true, receiver: socket ?? http, convoStore: false });
   const client = app.client;
   const people = new SlackPeople(core, client);
-  const chat = new SlackChat(client, people, { picture: ctx.picture, logger });
+  // Tandem's own sends (DMs, posts, updates) wait out a 429 per method and retry at once (SlackChat, rate-limits.ts).
+  const sending = new webApi.WebClient(token, { ...clientOptions, rejectRateLimitedCalls: true });
+  const chat = new SlackChat(sending, people, { picture: ctx.picture, logger });
   // Answers to response_url go over kept-alive connections of Tandem's own, not Bolt's respond() (see respond.ts).
   const responses = new ResponseUrlPoster();
 
