@@ -11,6 +11,8 @@ import { expectNoScan, recordFilters, watchedConnection } from '../support/scans
 import { isolatedNames } from '../support/stack.js';
 
 const clock = { now: () => new Date('2026-11-25T10:00:00Z') };
+/** A legacy document keyed by a string. */
+type Keyed = { _id: string } & Record<string, unknown>;
 const slack = (userId: string) => ({ platform: 'slack' as const, key: identityKey.slack('T1', userId), teamId: 'T1', userId });
 
 /**
@@ -155,11 +157,11 @@ describe('lookup documents are backfilled for a database written before them', (
     await db.collection('checkin_settings').insertOne({ teamId: teamId.toString(), values: { promptTime: '11:00' }, schedulers: ['x'], createdAt: at, updatedAt: at });
     await db.collection('checkin_blockers').insertOne({ _id: blockerId, checkinId: legacyCheckin, personId: personId.toString(), teamId: teamId.toString(), managerId: null, period: '2026-W01', text: 'Old blocker', status: 'open', resolvedAt: null, createdAt: at, updatedAt: at });
     // A survey round opened before the response buckets: one document per person, "has confirmed" apart.
-    await db.collection('survey_responses').insertMany([
+    await db.collection<Keyed>('survey_responses').insertMany([
       { _id: keyB, roundId: 'round-old', teamIds: [teamId.toString()], answers: { q1: 9, why: 'Good' }, step: null },
       { _id: keyA, roundId: 'round-old', teamIds: [teamId.toString()], answers: { q1: 4 }, step: 1 },
     ]);
-    await db.collection('survey_participation').insertOne({ _id: keyB, roundId: 'round-old' });
+    await db.collection<Keyed>('survey_participation').insertOne({ _id: keyB, roundId: 'round-old' });
     await db.collection('checkins').insertOne({ _id: new mongoose.Types.ObjectId(legacyCheckin), personId: personId.toString(), teamId: teamId.toString(), period: '2026-W01', timeZone: 'UTC', status: 'pending', answers: {}, needsHelp: false, questions: DEFAULT_QUESTIONS, previousPriorities: null, promptedAt: at, deadlineAt: at, answeredAt: null, late: false, step: 2, snoozes: 0, createdAt: at, updatedAt: at });
     store = createStore(conn);
     await syncIndexes(conn);
