@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       const row: Row = { kind, size: users.length, ackP99: stats(tandemAcks).p99, floorP99: stats(floorAcks).p99, answer: stats(answers), answered: answers.length, failures, target, cpuPerCommand };
       rows.push(row);
       lines.push(
-        `${kind} ${row.size}: ack p50 ${ms(stats(tandemAcks).p50)}, p99 ${ms(row.ackP99)} | floor p99 ${ms(row.floorP99)} | ratio ${(row.ackP99 / row.floorP99).toFixed(2)} | answer p50 ${ms(row.answer.p50)}, p99 ${ms(row.answer.p99)}, max ${ms(row.answer.max)} | ${row.answered}/${row.size} answered, ${failures} apologies | Tandem CPU ${cpuPerCommand.toFixed(2)} ms per command`,
+        `${kind} ${row.size}: ack p50 ${ms(stats(tandemAcks).p50)}, p99 ${ms(row.ackP99)} | floor p50 ${ms(stats(floorAcks).p50)}, p99 ${ms(row.floorP99)} | ratio ${(row.ackP99 / row.floorP99).toFixed(2)} | answer p50 ${ms(row.answer.p50)}, p99 ${ms(row.answer.p99)}, max ${ms(row.answer.max)} | ${row.answered}/${row.size} answered, ${failures} apologies | Tandem CPU ${cpuPerCommand.toFixed(2)} ms per command`,
       );
     };
     const knownUsers: string[] = [];
