@@ -70,6 +70,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const conn: Connection = await connectMongo(config.MONGODB_URI, logger);
   const store = createStore(conn);
   await syncIndexes(conn);
+  // Accounts a crash lost after a new person's answer (see IdentityRepository.link), written before any job sends a DM.
+  const repaired = await store.identities.repairAccounts();
+  if (repaired > 0) logger.warn({ accounts: repaired }, 'wrote the platform accounts of people linked just before a crash');
 
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));

@@ -92,6 +92,25 @@ export class MongoIdentityRepository implements IdentityRepository {
     return found.filter((i) => i !== null);
   }
 
+  /**
+   * Writes the account of every identity whose person has none on its
+   * platform, and returns how many: what a crash lost between a new person's
+   * answer and the batch that writes their account (see `link`), which would
+   * leave them unreachable by DM until their next command. Run at boot, before
+   * any job: one scan of the accounts' ids and one of the identities, no
+   * per-person query; an account written meanwhile is left as it is.
+   */
+  async repairAccounts(): Promise<number> {
+    const accounts = new Set((await this.accounts.find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((a) => a._id));
+    const missing = new Map<string, string>();
+    for await (const i of this.model.find({}, { key: 1, personId: 1, platform: 1 }).lean<IdentityDoc>().cursor()) {
+      const id = accountId(i.personId, i.platform);
+      if (!accounts.has(id) && !missing.has(id)) missing.set(id, i.key);
+    }
+    await Promise.all([...missing].map(([id, key]) => upsertRacing(() => this.accountWrites.upsert(id, { $setOnInsert: { key } }))));
+    return missing.size;
+  }
+
   async link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
     try {
       await this.identityWrites.insert({ _id: identity.key, ...identity });
@@ -113,8 +132,8 @@ export class MongoIdentityRepository implements IdentityRepository {
       return;
     }
     // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
-    // its reply, so that a graceful stop does too. A crash before it heals on the person's next command: their
-    // touch writes the same account.
+    // its reply, so that a graceful stop does too. A crash before it heals at the next boot (repairAccounts), or on
+    // the person's next command, whose touch writes the same account.
     this.seen.set(id, { key: identity.key, at: at ?? null, linked: true });
     const written = this.schedule();
     afterReply(() => written);

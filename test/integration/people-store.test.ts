@@ -71,6 +71,22 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     expect(await store.models.PersonAccount.findById(`${dara?.id}|slack`).lean()).toMatchObject({ key: second, lastSeenAt: at });
   });
 
+  it('writes at boot the platform accounts that a crash lost after a new person was linked, and leaves the others', async () => {
+    const [ivo, jon] = await Promise.all(['ivo', 'jon'].map((name) => store.people.create({ name, email: `${name}@example.com` })));
+    if (!ivo || !jon) throw new Error('people not created');
+    for (const p of [ivo, jon]) await store.identities.link({ platform: 'slack', personId: p.id, key: identityKey.slack('T9', p.name), teamId: 'T9', userId: p.name });
+    // What a process killed between Ivo's answer and the batch with his account leaves: the identity, no account.
+    await store.models.PersonAccount.deleteOne({ _id: `${ivo.id}|slack` });
+    const jonAccount = await store.models.PersonAccount.findById(`${jon.id}|slack`).lean();
+    const restarted = createStore(conn);
+    expect(await restarted.identities.ofPerson(ivo.id)).toEqual([]);
+
+    expect(await restarted.identities.repairAccounts()).toBe(1);
+    expect(await restarted.identities.ofPerson(ivo.id)).toEqual([expect.objectContaining({ key: identityKey.slack('T9', 'ivo'), userId: 'ivo' })]);
+    expect(await store.models.PersonAccount.findById(`${jon.id}|slack`).lean()).toEqual(jonAccount);
+    expect(await restarted.identities.repairAccounts()).toBe(0);
+  });
+
   it('finds or creates a person by email when the email lookup is missing, stale or points at nobody', async () => {
     const { Person, PersonEmail } = store.models;
     // A person the lookup does not know (a crash between two writes, or a database from before the lookups).
