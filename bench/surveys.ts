@@ -21,7 +21,8 @@
  */
 import { keyOf } from '../src/core/surveys/context.js';
 import { isShown } from '../src/core/surveys/surveys.types.js';
-import { bucketId, encodeEntry, UPDATES_PER_COMMAND } from '../src/store/surveys.repository.js';
+import { bucketId, encodeEntry } from '../src/store/survey-responses.repository.js';
+import { UPDATES_PER_COMMAND } from '../src/store/surveys.repository.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { slackEnv } from '../test/support/slack.js';
 import { startTestTandem } from '../test/support/stack.js';

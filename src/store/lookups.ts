@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import type { AnswerValue } from '../core/surveys/surveys.types.js';
-import { bucketId, encodeEntry } from './surveys.repository.js';
+import { bucketId, encodeEntry } from './survey-responses.repository.js';
 
 /**
  * Backfills of the `_id`-keyed lookup documents for databases written before
@@ -38,7 +38,7 @@ async function* each<T>(conn: Connection, collection: string, filter: Record<str
 /**
  * Rounds opened before the response buckets (2026-11-26) kept one `survey_responses` document per person
  * (`_id` = HMAC key, with `roundId`) and "has confirmed" in `survey_participation`: each moves into its round's
- * bucket, taken in key order so that entries sit in a bucket as the open writes them (see surveys.repository.ts),
+ * bucket, taken in key order so that entries sit in a bucket as the open writes them (see survey-responses.repository.ts),
  * then the old documents, the participation and the old `roundId` index go. A crash midway reruns it at the next
  * boot, before any job runs: the old documents are still there, and the entries they write are the same.
  */

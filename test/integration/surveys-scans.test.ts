@@ -6,7 +6,8 @@ import { keyOf } from '../../src/core/surveys/context.js';
 import { pickValue } from '../../src/core/surveys/surveys.views.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
-import { bucketId, RESPONSE_BUCKETS, UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
+import { bucketId, RESPONSE_BUCKETS } from '../../src/store/survey-responses.repository.js';
+import { UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
 import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
 import { isolatedNames } from '../support/stack.js';
 

@@ -61,7 +61,7 @@ export async function closeRound(deps: CloseDeps, id: string): Promise<RoundResu
   if (saved?.answersStored) return finish(deps, closing, saved.results);
 
   // The keyed responses exist until `finish`, which runs only once the anonymous answers are stored.
-  // The round's responses in RESPONSE_BUCKETS reads by `_id` (src/store/surveys.repository.ts), not a scan.
+  // The round's responses in RESPONSE_BUCKETS reads by `_id` (src/store/survey-responses.repository.ts), not a scan.
   const [responses, previous] = await Promise.all([
     deps.store.responses.ofRound(id),
     round.n > 1 && !saved ? deps.store.results.get(roundId(round.surveyId, round.n - 1)) : null,
