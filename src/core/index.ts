@@ -76,6 +76,8 @@ export interface CorePorts {
   scorecardPicture?: ScorecardPicture;
   /** Draws the picture of survey results sent in chat; absent: text only. */
   surveyPicture?: SurveyPicture;
+  /** Judge KPI samples in the process of the request that stored them, the kpis job only a fallback (main.ts: where workers run); absent: by the job. */
+  inlineKpiDetection?: boolean;
 }
 
 /**
@@ -126,7 +128,7 @@ export function createCore(ports: CorePorts) {
   });
   notifier.escalation = escalation;
   const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
-  const kpis = createKpis(kpiDeps, { interactions, tandem });
+  const kpis = createKpis(kpiDeps, { interactions, tandem }, ports.inlineKpiDetection);
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
   new AlertResponses(kpiDeps).register(interactions, tandem);

@@ -193,12 +193,18 @@ export class MongoKpiRepository implements KpiRepository {
   /**
    * Inserts first and reads only the samples that already exist, each by
    * `_id`; a correction is one `_id` update that returns the value it
-   * replaced. Then queues what is to be judged on the tail, after the writes:
+   * replaced. A sample with a judgement given is inserted judged and not
+   * queued. Then queues what is to be judged on the tail, after the writes:
    * a crash in between leaves a sample unjudged until it is sent again (a
    * resend of an unjudged sample queues it again).
    */
-  async writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]> {
-    const docs: SampleDoc[] = samples.map((s) => ({ _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [], receivedAt: at }));
+  async writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[]): Promise<SampleWrite[]> {
+    const judgedAt = new Map(judgements?.map((j) => [j.at.getTime(), j]));
+    const docs: SampleDoc[] = samples.map((s) => {
+      const j = judgedAt.get(s.at.getTime());
+      const judgement = j ? { judged: true, rag: j.rag, version: j.version, exception: j.exception } : { judged: false, rag: null, version: null, exception: false };
+      return { _id: sampleId(key, s.at), kpiKey: key, at: s.at, value: s.value, dataError: false, ...judgement, corrections: [], receivedAt: at };
+    });
     const taken = new Set<string>();
     const inserts = await Promise.allSettled(docs.map((doc) => this.sampleWrites.insert(doc)));
     for (const [i, r] of inserts.entries()) {
@@ -215,7 +221,8 @@ export class MongoKpiRepository implements KpiRepository {
       }
       out.push(await this.rewrite(doc._id, s, by, at));
     }
-    const queue = out.filter((w) => w.outcome !== 'unchanged' || !w.sample.judged).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
+    // A sample judged before it was written is not queued, whatever it found stored (its caller records the judgement).
+    const queue = out.filter((w) => !judgedAt.has(w.sample.at.getTime()) && (w.outcome !== 'unchanged' || !w.sample.judged)).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
     if (queue.length) await this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queue } } });
     // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
     if (samples.length) await this.changed(samples.map((s) => utcDay(s.at)));
@@ -307,11 +314,11 @@ export class MongoKpiRepository implements KpiRepository {
    * tail as it is under it (no other read); a tail not there yet is created taken. Writes to one document
    * are atomic (MongoDB, and FerretDB as scripts/stack.sh builds it), so one holder wins however many race.
    */
-  async lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null> {
+  async lease(key: string, holder: string, now: Date, ttlMs: number, size: number, idle = false): Promise<KpiTail | null> {
     let d: TailDoc | null;
     try {
       d = await this.Tail.findOneAndUpdate(
-        { _id: key, pending: { $ne: [] }, $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
+        { _id: key, ...(idle ? {} : { pending: { $ne: [] } }), $or: [{ leaseUntil: null }, { leaseUntil: { $lte: now } }] },
         { $set: { leaseHolder: holder, leaseUntil: new Date(now.getTime() + ttlMs) } },
         { upsert: true, returnDocument: 'after' },
       ).lean<TailDoc>();

@@ -16,7 +16,7 @@ export const alertKey = (kpiKey: string, rule: KpiRule): string => `kpi:${kpiKey
 
 /** Samples judged per lease before it is renewed. */
 const BATCH = 200;
-const LEASE_MS = 60_000;
+export const LEASE_MS = 60_000;
 /** Judged samples recorded and taken off the queue (and the tail written) at once. */
 const DEQUEUE_EVERY = 100;
 const TREND = 10;
@@ -45,17 +45,30 @@ const RULE_SEVERITY: Record<Exclude<KpiRule, 'threshold'>, AlertSeverity> = {
  * tail with the lease given back).
  */
 export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number> {
+  return (await detectRun(d, kpiKey)).judged;
+}
+
+/**
+ * `detectPending`, saying also whether the run ended holding the lease with
+ * nothing left queued (`drained`): false when the lease was taken or lost,
+ * or nothing waited. `known` is the KPI as the caller just read it (the
+ * request that stored the samples), used for the first lease instead of a
+ * read.
+ */
+export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promise<{ judged: number; drained: boolean }> {
   let judged = 0;
+  let first = known;
   for (;;) {
     const holder = randomUUID();
     // Before the KPI is read: a job whose samples an earlier run judged costs this one round trip.
     const read = await d.kpis.lease(kpiKey, holder, d.clock.now(), LEASE_MS, MAX_TAIL_SIZE);
-    if (!read) return judged;
+    if (!read) return { judged, drained: false };
     let released = false;
     let left = 0;
     try {
-      const kpi = await d.kpis.get(kpiKey);
-      if (!kpi) return judged;
+      const kpi = first ?? (await d.kpis.get(kpiKey));
+      first = undefined;
+      if (!kpi) return { judged, drained: false };
       const size = tailSize(kpi);
       await resolveStale(d, kpi);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
@@ -83,14 +96,14 @@ export async function detectPending(d: KpiDeps, kpiKey: string): Promise<number>
         }
         done.push(...read.pending.filter((p) => p.at.getTime() === next.at.getTime() && p.revision <= revision));
         // The queue moves on every so many samples: a run that stops half-way judges at most these again.
-        if (done.length >= DEQUEUE_EVERY && !(await flush(false))) return judged;
+        if (done.length >= DEQUEUE_EVERY && !(await flush(false))) return { judged, drained: false };
       }
       // Its holder gone, the lease is the next holder's to take, and they judge what is left.
-      if (!(await flush(true))) return judged;
+      if (!(await flush(true))) return { judged, drained: false };
     } finally {
       if (!released) await d.kpis.release(kpiKey, holder);
     }
-    if (left === 0) return judged;
+    if (left === 0) return { judged, drained: true };
   }
 }
 
@@ -130,7 +143,7 @@ export class OpenRules {
   }
 }
 
-async function resolveStale(d: KpiDeps, kpi: Kpi): Promise<void> {
+export async function resolveStale(d: KpiDeps, kpi: Kpi): Promise<void> {
   // The stale check marks a KPI stale before it raises the alert: an unmarked KPI has no stale alert open.
   if (!kpi.staleSince) return;
   const id = await d.alerts.openId(alertKey(kpi.key, 'stale'));

@@ -18,8 +18,11 @@ import { listSamples, recordSamples } from './samples.js';
 import { checkStale } from './stale.js';
 import { kpiSweeper } from './sweep.js';
 
-/** KPIs: definitions and versions, samples, detection and the stale check, with their chat commands. */
-export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }) {
+/**
+ * KPIs: definitions and versions, samples, detection and the stale check, with their chat commands.
+ * `inlineDetection`: a request's samples are judged in its own process once stored (see recordSamples).
+ */
+export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }, inlineDetection = false) {
   registerKpiChat(d, chat.interactions, chat.tandem);
   return {
     create: (body: unknown, actor: string) => createKpi(d, body, actor),
@@ -27,7 +30,7 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     get: (key: string) => getKpi(d, key),
     list: (filter: { ownerTeamIds?: string[] } = {}) => d.kpis.list(filter),
     versions: async (key: string) => (await getKpi(d, key)).versions,
-    recordSamples: (key: string, body: unknown, actor: string) => recordSamples(d, key, body, actor),
+    recordSamples: (key: string, body: unknown, actor: string) => recordSamples(d, key, body, actor, inlineDetection),
     samples: (key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }) => listSamples(d, key, range),
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
     detect: (key: string) => detectPending(d, key),

@@ -252,8 +252,12 @@ export interface KpiRepository {
    * Writes each sample by its `_id` (KPI key + instant): insert, no-op, or a
    * correction that keeps the old value; then queues every new or corrected
    * one (and an unjudged one sent again) on the KPI's tail to be judged.
+   * With `judgements` (detection ran before the write, under the lease), the
+   * samples they name are inserted judged and never queued: a sample found
+   * already stored is returned as found (or corrected), its judgement for the
+   * caller to record.
    */
-  writeSamples(key: string, samples: SampleInput[], by: string, at: Date): Promise<SampleWrite[]>;
+  writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[]): Promise<SampleWrite[]>;
   getSample(key: string, at: Date): Promise<Sample | null>;
   /** Samples in [from, to], oldest first (an admin listing: a range read). */
   samples(key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]>;
@@ -282,8 +286,8 @@ export interface KpiRepository {
   /**
    * A per-KPI lease so one worker judges a KPI's samples in time order, taken only while samples wait on
    * the tail: the tail as it is under the lease (built from history once, as `tail`), or null when another
-   * holder has it or nothing waits.
+   * holder has it or nothing waits. `idle`: taken whether or not samples wait (a request about to write its own).
    */
-  lease(key: string, holder: string, now: Date, ttlMs: number, size: number): Promise<KpiTail | null>;
+  lease(key: string, holder: string, now: Date, ttlMs: number, size: number, idle?: boolean): Promise<KpiTail | null>;
   release(key: string, holder: string): Promise<void>;
 }

@@ -3,6 +3,8 @@ import { DomainError } from '../errors.js';
 import type { KpiDeps } from './deps.js';
 import { KPI_JOBS } from './deps.js';
 import { getKpi } from './define.js';
+import { detectRun } from './detection.js';
+import { recordJudged } from './inline.js';
 import type { Kpi, Sample, SampleInput } from './kpis.types.js';
 import { sampleInputSchema } from './kpis.types.js';
 
@@ -61,15 +63,19 @@ function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
  * one refuses the whole request. A resend with the same value changes
  * nothing; a different value is a correction, audited. The new and corrected
  * samples are queued on the KPI's tail and judged by one job per request,
- * whose id comes from the KPI and the newest of them.
+ * whose id comes from the KPI and the newest of them. With `inline`, they
+ * are judged in this process: before they are written when they extend the
+ * KPI's judged history (recordJudged), else right after (no queue round
+ * trip, no KPI read), the job queued only when that run did not drain the queue.
  */
-export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string): Promise<SamplesReport> {
+export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, inline = false): Promise<SamplesReport> {
   const kpi = await getKpi(d, key);
   const raw = typeof body === 'object' && body !== null && 'samples' in body && Array.isArray(body.samples) ? (body.samples as unknown[]) : [body];
   const now = d.clock.now();
   const samples = validate(kpi, raw, now);
   const unique = [...new Map(samples.map((s) => [s.at.getTime(), s])).values()];
-  const writes = await d.kpis.writeSamples(key, unique, actor, now);
+  const judged = inline ? await recordJudged(d, kpi, unique, actor, now) : null;
+  const writes = judged?.writes ?? (await d.kpis.writeSamples(key, unique, actor, now));
   const report: SamplesReport = { inserted: 0, unchanged: 0, corrected: 0 };
   let newest: Sample | null = null;
   for (const w of writes) {
@@ -81,9 +87,28 @@ export async function recordSamples(d: KpiDeps, key: string, body: unknown, acto
     }
   }
   if (newest) {
-    await Promise.all([d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, newest.at, newest.corrections.length) }), d.kpis.noteSample(key, newest.at)]);
+    const { at, corrections } = newest;
+    const queue = () => d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, at, corrections.length) });
+    const detect = judged?.drained ? Promise.resolve() : inline ? judgeNow(d, key, kpi).then((drained) => (drained ? undefined : queue())) : queue();
+    await Promise.all([detect, d.kpis.noteSample(key, newest.at)]);
   }
   return report;
+}
+
+/**
+ * Judges what is queued on the KPI's tail in this process, right after the
+ * request stored it; true when that run drained the queue. Otherwise (the
+ * lease held elsewhere, lost, or the run failed) the caller queues the job.
+ * A crash before either leaves the samples on the tail's queue, where the
+ * KPI's next request or the sweep (sweep.ts) finds them.
+ */
+async function judgeNow(d: KpiDeps, key: string, kpi: Kpi): Promise<boolean> {
+  try {
+    return (await detectRun(d, key, kpi)).drained;
+  } catch (err) {
+    d.logger.warn({ err, kpi: key }, 'judging samples in the request failed; their detection job will');
+    return false;
+  }
 }
 
 export async function listSamples(d: Pick<KpiDeps, 'kpis'>, key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]> {

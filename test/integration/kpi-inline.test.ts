@@ -1,0 +1,100 @@
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kpiApi, TEN, type Json } from '../support/kpis.js';
+import { recordFilters } from '../support/scans.js';
+import { isolatedNames, startTestTandem } from '../support/stack.js';
+
+/*
+ * A process that runs workers judges the samples a request stores in the
+ * request itself: a live feed's samples (newer than everything judged, nothing
+ * queued) are judged before they are written and inserted judged, with no
+ * update per sample, no queue entry and no job; anything else is written,
+ * queued and judged right after, the job only a fallback.
+ */
+describe('KPI samples judged in the request that stores them', () => {
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  let api: Awaited<ReturnType<typeof kpiApi>>;
+  let conn: mongoose.Connection;
+  const t0 = new Date('2026-10-01T00:00:00Z');
+  const waitingJobs = async () => {
+    const counts = await tandem.jobs.queue('kpis').getJobCounts('waiting', 'prioritized', 'active', 'completed');
+    return counts.waiting! + counts.prioritized! + counts.active! + counts.completed!;
+  };
+  const items = async (key: string) => (await api.call('GET', `/kpis/${key}/samples?limit=1000`)).body.items as Json[];
+
+  beforeAll(async () => {
+    const names = isolatedNames('kpi_inline');
+    tandem = await startTestTandem({ TEAMS_ENABLED: 'false', MONGODB_URI: `${names.mongoUri}?monitorCommands=true` }, { clock: { now: () => new Date('2026-11-25T12:00:00Z') } });
+    const db = new URL(names.mongoUri).pathname.slice(1);
+    conn = mongoose.connections.find((c) => c.name === db)!;
+    const lena = await tandem.store.people.create({ name: 'Lena Fischer', email: 'lena@example.com', roles: ['manager'] });
+    const team = await tandem.store.teams.create({ name: 'Shop', managerId: lena.id, memberIds: [] });
+    api = await kpiApi(tandem, team, t0);
+  });
+  afterAll(async () => {
+    await tandem?.cleanup();
+  });
+
+  it('a live feed: judged when the request is answered, inserted judged, no update of a sample, no job', async () => {
+    await api.define('live', { unit: '', direction: 'higher_is_better', target: 10, thresholds: { amber: 5, red: 2 } });
+    const recorded = await recordFilters(conn, async () => {
+      await api.post('live', TEN);
+      await api.post('live', [10, 10], 10);
+      // Beyond 3σ of the baseline of ten (mean 10, σ 2) and red: both rules open, judged before the answer.
+      return api.post('live', [1], 12);
+    });
+    expect(recorded.result).toEqual({ inserted: 1, unchanged: 0, corrected: 0 });
+    const judged = await items('live');
+    expect(judged).toHaveLength(13);
+    expect(judged.every((s) => s.judged)).toBe(true);
+    expect(judged.at(-1)).toMatchObject({ value: 1, rag: 'red', exception: true, version: 1 });
+    expect((await api.alertsOf('live')).map((a) => a.rule).sort()).toEqual(['sigma3', 'threshold']);
+    expect(recorded.commands.filter((c) => c === 'update kpi_samples'), 'no sample is updated for its judgement').toEqual([]);
+    expect(recorded.commands.filter((c) => c === 'insert kpi_samples').length).toBeGreaterThan(0);
+    expect(await waitingJobs()).toBe(0);
+  });
+
+  it('a resend is unchanged and judged again by nobody: the alert counts the breach once', async () => {
+    expect(await api.post('live', [1], 12)).toEqual({ inserted: 0, unchanged: 1, corrected: 0 });
+    const threshold = (await api.alertsOf('live')).find((a) => a.rule === 'threshold')!;
+    expect(threshold.count).toBe(1);
+    expect(await waitingJobs()).toBe(0);
+  });
+
+  it('a correction and a late sample are written, queued and judged right after, in the request', async () => {
+    expect(await api.post('live', [9], 12)).toEqual({ inserted: 0, unchanged: 0, corrected: 1 });
+    expect(await api.post('live', [11], 20)).toEqual({ inserted: 1, unchanged: 0, corrected: 0 });
+    expect(await api.post('live', [8], 15)).toEqual({ inserted: 1, unchanged: 0, corrected: 0 });
+    const judged = await items('live');
+    expect(judged.every((s) => s.judged)).toBe(true);
+    expect(judged.find((s) => s.at === api.hour(12))).toMatchObject({ value: 9, rag: 'green', corrections: [{ value: 1 }] });
+    expect(judged.find((s) => s.at === api.hour(15))).toMatchObject({ value: 8, rag: 'green' });
+    expect(await waitingJobs()).toBe(0);
+  });
+
+  it('a sample stored before a crash and never queued is judged when it is sent again', async () => {
+    await api.define('crashed', { target: 10, thresholds: { amber: 14, red: 16 } });
+    await api.post('crashed', TEN);
+    // What a crash between the sample's insert and its queue entry leaves: stored, unjudged, on no queue.
+    const at = new Date(api.hour(10));
+    await conn.collection('kpi_samples').insertOne({ _id: `crashed|${at.toISOString()}` as never, kpiKey: 'crashed', at, value: 17, exception: false, dataError: false, judged: false, rag: null, version: null, corrections: [], receivedAt: at });
+    expect(await api.post('crashed', [17], 10)).toEqual({ inserted: 0, unchanged: 1, corrected: 0 });
+    expect((await items('crashed')).at(-1)).toMatchObject({ value: 17, judged: true, rag: 'red' });
+    expect((await api.alertsOf('crashed')).map((a) => a.rule).sort()).toEqual(['sigma3', 'threshold']);
+  });
+
+  it('requests racing on one KPI judge every sample once', async () => {
+    await api.define('racing', { target: 10, thresholds: { amber: 14, red: 16 } });
+    await api.post('racing', TEN);
+    // Five red samples among twenty requests at once: the lease lets one request judge at a time, the others queue and are judged after.
+    const values = Array.from({ length: 20 }, (_, i) => (i % 4 === 1 ? 17 : i % 2 ? 13 : 7));
+    await Promise.all(values.map((v, i) => api.post('racing', [v], 10 + i)));
+    await api.settled('racing');
+    const judged = await items('racing');
+    expect(judged).toHaveLength(30);
+    expect(judged.filter((s) => s.rag === 'red')).toHaveLength(5);
+    const threshold = (await api.alertsOf('racing')).filter((a) => a.rule === 'threshold');
+    // One alert per breach (each resolved by the normal samples after it) or folded: never more breaches than sent.
+    expect(threshold.reduce((n, a) => n + (a.count as number), 0)).toBe(5);
+  });
+});
