@@ -74,7 +74,8 @@ interface SampleDoc extends Omit<Sample, 'rag'> {
 interface TailDoc {
   _id: string;
   pending: string[];
-  recent: TailSample[];
+  /** `<ISO instant>#<value>` with `#x` when an exception (tails written before: TailSample objects). */
+  recent: (string | TailSample)[];
   complete: boolean;
   openRules?: string[] | null;
   dataErrors: string[];
@@ -92,7 +93,13 @@ function parsePending(entry: string, marks: ReadonlySet<string>): PendingSample 
 }
 /** Judgements written per command (FerretDB holds one SQLite query open per matching update until the command ends). */
 const JUDGED_PER_COMMAND = 50;
-const toTailSample = (d: SampleDoc): TailSample => ({ at: d.at, value: d.value, exception: d.exception, dataError: d.dataError });
+/** A judged sample on the tail, compact: FerretDB rewrites the whole tail on every write, and a string is far less to rewrite than a subdocument. */
+const recentEntry = (r: Pick<TailSample, 'at' | 'value' | 'exception'>) => `${r.at.toISOString()}#${r.value}${r.exception ? '#x' : ''}`;
+function parseRecent(entry: string | TailSample, marks: ReadonlySet<string>): TailSample {
+  if (typeof entry !== 'string') return { ...entry, dataError: marks.has(entry.at.toISOString()) };
+  const [iso = '', value = '', exception] = entry.split('#');
+  return { at: new Date(iso), value: Number(value), exception: exception === 'x', dataError: marks.has(iso) };
+}
 
 /** A tail document as detection reads it: the queue parsed and in order, the data error marks applied. */
 function toTail(d: TailDoc): KpiTail {
@@ -101,7 +108,7 @@ function toTail(d: TailDoc): KpiTail {
   return {
     pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
     // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
-    recent: (d.recent ?? []).map((r) => ({ ...r, dataError: marks.has(r.at.toISOString()) })),
+    recent: (d.recent ?? []).map((r) => parseRecent(r, marks)),
     complete: d.complete ?? true,
     openRules: d.openRules ?? null,
   };
@@ -288,7 +295,7 @@ export class MongoKpiRepository implements KpiRepository {
     const d = await this.Tail.findOneAndUpdate(
       { _id: key },
       {
-        $set: { recent: judged.slice(-size).map(toTailSample), complete: judged.length <= size, built: true },
+        $set: { recent: judged.slice(-size).map(recentEntry), complete: judged.length <= size, built: true },
         $addToSet: { pending: { $each: unjudged.map((s) => pendingEntry({ at: s.at, revision: s.corrections.length, value: s.value })) }, dataErrors: { $each: errors.map((s) => s.at.toISOString()) } },
       },
       { upsert: true, returnDocument: 'after' },
@@ -304,7 +311,7 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }> {
-    const set = { recent: tail.recent, complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
+    const set = { recent: tail.recent.map(recentEntry), complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
     const d = await this.Tail.findOneAndUpdate({ _id: key, leaseHolder: holder }, { $set: set, $pullAll: { pending: done.map(pendingEntry) } }, { returnDocument: 'after' }).lean<Pick<TailDoc, 'pending'>>();
     return { held: d !== null, pending: d?.pending?.length ?? 0 };
   }

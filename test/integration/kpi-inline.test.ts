@@ -83,6 +83,20 @@ describe('KPI samples judged in the request that stores them', () => {
     expect((await api.alertsOf('crashed')).map((a) => a.rule).sort()).toEqual(['sigma3', 'threshold']);
   });
 
+  it('a tail written before its judged samples were kept compact is read as it was, and written compact', async () => {
+    await api.define('legacy', { target: 10, thresholds: { amber: 14, red: 16 } });
+    await api.post('legacy', TEN);
+    const tails = conn.collection<{ _id: string; recent: unknown[] }>('kpi_tails');
+    const compact = (await tails.findOne({ _id: 'legacy' }))!.recent;
+    expect(compact[0]).toBe(`${api.hour(0)}#13`);
+    const objects = TEN.map((value, i) => ({ at: new Date(api.hour(i)), value, exception: false, dataError: false }));
+    await tails.updateOne({ _id: 'legacy' }, { $set: { recent: objects } });
+    await api.post('legacy', [17], 10);
+    const [sigma3] = (await api.alertsOf('legacy')).filter((a) => a.rule === 'sigma3');
+    expect(sigma3!.explanation).toContain('over the last 10 samples');
+    expect((await tails.findOne({ _id: 'legacy' }))!.recent.at(-1)).toBe(`${api.hour(10)}#17#x`);
+  });
+
   it('requests racing on one KPI judge every sample once', async () => {
     await api.define('racing', { target: 10, thresholds: { amber: 14, red: 16 } });
     await api.post('racing', TEN);
