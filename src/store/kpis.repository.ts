@@ -338,6 +338,11 @@ export class MongoKpiRepository implements KpiRepository {
     return toTail(d.built ? d : await this.buildTail(key, size));
   }
 
+  async heldUntil(key: string, now: Date): Promise<Date | null> {
+    const d = await this.Tail.findById(key, { pending: 1, leaseUntil: 1 }).lean<Pick<TailDoc, 'pending' | 'leaseUntil'>>();
+    return d?.pending?.length && d.leaseUntil && d.leaseUntil > now ? d.leaseUntil : null;
+  }
+
   async release(key: string, holder: string): Promise<void> {
     await this.Tail.updateOne({ _id: key, leaseHolder: holder }, { $set: { leaseHolder: null, leaseUntil: null } });
   }

@@ -60,6 +60,11 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     await store.kpis.release('idle', 'first');
     const idle = await expectNoScan(conn, () => store.kpis.lease('idle', 'checker', later(1), ttl, 10));
     expect(idle.result).toBeNull();
+    // Taken whether or not samples wait (a request about to write its own): still one holder of many.
+    const raceIdle = async (now: Date) => (await Promise.all(Array.from({ length: 20 }, (_, i) => store.kpis.lease('idle', `r${now.getTime()}-${i}`, now, ttl, 10, true)))).filter(Boolean).length;
+    expect(await raceIdle(later(2))).toBe(1);
+    expect(await raceIdle(later(3))).toBe(0);
+    expect(await raceIdle(later(ttl + 3))).toBe(1);
     expect(idle.commands).toEqual(['findAndModify kpi_tails']);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bullJobId } from '../../src/jobs/scheduler.js';
 import { kpiApi } from '../support/kpis.js';
 import { dropQueueKeys, startTestTandem } from '../support/stack.js';
 
@@ -35,5 +36,24 @@ describe('the KPI sweep queues again the detection of samples left unjudged', ()
     expect(await tandem.core.kpis.detect('orders')).toBe(3);
     await dropQueueKeys(tandem.config.REDIS_URL, tandem.config.QUEUE_PREFIX);
     expect(await tandem.core.kpis.sweep()).toBe(0);
+  });
+
+  it('a detection job that finds the lease held while samples wait comes back when it runs out', async () => {
+    await api.post('orders', [103, 104], 3);
+    // A holder that died 30 s into its lease (a request or job killed while judging).
+    const now = new Date('2026-11-25T12:00:00Z');
+    expect(await tandem.store.kpis.lease('orders', 'dead', new Date(now.getTime() - 30_000), 60_000, 10)).not.toBeNull();
+    expect(await tandem.core.kpis.detectQueued('orders')).toBe(0);
+    const until = now.getTime() + 30_000;
+    const job = await tandem.jobs.queue('kpis').getJob(bullJobId(`kpi.detect:orders:held:${until}`));
+    expect(job?.data).toMatchObject({ kpiKey: 'orders' });
+    expect(await job?.isDelayed()).toBe(true);
+    // When it runs, the lease has run out (here: given back) and the samples are judged.
+    await tandem.store.kpis.release('orders', 'dead');
+    expect(await tandem.core.kpis.detectQueued('orders')).toBe(2);
+    // Nothing waits: a job finds nothing to come back for.
+    const delayed = await tandem.jobs.queue('kpis').getDelayedCount();
+    expect(await tandem.core.kpis.detectQueued('orders')).toBe(0);
+    expect(await tandem.jobs.queue('kpis').getDelayedCount()).toBe(delayed);
   });
 });

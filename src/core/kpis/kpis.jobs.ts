@@ -14,7 +14,7 @@ export const STALE_CHECK_PATTERN = '*/5 * * * *';
 export const kpiJobs = (kpis: Kpis) =>
   defineJobs('kpis', {
     jobs: [
-      defineJob(KPI_JOBS.detect, z.object({ kpiKey: z.string().min(1) }), (d) => kpis.detect(d.kpiKey)),
+      defineJob(KPI_JOBS.detect, z.object({ kpiKey: z.string().min(1) }), (d) => kpis.detectQueued(d.kpiKey)),
       defineJob(KPI_JOBS.stale, z.object({}), () => kpis.checkStale()),
     ],
     recurring: [{ id: 'kpi:stale', pattern: STALE_CHECK_PATTERN, timeZone: 'UTC', name: KPI_JOBS.stale, data: {} }],

@@ -16,7 +16,7 @@ import type { KpiDeps } from './deps.js';
 import { detectPending } from './detection.js';
 import { listSamples, recordSamples } from './samples.js';
 import { checkStale } from './stale.js';
-import { kpiSweeper } from './sweep.js';
+import { detectFromJob, kpiSweeper } from './sweep.js';
 
 /**
  * KPIs: definitions and versions, samples, detection and the stale check, with their chat commands.
@@ -34,6 +34,8 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     samples: (key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }) => listSamples(d, key, range),
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
     detect: (key: string) => detectPending(d, key),
+    /** The `kpi.detect` job: `detect`, coming back when the lease runs out if another holder has it while samples wait. */
+    detectQueued: (key: string) => detectFromJob(d, key),
     checkStale: () => checkStale(d),
     /** Queues again the detection of samples left unjudged (sweep.ts). */
     sweep: kpiSweeper(d),

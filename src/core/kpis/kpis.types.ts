@@ -290,4 +290,6 @@ export interface KpiRepository {
    */
   lease(key: string, holder: string, now: Date, ttlMs: number, size: number, idle?: boolean): Promise<KpiTail | null>;
   release(key: string, holder: string): Promise<void>;
+  /** When the lease runs out, while it is held and samples wait (one `_id` read); null otherwise. */
+  heldUntil(key: string, now: Date): Promise<Date | null>;
 }

@@ -1,4 +1,5 @@
 import { KPI_JOBS, type KpiDeps } from './deps.js';
+import { detectRun } from './detection.js';
 import { detectJobId } from './samples.js';
 import { tailSize } from './tail.js';
 
@@ -21,4 +22,19 @@ export function kpiSweeper(d: Pick<KpiDeps, 'kpis' | 'scheduler' | 'logger'>): (
     if (requeued > 0) d.logger.info({ requeued }, 'KPI sweep requeued detection Redis did not hold');
     return requeued;
   };
+}
+
+/**
+ * The detection job: judges what waits on the KPI's tail. When another holder
+ * has the lease while samples wait (a request or job judging, or one that
+ * died holding it), the job comes back when that lease runs out: a live
+ * holder will have judged them (the job then costs one round trip), a dead
+ * one's are judged then rather than at the KPI's next sample or sweep.
+ */
+export async function detectFromJob(d: KpiDeps, kpiKey: string): Promise<number> {
+  const { judged, drained } = await detectRun(d, kpiKey);
+  if (drained) return judged;
+  const until = await d.kpis.heldUntil(kpiKey, d.clock.now());
+  if (until) await d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey }, { jobId: `${KPI_JOBS.detect}:${kpiKey}:held:${until.getTime()}`, at: until });
+  return judged;
 }
