@@ -41,6 +41,13 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
  */
 export const DUE_AT = '__dueAt';
 
+/** A job waiting in `enqueue`'s group commit. */
+interface PendingAdd {
+  job: { name: string; data: Record<string, unknown>; opts: { jobId: string; delay: number } };
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 type FailureReason = 'invalid_payload' | 'unknown_job' | 'refused' | 'error';
 
 /** A failure that retrying cannot fix; its reason labels the failure counter. */
@@ -77,6 +84,9 @@ export class Jobs implements Scheduler {
   private workerConnection: Redis | undefined;
   private readonly declarations = new Map<string, JobDeclaration>();
   private readonly failures: client.Counter<'queue' | 'job' | 'reason'>;
+  /** Jobs waiting for their queue's next `addBulk` (see enqueue), and the queues with one in flight. */
+  private readonly pendingAdds = new Map<JobQueue, PendingAdd[]>();
+  private readonly adding = new Set<JobQueue>();
 
   constructor(
     private readonly connection: Redis,
@@ -136,9 +146,41 @@ export class Jobs implements Scheduler {
     return [...this.declarations.keys()];
   }
 
-  async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
+  /**
+   * Group commit: jobs enqueued while an `addBulk` of their queue is in flight go together in the next one (a burst
+   * of alerts queues its steps in a few round trips); a job alone goes at once. Each caller settles with its batch.
+   */
+  enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
+    const queue = queueOf(name);
     const job = this.bullJob({ name, data, opts });
-    await this.queue(queueOf(name)).add(job.name, job.data, job.opts);
+    return new Promise((resolve, reject) => {
+      const pending = this.pendingAdds.get(queue) ?? [];
+      pending.push({ job, resolve, reject });
+      this.pendingAdds.set(queue, pending);
+      if (!this.adding.has(queue)) {
+        this.adding.add(queue);
+        setImmediate(() => void this.drainAdds(queue));
+      }
+    });
+  }
+
+  /** Adds the queued jobs of `queue` in bulk until none are left; one `addBulk` in flight per queue. */
+  private async drainAdds(queue: JobQueue): Promise<void> {
+    for (let batch = this.takeAdds(queue); batch.length > 0; batch = this.takeAdds(queue)) {
+      try {
+        await this.queue(queue).addBulk(batch.map((p) => p.job));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err as Error);
+      }
+    }
+    this.adding.delete(queue);
+  }
+
+  private takeAdds(queue: JobQueue): PendingAdd[] {
+    const pending = this.pendingAdds.get(queue) ?? [];
+    this.pendingAdds.set(queue, pending.slice(BULK_ADD));
+    return pending.slice(0, BULK_ADD);
   }
 
   async enqueueMany(jobs: readonly QueuedJob[]): Promise<void> {
