@@ -19,8 +19,9 @@ export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
 /**
  * Jobs run at once per queue in one process. Check-in prompts and survey
- * invitations are bound by the platform's rate limit, not by the worker; alerts get the same width so
- * a burst of escalations is never queued behind itself; KPI detection (one
+ * invitations are bound by the platform's rate limit, not by the worker; alerts are wider still: a burst of
+ * new alerts is a burst of first steps, each waiting on a handful of store round trips and two Slack calls, and
+ * their writes group-commit (the more run at once, the fewer bulk writes per step); KPI detection (one
  * job per KPI with samples to judge) has a queue of its own, so a burst of
  * samples never holds up a page; housekeeping runs one at a time.
  */
@@ -28,7 +29,7 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
   checkins: 8,
   recognition: 4,
   kpis: 4,
-  alerts: 8,
+  alerts: 64,
   surveys: 8,
   scorecards: 2,
   system: 1,

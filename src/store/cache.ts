@@ -29,6 +29,8 @@ export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_
 export class StoreCache {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
   private readonly listeners = new Set<Listener>();
+  /** Reads under way in `load`, by entry, with the generation they started in. */
+  private readonly reading = new Map<string, { generation: number; value: Promise<unknown> }>();
   /** Goes up on every drop: a read that started before one does not store what it read (see load). */
   private generation = 0;
 
@@ -67,10 +69,20 @@ export class StoreCache {
   async load<T>(kind: CacheKind, key: string, read: () => Promise<T | null>): Promise<T | null> {
     const hit = this.get<T>(kind, key);
     if (hit !== undefined) return hit;
+    // Callers that miss while a read of the same entry is under way share it (a burst would otherwise send one each).
+    const id = `${kind}:${key}`;
     const generation = this.generation;
-    const value = await read();
-    if (value !== null && generation === this.generation) this.set(kind, key, value);
-    return value;
+    const inFlight = this.reading.get(id);
+    if (inFlight?.generation === generation) return inFlight.value as Promise<T | null>;
+    const value = read();
+    this.reading.set(id, { generation, value });
+    try {
+      const found = await value;
+      if (found !== null && generation === this.generation) this.set(kind, key, found);
+      return found;
+    } finally {
+      if (this.reading.get(id)?.value === value) this.reading.delete(id);
+    }
   }
 
   /** A document changed in this process: drop it here and tell the listeners (other processes). */

@@ -47,4 +47,30 @@ describe('StoreCache', () => {
     cache.set('person', 'a', 1);
     expect(cache.get('person', 'a')).toBeUndefined();
   });
+
+  it('load: misses during one read share it; a value read while an entry was dropped is not kept', async () => {
+    const cache = new StoreCache();
+    let reads = 0;
+    let release: (v: string) => void = () => undefined;
+    const read = () => {
+      reads += 1;
+      return new Promise<string>((resolve) => (release = resolve));
+    };
+    const burst = Array.from({ length: 5 }, () => cache.load('oncall', 'routing', read));
+    release('old');
+    expect(await Promise.all(burst)).toEqual(['old', 'old', 'old', 'old', 'old']);
+    expect(reads).toBe(1);
+    expect(await cache.load('oncall', 'routing', read)).toBe('old');
+    expect(reads).toBe(1);
+    // A write lands while a read is under way: that read answers its caller but is not cached.
+    cache.invalidate('oncall', 'routing');
+    const racing = cache.load('oncall', 'routing', read);
+    cache.invalidate('oncall', 'routing');
+    release('stale');
+    expect(await racing).toBe('stale');
+    const fresh = cache.load('oncall', 'routing', read);
+    release('new');
+    expect(await fresh).toBe('new');
+    expect(reads).toBe(3);
+  });
 });

@@ -113,10 +113,11 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   }
 
   async notifyPerson(alert: EscalationAlert, personId: string, _progress: StepProgress, key: string): Promise<boolean> {
-    if (!(await this.d.messenger.reachable(personId))) return false;
+    const identity = await this.d.messenger.reachable(personId);
+    if (!identity) return false;
     const full = await this.remember(alert.id, key);
     if (!full) return false;
-    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key));
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity));
   }
 
   async postToTeam(alert: EscalationAlert, team: Team, _progress: StepProgress, key: string): Promise<boolean> {

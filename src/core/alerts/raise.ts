@@ -39,6 +39,9 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
     if (openId) {
       const updated = await d.alerts.addBreach(openId, breach, entry('updated'));
       if (updated) {
+        // Opened with its escalation but no step run yet: the first step's job may be what a crash lost after the
+        // insert (the opening request then had no answer, and this is its resend). Queued again under its id.
+        if (updated.escalation && !updated.cursor && updated.wave === 0 && updated.status === 'open') await notifyOpened(d, updated);
         await d.notifier.changed(updated).catch((err: unknown) => d.logger.warn({ err, alertId: openId }, 'alert message update failed'));
         return { opened: false, alert: updated };
       }
