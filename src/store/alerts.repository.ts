@@ -272,14 +272,22 @@ export class MongoAlertRepository implements AlertRepository {
     return this.get(id);
   }
 
+  /**
+   * Guarded on the key (FerretDB serves `_id` plus a guard from its `_id` index) and group-committed; a bulk write
+   * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
+   * the scorecard's figures are read again, not counted from it.
+   */
   async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
     if (!validId(id)) return;
-    const r = await this.Alert.updateOne({ _id: id, timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
-    if (r.modifiedCount && entry.kind === 'notified') await this.changed();
+    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    if (entry.kind === 'notified') await this.changed();
   }
 
-  async addMessageKey(id: string, key: string): Promise<void> {
-    if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id) }, { $addToSet: { messageKeys: key } });
+  /** One `_id` update that returns the alert (the message is rendered from it): no read after the write. */
+  async addMessageKey(id: string, key: string): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $addToSet: { messageKeys: key } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
   }
 
   async advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void> {

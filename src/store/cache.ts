@@ -1,14 +1,15 @@
 /**
  * What the store caches in process, by kind: the reads on the path of every command (who acted), and those on the
- * path of every alert (its team, the on-call routing, policies and schedules, the silences, the integration key).
+ * path of every alert and page (a person's account on a platform, the alert's team, the on-call routing, policies
+ * and schedules, the silences, the integration key).
  */
-export const CACHE_KINDS = ['person', 'identity', 'team', 'oncall', 'silences', 'integration'] as const;
+export const CACHE_KINDS = ['person', 'identity', 'account', 'team', 'oncall', 'silences', 'integration'] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
 type Listener = (kind: CacheKind, key: string) => void;
 
 /** How long entries live, by kind (see StoreCache). */
-export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000, team: 10_000, oncall: 10_000, silences: 10_000, integration: 10_000 };
+export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000, account: 10_000, team: 10_000, oncall: 10_000, silences: 10_000, integration: 10_000 };
 
 /**
  * A small in-process cache of documents read on every command (who acted:
@@ -74,7 +75,8 @@ export class StoreCache {
     const generation = this.generation;
     const inFlight = this.reading.get(id);
     if (inFlight?.generation === generation) return inFlight.value as Promise<T | null>;
-    const value = read();
+    // A real promise: a mongoose query is a thenable that runs again each time it is awaited.
+    const value = Promise.resolve().then(read);
     this.reading.set(id, { generation, value });
     try {
       const found = await value;

@@ -82,7 +82,8 @@ export class MongoIdentityRepository implements IdentityRepository {
   async ofPerson(personId: string, platforms: readonly Platform[] = PLATFORMS) {
     const found = await Promise.all(
       platforms.map(async (platform) => {
-        const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
+        const id = accountId(personId, platform);
+        const account = await this.cache.load('account', id, () => this.accounts.findById(id).lean<PersonAccountDoc>().exec());
         const pending = this.seen.get(accountId(personId, platform));
         const key = pending?.key ?? account?.key;
         const identity = key ? await this.byKey(key) : null;
@@ -129,6 +130,7 @@ export class MongoIdentityRepository implements IdentityRepository {
     if (!afterReply) {
       this.seen.delete(id);
       await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+      this.cache.invalidate('account', id);
       return;
     }
     // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
@@ -196,7 +198,8 @@ export class MongoIdentityRepository implements IdentityRepository {
       }
       await upsertRacing(() => this.accountWrites.upsert(id, { $set: set }));
     };
-    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s)));
+    // The cached account is dropped once written (a read under way then is not kept): ofPerson reads it again.
+    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s).finally(() => this.cache.invalidate('account', id))));
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i] as [string, Pending], err: r.reason as Error }] : []));
     // What failed goes with the next flush, unless a newer time was recorded meanwhile.
     for (const { entry: [id, s] } of failed) if (!this.seen.has(id)) this.seen.set(id, s);

@@ -23,7 +23,7 @@ describe('alert intake in bulk on the real stack', () => {
   let team: Team;
   let key = '';
   let integrationId = '';
-  const policies: Record<string, string> = {};
+  const policies = { main: '', other: '' };
 
   const post = async (fingerprints: string[]) => {
     const res = await fetch(`${tandem.url}/api/v1/integrations/alertmanager`, {
@@ -96,7 +96,7 @@ describe('alert intake in bulk on the real stack', () => {
   it('a new alert follows a routing change, a silence and its removal made after the cache was filled', async () => {
     await post(['warm']);
     expect((await alertOf('warm')).escalation?.policyId).toBe(policies.main);
-    await tandem.core.oncall.policies.setRouting('test', { rules: [{ teamId: team.id, policyId: policies.other! }], defaultPolicyId: policies.main });
+    await tandem.core.oncall.policies.setRouting('test', { rules: [{ teamId: team.id, policyId: policies.other }], defaultPolicyId: policies.main });
     await post(['routed']);
     expect((await alertOf('routed')).escalation?.policyId).toBe(policies.other);
     const silence = await tandem.core.alerts.silences.create({ teamId: team.id, until: new Date(clock.now().getTime() + 3_600_000).toISOString(), reason: 'maintenance' }, 'test');

@@ -167,8 +167,8 @@ export interface AlertRepository {
   freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null>;
   /** Appends a timeline entry once per key (a retried step writes nothing twice). */
   noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void>;
-  /** Remembers the key of a message sent about the alert (before it is sent). */
-  addMessageKey(id: string, key: string): Promise<void>;
+  /** Remembers the key of a message sent about the alert (before it is sent); returns the alert as it is then (null: none). */
+  addMessageKey(id: string, key: string): Promise<Alert | null>;
   /** Records the step just run, if the alert is still in that wave. */
   advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
   /**

@@ -146,8 +146,7 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
 
   /** Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. */
   private async remember(alertId: string, key: string): Promise<Alert | null> {
-    await this.d.alerts.addMessageKey(alertId, key);
-    return this.d.alerts.get(alertId);
+    return this.d.alerts.addMessageKey(alertId, key);
   }
 
   private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean> {
