@@ -331,9 +331,16 @@ export class PhaseMeter {
     this.cpuWhileSending = cpuSeconds(this.pid) - this.cpuBefore;
   }
 
-  /** The report's fields, named after the server (`tandem_cpu_s_while_sending`, `server_peak_rss_mib`, ...). */
-  figures<P extends string>(prefix: P): Record<`${P}_cpu_s_while_sending` | `${P}_peak_rss_mib`, number> & { load_average: { before: number[]; after: number[] } } {
-    const out = { [`${prefix}_cpu_s_while_sending`]: Number(this.cpuWhileSending.toFixed(1)), [`${prefix}_peak_rss_mib`]: peakRssMiB(this.pid) } as Record<`${P}_cpu_s_while_sending` | `${P}_peak_rss_mib`, number>;
+  /**
+   * The report's fields, named after the server (`tandem_cpu_s_while_sending`, `server_peak_rss_mib`, ...);
+   * `*_cpu_s_through_drain` is the CPU from the phase's start to this call (the work of every message drained).
+   */
+  figures<P extends string>(prefix: P): Record<`${P}_cpu_s_while_sending` | `${P}_cpu_s_through_drain` | `${P}_peak_rss_mib`, number> & { load_average: { before: number[]; after: number[] } } {
+    const out = {
+      [`${prefix}_cpu_s_while_sending`]: Number(this.cpuWhileSending.toFixed(1)),
+      [`${prefix}_cpu_s_through_drain`]: Number((cpuSeconds(this.pid) - this.cpuBefore).toFixed(1)),
+      [`${prefix}_peak_rss_mib`]: peakRssMiB(this.pid),
+    } as Record<`${P}_cpu_s_while_sending` | `${P}_cpu_s_through_drain` | `${P}_peak_rss_mib`, number>;
     return { ...out, load_average: { before: this.loadBefore, after: loadAverage() } };
   }
 }

@@ -28,6 +28,7 @@ import { checkRedisDurability, closeRedis } from './jobs/redis.js';
 import { registerJobs } from './jobs/register.js';
 import { Jobs } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
+import { CACHE_KINDS } from './store/cache.js';
 import { connectMongo, pingMongo } from './store/connection.js';
 import { createStore, type Store } from './store/index.js';
 import { syncIndexes } from './store/models.js';
@@ -84,8 +85,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const invalidation = new RedisInvalidation(redis, `${config.QUEUE_PREFIX}:cache:invalidate`, logger);
   await invalidation.start();
 
-  // The store's cache of people and identities follows changes made by other processes (a null key: drop all).
-  for (const kind of ['person', 'identity'] as const) {
+  // The store's cache (people, identities, teams, on-call, silences, integrations) follows changes made by other processes (a null key: drop all).
+  for (const kind of CACHE_KINDS) {
     invalidation.subscribe(`store.${kind}`, (key) => (key === null ? store.cache.clear() : store.cache.drop(kind, key)));
   }
   store.cache.onInvalidate((kind, key) => void invalidation.publish(`store.${kind}`, key));

@@ -19,8 +19,9 @@ export const bullJobId = (id: string): string => id.replaceAll(':', '|');
 
 /**
  * Jobs run at once per queue in one process. Check-in prompts and survey
- * invitations are bound by the platform's rate limit, not by the worker; alerts get the same width so
- * a burst of escalations is never queued behind itself; KPI detection (one
+ * invitations are bound by the platform's rate limit, not by the worker; alerts are wider still: a burst of
+ * new alerts is a burst of first steps, each waiting on a handful of store round trips and two Slack calls, and
+ * their writes group-commit (the more run at once, the fewer bulk writes per step); KPI detection (one
  * job per KPI with samples to judge) has a queue of its own, so a burst of
  * samples never holds up a page; housekeeping runs one at a time.
  */
@@ -28,7 +29,7 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
   checkins: 8,
   recognition: 4,
   kpis: 4,
-  alerts: 8,
+  alerts: 64,
   surveys: 8,
   scorecards: 2,
   system: 1,
@@ -40,6 +41,13 @@ export const CONCURRENCY: Readonly<Record<JobQueue, number>> = {
  * demo clock runs ahead of; payload schemas strip the key before a handler.
  */
 export const DUE_AT = '__dueAt';
+
+/** A job waiting in `enqueue`'s group commit. */
+interface PendingAdd {
+  job: { name: string; data: Record<string, unknown>; opts: { jobId: string; delay: number } };
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
 
 type FailureReason = 'invalid_payload' | 'unknown_job' | 'refused' | 'error';
 
@@ -77,6 +85,9 @@ export class Jobs implements Scheduler {
   private workerConnection: Redis | undefined;
   private readonly declarations = new Map<string, JobDeclaration>();
   private readonly failures: client.Counter<'queue' | 'job' | 'reason'>;
+  /** Jobs waiting for their queue's next `addBulk` (see enqueue), and the queues with one in flight. */
+  private readonly pendingAdds = new Map<JobQueue, PendingAdd[]>();
+  private readonly adding = new Set<JobQueue>();
 
   constructor(
     private readonly connection: Redis,
@@ -136,9 +147,41 @@ export class Jobs implements Scheduler {
     return [...this.declarations.keys()];
   }
 
-  async enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
+  /**
+   * Group commit: jobs enqueued while an `addBulk` of their queue is in flight go together in the next one (a burst
+   * of alerts queues its steps in a few round trips); a job alone goes at once. Each caller settles with its batch.
+   */
+  enqueue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<void> {
+    const queue = queueOf(name);
     const job = this.bullJob({ name, data, opts });
-    await this.queue(queueOf(name)).add(job.name, job.data, job.opts);
+    return new Promise((resolve, reject) => {
+      const pending = this.pendingAdds.get(queue) ?? [];
+      pending.push({ job, resolve, reject });
+      this.pendingAdds.set(queue, pending);
+      if (!this.adding.has(queue)) {
+        this.adding.add(queue);
+        setImmediate(() => void this.drainAdds(queue));
+      }
+    });
+  }
+
+  /** Adds the queued jobs of `queue` in bulk until none are left; one `addBulk` in flight per queue. */
+  private async drainAdds(queue: JobQueue): Promise<void> {
+    for (let batch = this.takeAdds(queue); batch.length > 0; batch = this.takeAdds(queue)) {
+      try {
+        await this.queue(queue).addBulk(batch.map((p) => p.job));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        for (const p of batch) p.reject(err as Error);
+      }
+    }
+    this.adding.delete(queue);
+  }
+
+  private takeAdds(queue: JobQueue): PendingAdd[] {
+    const pending = this.pendingAdds.get(queue) ?? [];
+    this.pendingAdds.set(queue, pending.slice(BULK_ADD));
+    return pending.slice(0, BULK_ADD);
   }
 
   async enqueueMany(jobs: readonly QueuedJob[]): Promise<void> {

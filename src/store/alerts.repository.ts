@@ -1,9 +1,11 @@
 import { Types, Schema, type Connection, type Model } from 'mongoose';
-import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
+import { WriteBatch } from './write-batch.js';
 
 const alertSchema = new Schema(
   {
@@ -100,6 +102,8 @@ const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
 const LIVE: AlertStatus[] = ['open', 'acknowledged'];
+/** The cache key of the active silences (one entry: every alert reads them all). */
+const ACTIVE = 'active';
 /** Wave 0 also matches alerts written before waves existed. */
 const inWave = (wave: number) => (wave === 0 ? { $in: [0, null] } : wave);
 
@@ -108,16 +112,26 @@ export class MongoAlertRepository implements AlertRepository {
   private readonly Open: Model<OpenAlertDoc>;
   private readonly Openings: Model<OpeningsDoc>;
   private readonly Silence: Model<SilenceDoc>;
+  /** Group commit (see WriteBatch): a burst of new alerts inserts its dedup keys and records in a few bulk writes. */
+  private readonly openWrites: WriteBatch;
+  private readonly alertWrites: WriteBatch;
 
   /**
    * @param changed told after every write the scorecard's alert figures read: an alert opened, its
    *   status changed, or a notification (a page) recorded on it (see SourceRollups).
+   * @param cache keeps the active silences (every new alert reads them); a silence created or removed here drops them.
    */
-  constructor(conn: Connection, private readonly changed: () => Promise<void> = () => Promise.resolve()) {
+  constructor(
+    conn: Connection,
+    private readonly changed: () => Promise<void> = () => Promise.resolve(),
+    private readonly cache?: StoreCache,
+  ) {
     this.Alert = conn.model<AlertDoc>('Alert', alertSchema);
     this.Open = conn.model<OpenAlertDoc>('OpenAlert', openAlertSchema);
     this.Openings = conn.model<OpeningsDoc>('AlertOpenings', openingsSchema);
     this.Silence = conn.model<SilenceDoc>('AlertSilence', silenceSchema);
+    this.openWrites = new WriteBatch(this.Open);
+    this.alertWrites = new WriteBatch(this.Alert);
   }
 
   async get(id: string): Promise<Alert | null> {
@@ -147,19 +161,41 @@ export class MongoAlertRepository implements AlertRepository {
     return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;
   }
 
-  async open(alert: NewAlert, at: Date, entry: TimelineEntry): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }> {
+  /**
+   * The dedup key's `_id` insert decides the race (a duplicate: the caller takes the repeat path); then the alert
+   * is inserted whole, with what `record` adds (the frozen escalation, its timeline lines and their keys, a silence).
+   * Both go through group commit: concurrent openings share their bulk writes.
+   */
+  async open(alert: NewAlert, at: Date, entry: TimelineEntry, record?: OpeningRecord): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }> {
     const id = new Types.ObjectId();
     try {
-      await this.Open.create({ _id: alert.key, alertId: id.toString() });
+      await this.openWrites.insert({ _id: alert.key, alertId: id.toString() });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       const winner = await this.openId(alert.key);
       if (winner) return { opened: false, id: winner };
-      return this.open(alert, at, entry);
+      return this.open(alert, at, entry, record);
     }
-    const doc = await this.Alert.create({ _id: id, ...alert, status: 'open', count: 1, flapping: false, normalStreak: 0, timeline: [entry], createdAt: at, updatedAt: at });
+    const extra = record?.(id.toString());
+    const doc: AlertDoc = {
+      ...alert,
+      _id: id,
+      status: 'open',
+      count: 1,
+      flapping: false,
+      normalStreak: 0,
+      timeline: [entry, ...(extra?.timeline ?? [])],
+      timelineKeys: extra?.timelineKeys ?? [],
+      messageKeys: [],
+      wave: 0,
+      createdAt: at,
+      updatedAt: at,
+      ...(extra?.escalation ? { escalation: extra.escalation } : {}),
+      ...(extra?.silencedUntil ? { silencedUntil: extra.silencedUntil } : {}),
+    };
+    await this.alertWrites.insert(doc);
     await this.changed();
-    return { opened: true, alert: toAlert(doc.toObject<AlertDoc>()) };
+    return { opened: true, alert: toAlert(doc) };
   }
 
   /**
@@ -236,18 +272,26 @@ export class MongoAlertRepository implements AlertRepository {
     return this.get(id);
   }
 
+  /**
+   * Guarded on the key (FerretDB serves `_id` plus a guard from its `_id` index) and group-committed; a bulk write
+   * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
+   * the scorecard's figures are read again, not counted from it.
+   */
   async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
     if (!validId(id)) return;
-    const r = await this.Alert.updateOne({ _id: id, timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
-    if (r.modifiedCount && entry.kind === 'notified') await this.changed();
+    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    if (entry.kind === 'notified') await this.changed();
   }
 
-  async addMessageKey(id: string, key: string): Promise<void> {
-    if (validId(id)) await this.Alert.updateOne({ _id: id }, { $addToSet: { messageKeys: key } });
+  /** One `_id` update that returns the alert (the message is rendered from it): no read after the write. */
+  async addMessageKey(id: string, key: string): Promise<Alert | null> {
+    if (!validId(id)) return null;
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $addToSet: { messageKeys: key } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    return d ? toAlert(d) : null;
   }
 
   async advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void> {
-    if (validId(id)) await this.Alert.updateOne({ _id: id, wave: inWave(wave) }, { $set: { cursor } });
+    if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id), wave: inWave(wave) }, { $set: { cursor } });
   }
 
   async nextWave(id: string, wave: number, from: readonly AlertStatus[], set: Partial<Pick<Alert, 'status' | 'acknowledgedBy' | 'acknowledgedAt' | 'snoozedUntil'>>, entry: TimelineEntry): Promise<Alert | null> {
@@ -290,11 +334,16 @@ export class MongoAlertRepository implements AlertRepository {
 
   async createSilence(input: Omit<Silence, 'id'>): Promise<Silence> {
     const d = await this.Silence.create(input);
+    this.cache?.invalidate('silences', ACTIVE);
     return toSilence(d.toObject<SilenceDoc>());
   }
 
+  /** From the cache when it holds the silences active at or before `at` (those are a superset of the ones active at `at`). */
   async activeSilences(at: Date): Promise<Silence[]> {
-    return (await this.Silence.find({ until: { $gt: at } }).lean<SilenceDoc[]>()).map(toSilence);
+    const read = async () => ({ from: at, silences: (await this.Silence.find({ until: { $gt: at } }).lean<SilenceDoc[]>()).map(toSilence) });
+    let active = this.cache ? await this.cache.load('silences', ACTIVE, read) : await read();
+    if (!active || active.from > at) active = await read();
+    return active.silences.filter((s) => s.until > at);
   }
 
   async listSilences(): Promise<Silence[]> {
@@ -304,6 +353,7 @@ export class MongoAlertRepository implements AlertRepository {
   async removeSilence(id: string): Promise<Silence | null> {
     if (!validId(id)) return null;
     const d = await this.Silence.findOneAndDelete({ _id: id }).lean<SilenceDoc>();
+    this.cache?.invalidate('silences', ACTIVE);
     return d ? toSilence(d) : null;
   }
 }

@@ -1,10 +1,15 @@
-/** What the store caches in process, by kind: the reads on the path of every command. */
-export type CacheKind = 'person' | 'identity';
+/**
+ * What the store caches in process, by kind: the reads on the path of every command (who acted), and those on the
+ * path of every alert and page (a person's account on a platform, the alert's team, the on-call routing, policies
+ * and schedules, the silences, the integration key).
+ */
+export const CACHE_KINDS = ['person', 'identity', 'account', 'team', 'oncall', 'silences', 'integration'] as const;
+export type CacheKind = (typeof CACHE_KINDS)[number];
 
 type Listener = (kind: CacheKind, key: string) => void;
 
 /** How long entries live, by kind (see StoreCache). */
-export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000 };
+export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000, account: 10_000, team: 10_000, oncall: 10_000, silences: 10_000, integration: 10_000 };
 
 /**
  * A small in-process cache of documents read on every command (who acted:
@@ -25,6 +30,10 @@ export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_
 export class StoreCache {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
   private readonly listeners = new Set<Listener>();
+  /** Reads under way in `load`, by entry, with the generation they started in. */
+  private readonly reading = new Map<string, { generation: number; value: Promise<unknown> }>();
+  /** Goes up on every drop: a read that started before one does not store what it read (see load). */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number | Readonly<Record<CacheKind, number>> = DEFAULT_TTL_MS,
@@ -54,6 +63,30 @@ export class StoreCache {
     return value;
   }
 
+  /**
+   * The cached value, or what `read` finds (cached unless null). A value read while an entry was dropped (a write
+   * here or elsewhere) may be the old one: it is returned to this caller but not kept.
+   */
+  async load<T>(kind: CacheKind, key: string, read: () => Promise<T | null>): Promise<T | null> {
+    const hit = this.get<T>(kind, key);
+    if (hit !== undefined) return hit;
+    // Callers that miss while a read of the same entry is under way share it (a burst would otherwise send one each).
+    const id = `${kind}:${key}`;
+    const generation = this.generation;
+    const inFlight = this.reading.get(id);
+    if (inFlight?.generation === generation) return inFlight.value as Promise<T | null>;
+    // A real promise: a mongoose query is a thenable that runs again each time it is awaited.
+    const value = Promise.resolve().then(read);
+    this.reading.set(id, { generation, value });
+    try {
+      const found = await value;
+      if (found !== null && generation === this.generation) this.set(kind, key, found);
+      return found;
+    } finally {
+      if (this.reading.get(id)?.value === value) this.reading.delete(id);
+    }
+  }
+
   /** A document changed in this process: drop it here and tell the listeners (other processes). */
   invalidate(kind: CacheKind, key: string): void {
     this.drop(kind, key);
@@ -62,10 +95,12 @@ export class StoreCache {
 
   /** Drops an entry without telling anyone: for invalidations that came from another process. */
   drop(kind: CacheKind, key: string): void {
+    this.generation += 1;
     this.entries.delete(`${kind}:${key}`);
   }
 
   clear(): void {
+    this.generation += 1;
     this.entries.clear();
   }
 

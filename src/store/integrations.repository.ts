@@ -2,6 +2,7 @@ import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { AlertSeverity } from '../core/alerts/alerts.types.js';
 import type { Integration, IntegrationRepository } from '../core/alerts/intakes.js';
 import { DomainError } from '../core/errors.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 
 /** Integration keys, by the sha256 of the key as `_id` (every intake request is an `_id` lookup). */
@@ -40,7 +41,11 @@ const toIntegration = (d: IntegrationDoc): Integration => ({
 export class MongoIntegrationRepository implements IntegrationRepository {
   private readonly model: Model<IntegrationDoc>;
 
-  constructor(conn: Connection) {
+  /** Keys are cached by hash (every alert presents one); a revocation drops its key, here and in other processes. */
+  constructor(
+    conn: Connection,
+    private readonly cache?: StoreCache,
+  ) {
     this.model = conn.model<IntegrationDoc>('AlertIntegration', integrationSchema);
   }
 
@@ -56,6 +61,10 @@ export class MongoIntegrationRepository implements IntegrationRepository {
   }
 
   async byHash(hash: string): Promise<Integration | null> {
+    return this.cache ? this.cache.load('integration', hash, () => this.read(hash)) : this.read(hash);
+  }
+
+  private async read(hash: string): Promise<Integration | null> {
     const d = await this.model.findById(hash).lean<IntegrationDoc>();
     return d ? toIntegration(d) : null;
   }
@@ -66,6 +75,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
 
   async revoke(id: string, at: Date): Promise<Integration | null> {
     const d = await this.model.findOneAndUpdate({ id, revokedAt: null }, { $set: { revokedAt: at } }, { returnDocument: 'after' }).lean<IntegrationDoc>();
+    if (d) this.cache?.invalidate('integration', d._id);
     return d ? toIntegration(d) : null;
   }
 }

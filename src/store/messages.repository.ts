@@ -82,7 +82,8 @@ export class MongoIdentityRepository implements IdentityRepository {
   async ofPerson(personId: string, platforms: readonly Platform[] = PLATFORMS) {
     const found = await Promise.all(
       platforms.map(async (platform) => {
-        const account = await this.accounts.findById(accountId(personId, platform)).lean<PersonAccountDoc>();
+        const id = accountId(personId, platform);
+        const account = await this.cache.load('account', id, () => this.accounts.findById(id).lean<PersonAccountDoc>().exec());
         const pending = this.seen.get(accountId(personId, platform));
         const key = pending?.key ?? account?.key;
         const identity = key ? await this.byKey(key) : null;
@@ -129,6 +130,7 @@ export class MongoIdentityRepository implements IdentityRepository {
     if (!afterReply) {
       this.seen.delete(id);
       await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+      this.cache.invalidate('account', id);
       return;
     }
     // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
@@ -196,7 +198,8 @@ export class MongoIdentityRepository implements IdentityRepository {
       }
       await upsertRacing(() => this.accountWrites.upsert(id, { $set: set }));
     };
-    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s)));
+    // The cached account is dropped once written (a read under way then is not kept): ofPerson reads it again.
+    const results = await Promise.allSettled(batch.map(([id, s]) => write(id, s).finally(() => this.cache.invalidate('account', id))));
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ entry: batch[i] as [string, Pending], err: r.reason as Error }] : []));
     // What failed goes with the next flush, unless a newer time was recorded meanwhile.
     for (const { entry: [id, s] } of failed) if (!this.seen.has(id)) this.seen.set(id, s);
@@ -217,14 +220,19 @@ interface Pending {
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  constructor(private readonly model: Model<PostedMessageDoc>) {}
+  /** Group commit of reservations and their completion: a burst of pages (alerts, a fan-out) shares bulk writes. */
+  private readonly writes: WriteBatch;
+
+  constructor(private readonly model: Model<PostedMessageDoc>) {
+    this.writes = new WriteBatch(model);
+  }
 
   async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
     const _id = postedId(key, platform);
     const leaseUntil = new Date(at.getTime() + leaseMs);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
+        await this.writes.insert({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
         return { state: 'reserved' };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -248,7 +256,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
+    await this.writes.update({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {

@@ -2,6 +2,7 @@ import { Schema, Types, type Connection, type InferSchemaType, type Model } from
 import { DomainError } from '../core/errors.js';
 import type { EscalationPolicy, Layer, OncallRepository, Override, PolicyInput, Routing, Schedule, ScheduleDefinition } from '../core/oncall/oncall.types.js';
 import { policyInputSchema } from '../core/oncall/oncall.types.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 
 /*
@@ -96,12 +97,29 @@ function toPolicy(d: Stamped<PolicyDoc>): EscalationPolicy {
 
 const notFound = (what: string, id: string) => new DomainError('not_found', `No ${what} with id ${id}`, { id });
 
+/**
+ * Schedules, policies and the routing are read on every alert (routing, the frozen snapshot, the step's on-call
+ * person): with a cache, reads by id come from it and every write here drops what it changed (see StoreCache).
+ */
 export class MongoOncallRepository implements OncallRepository {
-  constructor(private readonly m: OncallModels) {}
+  constructor(
+    private readonly m: OncallModels,
+    private readonly cache?: StoreCache,
+  ) {}
+
+  private cached<T>(key: string, read: () => Promise<T | null>): Promise<T | null> {
+    return this.cache ? this.cache.load('oncall', key, read) : read();
+  }
+
+  private changed(key: string): void {
+    this.cache?.invalidate('oncall', key);
+  }
 
   async getSchedule(id: string): Promise<Schedule | null> {
-    const d = await this.m.Schedule.findById(id).lean<Stamped<ScheduleDoc>>();
-    return d ? toSchedule(d) : null;
+    return this.cached(`schedule:${id}`, async () => {
+      const d = await this.m.Schedule.findById(id).lean<Stamped<ScheduleDoc>>();
+      return d ? toSchedule(d) : null;
+    });
   }
 
   async scheduleOfTeam(teamId: string): Promise<Schedule | null> {
@@ -128,12 +146,14 @@ export class MongoOncallRepository implements OncallRepository {
 
   async updateSchedule(id: string, patch: Partial<Pick<Schedule, 'name' | 'timeZone' | 'layers'>>): Promise<Schedule> {
     const d = await this.m.Schedule.findByIdAndUpdate(id, { $set: patch }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
+    this.changed(`schedule:${id}`);
     if (!d) throw notFound('schedule', id);
     return toSchedule(d);
   }
 
   async removeSchedule(id: string): Promise<boolean> {
     const d = await this.m.Schedule.findByIdAndDelete(id).lean();
+    this.changed(`schedule:${id}`);
     if (!d) return false;
     await this.m.TeamSchedule.deleteOne({ _id: d.teamId, scheduleId: id });
     return true;
@@ -146,6 +166,7 @@ export class MongoOncallRepository implements OncallRepository {
 
   async addOverride(scheduleId: string, override: Override, pruneBefore: Date): Promise<Schedule> {
     const d = await this.m.Schedule.findByIdAndUpdate(scheduleId, { $push: { overrides: override } }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
+    this.changed(`schedule:${scheduleId}`);
     if (!d) throw notFound('schedule', scheduleId);
     const ended = rawOverrides(d).filter((o) => new Date(o.end as Date) < pruneBefore);
     if (ended.length === 0) return toSchedule(d);
@@ -153,6 +174,7 @@ export class MongoOncallRepository implements OncallRepository {
   }
 
   async removeOverride(scheduleId: string, overrideId: string): Promise<Schedule> {
+    // From the store, not the cache: the overrides taken out must be the stored ones.
     const current = await this.m.Schedule.findById(scheduleId).lean<Stamped<ScheduleDoc>>();
     if (!current) throw notFound('schedule', scheduleId);
     const gone = rawOverrides(current).filter((o) => String(o.id) === overrideId);
@@ -169,12 +191,15 @@ export class MongoOncallRepository implements OncallRepository {
    */
   private async pullOverrides(scheduleId: string, stored: Record<string, unknown>[]): Promise<Schedule | null> {
     const d = await this.m.Schedule.findByIdAndUpdate(scheduleId, { $pullAll: { overrides: stored } }, { returnDocument: 'after' }).lean<Stamped<ScheduleDoc>>();
+    this.changed(`schedule:${scheduleId}`);
     return d ? toSchedule(d) : null;
   }
 
   async getPolicy(id: string): Promise<EscalationPolicy | null> {
-    const d = await this.m.Policy.findById(id).lean<Stamped<PolicyDoc>>();
-    return d ? toPolicy(d) : null;
+    return this.cached(`policy:${id}`, async () => {
+      const d = await this.m.Policy.findById(id).lean<Stamped<PolicyDoc>>();
+      return d ? toPolicy(d) : null;
+    });
   }
 
   async listPolicies(): Promise<EscalationPolicy[]> {
@@ -192,22 +217,28 @@ export class MongoOncallRepository implements OncallRepository {
 
   async updatePolicy(id: string, input: Omit<EscalationPolicy, 'id' | 'createdAt' | 'updatedAt'>): Promise<EscalationPolicy> {
     const d = await this.m.Policy.findByIdAndUpdate(id, { $set: input }, { returnDocument: 'after' }).lean<Stamped<PolicyDoc>>();
+    this.changed(`policy:${id}`);
     if (!d) throw notFound('escalation policy', id);
     return toPolicy(d);
   }
 
   async removePolicy(id: string): Promise<boolean> {
     const res = await this.m.Policy.deleteOne({ _id: id });
+    this.changed(`policy:${id}`);
     return res.deletedCount === 1;
   }
 
   async routing(): Promise<Routing> {
-    const d = await this.m.Routing.findById(ROUTING_ID).lean();
-    return { rules: (d?.rules ?? []) as Routing['rules'], defaultPolicyId: d?.defaultPolicyId ?? null };
+    const routing = await this.cached('routing', async () => {
+      const d = await this.m.Routing.findById(ROUTING_ID).lean();
+      return { rules: (d?.rules ?? []) as Routing['rules'], defaultPolicyId: d?.defaultPolicyId ?? null };
+    });
+    return routing ?? { rules: [], defaultPolicyId: null };
   }
 
   async setRouting(routing: Routing): Promise<Routing> {
     await this.m.Routing.updateOne({ _id: ROUTING_ID }, { $set: routing }, { upsert: true });
+    this.changed('routing');
     return this.routing();
   }
 }

@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js';
 import type { Team, TeamInput } from '../core/people/people.types.js';
 import { teamInputSchema } from '../core/people/people.types.js';
 import type { PageQuery, TeamRepository } from '../core/ports.js';
+import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import type { TeamDoc, TeamMembershipDoc, TeamNameDoc } from './models.js';
 import { paginate } from './pagination.js';
@@ -42,12 +43,22 @@ export class MongoTeamRepository implements TeamRepository {
     private readonly model: Model<TeamDoc>,
     private readonly names: Model<TeamNameDoc>,
     private readonly memberships: Model<TeamMembershipDoc>,
+    /** Teams read by id are cached (every alert reads its team); every write here drops the team (see StoreCache). */
+    private readonly cache?: StoreCache,
   ) {}
 
   async get(id: string): Promise<Team | null> {
     if (!validId(id)) return null;
+    return this.cache ? this.cache.load('team', id, () => this.read(id)) : this.read(id);
+  }
+
+  private async read(id: string): Promise<Team | null> {
     const d = await this.model.findById(id).lean<WithId<TeamDoc>>();
     return d ? toTeam(d) : null;
+  }
+
+  private changed(id: string): void {
+    this.cache?.invalidate('team', id);
   }
 
   async findByName(name: string): Promise<Team | null> {
@@ -102,7 +113,8 @@ export class MongoTeamRepository implements TeamRepository {
   async update(id: string, patch: Partial<TeamInput>): Promise<Team> {
     const data = teamInputSchema.partial().parse(patch);
     const set = Object.fromEntries(Object.entries(data).filter(([k]) => k in patch)) as Partial<Team>;
-    const before = await this.get(id);
+    // Read from the store: the lookups written below follow from it.
+    const before = validId(id) ? await this.read(id) : null;
     if (!before) throw new DomainError('not_found', `No team with id ${id}`, { id });
     const name = set.name !== undefined && set.name !== before.name ? set.name : null;
     const taken = () => new DomainError('conflict', `A team named ${String(set.name)} already exists`, { name: set.name });
@@ -113,6 +125,7 @@ export class MongoTeamRepository implements TeamRepository {
     try {
       await this.addLookups(id, added);
       d = await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<WithId<TeamDoc>>();
+      this.changed(id);
     } catch (err) {
       if (name) await this.release(name, id);
       if (!isDuplicateKey(err)) throw err;
@@ -130,6 +143,7 @@ export class MongoTeamRepository implements TeamRepository {
   async remove(id: string): Promise<boolean> {
     if (!validId(id)) return false;
     const d = await this.model.findOneAndDelete({ _id: id }).lean<WithId<TeamDoc>>();
+    this.changed(id);
     if (!d) return false;
     await this.release(d.name, id);
     await this.removeLookups(id, peopleOf(toTeam(d)));

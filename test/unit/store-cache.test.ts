@@ -47,4 +47,43 @@ describe('StoreCache', () => {
     cache.set('person', 'a', 1);
     expect(cache.get('person', 'a')).toBeUndefined();
   });
+
+  it('load: misses during one read share it; a value read while an entry was dropped is not kept', async () => {
+    const cache = new StoreCache();
+    let reads = 0;
+    let release: (v: string) => void = () => undefined;
+    const read = () => {
+      reads += 1;
+      return new Promise<string>((resolve) => (release = resolve));
+    };
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const burst = Array.from({ length: 5 }, () => cache.load('oncall', 'routing', read));
+    await tick();
+    release('old');
+    expect(await Promise.all(burst)).toEqual(['old', 'old', 'old', 'old', 'old']);
+    expect(reads).toBe(1);
+    expect(await cache.load('oncall', 'routing', read)).toBe('old');
+    expect(reads).toBe(1);
+    // A write lands while a read is under way: that read answers its caller but is not cached.
+    cache.invalidate('oncall', 'routing');
+    const racing = cache.load('oncall', 'routing', read);
+    cache.invalidate('oncall', 'routing');
+    await tick();
+    release('stale');
+    expect(await racing).toBe('stale');
+    const fresh = cache.load('oncall', 'routing', read);
+    await tick();
+    release('new');
+    expect(await fresh).toBe('new');
+    expect(reads).toBe(3);
+  });
+
+  it('load: a read that answers a thenable (a mongoose query) runs it once for all who share it', async () => {
+    const cache = new StoreCache();
+    let runs = 0;
+    const query = { then: (ok: (v: string) => void) => ok(`run ${++runs}`) };
+    const shared = await Promise.all([cache.load('account', 'p|slack', () => query as unknown as Promise<string>), cache.load('account', 'p|slack', () => query as unknown as Promise<string>)]);
+    expect(shared).toEqual(['run 1', 'run 1']);
+    expect(runs).toBe(1);
+  });
 });

@@ -95,6 +95,12 @@ export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 't
   worse?: 'higher' | 'lower';
 };
 
+/**
+ * What a new alert's record holds from its first write, given the id it gets: the escalation frozen when it opens
+ * and the timeline lines that say so (written once per key: their keys), or the silence that suppresses it.
+ */
+export type OpeningRecord = (id: string) => { timeline: TimelineEntry[]; timelineKeys: string[]; escalation?: EscalationSnapshot; silencedUntil?: Date };
+
 /** A further breach folded into the open alert of the same key. */
 export interface AlertBreach {
   at: Date;
@@ -136,9 +142,10 @@ export interface AlertRepository {
   /**
    * Opens an alert for `key` unless one is open: the `_id`-keyed lookup
    * document is inserted first, so of two concurrent calls exactly one opens
-   * and the other gets `{opened: false, id}` of the winner.
+   * and the other gets `{opened: false, id}` of the winner. The alert is
+   * inserted with `entry` and what `record` adds, in one write.
    */
-  open(alert: NewAlert, at: Date, entry: TimelineEntry): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }>;
+  open(alert: NewAlert, at: Date, entry: TimelineEntry, record?: OpeningRecord): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }>;
   /** Folds a breach into an open alert: count + 1, last and worst value, severity raised, timeline entry. */
   addBreach(id: string, breach: AlertBreach, entry: TimelineEntry): Promise<Alert | null>;
   /**
@@ -160,8 +167,8 @@ export interface AlertRepository {
   freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null>;
   /** Appends a timeline entry once per key (a retried step writes nothing twice). */
   noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void>;
-  /** Remembers the key of a message sent about the alert (before it is sent). */
-  addMessageKey(id: string, key: string): Promise<void>;
+  /** Remembers the key of a message sent about the alert (before it is sent); returns the alert as it is then (null: none). */
+  addMessageKey(id: string, key: string): Promise<Alert | null>;
   /** Records the step just run, if the alert is still in that wave. */
   advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
   /**
@@ -185,7 +192,12 @@ export interface AlertRepository {
  * copy of its message rewritten when it changes.
  */
 export interface AlertNotifier {
-  /** A new alert: starts its escalation (which writes its own timeline entries). */
+  /**
+   * Before a new alert is written: the escalation snapshot it opens with (the policy routing chooses for it, frozen
+   * now) and its timeline line, or null when no policy applies (`opened` then tells the owners).
+   */
+  plan(alert: Pick<Alert, 'teamId' | 'source' | 'severity'>): Promise<OpeningRecord | null>;
+  /** A new alert: starts its escalation (which writes its own timeline entries); one opened with a snapshot only queues its first step. */
   opened(alert: Alert): Promise<void>;
   /** The alert changed (another breach, acknowledged, resolved, annotated): updates what was sent in place. */
   changed(alert: Alert): Promise<void>;

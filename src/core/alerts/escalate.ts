@@ -3,10 +3,10 @@ import type { Clock } from '../clock.js';
 import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EscalationService } from '../oncall/escalation.js';
-import type { EscalationAlert, EscalationAlerts, EscalationNotifier, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
+import type { EscalationAlert, EscalationAlerts, EscalationNotifier, EscalationSnapshot, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
 import type { Team } from '../people/people.types.js';
 import type { TeamRepository } from '../ports.js';
-import type { Alert, AlertNotifier, AlertRepository, TimelineEntry } from './alerts.types.js';
+import type { Alert, AlertNotifier, AlertRepository, OpeningRecord, TimelineEntry } from './alerts.types.js';
 import { alertView } from './alerts.views.js';
 
 export const toEscalationAlert = (a: Alert): EscalationAlert => ({
@@ -24,8 +24,11 @@ export const toEscalationAlert = (a: Alert): EscalationAlert => ({
 
 const stepName = (e: StepEntry) => (e.step === undefined ? '' : `Step ${e.step + 1}${e.repeat ? ` (round ${e.repeat + 1})` : ''}: `);
 
+/** The timeline line of an escalation started with the alert (the key `start` would write it under). */
+export const startedEntry = (alertId: string, snapshot: EscalationSnapshot): StepEntry => ({ key: `escalation:${alertId}:started`, kind: 'escalation_started', detail: snapshot.policyName, at: snapshot.frozenAt });
+
 /** An escalation entry as a line of the alert's timeline. */
-function timelineEntry(e: StepEntry): TimelineEntry {
+export function timelineEntry(e: StepEntry): TimelineEntry {
   const data = { key: e.key, escalation: e.kind, ...(e.repeat === undefined ? {} : { repeat: e.repeat, step: e.step }), ...(e.personId ? { personId: e.personId } : {}) };
   const person = e.personId ? `<@person:${e.personId}>` : (e.detail ?? '');
   const line: Record<StepEntry['kind'], [TimelineEntry['kind'], string]> = {
@@ -86,9 +89,19 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     },
   ) {}
 
+  async plan(alert: Pick<Alert, 'teamId' | 'source' | 'severity'>): Promise<OpeningRecord | null> {
+    if (!this.escalation) throw new Error('escalation is not wired');
+    const snapshot = await this.escalation.plan(alert);
+    if (!snapshot) return null;
+    return (id) => {
+      const started = startedEntry(id, snapshot);
+      return { timeline: [timelineEntry(started)], timelineKeys: [started.key], escalation: snapshot };
+    };
+  }
+
   async opened(alert: Alert): Promise<void> {
     if (!this.escalation) throw new Error('escalation is not wired');
-    await this.escalation.start(alert.id);
+    await this.escalation.start(alert.escalation ? toEscalationAlert(alert) : alert.id);
   }
 
   /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
@@ -100,10 +113,11 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   }
 
   async notifyPerson(alert: EscalationAlert, personId: string, _progress: StepProgress, key: string): Promise<boolean> {
-    if (!(await this.d.messenger.reachable(personId))) return false;
+    const identity = await this.d.messenger.reachable(personId);
+    if (!identity) return false;
     const full = await this.remember(alert.id, key);
     if (!full) return false;
-    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key));
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity));
   }
 
   async postToTeam(alert: EscalationAlert, team: Team, _progress: StepProgress, key: string): Promise<boolean> {
@@ -132,8 +146,7 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
 
   /** Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. */
   private async remember(alertId: string, key: string): Promise<Alert | null> {
-    await this.d.alerts.addMessageKey(alertId, key);
-    return this.d.alerts.get(alertId);
+    return this.d.alerts.addMessageKey(alertId, key);
   }
 
   private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean> {

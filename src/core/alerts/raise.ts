@@ -1,4 +1,4 @@
-import type { Alert, AlertBreach, NewAlert, Silence } from './alerts.types.js';
+import type { Alert, AlertBreach, NewAlert, OpeningRecord, Silence, TimelineEntry } from './alerts.types.js';
 import type { AlertDeps } from './lifecycle.js';
 import { resolveAlert } from './lifecycle.js';
 
@@ -39,25 +39,44 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
     if (openId) {
       const updated = await d.alerts.addBreach(openId, breach, entry('updated'));
       if (updated) {
+        // Opened with its escalation but no step run yet: the first step's job may be what a crash lost after the
+        // insert (the opening request then had no answer, and this is its resend). Queued again under its id.
+        if (updated.escalation && !updated.cursor && updated.wave === 0 && updated.status === 'open') await notifyOpened(d, updated);
         await d.notifier.changed(updated).catch((err: unknown) => d.logger.warn({ err, alertId: openId }, 'alert message update failed'));
         return { opened: false, alert: updated };
       }
       continue;
     }
-    const result = await d.alerts.open(input, o.at, entry('opened'));
+    const opening = await openingRecord(d, input, o.at);
+    const result = await d.alerts.open(input, o.at, entry('opened'), opening.record);
     if (!result.opened) continue;
     if (o.flapping) await d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
-    return { opened: true, alert: await notifyOpened(d, result.alert, o.at) };
+    return { opened: true, alert: opening.silenced ? result.alert : await notifyOpened(d, result.alert) };
   }
   throw new Error(`could not raise or update the alert ${input.key}`);
 }
 
-async function notifyOpened(d: AlertDeps, alert: Alert, at: Date): Promise<Alert> {
-  const silence = await silenceFor(d, alert, at);
+/**
+ * What a new alert is written with: the silence that suppresses it (its timeline says so), or the escalation
+ * frozen for it (routing, policy, schedules and team read from caches), so that opening it is one insert.
+ */
+async function openingRecord(d: AlertDeps, input: NewAlert, at: Date): Promise<{ silenced: boolean; record?: OpeningRecord }> {
+  const silence = await silenceFor(d, input, at);
   if (silence) {
     const text = `Notifications suppressed until ${silence.until.toISOString()} by a silence: ${silence.reason}`;
-    return (await d.alerts.note(alert.id, { at, kind: 'suppressed', actor: silence.createdBy, text, data: { silenceId: silence.id } }, { silencedUntil: silence.until })) ?? alert;
+    const line: TimelineEntry = { at, kind: 'suppressed', actor: silence.createdBy, text, data: { silenceId: silence.id } };
+    return { silenced: true, record: () => ({ timeline: [line], timelineKeys: [], silencedUntil: silence.until }) };
   }
+  const record = await d.notifier.plan(input).catch((err: unknown) => {
+    // Escalation is started after the write instead (start freezes the policy itself).
+    d.logger.warn({ err, key: input.key }, 'could not freeze the escalation before opening the alert');
+    return null;
+  });
+  return { silenced: false, ...(record ? { record } : {}) };
+}
+
+/** Starts the escalation of a new alert: with its snapshot written, this queues its first step (the page is the step's job). */
+async function notifyOpened(d: AlertDeps, alert: Alert): Promise<Alert> {
   try {
     // Escalation writes its own timeline entries (who was notified, each step).
     await d.notifier.opened(alert);
@@ -65,7 +84,7 @@ async function notifyOpened(d: AlertDeps, alert: Alert, at: Date): Promise<Alert
     d.logger.warn({ err, alertId: alert.id }, 'alert notification failed');
     return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text: 'Notification failed; see the logs' })) ?? alert;
   }
-  return (await d.alerts.get(alert.id)) ?? alert;
+  return alert;
 }
 
 /**

@@ -53,9 +53,12 @@ export class Messenger {
     return ids[0] ?? null;
   }
 
-  /** DMs a person once per key. Returns false when the key was already sent or the person is unreachable. */
-  async dm(personId: string, view: View, key: string): Promise<boolean> {
-    const identity = await this.reachable(personId);
+  /**
+   * DMs a person once per key. Returns false when the key was already sent or the person is unreachable.
+   * `identity`: what `reachable` just answered for the person, not read again.
+   */
+  async dm(personId: string, view: View, key: string, identity: PlatformIdentity | null = null): Promise<boolean> {
+    identity ??= await this.reachable(personId);
     if (!identity) return false;
     const chat = this.chat(identity.platform);
     return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key));

@@ -90,10 +90,19 @@ export type StepOutcome =
 export class EscalationService {
   constructor(private readonly d: EscalationDeps) {}
 
-  /** Chooses the policy, freezes it on the alert and queues the first step. Safe to call again. */
-  async start(alertId: string): Promise<EscalationSnapshot | null> {
-    const alert = await this.d.alerts.get(alertId);
-    if (!alert) throw new DomainError('not_found', `No alert with id ${alertId}`, { id: alertId });
+  /** The snapshot an alert opening now starts with: the policy routing chooses for it, frozen; null when none applies. */
+  async plan(alert: Pick<EscalationAlert, 'teamId' | 'source' | 'severity'>): Promise<EscalationSnapshot | null> {
+    const policy = await this.d.policies.choose(alert);
+    return policy ? freezeSnapshot(policy, alert, this.d) : null;
+  }
+
+  /**
+   * Chooses the policy, freezes it on the alert and queues the first step. Safe to call again. Given the alert
+   * as just written with its snapshot (see plan), it only queues the first step.
+   */
+  async start(alertOrId: string | EscalationAlert): Promise<EscalationSnapshot | null> {
+    const alert = typeof alertOrId === 'string' ? await this.d.alerts.get(alertOrId) : alertOrId;
+    if (!alert) throw new DomainError('not_found', `No alert with id ${String(alertOrId)}`, { id: alertOrId });
     let snapshot = alert.escalation;
     if (!snapshot) {
       const policy = await this.d.policies.choose(alert);
