@@ -221,6 +221,8 @@ async function main(): Promise<void> {
       [
         `Slack benchmark: ${ROUNDS} rounds of bursts of ${SIZES.join(' and ')} concurrent signed /tandem help commands from new Slack users, then ${ROUNDS} of ${KNOWN} from known ones; each burst also to the floor server just before`,
         ...lines,
+        `ack p99 ratio to the floor (target <= ${ACK_RATIO_TARGET}): ${rows.map((r) => `${r.kind} ${r.size} ${(r.ackP99 / r.floorP99).toFixed(2)} ${r.ackP99 <= ACK_RATIO_TARGET * r.floorP99 ? 'ok' : 'ABOVE'}`).join(' | ')}`,
+        `answer p99 against its target: ${rows.map((r) => `${r.kind} ${r.size} ${r.answer.p99.toFixed(0)}/${r.target} ms ${r.answer.p99 < r.target ? 'ok' : 'ABOVE'}`).join(' | ')}`,
         `targets: answer p99 < ${Object.entries(ANSWER_TARGET_MS).map(([n, t]) => `${t} ms at ${n} new`).join(', ')}, < ${KNOWN_TARGET_MS} ms at ${KNOWN} known; ack p99 <= ${ACK_RATIO_TARGET}x the floor's`,
         `connections reset before an answer (not counted above): ${resets}`,
         `Tandem process RSS: ${idle.rssMiB.toFixed(0)} MiB when ready, peak ${mem.peakMiB.toFixed(0)} MiB; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
