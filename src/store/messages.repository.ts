@@ -220,19 +220,14 @@ interface Pending {
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  /** Group commit of reservations and their completion: a burst of pages (alerts, a fan-out) shares bulk writes. */
-  private readonly writes: WriteBatch;
-
-  constructor(private readonly model: Model<PostedMessageDoc>) {
-    this.writes = new WriteBatch(model);
-  }
+  constructor(private readonly model: Model<PostedMessageDoc>) {}
 
   async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
     const _id = postedId(key, platform);
     const leaseUntil = new Date(at.getTime() + leaseMs);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.writes.insert({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
+        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
         return { state: 'reserved' };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -256,7 +251,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.writes.update({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
+    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {

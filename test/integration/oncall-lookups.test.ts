@@ -41,12 +41,17 @@ describe('on-call reads and override writes are _id lookups', () => {
   });
 
   it('on-call shift by schedule and time: a schedule read by team and by id, without a scan', async () => {
+    // Schedules are cached once read (creating one reads it back): from the store, the reads are by _id.
+    store.cache.clear();
     const byTeam = await expectNoScan(conn, () => reads.nowAndNext(team));
     expect(byTeam.commands).toEqual(['find oncall_team_schedules', 'find oncall_schedules']);
+    const again = await expectNoScan(conn, () => reads.nowAndNext(team));
+    expect(again.commands).toEqual(['find oncall_team_schedules']);
     // Shift 2 from Monday 23 March: Ana (0: Mon, 1: Tue Jonas, 2: Wed Ana), until Thursday 09:00 CET.
     expect(byTeam.result.now).toMatchObject({ personId: ana, end: new Date('2026-03-26T08:00:00Z') });
     expect(byTeam.result.next).toMatchObject({ personId: jonas });
 
+    store.cache.clear();
     const byId = await expectNoScan(conn, () => reads.shifts(scheduleId, clock.now(), new Date('2026-03-27T00:00:00Z')));
     expect(byId.commands).toEqual(['find oncall_schedules']);
     expect(byId.result.map((s) => s.personId)).toEqual([ana, jonas]);
@@ -85,6 +90,11 @@ describe('on-call reads and override writes are _id lookups', () => {
   it('reads a policy and the routing by _id', async () => {
     const policy = await store.oncall.createPolicy({ name: 'Platform', steps: [{ delayMinutes: 0, target: { kind: 'oncall', scheduleId } }], repeat: 0, urgency: 'high' });
     await store.oncall.setRouting({ rules: [{ teamId: team, policyId: policy.id }], defaultPolicyId: null });
+    // Both are read on every alert: the writes above read them back into the cache, so the next reads send nothing.
+    const cached = await expectNoScan(conn, async () => [await store.oncall.routing(), await store.oncall.getPolicy(policy.id)] as const);
+    expect(cached.commands).toEqual([]);
+    expect(cached.result[1]?.id).toBe(policy.id);
+    store.cache.clear();
     const read = await expectNoScan(conn, async () => [await store.oncall.routing(), await store.oncall.getPolicy(policy.id)] as const);
     expect(read.commands).toEqual(['find escalation_routing', 'find escalation_policies']);
   });
