@@ -30,10 +30,8 @@ export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_
 export class StoreCache {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
   private readonly listeners = new Set<Listener>();
-  /** Reads under way in `load`, by entry, with the generation they started in. */
-  private readonly reading = new Map<string, { generation: number; value: Promise<unknown> }>();
-  /** Goes up on every drop: a read that started before one does not store what it read (see load). */
-  private generation = 0;
+  /** Reads under way in `load`, by entry; `dropped` once the entry is dropped meanwhile (what it reads is not kept). */
+  private readonly reading = new Map<string, { value: Promise<unknown>; dropped: boolean }>();
 
   constructor(
     private readonly ttlMs: number | Readonly<Record<CacheKind, number>> = DEFAULT_TTL_MS,
@@ -72,18 +70,17 @@ export class StoreCache {
     if (hit !== undefined) return hit;
     // Callers that miss while a read of the same entry is under way share it (a burst would otherwise send one each).
     const id = `${kind}:${key}`;
-    const generation = this.generation;
     const inFlight = this.reading.get(id);
-    if (inFlight?.generation === generation) return inFlight.value as Promise<T | null>;
+    if (inFlight) return inFlight.value as Promise<T | null>;
     // A real promise: a mongoose query is a thenable that runs again each time it is awaited.
-    const value = Promise.resolve().then(read);
-    this.reading.set(id, { generation, value });
+    const reading = { value: Promise.resolve().then(read), dropped: false };
+    this.reading.set(id, reading);
     try {
-      const found = await value;
-      if (found !== null && generation === this.generation) this.set(kind, key, found);
+      const found = await reading.value;
+      if (found !== null && !reading.dropped) this.set(kind, key, found);
       return found;
     } finally {
-      if (this.reading.get(id)?.value === value) this.reading.delete(id);
+      if (this.reading.get(id) === reading) this.reading.delete(id);
     }
   }
 
@@ -95,13 +92,21 @@ export class StoreCache {
 
   /** Drops an entry without telling anyone: for invalidations that came from another process. */
   drop(kind: CacheKind, key: string): void {
-    this.generation += 1;
-    this.entries.delete(`${kind}:${key}`);
+    const id = `${kind}:${key}`;
+    this.entries.delete(id);
+    // A read of it under way may return the old document: its callers get it, the cache does not keep it, and
+    // callers from now on read again.
+    const reading = this.reading.get(id);
+    if (reading) {
+      reading.dropped = true;
+      this.reading.delete(id);
+    }
   }
 
   clear(): void {
-    this.generation += 1;
     this.entries.clear();
+    for (const reading of this.reading.values()) reading.dropped = true;
+    this.reading.clear();
   }
 
   /** Calls `listener` on every local invalidation; returns the function that stops it. */
