@@ -7,10 +7,12 @@
  * signed). The client first opens one keep-alive connection per request and
  * makes one `GET /healthz` on each, so that every connection has been
  * accepted and served by Tandem (as behind a load balancer's connection
- * pool), then writes all requests at once and times each from its write to
- * the first byte of its response (the status line: Slack's ack). It answers
- * with the latencies in ms, the status codes and when each request was
- * written (epoch ms), from which the parent times the answers.
+ * pool), then tells the parent `connected` and waits for its `go` (the
+ * parent reads the server's CPU time in between, so that nothing samples it
+ * while the burst runs), then writes all requests at once and times each
+ * from its write to the first byte of its response (the status line: Slack's
+ * ack). It answers with the latencies in ms, the status codes and when each
+ * request was written (epoch ms), from which the parent times the answers.
  */
 import net from 'node:net';
 
@@ -18,6 +20,9 @@ export interface BurstRequest {
   port: number;
   requests: string[];
 }
+
+/** The client's messages to the parent: `connected` (waiting for `go`), then the result. */
+export type BurstMessage = { connected: true } | { result: BurstResult };
 
 export interface BurstResult {
   latencies: number[];
@@ -63,6 +68,10 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
   // Opening hundreds of connections on a loaded machine can outlast the server's keep-alive timeout: replace
   // the connections it has closed meanwhile.
   for (const [i, socket] of sockets.entries()) if (socket.readableEnded || socket.destroyed || !socket.writable) sockets[i] = await open();
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    process.send?.({ connected: true } satisfies BurstMessage);
+  });
   const latencies: number[] = [];
   const statuses: number[] = [];
   const sentAt: number[] = [];
@@ -93,9 +102,10 @@ async function burst({ port, requests }: BurstRequest): Promise<BurstResult> {
   return { latencies, statuses, sentAt };
 }
 
-process.on('message', (message: BurstRequest) => {
+process.on('message', (message: BurstRequest | 'go') => {
+  if (message === 'go') return;
   burst(message).then(
-    (result) => process.send?.(result),
+    (result) => process.send?.({ result } satisfies BurstMessage),
     (err: unknown) => {
       process.stderr.write(`burst client: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -5,6 +5,9 @@
  * burst is summarised alone, with its CPU ms per command.
  *
  *   npx tsx bench/cpuprofile-summary.ts /tmp/prof/CPU.….cpuprofile [/tmp/prof/marks.jsonl] [top=25]
+ *
+ * WINDOW_MS=40 cuts each burst to its first 40 ms from the first write: the
+ * ack window, where the burst's requests are read, verified and acknowledged.
  */
 import { readFileSync } from 'node:fs';
 
@@ -131,7 +134,12 @@ if (marksFile) {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Mark);
-  for (const m of marks) summarise(`${m.kind} ${m.size}, from the first write`, m.sentUs ?? m.startUs, m.endUs, m.commands);
+  const window = Number(process.env.WINDOW_MS ?? 0) * 1000;
+  for (const m of marks) {
+    const from = m.sentUs ?? m.startUs;
+    if (window > 0) summarise(`${m.kind} ${m.size}, the first ${window / 1000} ms from the first write`, from, from + window, m.commands);
+    else summarise(`${m.kind} ${m.size}, from the first write`, from, m.endUs, m.commands);
+  }
 } else {
   summarise('whole profile', profile.startTime, profile.endTime);
 }
