@@ -40,13 +40,8 @@ export function createHttpApp(opts: {
   app.use(
     pinoHttp({
       logger: opts.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      genReqId: requestId,
+      autoLogging: { ignore: (req) => req.url === '/readyz' || req.url === '/metrics' },
       serializers: { req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }) },
     }),
   );
@@ -56,9 +51,6 @@ export function createHttpApp(opts: {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   app.get('/readyz', async (_req, res) => {
     const entries = await Promise.all(Object.entries(opts.readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const));
     const checks = Object.fromEntries(entries.map(([n, ok]) => [n, ok ? 'up' : 'down']));
@@ -76,8 +68,17 @@ export function createHttpApp(opts: {
   app.use(errorHandler);
 
   const routes = new Map(Object.entries(opts.routes ?? {}));
+  const healthz = requests.labels({ method: 'GET', route: '/healthz', status: '200' });
   return (req, res) => {
     const path = req.url?.split('?', 1)[0] ?? '';
+    // Liveness, probed often (load balancers, compose): answered here, not logged, counted.
+    if (path === '/healthz' && req.method === 'GET') {
+      const end = healthz.startTimer();
+      requestId(req, res);
+      res.writeHead(200, HEALTHY_HEADERS).end(HEALTHY);
+      end();
+      return;
+    }
     const route = routes.get(`${req.method} ${path}`);
     if (!route) {
       void app(req, res);
@@ -91,6 +92,17 @@ export function createHttpApp(opts: {
     });
     route(req, res);
   };
+}
+
+const HEALTHY = JSON.stringify({ status: 'ok' });
+const HEALTHY_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(HEALTHY)) };
+
+/** The request's id: the caller's `x-request-id` when it is a sane one, else a new UUID; echoed in the response. */
+function requestId(req: http.IncomingMessage, res: http.ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
 }
 
 /**

@@ -143,6 +143,9 @@ export class SlackHttpReceiver implements Receiver {
     const body = intake.body;
 
     let ack: ReceiverEvent['ack'];
+    // Kept for a 500 only while the ack is still to come: an acknowledged request holds no socket or response
+    // while it waits (a burst's held requests then leave little for the garbage collector to copy).
+    let unanswered: ServerResponse | undefined;
     if (typeof body.command === 'string' || ACKED_AT_ONCE.has(String(body.type))) {
       answer(res, 200);
       ack = async (response) => {
@@ -150,18 +153,19 @@ export class SlackHttpReceiver implements Receiver {
       };
     } else {
       ack = new HTTPResponseAck({ logger: this.opts.logger, processBeforeResponse: false, httpRequest: Object.assign(req, { rawBody: Buffer.from(raw) }), httpRequestBody: body, httpResponse: res }).bind();
+      unanswered = res;
     }
     const retry = req.headers['x-slack-retry-num'];
     const reason = req.headers['x-slack-retry-reason'];
     const event: ReceiverEvent = { body, ack };
     if (typeof retry === 'string') event.retryNum = Number.parseInt(retry, 10);
     if (typeof reason === 'string') event.retryReason = reason;
-    this.waiting.push({ event, res, at: performance.now() });
+    this.waiting.push({ event, res: unanswered, at: performance.now() });
     this.schedule();
   }
 
-  /** Verified requests waiting for Bolt, oldest first, with when each was acknowledged (performance.now()). */
-  private readonly waiting: { event: ReceiverEvent; res: ServerResponse; at: number }[] = [];
+  /** Verified requests waiting for Bolt, oldest first, with when each was verified (performance.now()); `res` while unanswered. */
+  private readonly waiting: { event: ReceiverEvent; res: ServerResponse | undefined; at: number }[] = [];
   /** Requests Bolt is processing. */
   private readonly processing = new Set<Promise<void>>();
   /** When the last request started to arrive (performance.now()). */
@@ -226,7 +230,7 @@ export class SlackHttpReceiver implements Receiver {
     const processed: Promise<void> = (this.app?.processEvent(event) ?? Promise.resolve())
       .catch((err: unknown) => {
         this.opts.logger.error(`Slack ${String(event.body.type ?? 'command')} failed: ${err instanceof Error ? err.message : String(err)}`);
-        if (!res.headersSent) answer(res, 500);
+        if (res && !res.headersSent) answer(res, 500);
       })
       .finally(() => this.processing.delete(processed));
     this.processing.add(processed);
