@@ -1,15 +1,26 @@
 /**
- * What the store caches in process, by kind: the reads on the path of every command (who acted), and those on the
+ * What the store caches in process, by kind: the reads on the path of every command (who acted), those on the
  * path of every alert and page (a person's account on a platform, the alert's team, the on-call routing, policies
- * and schedules, the silences, the integration key).
+ * and schedules, the silences, the integration key), and those on the path of every admin API request (its token,
+ * by hash) and every KPI sample (the KPI's definition).
  */
-export const CACHE_KINDS = ['person', 'identity', 'account', 'team', 'oncall', 'silences', 'integration'] as const;
+export const CACHE_KINDS = ['person', 'identity', 'account', 'team', 'oncall', 'silences', 'integration', 'token', 'kpi'] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
 type Listener = (kind: CacheKind, key: string) => void;
 
 /** How long entries live, by kind (see StoreCache). */
-export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = { person: 10_000, identity: 10 * 60_000, account: 10_000, team: 10_000, oncall: 10_000, silences: 10_000, integration: 10_000 };
+export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = {
+  person: 10_000,
+  identity: 10 * 60_000,
+  account: 10_000,
+  team: 10_000,
+  oncall: 10_000,
+  silences: 10_000,
+  integration: 10_000,
+  token: 10_000,
+  kpi: 10_000,
+};
 
 /**
  * A small in-process cache of documents read on every command (who acted:

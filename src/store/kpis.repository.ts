@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model, type mongo } from 'mongoose';
 import { DomainError } from '../core/errors.js';
 import type { Judgement, Kpi, KpiRepository, KpiTail, PendingSample, Rag, Sample, SampleInput, SampleWrite, TailSample } from '../core/kpis/kpis.types.js';
 import { utcDay } from '../core/scorecards/source-rollups.js';
+import { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -143,8 +144,14 @@ export class MongoKpiRepository implements KpiRepository {
   /**
    * @param changed told after every write the scorecard's KPI figures read: the UTC days
    *   (`YYYY-MM-DD`) of the samples written, none for a definition (see SourceRollups).
+   * @param cache the store's cache, kind `kpi`: `definition` reads through it, and `replace` and `markStale` drop
+   *   the entry (published to the other processes by main.ts).
    */
-  constructor(conn: Connection, private readonly changed: (days?: readonly string[]) => Promise<void> = () => Promise.resolve()) {
+  constructor(
+    conn: Connection,
+    private readonly changed: (days?: readonly string[]) => Promise<void> = () => Promise.resolve(),
+    private readonly cache = new StoreCache(),
+  ) {
     this.Kpi = conn.model<KpiDoc>('Kpi', kpiSchema);
     this.Sample = conn.model<SampleDoc>('KpiSample', sampleSchema);
     this.Tail = conn.model<TailDoc>('KpiTail', tailSchema);
@@ -159,6 +166,10 @@ export class MongoKpiRepository implements KpiRepository {
   async get(key: string): Promise<Kpi | null> {
     const d = await this.Kpi.findById(key).lean<KpiDoc>();
     return d ? toKpi(d) : null;
+  }
+
+  definition(key: string): Promise<Kpi | null> {
+    return this.cache.load('kpi', key, () => this.get(key));
   }
 
   async list(filter: { ownerTeamIds?: string[] }): Promise<Kpi[]> {
@@ -185,6 +196,7 @@ export class MongoKpiRepository implements KpiRepository {
       { $set: { definition: definitionOf(kpi), updatedAt: kpi.updatedAt } },
       { returnDocument: 'after' },
     ).lean<KpiDoc>();
+    this.cache.invalidate('kpi', kpi.key);
     if (d) await this.changed();
     return d ? toKpi(d) : null;
   }
@@ -195,6 +207,7 @@ export class MongoKpiRepository implements KpiRepository {
 
   async markStale(key: string, since: Date | null): Promise<void> {
     await this.Kpi.updateOne({ _id: key }, { $set: { staleSince: since } });
+    this.cache.invalidate('kpi', key);
   }
 
   /**

@@ -11,8 +11,8 @@ const valueAt = (i: number) => (i === 40 || i === 41 ? 125 : 100 + ((i * 7) % 11
 
 /**
  * What still filters on something other than `_id` on this path, each known
- * and small: the admin token by its hash (a handful of tokens, per request),
- * and the running silences when an alert opens. Guarded writes by `_id` (a
+ * and small: the admin token by its hash (a handful of tokens, read again
+ * when its cached entry expires), and the running silences when an alert opens. Guarded writes by `_id` (a
  * status change guarded on the status, a timeline line written once per key,
  * a dedup key freed only for its alert) are served from the `_id` index.
  */
@@ -93,8 +93,11 @@ describe('the KPI sample path does not scan on FerretDB', () => {
       ['sigma3', 2, 'resolved'],
       ['threshold', 2, 'resolved'],
     ]);
-    // The active silences are read when an alert opens, then from the store's cache: once for the two openings.
-    expect(recorded.known).toEqual({ 'find api_tokens hash': NEW, 'find alert_silences until': 1 });
+    // The active silences are read when an alert opens, then from the store's cache: once for the two openings. The
+    // token is read from the store's cache too, again only when its entry (10 s) expired.
+    const { 'find api_tokens hash': tokenReads = 0, ...others } = recorded.known;
+    expect(others).toEqual({ 'find alert_silences until': 1 });
+    expect(tokenReads).toBeLessThanOrEqual(Math.ceil(ms / 10_000));
     const samples = (await api.call('GET', `/kpis/orders/samples?from=${api.hour(STORED)}`)).body.items;
     expect(samples).toHaveLength(NEW);
     expect(samples.every((s: Json) => s.judged)).toBe(true);
@@ -103,10 +106,11 @@ describe('the KPI sample path does not scan on FerretDB', () => {
     for (const c of recorded.commands) counts.set(c, (counts.get(c) ?? 0) + 1);
     const byCommand = [...counts].map(([c, n]) => `${c} ${(n / NEW).toFixed(2)}`);
     console.info(`kpi sample path, one sample per request: ${(ms / NEW).toFixed(1)} ms and ${perSample.toFixed(1)} round trips per sample\n${byCommand.join('\n')}`);
-    // About 12.6 with one sample per request and per detection run (26 before values rode on the tail's queue and
+    // About 9.5 with one sample per request and per detection run (26 before values rode on the tail's queue and
     // the rules that may be open were noted on it, 17.6 before the lease was taken in the write that reads the
-    // tail and given back in the one that writes it); 0.7 with 100 per request.
-    expect(perSample).toBeLessThan(13.5);
+    // tail and given back in the one that writes it, 12.6 before the token and the KPI were read from the store's
+    // cache and a run looked each open alert up once); 0.5 with 100 per request (0.7 before).
+    expect(perSample).toBeLessThan(10.5);
   }, 180_000);
 
   it('a batch of 100 in one request, and a correction, send only _id filters too', async () => {
@@ -116,7 +120,7 @@ describe('the KPI sample path does not scan on FerretDB', () => {
       expect(await tandem.core.kpis.detect('orders')).toBe(NEW);
     });
     console.info(`kpi sample path, 100 samples per request: ${(batch.commands.length / NEW).toFixed(1)} round trips per sample`);
-    expect(batch.commands.length / NEW).toBeLessThan(1);
+    expect(batch.commands.length / NEW).toBeLessThan(0.6);
     await expectOnlyIdLookups(conn, async () => {
       const res = await api.call('POST', '/kpis/orders/samples', { at: api.hour(STORED + 2 * NEW - 1), value: 101 });
       expect(res.body).toEqual({ inserted: 0, unchanged: 0, corrected: 1 });

@@ -47,8 +47,9 @@ export async function createKpi(d: Deps, body: unknown, actor: string): Promise<
   return d.kpis.create(kpi);
 }
 
-export async function getKpi(d: Pick<KpiDeps, 'kpis'>, key: string): Promise<Kpi> {
-  const kpi = await d.kpis.get(key);
+/** The KPI, or not_found; `cached`: its definition from the process's cache (KpiRepository.definition), for the sample path. */
+export async function getKpi(d: Pick<KpiDeps, 'kpis'>, key: string, cached = false): Promise<Kpi> {
+  const kpi = cached ? await d.kpis.definition(key) : await d.kpis.get(key);
   if (!kpi) throw new DomainError('not_found', `No KPI with the key "${key}"`, { key });
   return kpi;
 }

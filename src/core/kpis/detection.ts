@@ -7,6 +7,7 @@ import type { KpiDeps } from './deps.js';
 import { explain, RULE_TEXT } from './explain.js';
 import type { Judgement, Kpi, KpiTail, PendingSample, Rag, Sample, TailSample } from './kpis.types.js';
 import { badSideOf, ragOf, versionAt } from './rag.js';
+import { runPorts, type RunAlertKnowledge } from './run-alerts.js';
 import { MAX_TAIL_SIZE, queued, samplesBefore, tailSize, withJudged } from './tail.js';
 
 /** The KPI rules that raise alerts, each with one open alert at most. */
@@ -66,19 +67,21 @@ export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promis
     let released = false;
     let left = 0;
     try {
-      const kpi = first ?? (await d.kpis.get(kpiKey));
+      const kpi = first ?? (await d.kpis.definition(kpiKey));
       first = undefined;
       if (!kpi) return { judged, drained: false };
       const size = tailSize(kpi);
-      await resolveStale(d, kpi);
+      const open = new OpenRules(kpiKey, read.openRules);
+      // The open alerts this run finds are looked up once per rule, not per sample (see runPorts).
+      const run = runPorts(d, open);
+      await resolveStale(run, kpi);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
-      const open = new OpenRules(read.openRules);
       let results: Judgement[] = [];
       let done: PendingSample[] = [];
       /** Records the judgements and takes them off the queue; false when the lease ran out and was taken meanwhile. */
       const flush = async (release: boolean): Promise<boolean> => {
         await d.kpis.judged(kpiKey, results);
-        const after = await d.kpis.dequeue(kpiKey, holder, done, { ...tail, openRules: open.known() }, release);
+        const after = await d.kpis.dequeue(kpiKey, holder, done, { ...tail, openRules: open.noted() }, release);
         results = [];
         done = [];
         released = release || !after.held;
@@ -89,7 +92,7 @@ export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promis
         const sample = next.value === undefined ? await d.kpis.getSample(kpiKey, next.at) : { at: next.at, value: next.value, dataError: next.dataError };
         const revision = next.value === undefined ? (sample as Sample | null)?.corrections.length ?? next.revision : next.revision;
         if (sample) {
-          const result = await judgeSample(d, kpi, sample, tail, open);
+          const result = await judgeSample(run, kpi, sample, tail, open);
           tail = withJudged(tail, { at: sample.at, value: sample.value, exception: result.exception, dataError: sample.dataError }, size);
           results.push({ at: sample.at, ...result });
           judged += 1;
@@ -109,14 +112,21 @@ export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promis
 
 /**
  * What detection knows of a KPI's open rule alerts during a run: rules that
- * may have one (looked up on a normal sample) and rules known to have none.
- * Starts from the tail's note (null: unknown, every rule is looked up once).
+ * may have one (looked up on a normal sample), rules known to have none, and
+ * the open alerts the run found or opened (runPorts answers `openId` from it,
+ * so a run looks each one up once at most). Starts from the tail's note
+ * (null: unknown, every rule is looked up once).
  */
-export class OpenRules {
+export class OpenRules implements RunAlertKnowledge {
   private readonly maybe: Set<KpiRule>;
   private readonly unknown: Set<KpiRule>;
+  /** The open alert of each rule (the stale rule's too) as this run found or opened it. */
+  private readonly ids = new Map<KpiRule, string>();
 
-  constructor(noted: readonly string[] | null) {
+  constructor(
+    private readonly kpiKey: string,
+    noted: readonly string[] | null,
+  ) {
     const rules = KPI_RULES.filter((r) => r !== 'stale');
     this.maybe = new Set(noted ? rules.filter((r) => noted.includes(r)) : []);
     this.unknown = new Set(noted ? [] : rules);
@@ -124,22 +134,54 @@ export class OpenRules {
 
   /** Whether a lookup is needed for this rule. */
   mayBeOpen(rule: KpiRule): boolean {
-    return this.maybe.has(rule) || this.unknown.has(rule);
+    return this.ids.has(rule) || this.maybe.has(rule) || this.unknown.has(rule);
   }
 
   raised(rule: KpiRule): void {
+    if (rule === 'stale') return;
     this.unknown.delete(rule);
     this.maybe.add(rule);
   }
 
   closed(rule: KpiRule): void {
+    this.ids.delete(rule);
+    if (rule === 'stale') return;
     this.unknown.delete(rule);
     this.maybe.delete(rule);
   }
 
   /** The rules that may be open, when every rule is known; null while some are not. */
-  known(): string[] | null {
+  noted(): string[] | null {
     return this.unknown.size ? null : [...this.maybe];
+  }
+
+  known(key: string): string | null | undefined {
+    const rule = this.ruleOf(key);
+    if (!rule) return undefined;
+    // The stale check opens the stale rule's alert outside detection: only an id found in this run is known.
+    return this.ids.get(rule) ?? (rule !== 'stale' && !this.mayBeOpen(rule) ? null : undefined);
+  }
+
+  found(key: string, id: string | null): void {
+    const rule = this.ruleOf(key);
+    if (!rule) return;
+    if (id === null) return this.closed(rule);
+    this.ids.set(rule, id);
+    this.raised(rule);
+  }
+
+  resolved(id: string): void {
+    for (const [rule, known] of this.ids) if (known === id) this.closed(rule);
+  }
+
+  forget(id: string): void {
+    for (const [rule, known] of this.ids) if (known === id) this.ids.delete(rule);
+  }
+
+  private ruleOf(key: string): KpiRule | undefined {
+    const prefix = `kpi:${this.kpiKey}:`;
+    const rule = key.startsWith(prefix) ? key.slice(prefix.length) : '';
+    return KPI_RULES.find((r) => r === rule);
   }
 }
 
@@ -157,7 +199,7 @@ export async function judgeSample(
   kpi: Kpi,
   sample: Pick<Sample, 'at' | 'value' | 'dataError'>,
   tail: Pick<KpiTail, 'recent' | 'complete'>,
-  open = new OpenRules(null),
+  open = new OpenRules(kpi.key, null),
 ): Promise<{ rag: Rag; version: number; exception: boolean }> {
   const version = versionAt(kpi, sample.at);
   const x = sample.value;
@@ -199,8 +241,9 @@ export async function judgeSample(
       rule,
       worse: version.direction === 'higher_is_better' ? 'lower' : 'higher',
     };
-    open.raised(rule);
+    // Noted after: a rule known to have no open alert opens one without a lookup first (runPorts).
     await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
+    open.raised(rule);
   }
   if (!suspect) await observeNormals(d, kpi, breaches, at, open);
   return result;

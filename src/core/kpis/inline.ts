@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { KpiDeps } from './deps.js';
 import { judgeSample, LEASE_MS, OpenRules, resolveStale } from './detection.js';
 import type { Judgement, Kpi, KpiTail, SampleInput, SampleWrite } from './kpis.types.js';
+import { runPorts } from './run-alerts.js';
 import { MAX_TAIL_SIZE, tailSize, withJudged } from './tail.js';
 
 /** What a request that judged its own samples wrote, and whether the KPI's queue was empty when it gave the lease back. */
@@ -50,15 +51,17 @@ export async function recordJudged(d: KpiDeps, kpi: Kpi, samples: readonly Sampl
 
 /** The samples judged one after the other against the tail (alerts raised as they go); null when judging failed. */
 async function judgeInOrder(
-  d: KpiDeps,
+  deps: KpiDeps,
   kpi: Kpi,
   samples: readonly SampleInput[],
   read: KpiTail,
 ): Promise<{ results: Judgement[]; tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'> } | null> {
+  const open = new OpenRules(kpi.key, read.openRules);
+  // The open alerts this run finds are looked up once per rule, not per sample (see runPorts).
+  const d = runPorts(deps, open);
   try {
     await resolveStale(d, kpi);
     const size = tailSize(kpi);
-    const open = new OpenRules(read.openRules);
     let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
     const results: Judgement[] = [];
     for (const s of samples) {
@@ -67,7 +70,7 @@ async function judgeInOrder(
       tail = withJudged(tail, { ...sample, exception: result.exception }, size);
       results.push({ at: s.at, ...result });
     }
-    return { results, tail: { ...tail, openRules: open.known() } };
+    return { results, tail: { ...tail, openRules: open.noted() } };
   } catch (err) {
     d.logger.warn({ err, kpi: kpi.key }, 'judging samples before writing them failed; they are written and queued');
     return null;

@@ -240,6 +240,12 @@ export interface Judgement {
 
 export interface KpiRepository {
   get(key: string): Promise<Kpi | null>;
+  /**
+   * The KPI as the sample path and detection read it, from the process's cache: its definition and `staleSince`
+   * are as current as `get`'s (every write of them drops the entry, in this process before it returns and in the
+   * others through the cache's invalidation), its `lastSampleAt` may be older (noting a sample drops nothing).
+   */
+  definition(key: string): Promise<Kpi | null>;
   list(filter: { ownerTeamIds?: string[] }): Promise<Kpi[]>;
   /** Throws DomainError('conflict') when the key is taken. */
   create(kpi: Kpi): Promise<Kpi>;

@@ -69,7 +69,7 @@ function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
  * trip, no KPI read), the job queued only when that run did not drain the queue.
  */
 export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, inline = false): Promise<SamplesReport> {
-  const kpi = await getKpi(d, key);
+  const kpi = await getKpi(d, key, true);
   const raw = typeof body === 'object' && body !== null && 'samples' in body && Array.isArray(body.samples) ? (body.samples as unknown[]) : [body];
   const now = d.clock.now();
   const samples = validate(kpi, raw, now);
