@@ -9,7 +9,10 @@ export type CacheKind = (typeof CACHE_KINDS)[number];
 
 type Listener = (kind: CacheKind, key: string) => void;
 
-/** How long entries live, by kind (see StoreCache). */
+/**
+ * How long entries live, by kind (see StoreCache). A KPI's definition lives longer: only its repository writes it,
+ * every write drops it (here and, through main.ts's bridge, everywhere), and it is read on every sample request.
+ */
 export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = {
   person: 10_000,
   identity: 10 * 60_000,
@@ -19,7 +22,7 @@ export const DEFAULT_TTL_MS: Readonly<Record<CacheKind, number>> = {
   silences: 10_000,
   integration: 10_000,
   token: 10_000,
-  kpi: 10_000,
+  kpi: 60_000,
 };
 
 /**

@@ -43,8 +43,10 @@ const sampleSchema = new Schema(
 /**
  * A KPI's tail, `_id` the KPI key: samples waiting to be judged (`<ISO instant>#<revision>#<value>`;
  * entries queued before values were kept lack `#<value>`), the latest judged ones, the rules whose
- * alert may be open (absent: not known), data error marks (ISO instants), and its detection lease:
- * who holds it and until when (null: free).
+ * alert may be open (absent: not known), data error marks (ISO instants), its detection lease:
+ * who holds it and until when (null: free), and the instant of the newest sample written
+ * (`lastSampleAt`, written with the queue or the judged tail: the KPI's own document, larger and
+ * cached, is not rewritten per request; KPIs noted before keep theirs there, the later one counts).
  */
 const tailSchema = new Schema(
   {
@@ -57,6 +59,7 @@ const tailSchema = new Schema(
     built: { type: Boolean, default: false },
     leaseHolder: { type: String, default: null },
     leaseUntil: { type: Date, default: null },
+    lastSampleAt: { type: Date },
   },
   { collection: 'kpi_tails', minimize: false },
 );
@@ -83,6 +86,7 @@ interface TailDoc {
   built: boolean;
   leaseHolder?: string | null;
   leaseUntil?: Date | null;
+  lastSampleAt?: Date | null;
 }
 
 const sampleId = (key: string, at: Date) => `${key}|${at.toISOString()}`;
@@ -114,7 +118,13 @@ function toTail(d: TailDoc): KpiTail {
     openRules: d.openRules ?? null,
   };
 }
-const toKpi = (d: KpiDoc): Kpi => ({ ...d.definition, lastSampleAt: d.lastSampleAt ?? null, staleSince: d.staleSince ?? null, updatedAt: d.updatedAt });
+const later = (a: Date | null | undefined, b: Date | null | undefined): Date | null => (a && b ? (a > b ? a : b) : (a ?? b ?? null));
+const toKpi = (d: KpiDoc, tail?: Pick<TailDoc, 'lastSampleAt'> | null): Kpi => ({
+  ...d.definition,
+  lastSampleAt: later(d.lastSampleAt, tail?.lastSampleAt),
+  staleSince: d.staleSince ?? null,
+  updatedAt: d.updatedAt,
+});
 const toSample = (d: SampleDoc): Sample => ({
   kpiKey: d.kpiKey,
   at: d.at,
@@ -136,10 +146,9 @@ export class MongoKpiRepository implements KpiRepository {
   private readonly Kpi: Model<KpiDoc>;
   private readonly Sample: Model<SampleDoc>;
   private readonly Tail: Model<TailDoc>;
-  /** The sample path's writes (samples, the tails' queues, `lastSampleAt`): concurrent requests share bulk writes (see WriteBatch). */
+  /** The sample path's writes (samples, the tails' queues and `lastSampleAt`): concurrent requests share bulk writes (see WriteBatch). */
   private readonly sampleWrites: WriteBatch;
   private readonly tailWrites: WriteBatch;
-  private readonly kpiWrites: WriteBatch;
 
   /**
    * @param changed told after every write the scorecard's KPI figures read: the UTC days
@@ -160,21 +169,27 @@ export class MongoKpiRepository implements KpiRepository {
     const samples = conn.collection<SampleDoc>('kpi_samples');
     this.sampleWrites = new WriteBatch({ bulkWrite: (ops, options) => samples.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<SampleDoc>[], options) });
     this.tailWrites = new WriteBatch(this.Tail);
-    this.kpiWrites = new WriteBatch(this.Kpi);
   }
 
   async get(key: string): Promise<Kpi | null> {
-    const d = await this.Kpi.findById(key).lean<KpiDoc>();
-    return d ? toKpi(d) : null;
+    const [d, tail] = await Promise.all([this.Kpi.findById(key).lean<KpiDoc>(), this.Tail.findById(key, { lastSampleAt: 1 }).lean<TailDoc>()]);
+    return d ? toKpi(d, tail) : null;
   }
 
+  /** The KPI's own document only: `lastSampleAt` as it was noted there (see the tail's). */
   definition(key: string): Promise<Kpi | null> {
-    return this.cache.load('kpi', key, () => this.get(key));
+    return this.cache.load('kpi', key, async () => {
+      const d = await this.Kpi.findById(key).lean<KpiDoc>();
+      return d ? toKpi(d) : null;
+    });
   }
 
   async list(filter: { ownerTeamIds?: string[] }): Promise<Kpi[]> {
     const q = filter.ownerTeamIds ? { 'definition.ownerTeamId': { $in: filter.ownerTeamIds } } : {};
-    return (await this.Kpi.find(q).sort({ _id: 1 }).lean<KpiDoc[]>()).map(toKpi);
+    const docs = await this.Kpi.find(q).sort({ _id: 1 }).lean<KpiDoc[]>();
+    const tails = docs.length ? await this.Tail.find({ _id: { $in: docs.map((d) => d._id) } }, { lastSampleAt: 1 }).lean<TailDoc[]>() : [];
+    const last = new Map(tails.map((t) => [t._id, t]));
+    return docs.map((d) => toKpi(d, last.get(d._id)));
   }
 
   async create(kpi: Kpi): Promise<Kpi> {
@@ -202,7 +217,7 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async noteSample(key: string, at: Date): Promise<void> {
-    await this.kpiWrites.update({ _id: key }, { $max: { lastSampleAt: at } });
+    await this.tailWrites.upsert(key, { $max: { lastSampleAt: at } });
   }
 
   async markStale(key: string, since: Date | null): Promise<void> {
@@ -242,8 +257,9 @@ export class MongoKpiRepository implements KpiRepository {
       out.push(await this.rewrite(doc._id, s, by, at));
     }
     // A sample judged before it was written is not queued, whatever it found stored (its caller records the judgement).
-    const queue = out.filter((w) => !judgedAt.has(w.sample.at.getTime()) && (w.outcome !== 'unchanged' || !w.sample.judged)).map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value }));
-    if (queue.length) await this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queue } } });
+    const queued = out.filter((w) => !judgedAt.has(w.sample.at.getTime()) && (w.outcome !== 'unchanged' || !w.sample.judged));
+    const newest = queued.reduce<Date | null>((n, w) => later(n, w.sample.at), null);
+    if (newest) await this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queued.map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value })) } }, $max: { lastSampleAt: newest } });
     // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
     if (samples.length) await this.changed(samples.map((s) => utcDay(s.at)));
     return out;
@@ -323,9 +339,10 @@ export class MongoKpiRepository implements KpiRepository {
     }
   }
 
-  async dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }> {
+  async dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean, lastSampleAt?: Date): Promise<{ held: boolean; pending: number }> {
     const set = { recent: tail.recent.map(recentEntry), complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
-    const d = await this.Tail.findOneAndUpdate({ _id: key, leaseHolder: holder }, { $set: set, $pullAll: { pending: done.map(pendingEntry) } }, { returnDocument: 'after' }).lean<Pick<TailDoc, 'pending'>>();
+    const update = { $set: set, $pullAll: { pending: done.map(pendingEntry) }, ...(lastSampleAt ? { $max: { lastSampleAt } } : {}) };
+    const d = await this.Tail.findOneAndUpdate({ _id: key, leaseHolder: holder }, update, { returnDocument: 'after' }).lean<Pick<TailDoc, 'pending'>>();
     return { held: d !== null, pending: d?.pending?.length ?? 0 };
   }
 

@@ -106,6 +106,8 @@ describe('the sample path reads its token and KPI from the cache, never a stale 
     expect(await b.core.kpis.detect('latency')).toBe(1);
     const [second] = (await onB.call('GET', `/kpis/latency/samples?from=${onB.hour(1)}`)).body.items;
     expect(second).toMatchObject({ value: 160, version: 2, rag: 'amber' });
+    // The newest sample's instant is noted on the tail, and read with the KPI.
+    expect((await a.core.kpis.get('latency')).lastSampleAt).toEqual(new Date(onB.hour(1)));
   });
 
   it('folds a breach into the open alert when the tail wrongly notes its rule as closed (a run answers from what it knows)', async () => {

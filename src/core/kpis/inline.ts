@@ -5,10 +5,14 @@ import type { Judgement, Kpi, KpiTail, SampleInput, SampleWrite } from './kpis.t
 import { runPorts } from './run-alerts.js';
 import { MAX_TAIL_SIZE, tailSize, withJudged } from './tail.js';
 
-/** What a request that judged its own samples wrote, and whether the KPI's queue was empty when it gave the lease back. */
+/**
+ * What a request that judged its own samples wrote, whether the KPI's queue was empty when it gave the lease back,
+ * and whether that write noted the newest sample's instant (`lastSampleAt`; not when the lease was lost).
+ */
 export interface JudgedWrite {
   writes: SampleWrite[];
   drained: boolean;
+  noted: boolean;
 }
 
 /**
@@ -41,9 +45,9 @@ export async function recordJudged(d: KpiDeps, kpi: Kpi, samples: readonly Sampl
     const writes = await d.kpis.writeSamples(kpi.key, inOrder, actor, now, judged.results);
     const found = new Set(writes.filter((w) => w.outcome === 'corrected' || (w.outcome === 'unchanged' && !w.sample.judged)).map((w) => w.sample.at.getTime()));
     if (found.size) await d.kpis.judged(kpi.key, judged.results.filter((j) => found.has(j.at.getTime())));
-    const after = await d.kpis.dequeue(kpi.key, holder, [], judged.tail, true);
+    const after = await d.kpis.dequeue(kpi.key, holder, [], judged.tail, true, inOrder.at(-1)?.at);
     released = true;
-    return { writes, drained: after.held && after.pending === 0 };
+    return { writes, drained: after.held && after.pending === 0, noted: after.held };
   } finally {
     if (!released) await d.kpis.release(kpi.key, holder);
   }

@@ -251,6 +251,7 @@ export interface KpiRepository {
   create(kpi: Kpi): Promise<Kpi>;
   /** Replaces the definition (guarded on `updatedAt`, so two concurrent changes never lose one). */
   replace(kpi: Kpi, expectedUpdatedAt: Date): Promise<Kpi | null>;
+  /** `lastSampleAt` moves to `at` if later. `writeSamples` notes the samples it queues, `dequeue` those given to it. */
   noteSample(key: string, at: Date): Promise<void>;
   markStale(key: string, since: Date | null): Promise<void>;
 
@@ -285,9 +286,10 @@ export interface KpiRepository {
    * Writes the tail's new `recent` and open rules, and takes the given entries
    * off the queue (those judged, as read): a correction queued since stays and is judged next. Only while
    * `holder` holds the lease (`held` false: it ran out and was taken, nothing written); `release` gives it
-   * back in the same write. `pending`: what is left on the queue after it.
+   * back in the same write. `pending`: what is left on the queue after it. `lastSampleAt`: noted in the same
+   * write (see noteSample).
    */
-  dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean): Promise<{ held: boolean; pending: number }>;
+  dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean, lastSampleAt?: Date): Promise<{ held: boolean; pending: number }>;
 
   /**
    * A per-KPI lease so one worker judges a KPI's samples in time order, taken only while samples wait on

@@ -90,7 +90,8 @@ export async function recordSamples(d: KpiDeps, key: string, body: unknown, acto
     const { at, corrections } = newest;
     const queue = () => d.scheduler.enqueue(KPI_JOBS.detect, { kpiKey: key }, { jobId: detectJobId(key, at, corrections.length) });
     const detect = judged?.drained ? Promise.resolve() : inline ? judgeNow(d, key, kpi).then((drained) => (drained ? undefined : queue())) : queue();
-    await Promise.all([detect, d.kpis.noteSample(key, newest.at)]);
+    // Noted with the tail: by writeSamples with the queue, or by the request's judged tail unless it lost the lease.
+    await Promise.all([detect, judged && !judged.noted ? d.kpis.noteSample(key, newest.at) : undefined]);
   }
   return report;
 }
