@@ -251,8 +251,9 @@ export async function judgeSample(
 
 /**
  * Every rule this sample did not breach saw a normal value. Only the rules
- * whose alert may be open are looked up: only detection (under the KPI's
- * lease) opens a KPI rule's alert, and it notes the rule first (`open`).
+ * whose alert may be open are looked up, each once per run: only detection
+ * (under the KPI's lease) opens a KPI rule's alert, and `open` learns it as
+ * it opens (runPorts), before the run writes the tail's note.
  */
 async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, open: OpenRules): Promise<void> {
   for (const rule of KPI_RULES) {
