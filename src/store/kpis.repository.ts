@@ -78,7 +78,7 @@ interface SampleDoc extends Omit<Sample, 'rag'> {
 interface TailDoc {
   _id: string;
   pending: string[];
-  /** `<ISO instant>#<value>` with `#x` when an exception (tails written before: TailSample objects). */
+  /** `<instant in ms, base 36>#<value>` with `#x` when an exception (tails written before: `<ISO instant>#…`, or TailSample objects). */
   recent: (string | TailSample)[];
   complete: boolean;
   openRules?: string[] | null;
@@ -98,12 +98,19 @@ function parsePending(entry: string, marks: ReadonlySet<string>): PendingSample 
 }
 /** Judgements written per command (FerretDB holds one SQLite query open per matching update until the command ends). */
 const JUDGED_PER_COMMAND = 50;
-/** A judged sample on the tail, compact: FerretDB rewrites the whole tail on every write, and a string is far less to rewrite than a subdocument. */
-const recentEntry = (r: Pick<TailSample, 'at' | 'value' | 'exception'>) => `${r.at.toISOString()}#${r.value}${r.exception ? '#x' : ''}`;
+/**
+ * A judged sample on the tail, compact: FerretDB decodes and rewrites the whole tail on every write (the lease and
+ * the judged tail, twice a request), and a short string is far less to rewrite than a subdocument. Its instant in
+ * milliseconds, base 36 (8 characters against an ISO string's 24): on the local FerretDB, a request's two writes
+ * of a 96-entry tail cost 4.8–5.0 ms of its CPU so against 5.4–6.3 ms with ISO instants (2.2–2.8 ms empty).
+ */
+const recentEntry = (r: Pick<TailSample, 'at' | 'value' | 'exception'>) => `${r.at.getTime().toString(36)}#${r.value}${r.exception ? '#x' : ''}`;
 function parseRecent(entry: string | TailSample, marks: ReadonlySet<string>): TailSample {
   if (typeof entry !== 'string') return { ...entry, dataError: marks.has(entry.at.toISOString()) };
-  const [iso = '', value = '', exception] = entry.split('#');
-  return { at: new Date(iso), value: Number(value), exception: exception === 'x', dataError: marks.has(iso) };
+  const [instant = '', value = '', exception] = entry.split('#');
+  // Entries written before hold an ISO string (an upper-case T: base 36 is written in lower case).
+  const at = instant.includes('T') ? new Date(instant) : new Date(parseInt(instant, 36));
+  return { at, value: Number(value), exception: exception === 'x', dataError: marks.has(at.toISOString()) };
 }
 
 /** A tail document as detection reads it: the queue parsed and in order, the data error marks applied. */
