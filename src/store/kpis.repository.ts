@@ -101,8 +101,8 @@ const JUDGED_PER_COMMAND = 50;
 /**
  * A judged sample on the tail, compact: FerretDB decodes and rewrites the whole tail on every write (the lease and
  * the judged tail, twice a request), and a short string is far less to rewrite than a subdocument. Its instant in
- * milliseconds, base 36 (8 characters against an ISO string's 24): on the local FerretDB, a request's two writes
- * of a 96-entry tail cost 4.8–5.0 ms of its CPU so against 5.4–6.3 ms with ISO instants (2.2–2.8 ms empty).
+ * milliseconds, base 36 (8 characters against an ISO string's 24): a request's two writes of a 96-entry tail cost
+ * the local FerretDB ~7 % less CPU so (bench/kpi-tail-writes.mjs; the entries' number weighs far more).
  */
 const recentEntry = (r: Pick<TailSample, 'at' | 'value' | 'exception'>) => `${r.at.getTime().toString(36)}#${r.value}${r.exception ? '#x' : ''}`;
 function parseRecent(entry: string | TailSample, marks: ReadonlySet<string>): TailSample {
