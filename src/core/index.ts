@@ -1,6 +1,6 @@
 import { AuditLog } from './audit.js';
 import { Interactions } from './chat/interactions.js';
-import { Messenger } from './chat/messenger.js';
+import { Messenger, SEND_LEASE_MS } from './chat/messenger.js';
 import { createCheckins } from './checkins/checkins.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
 import { CHECKINS_HELP } from './checkins/checkins.views.js';
@@ -78,7 +78,14 @@ export interface CorePorts {
   surveyPicture?: SurveyPicture;
   /** Judge KPI samples in the process of the request that stored them, the kpis job only a fallback (main.ts: where workers run); absent: by the job. */
   inlineKpiDetection?: boolean;
+  /** Run a new alert's first escalation step in the process that opened it, its job only the crash net (main.ts: where workers run); absent: by the job. */
+  firstStepInProcess?: boolean;
 }
+
+/** A first step run in process: its job waits longer than a send lease (a dead sender's is then taken over at once). */
+const FIRST_STEP_GRACE_MS = SEND_LEASE_MS + 10_000;
+/** First steps running at once in a process; beyond, a new alert's first step is a job as before. */
+const FIRST_STEPS_RUNNING = 128;
 
 /**
  * Builds every feature over the given ports and hands out use cases only:
@@ -125,6 +132,7 @@ export function createCore(ports: CorePorts) {
     notifier,
     policies: { choose: (a) => oncall.choosePolicy(a) },
     schedules: ports.oncall,
+    ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, logger: ports.logger } } : {}),
   });
   notifier.escalation = escalation;
   const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
