@@ -24,6 +24,7 @@ import type { Claims } from './rhythm/claims.js';
 import type { AlertRepository } from './alerts/alerts.types.js';
 import { blockerPager } from './alerts/blocker.js';
 import { AlertMessages, escalationAlerts } from './alerts/escalate.js';
+import { OpenKeys } from './alerts/open-keys.js';
 import type { IntegrationRepository } from './alerts/intakes.js';
 import { AlertResponses } from './alerts/respond.js';
 import { EscalationService } from './oncall/escalation.js';
@@ -135,7 +136,7 @@ export function createCore(ports: CorePorts) {
     ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, logger: ports.logger } } : {}),
   });
   notifier.escalation = escalation;
-  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
+  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger, openKeys: new OpenKeys() };
   const kpis = createKpis(kpiDeps, { interactions, tandem }, ports.inlineKpiDetection);
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);
