@@ -86,7 +86,7 @@ export interface CorePorts {
 /** A first step run in process: its job waits longer than a send lease (a dead sender's is then taken over at once). */
 const FIRST_STEP_GRACE_MS = SEND_LEASE_MS + 10_000;
 /** First steps running at once in a process; beyond, a new alert's first step is a job as before. */
-const FIRST_STEPS_RUNNING = 128;
+const FIRST_STEPS_RUNNING = 512;
 
 /**
  * Builds every feature over the given ports and hands out use cases only:
