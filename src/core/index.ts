@@ -85,8 +85,14 @@ export interface CorePorts {
 
 /** A first step run in process: its job waits longer than a send lease (a dead sender's is then taken over at once). */
 const FIRST_STEP_GRACE_MS = SEND_LEASE_MS + 10_000;
-/** First steps running at once in a process; beyond, a new alert's first step is a job as before. */
+/**
+ * First steps running at once in a process, and waiting their turn beyond: beyond both, a new alert's first step is
+ * a job as before. Measured at 200 alerts/s: 128 running sent a quarter of the steps to their jobs (two more store
+ * commands each); 64 running with the rest waiting answered the intake sooner but paged later (the steps queued
+ * behind it: POST -> message p99 25.6 s against 14-17 s at 512).
+ */
 const FIRST_STEPS_RUNNING = 512;
+const FIRST_STEPS_WAITING = 2_048;
 
 /**
  * Builds every feature over the given ports and hands out use cases only:
@@ -133,7 +139,7 @@ export function createCore(ports: CorePorts) {
     notifier,
     policies: { choose: (a) => oncall.choosePolicy(a) },
     schedules: ports.oncall,
-    ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, logger: ports.logger } } : {}),
+    ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, maxWaiting: FIRST_STEPS_WAITING, logger: ports.logger } } : {}),
   });
   notifier.escalation = escalation;
   const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger, openKeys: new OpenKeys() };

@@ -89,14 +89,15 @@ export type StepOutcome =
  * retried after a crash sends nothing twice and skips nothing.
  */
 export class EscalationService {
-  /** First steps running in this process now (see `firstStepNow`). */
+  /** First steps running in this process now (see `firstStepNow`), and those waiting for one of them to end. */
   private running = 0;
+  private readonly turns: (() => void)[] = [];
 
   constructor(private readonly d: EscalationDeps) {}
 
   /** First steps running in this process now (their jobs wait as crash nets): work in progress a queue does not show. */
   get firstStepsRunning(): number {
-    return this.running;
+    return this.running + this.turns.length;
   }
 
   /** The snapshot an alert opening now starts with: the policy routing chooses for it, frozen; null when none applies. */
@@ -133,14 +134,31 @@ export class EscalationService {
     const inProcess = this.d.firstStepNow;
     // Given the alert as written, due now and not too many running here: the step runs at once in this process, its
     // job queued first (before any write of the step) as the crash net, due after a grace longer than a send lease.
-    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.running < inProcess.maxRunning) {
+    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.firstStepsRunning < inProcess.maxRunning + inProcess.maxWaiting) {
       await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
-      this.running += 1;
-      void this.runFirstStep(alert.escalation ? alert : { ...alert, escalation: snapshot }, first.jobId, inProcess.logger).finally(() => (this.running -= 1));
+      const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
+      void this.inTurn(inProcess.maxRunning, () => this.runFirstStep(given, first.jobId, inProcess.logger));
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
     return snapshot;
+  }
+
+  /**
+   * Runs `step` when fewer than `max` run, else once one ends (first come, first served): a burst of alerts does not
+   * put hundreds of steps' writes in the store's queue ahead of the intake's.
+   */
+  private async inTurn(max: number, step: () => Promise<void>): Promise<void> {
+    if (this.running < max) this.running += 1;
+    else await new Promise<void>((resolve) => this.turns.push(resolve));
+    try {
+      await step();
+    } finally {
+      // The slot goes to the next one waiting, if any.
+      const next = this.turns.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
   }
 
   /**

@@ -101,9 +101,9 @@ export interface EscalationDeps {
   /**
    * Run the first step of a new alert in this process when it is due at once (a process that runs workers), its
    * job queued `graceMs` later as the crash net and discarded once the step is done; at most `maxRunning` at a
-   * time (beyond, the job runs it as before). Absent: every step is a job.
+   * time, up to `maxWaiting` more waiting their turn (beyond, the job runs it as before). Absent: every step is a job.
    */
-  firstStepNow?: { graceMs: number; maxRunning: number; logger: Logger };
+  firstStepNow?: { graceMs: number; maxRunning: number; maxWaiting: number; logger: Logger };
 }
 
 /** A person to notify, or the team channel. */
