@@ -137,22 +137,20 @@ export class EscalationService {
     if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.firstStepsRunning < inProcess.maxRunning + inProcess.maxWaiting) {
       await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
-      void this.inTurn(inProcess.maxRunning, () => this.runFirstStep(given, first.jobId, inProcess.logger));
+      void this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
     return snapshot;
   }
 
-  /**
-   * Runs `step` when fewer than `max` run, else once one ends (first come, first served): a burst of alerts does not
-   * put hundreds of steps' writes in the store's queue ahead of the intake's.
-   */
-  private async inTurn(max: number, step: () => Promise<void>): Promise<void> {
-    if (this.running < max) this.running += 1;
-    else await new Promise<void>((resolve) => this.turns.push(resolve));
+  /** Runs `step` at once when fewer than `max` run, else once one ends (first come, first served; `waited` true). */
+  private async inTurn(max: number, step: (waited: boolean) => Promise<void>): Promise<void> {
+    const waited = this.running >= max;
+    if (waited) await new Promise<void>((resolve) => this.turns.push(resolve));
+    else this.running += 1;
     try {
-      await step();
+      await step(waited);
     } finally {
       // The slot goes to the next one waiting, if any.
       const next = this.turns.shift();
@@ -162,13 +160,14 @@ export class EscalationService {
   }
 
   /**
-   * The first step of an alert just written, from the alert in hand (no read), then its crash net discarded: a
-   * process killed before that leaves the job, which runs the step again after the grace and sends nothing twice
-   * (the message keys are checked before sending). A step that fails brings its job forward, to retry as any job.
+   * The first step of an alert just written, from the alert in hand (no read; read when the step waited its turn,
+   * as the alert may have been acknowledged or resolved meanwhile), then its crash net discarded: a process killed
+   * before that leaves the job, which runs the step again after the grace and sends nothing twice (the message keys
+   * are checked before sending). A step that fails brings its job forward, to retry as any job.
    */
-  private async runFirstStep(alert: EscalationAlert, jobId: string, logger: Logger): Promise<void> {
+  private async runFirstStep(alert: EscalationAlert, waited: boolean, jobId: string, logger: Logger): Promise<void> {
     try {
-      await this.runStep(alert.id, 0, 0, 0, alert);
+      await this.runStep(alert.id, 0, 0, 0, waited ? undefined : alert);
     } catch (err) {
       logger.warn({ err, alertId: alert.id }, 'first escalation step failed in process; its job retries it');
       await this.d.scheduler.promote(jobId).catch((e: unknown) => logger.warn({ err: e, jobId }, 'could not bring the step job forward; it runs after its grace'));
