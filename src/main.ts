@@ -48,7 +48,7 @@ export interface Tandem {
 
 export interface StartOptions {
   clock?: Clock;
-  /** Start BullMQ workers in this process (default true); also whether a request judges the KPI samples it stored (else the kpis job does). */
+  /** Start BullMQ workers in this process (default true); also whether a request judges the KPI samples it stored (else the kpis job does) and runs a new alert's first escalation step (else its job does). */
   workers?: boolean;
   /** The logger to use instead of one made from the config (tests read what is logged). */
   logger?: Logger;
@@ -94,7 +94,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
   const surveyConfig = { secret: config.SURVEY_SECRET ?? DEV_SURVEY_SECRET, minGroupSize: config.SURVEY_MIN_GROUP, fatigueDays: config.SURVEY_FATIGUE_DAYS };
   let selfUrl = '';
   const pictures = new HostedPictures({ images: store.scorecardImages, clock, logger }, () => config.PUBLIC_URL ?? selfUrl);
-  const core = createCore({ ...store, scorecardPicture: pictures.scorecard, surveyPicture: pictures.survey, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS, inlineKpiDetection: options.workers !== false });
+  const core = createCore({ ...store, scorecardPicture: pictures.scorecard, surveyPicture: pictures.survey, ...options.scorecardSources, surveyConfig, scheduler: jobs, clock, logger, invalidation, retentionDays: config.RETENTION_DAYS, inlineKpiDetection: options.workers !== false, firstStepInProcess: options.workers !== false });
   for (const kind of store.retentionKinds) core.governance.retention.register(kind);
   core.governance.retention.check();
   const reconciler = await registerJobs(jobs, [

@@ -1,6 +1,6 @@
 import { AuditLog } from './audit.js';
 import { Interactions } from './chat/interactions.js';
-import { Messenger } from './chat/messenger.js';
+import { Messenger, SEND_LEASE_MS } from './chat/messenger.js';
 import { createCheckins } from './checkins/checkins.js';
 import type { CheckinRepository } from './checkins/checkins.types.js';
 import { CHECKINS_HELP } from './checkins/checkins.views.js';
@@ -24,6 +24,7 @@ import type { Claims } from './rhythm/claims.js';
 import type { AlertRepository } from './alerts/alerts.types.js';
 import { blockerPager } from './alerts/blocker.js';
 import { AlertMessages, escalationAlerts } from './alerts/escalate.js';
+import { OpenKeys } from './alerts/open-keys.js';
 import type { IntegrationRepository } from './alerts/intakes.js';
 import { AlertResponses } from './alerts/respond.js';
 import { EscalationService } from './oncall/escalation.js';
@@ -78,7 +79,20 @@ export interface CorePorts {
   surveyPicture?: SurveyPicture;
   /** Judge KPI samples in the process of the request that stored them, the kpis job only a fallback (main.ts: where workers run); absent: by the job. */
   inlineKpiDetection?: boolean;
+  /** Run a new alert's first escalation step in the process that opened it, its job only the crash net (main.ts: where workers run); absent: by the job. */
+  firstStepInProcess?: boolean;
 }
+
+/** A first step run in process: its job waits longer than a send lease (a dead sender's is then taken over at once). */
+const FIRST_STEP_GRACE_MS = SEND_LEASE_MS + 10_000;
+/**
+ * First steps running at once in a process, and waiting their turn beyond: beyond both, a new alert's first step is
+ * a job as before. Measured at 200 alerts/s: 128 running sent a quarter of the steps to their jobs (two more store
+ * commands each); 64 running with the rest waiting answered the intake sooner but paged later (the steps queued
+ * behind it: POST -> message p99 25.6 s against 14-17 s at 512).
+ */
+const FIRST_STEPS_RUNNING = 512;
+const FIRST_STEPS_WAITING = 2_048;
 
 /**
  * Builds every feature over the given ports and hands out use cases only:
@@ -125,9 +139,10 @@ export function createCore(ports: CorePorts) {
     notifier,
     policies: { choose: (a) => oncall.choosePolicy(a) },
     schedules: ports.oncall,
+    ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, maxWaiting: FIRST_STEPS_WAITING, logger: ports.logger } } : {}),
   });
   notifier.escalation = escalation;
-  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger };
+  const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger, openKeys: new OpenKeys() };
   const kpis = createKpis(kpiDeps, { interactions, tandem }, ports.inlineKpiDetection);
   tandem.feature(KPI_HELP);
   const alerts = createAlerts(kpiDeps, ports.integrations);

@@ -150,6 +150,13 @@ export interface Scheduler {
   requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }): Promise<boolean>;
   /** Removes a pending job; no-op if it ran or never existed. */
   cancel(jobId: string): Promise<void>;
+  /**
+   * Removes a job in one round trip whatever its state, unless a worker is running it: a crash net whose work was
+   * done in process (see `EscalationService.start`).
+   */
+  discard(jobId: string): Promise<void>;
+  /** Runs a delayed job now; no-op when it is not delayed (any more). */
+  promote(jobId: string): Promise<void>;
   /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */
   upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void>;
   removeRecurring(id: string): Promise<void>;

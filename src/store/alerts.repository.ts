@@ -290,6 +290,10 @@ export class MongoAlertRepository implements AlertRepository {
     return d ? toAlert(d) : null;
   }
 
+  async keepMessageKey(id: string, key: string): Promise<void> {
+    if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id) }, { $addToSet: { messageKeys: key } });
+  }
+
   async advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void> {
     if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id), wave: inWave(wave) }, { $set: { cursor } });
   }

@@ -185,6 +185,8 @@ describe('on-call escalation on the real stack', () => {
   });
 
   it('an undeliverable notification moves to the next step at once, on the timeline', async () => {
+    // Ana's DM channel is kept from the pages of the tests before: Slack refuses it, then refuses to open one.
+    slack.failNext('chat.postMessage', 'account_inactive');
     slack.failNext('conversations.open', 'user_not_found');
     const alert = await trigger('data', 'undeliverable');
     expect(teamsCards(alert)).toHaveLength(1); // Lena, without waiting 15 minutes

@@ -14,10 +14,11 @@ export class HandClock {
   }
 }
 
-/** Waits until the alerts queue has nothing waiting or running. */
-export async function alertsIdle(tandem: Pick<Tandem, 'jobs'>): Promise<void> {
+/** Waits until the alerts queue has nothing waiting or running, nor first steps running in process. */
+export async function alertsIdle(tandem: Pick<Tandem, 'jobs' | 'core'>): Promise<void> {
   await eventually(
     async () => {
+      if (tandem.core.escalation.firstStepsRunning > 0) return false;
       const counts = await tandem.jobs.queue('alerts').getJobCounts('waiting', 'active', 'prioritized');
       return (counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0;
     },
@@ -30,7 +31,7 @@ export async function alertsIdle(tandem: Pick<Tandem, 'jobs'>): Promise<void> {
  * What the demo clock does: runs every delayed escalation job that is due by
  * the test's clock (and what they queue at once), until none is left due.
  */
-export async function runDue(tandem: Pick<Tandem, 'jobs'>, clock: HandClock): Promise<number> {
+export async function runDue(tandem: Pick<Tandem, 'jobs' | 'core'>, clock: HandClock): Promise<number> {
   let promoted = 0;
   for (;;) {
     await alertsIdle(tandem);

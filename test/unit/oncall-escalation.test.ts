@@ -4,6 +4,7 @@ import type { EscalationAlert, EscalationAlerts, EscalationDeps, EscalationNotif
 import type { EscalationPolicy, Schedule } from '../../src/core/oncall/oncall.types.js';
 import { isWorkingTime, nextWorkingTime } from '../../src/core/oncall/targets.js';
 import type { Person, Team } from '../../src/core/people/people.types.js';
+import type { Logger } from '../../src/core/logger.js';
 import type { QueuedJob, Scheduler } from '../../src/core/ports.js';
 
 const id = (c: string) => c.repeat(24);
@@ -71,6 +72,10 @@ class FakeScheduler implements Scheduler {
   async cancel(jobId: string) {
     this.jobs.delete(jobId);
   }
+  async discard(jobId: string) {
+    this.jobs.delete(jobId);
+  }
+  async promote() {}
   async requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
     await this.enqueue(name, data, opts);
     return true;
@@ -151,6 +156,38 @@ describe('escalation: steps', () => {
     await service.start('A1');
     expect(alerts.alerts.get('A1')!.escalation!.steps).toHaveLength(4);
     expect(alerts.kinds('A1')).toEqual(['escalation_started']);
+  });
+
+  it('a first step due now runs in process, its job waiting as the crash net and discarded once done; one that waited its turn reads the alert first; beyond, the job runs it', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated: EscalationNotifier = {
+      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
+      postToTeam: (...args) => notifier.postToTeam(...args),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    const logger = { warn: () => undefined } as unknown as Logger;
+    service = new EscalationService({ ...deps, notifier: gated, firstStepNow: { graceMs: 40_000, maxRunning: 1, maxWaiting: 1, logger } });
+    const written = async (alertId: string) => {
+      openAlert(alertId);
+      const a = alerts.alerts.get(alertId)!;
+      a.escalation = await service.plan(a);
+      return { ...a };
+    };
+    const [a1, a2, a3] = [await written('A1'), await written('A2'), await written('A3')];
+    await service.start(a1); // runs now, held at the gate
+    await service.start(a2); // waits its turn
+    await service.start(a3); // beyond: a job as before
+    expect(service.firstStepsRunning).toBe(2);
+    const grace = new Date(now.getTime() + 40_000);
+    expect([...scheduler.jobs].map(([jobId, j]) => [jobId, j.at])).toEqual([['escalation:A1:0:0', grace], ['escalation:A2:0:0', grace], ['escalation:A3:0:0', now]]);
+    alerts.alerts.get('A2')!.status = 'acknowledged'; // while it waits
+    open();
+    while (service.firstStepsRunning > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(notifier.sent.map((s) => s.key)).toEqual([`escalation:A1:0:0:${ana.id}`]);
+    expect(alerts.kinds('A2')).toEqual(['stopped']);
+    // Both steps done: their crash nets discarded; A1's next step queued; A3's job left to run it.
+    expect([...scheduler.jobs.keys()]).toEqual(['escalation:A3:0:0', 'escalation:A1:0:1']);
   });
 
   it('runs the whole chain under the clock: each step its target, every round, then stops', async () => {

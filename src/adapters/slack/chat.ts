@@ -23,13 +23,22 @@ const HISTORY_PAGES = 3;
 /** Slack's answers that mean the person or channel cannot be reached, now or on a retry. */
 const UNREACHABLE = new Set(['user_not_found', 'channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_disabled', 'account_inactive', 'user_not_visible']);
 
+/** DM channels kept per process (see `SlackChat.dmChannels`); the least recently used goes first beyond it. */
+export const DM_CHANNELS_KEPT = 10_000;
+
+/** Slack's refusal code of a failed call when it is one of UNREACHABLE. */
+function unreachableCode(err: unknown): string | null {
+  const code = (err as { data?: { error?: unknown } } | null)?.data?.error;
+  return typeof code === 'string' && UNREACHABLE.has(code) ? code : null;
+}
+
 /** A Slack refusal that retrying cannot fix, as the core's `not_found`; anything else as it came. */
 async function reaching<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    const code = (err as { data?: { error?: unknown } }).data?.error;
-    if (typeof code === 'string' && UNREACHABLE.has(code)) throw new DomainError('not_found', `Slack cannot deliver to ${what}: ${code}`, { slack: code });
+    const code = unreachableCode(err);
+    if (code) throw new DomainError('not_found', `Slack cannot deliver to ${what}: ${code}`, { slack: code });
     throw err;
   }
 }
@@ -46,6 +55,12 @@ const payloadKey = (payload: object | undefined): unknown => (payload && 'key' i
 export class SlackChat implements PlatformChat {
   readonly platform = 'slack' as const;
   private readonly limits = new RateLimits();
+  /**
+   * A Slack user's DM channel by identity key: `conversations.open` answers the same channel for a user every
+   * time, so a page is one call (`chat.postMessage`) instead of two. A cached channel Slack refuses is dropped and
+   * opened again once; a refusal then is the person's (undeliverable).
+   */
+  private readonly dmChannels = new Map<string, string>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -89,7 +104,21 @@ export class SlackChat implements PlatformChat {
   }
 
   async sendDirect(identity: PlatformIdentity, view: View, key: string): Promise<MessageAddress> {
-    return reaching(`the person ${identity.key}`, async () => this.post(await this.directChannel(identity), view, key));
+    return reaching(`the person ${identity.key}`, async () => {
+      const cached = this.dmChannels.get(identity.key);
+      if (cached) {
+        try {
+          const address = await this.post(cached, view, key);
+          this.keepDmChannel(identity.key, cached);
+          return address;
+        } catch (err) {
+          // Refused, so not posted: sent again below to the channel Slack opens now.
+          if (!unreachableCode(err)) throw err;
+          this.dmChannels.delete(identity.key);
+        }
+      }
+      return this.post(await this.directChannel(identity), view, key);
+    });
   }
 
   async postToChannel(channels: TeamChannels, view: View, key: string): Promise<MessageAddress | null> {
@@ -118,7 +147,17 @@ export class SlackChat implements PlatformChat {
   private async directChannel(identity: PlatformIdentity): Promise<string> {
     if (identity.platform !== 'slack') throw new DomainError('validation', `cannot DM a ${identity.platform} identity on Slack`);
     const opened = await this.limits.call('conversations.open', () => this.client.conversations.open({ users: identity.userId }));
-    return opened.channel?.id ?? identity.userId;
+    const channel = opened.channel?.id;
+    if (!channel) return identity.userId;
+    this.keepDmChannel(identity.key, channel);
+    return channel;
+  }
+
+  /** Kept as the most recently used; the least recently used is dropped beyond DM_CHANNELS_KEPT. */
+  private keepDmChannel(identityKey: string, channel: string): void {
+    this.dmChannels.delete(identityKey);
+    this.dmChannels.set(identityKey, channel);
+    if (this.dmChannels.size > DM_CHANNELS_KEPT) this.dmChannels.delete(this.dmChannels.keys().next().value!);
   }
 
   async update(address: MessageAddress, view: View): Promise<void> {

@@ -169,6 +169,8 @@ export interface AlertRepository {
   noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void>;
   /** Remembers the key of a message sent about the alert (before it is sent); returns the alert as it is then (null: none). */
   addMessageKey(id: string, key: string): Promise<Alert | null>;
+  /** `addMessageKey` without the alert back, group-committed (the caller has the alert as it wrote it). */
+  keepMessageKey(id: string, key: string): Promise<void>;
   /** Records the step just run, if the alert is still in that wave. */
   advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
   /**

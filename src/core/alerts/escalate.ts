@@ -77,6 +77,11 @@ export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed:
  */
 export class AlertMessages implements AlertNotifier, EscalationNotifier {
   escalation: EscalationService | undefined;
+  /**
+   * New alerts as written, by the escalation view `opened` started them with: their first step, run in process,
+   * renders its message from it instead of reading the alert back with the message key.
+   */
+  private readonly written = new WeakMap<EscalationAlert, Alert>();
 
   constructor(
     private readonly d: {
@@ -101,7 +106,13 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
 
   async opened(alert: Alert): Promise<void> {
     if (!this.escalation) throw new Error('escalation is not wired');
-    await this.escalation.start(alert.escalation ? toEscalationAlert(alert) : alert.id);
+    if (!alert.escalation) {
+      await this.escalation.start(alert.id);
+      return;
+    }
+    const started = toEscalationAlert(alert);
+    this.written.set(started, alert);
+    await this.escalation.start(started);
   }
 
   /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
@@ -112,17 +123,17 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     }
   }
 
-  async notifyPerson(alert: EscalationAlert, personId: string, _progress: StepProgress, key: string): Promise<boolean> {
+  async notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean> {
     const identity = await this.d.messenger.reachable(personId);
     if (!identity) return false;
-    const full = await this.remember(alert.id, key);
+    const full = await this.remember(alert, key, progress);
     if (!full) return false;
     return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity));
   }
 
-  async postToTeam(alert: EscalationAlert, team: Team, _progress: StepProgress, key: string): Promise<boolean> {
+  async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean> {
     if (!this.d.messenger.platforms.some((p) => team.channels[p])) return false;
-    const full = await this.remember(alert.id, key);
+    const full = await this.remember(alert, key, progress);
     if (!full) return false;
     return this.deliver(key, () => this.d.messenger.post(team, alertView(full), key));
   }
@@ -144,9 +155,18 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     return team.managerId ? [team.managerId] : [];
   }
 
-  /** Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. */
-  private async remember(alertId: string, key: string): Promise<Alert | null> {
-    return this.d.alerts.addMessageKey(alertId, key);
+  /**
+   * Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. An alert
+   * just written (its first step in process) is not read back: the key is added in a group-committed write, and
+   * the message rendered from the alert as written with the key and the step (`advance` wrote it before).
+   */
+  private async remember(alert: EscalationAlert, key: string, progress: StepProgress): Promise<Alert | null> {
+    const written = this.written.get(alert);
+    if (!written) return this.d.alerts.addMessageKey(alert.id, key);
+    await this.d.alerts.keepMessageKey(alert.id, key);
+    const kept: Alert = { ...written, messageKeys: [...new Set([...written.messageKeys, key])], cursor: { repeat: progress.repeat, step: progress.step } };
+    this.written.set(alert, kept);
+    return kept;
   }
 
   private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean> {

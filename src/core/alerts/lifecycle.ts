@@ -2,12 +2,15 @@ import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Alert, AlertNotifier, AlertRepository, AlertStatus } from './alerts.types.js';
+import type { OpenKeys } from './open-keys.js';
 
 export interface AlertDeps {
   alerts: AlertRepository;
   notifier: AlertNotifier;
   clock: Clock;
   logger: Logger;
+  /** Keys seen open in this process: a new one is opened without a lookup first (see OpenKeys); absent: always looked up. */
+  openKeys?: OpenKeys;
 }
 
 /** Which statuses each target status may be reached from. */

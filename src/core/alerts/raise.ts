@@ -34,11 +34,16 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
     ...(input.worse ? { worse: input.worse } : {}),
   };
   const entry = (kind: 'opened' | 'updated') => ({ at: o.at, kind, actor: o.actor, text: kind === 'opened' ? input.title : `Again: ${input.title}`, data: { value: input.lastValue } });
+  // A key this process has not seen open is tried as a new alert first: its dedup insert decides (see OpenKeys).
+  let lookup = d.openKeys?.has(input.key) ?? true;
+  let winner: string | null = null;
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const openId = await d.alerts.openId(input.key);
+    const openId = winner ?? (lookup ? await d.alerts.openId(input.key) : null);
+    [winner, lookup] = [null, true];
     if (openId) {
       const updated = await d.alerts.addBreach(openId, breach, entry('updated'));
       if (updated) {
+        d.openKeys?.add(input.key);
         // Opened with its escalation but no step run yet: the first step's job may be what a crash lost after the
         // insert (the opening request then had no answer, and this is its resend). Queued again under its id.
         if (updated.escalation && !updated.cursor && updated.wave === 0 && updated.status === 'open') await notifyOpened(d, updated);
@@ -49,7 +54,12 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
     }
     const opening = await openingRecord(d, input, o.at);
     const result = await d.alerts.open(input, o.at, entry('opened'), opening.record);
-    if (!result.opened) continue;
+    if (!result.opened) {
+      // Open already (the insert lost to its dedup key): the repeat path, with the alert the key names.
+      winner = result.id;
+      continue;
+    }
+    d.openKeys?.add(input.key);
     if (o.flapping) await d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
     return { opened: true, alert: opening.silenced ? result.alert : await notifyOpened(d, result.alert) };
   }

@@ -32,6 +32,9 @@ export function snoozeEnd(length: SnoozeLength, now: Date, timeZone: string): Da
  * The people who may act on an alert: whoever escalation notified (a post
  * to the team channel reaches the team's members) and the team's manager.
  */
+/** How soon after an "Escalate now" another one escalates again rather than being the same press. */
+const ESCALATE_NOW_AGAIN_MS = 5_000;
+
 async function mayAct(d: RespondDeps, actor: Person, alert: Alert): Promise<boolean> {
   const team = await d.teams.get(alert.teamId);
   if (!team) return false;
@@ -98,9 +101,13 @@ export class AlertResponses {
     if (alert.status !== 'open') return this.tooLate(ctx, alert);
     const e = alert.escalation;
     if (!e) return text('This alert has no escalation policy to follow: no routing rule matches it.');
+    const now = this.d.clock.now();
+    // A second press a moment after another's (a double click, two people at once) that finds the wave the first
+    // started is the same press: it does not escalate again.
+    const pressed = alert.timeline.findLast((t) => t.kind === 'escalated' && t.actor !== 'tandem');
+    if (pressed && now.getTime() - pressed.at.getTime() < ESCALATE_NOW_AGAIN_MS) return this.tooLate(ctx, alert);
     const next = alert.cursor ? nextStep(e, alert.cursor.repeat, alert.cursor.step) : { repeat: 0, step: 0 };
     if (!next) return text('Every step of this alert’s escalation policy has run already.');
-    const now = this.d.clock.now();
     const entry = { at: now, kind: 'escalated' as const, actor: ctx.actor.id, text: `Escalated now to step ${next.step + 1}`, data: { repeat: next.repeat, step: next.step } };
     const after = await this.d.alerts.nextWave(alert.id, alert.wave, ['open'], {}, entry);
     if (!after) return this.tooLate(ctx, (await this.d.alerts.get(alert.id)) ?? alert);

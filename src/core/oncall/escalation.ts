@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { EscalationAlert, EscalationDeps, EscalationSnapshot, StepProgress, TimelineEntry } from './escalation.types.js';
 import type { EscalationPolicy, Schedule, ScheduleDefinition } from './oncall.types.js';
 import { onCallAt } from './rotation.js';
@@ -88,7 +89,16 @@ export type StepOutcome =
  * retried after a crash sends nothing twice and skips nothing.
  */
 export class EscalationService {
+  /** First steps running in this process now (see `firstStepNow`), and those waiting for one of them to end. */
+  private running = 0;
+  private readonly turns: (() => void)[] = [];
+
   constructor(private readonly d: EscalationDeps) {}
+
+  /** First steps running in this process now (their jobs wait as crash nets): work in progress a queue does not show. */
+  get firstStepsRunning(): number {
+    return this.running + this.turns.length;
+  }
 
   /** The snapshot an alert opening now starts with: the policy routing chooses for it, frozen; null when none applies. */
   async plan(alert: Pick<EscalationAlert, 'teamId' | 'source' | 'severity'>): Promise<EscalationSnapshot | null> {
@@ -118,12 +128,57 @@ export class EscalationService {
       await this.record(alert.id, { key: `escalation:${alert.id}:started`, kind: 'escalation_started', detail: snapshot.policyName });
     }
     const [first] = planSteps(alert.id, snapshot, alert.openedAt);
-    if (first) await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: 0, step: 0 }, { jobId: first.jobId, at: first.at });
+    if (!first) return snapshot;
+    const data = { alertId: alert.id, repeat: 0, step: 0 };
+    const now = this.d.clock.now();
+    const inProcess = this.d.firstStepNow;
+    // Given the alert as written, due now and not too many running here: the step runs at once in this process, its
+    // job queued first (before any write of the step) as the crash net, due after a grace longer than a send lease.
+    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.firstStepsRunning < inProcess.maxRunning + inProcess.maxWaiting) {
+      await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
+      const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
+      void this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));
+      return snapshot;
+    }
+    await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
     return snapshot;
   }
 
-  async runStep(alertId: string, repeat: number, step: number, wave = 0): Promise<StepOutcome> {
-    const alert = await this.snoozeEnded(await this.d.alerts.get(alertId), wave);
+  /** Runs `step` at once when fewer than `max` run, else once one ends (first come, first served; `waited` true). */
+  private async inTurn(max: number, step: (waited: boolean) => Promise<void>): Promise<void> {
+    const waited = this.running >= max;
+    if (waited) await new Promise<void>((resolve) => this.turns.push(resolve));
+    else this.running += 1;
+    try {
+      await step(waited);
+    } finally {
+      // The slot goes to the next one waiting, if any.
+      const next = this.turns.shift();
+      if (next) next();
+      else this.running -= 1;
+    }
+  }
+
+  /**
+   * The first step of an alert just written, from the alert in hand (no read; read when the step waited its turn,
+   * as the alert may have been acknowledged or resolved meanwhile), then its crash net discarded: a process killed
+   * before that leaves the job, which runs the step again after the grace and sends nothing twice (the message keys
+   * are checked before sending). A step that fails brings its job forward, to retry as any job.
+   */
+  private async runFirstStep(alert: EscalationAlert, waited: boolean, jobId: string, logger: Logger): Promise<void> {
+    try {
+      await this.runStep(alert.id, 0, 0, 0, waited ? undefined : alert);
+    } catch (err) {
+      logger.warn({ err, alertId: alert.id }, 'first escalation step failed in process; its job retries it');
+      await this.d.scheduler.promote(jobId).catch((e: unknown) => logger.warn({ err: e, jobId }, 'could not bring the step job forward; it runs after its grace'));
+      return;
+    }
+    await this.d.scheduler.discard(jobId).catch((err: unknown) => logger.warn({ err, jobId }, 'could not discard the step job; it runs after its grace and finds the step done'));
+  }
+
+  /** `given`: the alert as just written (an in-process first step), not read again. */
+  async runStep(alertId: string, repeat: number, step: number, wave = 0, given?: EscalationAlert): Promise<StepOutcome> {
+    const alert = await this.snoozeEnded(given ?? (await this.d.alerts.get(alertId)), wave);
     const stopped = this.stopReason(alert, wave);
     if (stopped || !alert?.escalation) {
       const reason = stopped ?? 'missing';

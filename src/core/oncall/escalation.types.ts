@@ -1,6 +1,7 @@
 import type { Person, Team } from '../people/people.types.js';
 import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
 import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 import type { AlertSource, EscalationPolicy, OncallRepository, ScheduleDefinition, StepTarget, Urgency } from './oncall.types.js';
 
 /**
@@ -97,6 +98,12 @@ export interface EscalationDeps {
   teams: Pick<TeamRepository, 'get'>;
   scheduler: Scheduler;
   clock: Clock;
+  /**
+   * Run the first step of a new alert in this process when it is due at once (a process that runs workers), its
+   * job queued `graceMs` later as the crash net and discarded once the step is done; at most `maxRunning` at a
+   * time, up to `maxWaiting` more waiting their turn (beyond, the job runs it as before). Absent: every step is a job.
+   */
+  firstStepNow?: { graceMs: number; maxRunning: number; maxWaiting: number; logger: Logger };
 }
 
 /** A person to notify, or the team channel. */

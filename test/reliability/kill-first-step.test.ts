@@ -1,0 +1,90 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityKey } from '../../src/core/people/people.types.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { SLACK_TEAM, slackEnv } from '../support/slack.js';
+import { startTestTandem } from '../support/stack.js';
+import { childEnv, killHard, sleep, spawnTandem } from './support.js';
+
+const ALERTS = 20;
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+
+/**
+ * kill -9 while new alerts' first steps run in the process that opened them (no step job fetched): 20 alerts
+ * posted to a child Tandem, whose first steps page at once, Slack rate-limited so the pages take seconds; the
+ * child is killed in the middle. Each first step's job was queued before the step began, due after the grace:
+ * another process runs those of the steps cut short, and every page arrives once, counted at the fake Slack.
+ */
+describe('a process killed with SIGKILL during first steps run in process', () => {
+  let fake: FakeSlack;
+  let tandem: Awaited<ReturnType<typeof startTestTandem>>;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    fake = await FakeSlack.start({ rateLimit: { perSecond: 5, methods: ['chat.postMessage'] } });
+    tandem = await startTestTandem(slackEnv(fake, { TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false' }), { workers: false });
+  });
+  afterAll(async () => {
+    for (const child of children) await killHard(child);
+    await tandem?.cleanup();
+    await fake?.close();
+  });
+
+  it('pages each alert once: the steps cut short are run by their jobs after the grace', { timeout: 300_000 }, async () => {
+    const ana = await tandem.store.people.create({ name: 'Ana Souza', email: 'ana@first-step.example', timeZone: 'UTC' });
+    await tandem.store.identities.link({ platform: 'slack', personId: ana.id, key: identityKey.slack(SLACK_TEAM, 'U0ANA'), teamId: SLACK_TEAM, userId: 'U0ANA' }, new Date());
+    const team = await tandem.store.teams.create({ name: 'Platform', managerId: ana.id, memberIds: [ana.id] });
+    const policy = await tandem.core.oncall.policies.create('test', { name: 'Ana at once', urgency: 'high', repeat: 0, steps: [{ delayMinutes: 0, target: { kind: 'person', personId: ana.id } }] });
+    await tandem.core.oncall.policies.setRouting('test', { rules: [], defaultPolicyId: policy.id });
+    const { key } = await tandem.core.alerts.integrations.create({ name: 'probe', teamId: team.id, defaultSeverity: 'critical' });
+
+    const port = await freePort();
+    const env = (p: number) => childEnv(tandem.config, { ...slackEnv(fake), TEAMS_ENABLED: 'false', CONSOLE_ENABLED: 'false', PORT: String(p) });
+    const first = await spawnTandem(env(port));
+    children.push(first);
+    const answers = await Promise.all(
+      Array.from({ length: ALERTS }, (_, i) =>
+        fetch(`http://127.0.0.1:${port}/api/v1/integrations/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ routing_key: key, event_action: 'trigger', dedup_key: `first-${i}`, payload: { summary: `Probe ${i}`, source: 'probe', severity: 'critical' } }),
+        }).then((r) => r.status),
+      ),
+    );
+    expect(answers.every((s) => s === 202)).toBe(true);
+    const sent = () => fake.callsTo('chat.postMessage').length;
+    const until = Date.now() + 30_000;
+    while (sent() < 3 && Date.now() < until) await sleep(10);
+    // In process: the pages go out while every step's job waits delayed, none fetched by a worker.
+    const queue = await tandem.jobs.queue('alerts').getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+    await killHard(first);
+    const atKill = sent();
+    expect({ waitingOrActive: (queue.active ?? 0) + (queue.waiting ?? 0) + (queue.prioritized ?? 0), delayed: (queue.delayed ?? 0) > 0, cutShort: atKill < ALERTS }).toEqual({ waitingOrActive: 0, delayed: true, cutShort: true });
+
+    children.push(await spawnTandem(env(await freePort())));
+    const deadline = Date.now() + 150_000;
+    while (sent() < ALERTS && Date.now() < deadline) await sleep(500);
+    await sleep(3_000); // time for a duplicate to show up
+
+    const alertIds = (await tandem.store.alerts.list({ limit: 100 })).items.map((a) => a.id);
+    const expected = alertIds.map((id) => `escalation:${id}:0:0:${ana.id}`);
+    const count = new Map<string, number>();
+    for (const call of fake.callsTo('chat.postMessage')) {
+      const k = (call.args.metadata as { event_payload: { key: string } }).event_payload.key;
+      count.set(k, (count.get(k) ?? 0) + 1);
+    }
+    const skipped = expected.filter((k) => !count.has(k));
+    const twice = [...count].filter(([, n]) => n > 1).map(([k]) => k);
+    if (process.env.DEBUG_KILL) process.stderr.write(`sent ${atKill} before the kill, ${sent()} in all\n`);
+    expect({ alerts: alertIds.length, skipped, twice, sent: sent() }).toEqual({ alerts: ALERTS, skipped: [], twice: [], sent: ALERTS });
+  });
+});
