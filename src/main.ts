@@ -148,7 +148,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       await server.close(deadline);
       for (const adapter of adapters) await adapter.stop?.();
       await reconciler.stop();
-      await jobs.close();
+      await jobs.close(() => core.escalation.settle(deadline));
       await invalidation.stop();
       await closeRedis(redis);
       await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));

@@ -271,9 +271,14 @@ export class Jobs implements Scheduler {
     }
   }
 
-  /** Stops taking jobs, lets running ones finish, closes the queues and the workers' connections. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs, lets running ones finish, closes the queues and the workers' connections. `settle` runs
+   * once the workers have finished their jobs and before the queues close, so that work started in process (first
+   * escalation steps) can still discard or bring forward its jobs.
+   */
+  async close(settle?: () => Promise<void>): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
+    await settle?.();
     await Promise.all(this.allQueues.map((q) => q.close()));
     const connection = this.workerConnection;
     this.workerConnection = undefined;

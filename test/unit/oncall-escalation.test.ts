@@ -190,6 +190,32 @@ describe('escalation: steps', () => {
     expect([...scheduler.jobs.keys()]).toEqual(['escalation:A3:0:0', 'escalation:A1:0:1']);
   });
 
+  it('at shutdown, settle waits for the first steps running in process, no longer than its deadline', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated: EscalationNotifier = {
+      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
+      postToTeam: (...args) => notifier.postToTeam(...args),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    const logger = { warn: () => undefined } as unknown as Logger;
+    service = new EscalationService({ ...deps, notifier: gated, firstStepNow: { graceMs: 40_000, maxRunning: 4, maxWaiting: 4, logger } });
+    await service.settle(Date.now() + 60_000); // nothing running: at once
+    openAlert('A1');
+    const a1 = alerts.alerts.get('A1')!;
+    a1.escalation = await service.plan(a1);
+    await service.start({ ...a1 });
+    expect(service.firstStepsRunning).toBe(1);
+    await service.settle(Date.now() - 1); // deadline passed: does not wait
+    expect(service.firstStepsRunning).toBe(1);
+    const settled = service.settle(Date.now() + 60_000);
+    open();
+    await settled;
+    expect(service.firstStepsRunning).toBe(0);
+    expect(notifier.sent.map((s) => s.key)).toEqual([`escalation:A1:0:0:${ana.id}`]);
+    expect(scheduler.jobs.has('escalation:A1:0:0')).toBe(false);
+  });
+
   it('runs the whole chain under the clock: each step its target, every round, then stops', async () => {
     await service.start('A1');
     const ran = new Set<string>();

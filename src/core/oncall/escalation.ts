@@ -92,6 +92,8 @@ export class EscalationService {
   /** First steps running in this process now (see `firstStepNow`), and those waiting for one of them to end. */
   private running = 0;
   private readonly turns: (() => void)[] = [];
+  /** Those first steps, running or waiting, until each ends (see `settle`). */
+  private readonly firstSteps = new Set<Promise<void>>();
 
   constructor(private readonly d: EscalationDeps) {}
 
@@ -137,11 +139,28 @@ export class EscalationService {
     if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.firstStepsRunning < inProcess.maxRunning + inProcess.maxWaiting) {
       await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
-      void this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));
+      const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));
+      this.firstSteps.add(run);
+      void run.finally(() => this.firstSteps.delete(run));
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
     return snapshot;
+  }
+
+  /**
+   * At shutdown: resolves once the first steps running or waiting here have ended, or at `deadline` (epoch ms),
+   * whichever comes first. A step still running then is cut short with the process and its job runs it after the
+   * grace, sending nothing twice.
+   */
+  async settle(deadline: number): Promise<void> {
+    if (this.firstSteps.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    });
+    await Promise.race([Promise.allSettled([...this.firstSteps]), late]);
+    clearTimeout(timer);
   }
 
   /** Runs `step` at once when fewer than `max` run, else once one ends (first come, first served; `waited` true). */
