@@ -10,8 +10,9 @@
  *
  * BENCH_AB lists `name:file[:mode]` (mode is passed as RECEIVER_MODE), BENCH_SIZE
  * the burst (200), BENCH_BURSTS the bursts measured per server (15, after 2
- * unmeasured ones). Each server runs in a process of its own, started with
- * SLACK_SIGNING_SECRET and PORT, and says `ready` over IPC.
+ * unmeasured ones), BENCH_NODE_ARGS node flags for the servers (e.g. `--cpu-prof`).
+ * Each server runs in a process of its own, started with SLACK_SIGNING_SECRET
+ * and PORT, and says `ready` over IPC.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
     specs.map(async (spec) => {
       const port = await freePort();
       const env = { ...process.env, SLACK_SIGNING_SECRET: SLACK_TEST_SECRET, PORT: String(port), RECEIVER_MODE: spec.mode };
-      const child = fork(spec.file, { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const execArgv = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx'];
+      const child = fork(spec.file, { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       await new Promise((resolve) => child.once('message', resolve));
       return { ...spec, port, child, p99s: [] as number[], all: [] as number[] };
     }),
