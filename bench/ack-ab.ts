@@ -15,19 +15,9 @@
  * and PORT, and says `ready` over IPC.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import type { BurstMessage, BurstResult } from './burst-client.js';
 import { signature, slashCommand, SLACK_TEST_SECRET } from '../test/support/slack.js';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../test/support/servers.js';
 
 /** A signed `/tandem help` as raw HTTP/1.1; its response_url is never called (the servers here do no work after the ack). */
 function request(userId: string): string {

@@ -8,7 +8,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg } from 'node:os';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -25,6 +24,7 @@ import { connectMongo } from '../src/store/connection.js';
 import { createStore } from '../src/store/index.js';
 import { FakeSlack, type FakeSlackCall, type FakeSlackOptions } from '../test/support/fake-slack.js';
 import { slackEnv } from '../test/support/slack.js';
+import { freePort } from '../test/support/servers.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
 
 /** A number from the environment, or the default. */
@@ -42,16 +42,6 @@ const began = Date.now();
 export const progress = (message: string): void => {
   process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(1)} s] ${message}\n`);
 };
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 export interface Latency {
   n: number;

@@ -36,7 +36,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { envNumber, firstArrivals, freePort, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import { freePort } from '../test/support/servers.js';
+import { envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 import type { FakeSlack } from '../test/support/fake-slack.js';
 
 const RATE = envNumber('BENCH_RATE', 1_000);

@@ -17,13 +17,13 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg } from 'node:os';
 import type { BurstMessage, BurstRequest, BurstResult } from './burst-client.js';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { signature, slackEnv, slashCommand, SLACK_TEST_SECRET, type SlackRequest } from '../test/support/slack.js';
 import { BENCH_SURVEY_SECRET } from './production.js';
 import { dropTestData, isolatedNames } from '../test/support/stack.js';
+import { freePort } from '../test/support/servers.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '200,400').split(',').map(Number);
 const KNOWN = Number(process.env.BENCH_KNOWN ?? 200);
@@ -43,16 +43,6 @@ function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 /** A raw HTTP/1.1 request, signed like Slack's when it carries a Slack body; the connection closes after the answer. */
 function rawRequest(path: string, request?: SlackRequest): string {
