@@ -4,7 +4,7 @@ import { identityKey, type Person } from '../../src/core/people/people.types.js'
 import { FakeSlack } from '../support/fake-slack.js';
 import { SLACK_TEAM, slackEnv } from '../support/slack.js';
 import { startTestTandem } from '../support/stack.js';
-import { childEnv, killHard, sleep, spawnTandem } from './support.js';
+import { childEnv, killHard, pagesByKey, sleep, spawnTandem } from './support.js';
 
 const ALERTS = 20;
 const STEPS = 3;
@@ -96,13 +96,7 @@ describe('a worker killed with SIGKILL during escalation', () => {
     while (sent() < expected.length && Date.now() < deadline) await sleep(1_000);
     await sleep(3_000); // time for a duplicate to show up
 
-    const count = new Map<string, number>();
-    for (const call of fake.callsTo('chat.postMessage')) {
-      const k = (call.args.metadata as { event_payload: { key: string } }).event_payload.key;
-      count.set(k, (count.get(k) ?? 0) + 1);
-    }
-    const skipped = expected.filter((k) => !count.has(k));
-    const twice = [...count].filter(([, n]) => n > 1).map(([k]) => k);
+    const { skipped, twice } = pagesByKey(fake, expected);
     expect({ midStep: landed.midStep >= 2, betweenSteps: landed.betweenSteps >= 1, skipped, twice, sent: sent() }).toEqual({ midStep: true, betweenSteps: true, skipped: [], twice: [], sent: ALERTS * STEPS });
   });
 });

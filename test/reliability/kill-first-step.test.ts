@@ -1,22 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityKey } from '../../src/core/people/people.types.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { freePort } from '../support/servers.js';
 import { SLACK_TEAM, slackEnv } from '../support/slack.js';
 import { startTestTandem } from '../support/stack.js';
-import { childEnv, killHard, sleep, spawnTandem } from './support.js';
+import { childEnv, killHard, pagesByKey, sleep, spawnTandem } from './support.js';
 
 const ALERTS = 20;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 
 /**
  * kill -9 while new alerts' first steps run in the process that opened them (no step job fetched): 20 alerts
@@ -77,13 +68,7 @@ describe('a process killed with SIGKILL during first steps run in process', () =
 
     const alertIds = (await tandem.store.alerts.list({ limit: 100 })).items.map((a) => a.id);
     const expected = alertIds.map((id) => `escalation:${id}:0:0:${ana.id}`);
-    const count = new Map<string, number>();
-    for (const call of fake.callsTo('chat.postMessage')) {
-      const k = (call.args.metadata as { event_payload: { key: string } }).event_payload.key;
-      count.set(k, (count.get(k) ?? 0) + 1);
-    }
-    const skipped = expected.filter((k) => !count.has(k));
-    const twice = [...count].filter(([, n]) => n > 1).map(([k]) => k);
+    const { skipped, twice } = pagesByKey(fake, expected);
     if (process.env.DEBUG_KILL) process.stderr.write(`sent ${atKill} before the kill, ${sent()} in all\n`);
     expect({ alerts: alertIds.length, skipped, twice, sent: sent() }).toEqual({ alerts: ALERTS, skipped: [], twice: [], sent: ALERTS });
   });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/config.js';
+import type { FakeSlack } from '../support/fake-slack.js';
 
 /** The environment that makes a child Tandem share a test Tandem's database, queues and fake platforms. */
 export function childEnv(config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -39,3 +40,13 @@ export async function killHard(child: ChildProcess): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pages at the fake Slack, by message key: the keys of `expected` never sent, and every key sent more than once. */
+export function pagesByKey(fake: FakeSlack, expected: readonly string[]): { skipped: string[]; twice: string[] } {
+  const count = new Map<string, number>();
+  for (const call of fake.callsTo('chat.postMessage')) {
+    const key = (call.args.metadata as { event_payload: { key: string } }).event_payload.key;
+    count.set(key, (count.get(key) ?? 0) + 1);
+  }
+  return { skipped: expected.filter((k) => !count.has(k)), twice: [...count].filter(([, n]) => n > 1).map(([k]) => k) };
+}

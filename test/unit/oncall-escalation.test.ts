@@ -107,6 +107,19 @@ describe('escalation: steps', () => {
   const ana = person('a'), jonas = person('b'), lena = person('c', { roles: ['manager'], managerId: id('d') }), sofia = person('d', { roles: ['leader'] });
   const newYorker = person('e', { timeZone: 'America/New_York' });
 
+  /** A service whose first steps run in process, each held at the person's notification until `open()`. */
+  const gatedInProcess = (maxRunning: number, maxWaiting: number) => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated: EscalationNotifier = {
+      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
+      postToTeam: (...args) => notifier.postToTeam(...args),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    const logger = { warn: () => undefined } as unknown as Logger;
+    return { open, service: new EscalationService({ ...deps, notifier: gated, firstStepNow: { graceMs: 40_000, maxRunning, maxWaiting, logger } }) };
+  };
+
   const schedule = (): Schedule => ({
     id: 'S1', teamId: 'T1', name: 'Platform', timeZone: 'Europe/Berlin', overrides: [], createdAt: new Date(0), updatedAt: new Date(0),
     layers: [{ name: 'primary', people: [ana.id, jonas.id], shift: 'P1W', handoff: '09:00', start: '2026-06-01', timeZone: 'Europe/Berlin', restriction: null }],
@@ -159,15 +172,8 @@ describe('escalation: steps', () => {
   });
 
   it('a first step due now runs in process, its job waiting as the crash net and discarded once done; one that waited its turn reads the alert first; beyond, the job runs it', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const gated: EscalationNotifier = {
-      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
-      postToTeam: (...args) => notifier.postToTeam(...args),
-      notifyOwners: () => notifier.notifyOwners(),
-    };
-    const logger = { warn: () => undefined } as unknown as Logger;
-    service = new EscalationService({ ...deps, notifier: gated, firstStepNow: { graceMs: 40_000, maxRunning: 1, maxWaiting: 1, logger } });
+    const { open, service: gated } = gatedInProcess(1, 1);
+    service = gated;
     const written = async (alertId: string) => {
       openAlert(alertId);
       const a = alerts.alerts.get(alertId)!;
@@ -191,15 +197,8 @@ describe('escalation: steps', () => {
   });
 
   it('at shutdown, settle waits for the first steps running in process, no longer than its deadline', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const gated: EscalationNotifier = {
-      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
-      postToTeam: (...args) => notifier.postToTeam(...args),
-      notifyOwners: () => notifier.notifyOwners(),
-    };
-    const logger = { warn: () => undefined } as unknown as Logger;
-    service = new EscalationService({ ...deps, notifier: gated, firstStepNow: { graceMs: 40_000, maxRunning: 4, maxWaiting: 4, logger } });
+    const { open, service: gated } = gatedInProcess(4, 4);
+    service = gated;
     await service.settle(Date.now() + 60_000); // nothing running: at once
     openAlert('A1');
     const a1 = alerts.alerts.get('A1')!;
