@@ -143,8 +143,8 @@ export class SlackHttpReceiver implements Receiver {
     const body = intake.body;
 
     let ack: ReceiverEvent['ack'];
-    // Kept for a 500 only while the ack is still to come: an acknowledged request holds no socket or response
-    // while it waits (a burst's held requests then leave little for the garbage collector to copy).
+    // Kept for a 500 only while the ack is still to come: an acknowledged request does not hold its response
+    // (and the socket behind it) while it waits for Bolt.
     let unanswered: ServerResponse | undefined;
     if (typeof body.command === 'string' || ACKED_AT_ONCE.has(String(body.type))) {
       answer(res, 200);
