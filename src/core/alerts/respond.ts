@@ -28,13 +28,13 @@ export function snoozeEnd(length: SnoozeLength, now: Date, timeZone: string): Da
   return local.plus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toJSDate();
 }
 
+/** How soon after an "Escalate now" another one escalates again rather than being the same press. */
+const ESCALATE_NOW_AGAIN_MS = 5_000;
+
 /**
  * The people who may act on an alert: whoever escalation notified (a post
  * to the team channel reaches the team's members) and the team's manager.
  */
-/** How soon after an "Escalate now" another one escalates again rather than being the same press. */
-const ESCALATE_NOW_AGAIN_MS = 5_000;
-
 async function mayAct(d: RespondDeps, actor: Person, alert: Alert): Promise<boolean> {
   const team = await d.teams.get(alert.teamId);
   if (!team) return false;
