@@ -28,7 +28,7 @@ const MAX_CLOCK_SKEW_SECONDS = 300;
  * tsscmp, two more HMACs and random bytes per request, a quarter of the ack's
  * own CPU in a profile of a burst.
  */
-function validSignature(secret: string, body: string, signature: unknown, timestamp: unknown): boolean {
+function validSignature(secret: string, body: Buffer, signature: unknown, timestamp: unknown): boolean {
   if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return false;
   if (Math.abs(Date.now() / 1000 - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) return false;
   const expected = Buffer.from(`v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
@@ -100,7 +100,7 @@ export class SlackHttpReceiver implements Receiver {
         answer(res, 413);
         return;
       }
-      this.handle(req, res, Buffer.concat(chunks, size).toString('utf8'));
+      this.handle(req, res, Buffer.concat(chunks, size));
     });
     req.on('error', (err) => {
       this.opts.logger.warn(`Slack request could not be read: ${err.message}`);
@@ -108,12 +108,14 @@ export class SlackHttpReceiver implements Receiver {
     });
   };
 
-  private handle(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  private handle(req: IncomingMessage, res: ServerResponse, bytes: Buffer): void {
+    const raw = bytes.toString('utf8');
     const form = req.headers['content-type'] === 'application/x-www-form-urlencoded';
     const query = form ? parseQuery(raw) : undefined;
     // Slack's SSL check carries no signature and nothing else is read from it.
     if (query?.ssl_check === '1') return answer(res, 200);
-    if (!validSignature(this.opts.signingSecret, raw, req.headers['x-slack-signature'], req.headers['x-slack-request-timestamp'])) {
+    // Signed as received: the bytes, not the string decoded from them (nor encoded again).
+    if (!validSignature(this.opts.signingSecret, bytes, req.headers['x-slack-signature'], req.headers['x-slack-request-timestamp'])) {
       this.opts.logger.warn('Slack request refused: missing, wrong or stale signature, or a timestamp more than 5 minutes ahead');
       return answer(res, 401);
     }
@@ -152,7 +154,7 @@ export class SlackHttpReceiver implements Receiver {
         if (response !== undefined) this.opts.logger.warn(`ack() with a body for a ${String(body.type ?? 'slash command')} payload, which was already acknowledged empty; the body is dropped`);
       };
     } else {
-      ack = new HTTPResponseAck({ logger: this.opts.logger, processBeforeResponse: false, httpRequest: Object.assign(req, { rawBody: Buffer.from(raw) }), httpRequestBody: body, httpResponse: res }).bind();
+      ack = new HTTPResponseAck({ logger: this.opts.logger, processBeforeResponse: false, httpRequest: Object.assign(req, { rawBody: bytes }), httpRequestBody: body, httpResponse: res }).bind();
       unanswered = res;
     }
     const retry = req.headers['x-slack-retry-num'];
