@@ -104,6 +104,42 @@ describe('KPI samples judged in the request that stores them', () => {
     expect(after.split(',').at(-1)).toBe(`${compactAt(api.hour(10))}#17#x`);
   });
 
+  it('a normal streak is counted in the run and written once: resolved at the third normal sample, in one request or across two', async () => {
+    const counted: number[] = [];
+    const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+      const by = (e.command.update as { $inc?: { normalStreak?: number } } | undefined)?.$inc?.normalStreak;
+      if (e.commandName === 'findAndModify' && e.command.findAndModify === 'alerts' && by !== undefined) counted.push(by);
+    };
+    const streakOf = async (key: string) => (await conn.collection('alerts').find({ kpiKey: key }).toArray()).map((a) => [a.rule, a.status, a.normalStreak, a.count]).sort();
+    conn.getClient().on('commandStarted', listener);
+    try {
+      await api.define('streak', { target: 10, thresholds: { amber: 14, red: 16 } });
+      await api.post('streak', TEN);
+      // Red and beyond 3σ, then three normal samples: both alerts resolved by one streak write each, of 3.
+      await api.post('streak', [17, 10, 10, 10], 10);
+      expect(await streakOf('streak')).toEqual([
+        ['sigma3', 'resolved', 3, 1],
+        ['threshold', 'resolved', 3, 1],
+      ]);
+      expect(counted).toEqual([3, 3]);
+      // A breach, two normal samples, a breach folded in (the streak starts again), two more: open, 2 written at the end of the run.
+      counted.length = 0;
+      await api.post('streak', [17, 10, 10, 17, 10, 10], 20);
+      expect((await streakOf('streak')).filter(([, status]) => status === 'open')).toEqual([
+        ['sigma3', 'open', 2, 2],
+        ['threshold', 'open', 2, 2],
+      ]);
+      expect(counted).toEqual([2, 2]);
+      // The third in the next request: counted there (its write answers 3) and resolved.
+      counted.length = 0;
+      await api.post('streak', [10], 26);
+      expect((await streakOf('streak')).filter(([, status]) => status === 'open')).toEqual([]);
+      expect(counted).toEqual([1, 1]);
+    } finally {
+      conn.getClient().off('commandStarted', listener);
+    }
+  });
+
   it('requests racing on one KPI judge every sample once', async () => {
     await api.define('racing', { target: 10, thresholds: { amber: 14, red: 16 } });
     await api.post('racing', TEN);

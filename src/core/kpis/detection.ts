@@ -72,14 +72,15 @@ export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promis
       if (!kpi) return { judged, drained: false };
       const size = tailSize(kpi);
       const open = new OpenRules(kpiKey, read.openRules);
-      // The open alerts this run finds are looked up once per rule, not per sample (see runPorts).
-      const run = runPorts(d, open);
+      // The open alerts this run finds are looked up once per rule, not per sample, and streaks written once (see runPorts).
+      const { ports: run, settle } = runPorts(d, open, kpi.alerts.resolveAfter);
       await resolveStale(run, kpi);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
       let results: Judgement[] = [];
       let done: PendingSample[] = [];
       /** Records the judgements and takes them off the queue; false when the lease ran out and was taken meanwhile. */
       const flush = async (release: boolean): Promise<boolean> => {
+        await settle();
         await d.kpis.judged(kpiKey, results);
         const after = await d.kpis.dequeue(kpiKey, holder, done, { ...tail, openRules: open.noted() }, release);
         results = [];
