@@ -259,8 +259,9 @@ export async function judgeSample(
 async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, open: OpenRules): Promise<void> {
   for (const rule of KPI_RULES) {
     if (breaches.has(rule) || rule === 'stale' || !open.mayBeOpen(rule)) continue;
-    const id = await d.alerts.openId(alertKey(kpi.key, rule));
-    if (id) await observeNormal(d, id, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
+    const key = alertKey(kpi.key, rule);
+    const id = await d.alerts.openId(key);
+    if (id) await observeNormal(d, id, key, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
     else open.closed(rule);
   }
 }
