@@ -320,9 +320,9 @@ export class MongoAlertRepository implements AlertRepository {
     return d ? toAlert(d) : null;
   }
 
-  async countNormal(id: string): Promise<number> {
+  async countNormal(id: string, by = 1): Promise<number> {
     // By `_id` alone (FerretDB scans for `_id` plus a status, and this runs per sample): a resolved alert's streak counts for nothing.
-    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $inc: { normalStreak: 1 } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $inc: { normalStreak: by } }, { returnDocument: 'after' }).lean<AlertDoc>();
     return d && LIVE.includes(d.status) ? d.normalStreak : 0;
   }
 

@@ -52,7 +52,7 @@ const tailSchema = new Schema(
   {
     _id: { type: String, required: true },
     pending: { type: [String], default: [] },
-    recent: { type: [Schema.Types.Mixed], default: [] },
+    recent: { type: Schema.Types.Mixed, default: '' },
     complete: { type: Boolean, default: true },
     openRules: { type: [String], default: undefined },
     dataErrors: { type: [String], default: [] },
@@ -78,8 +78,11 @@ interface SampleDoc extends Omit<Sample, 'rag'> {
 interface TailDoc {
   _id: string;
   pending: string[];
-  /** `<instant in ms, base 36>#<value>` with `#x` when an exception (tails written before: `<ISO instant>#…`, or TailSample objects). */
-  recent: (string | TailSample)[];
+  /**
+   * The entries `<instant in ms, base 36>#<value>` (`#x` when an exception) joined by commas, one string (tails
+   * written before: an array of such entries, of `<ISO instant>#…`, or of TailSample objects).
+   */
+  recent: string | (string | TailSample)[];
   complete: boolean;
   openRules?: string[] | null;
   dataErrors: string[];
@@ -101,10 +104,16 @@ const JUDGED_PER_COMMAND = 50;
 /**
  * A judged sample on the tail, compact: FerretDB decodes and rewrites the whole tail on every write (the lease and
  * the judged tail, twice a request), and a short string is far less to rewrite than a subdocument. Its instant in
- * milliseconds, base 36 (8 characters against an ISO string's 24): a request's two writes of a 96-entry tail cost
- * the local FerretDB ~7 % less CPU so (bench/kpi-tail-writes.mjs; the entries' number weighs far more).
+ * milliseconds, base 36 (8 characters against an ISO string's 24).
  */
 const recentEntry = (r: Pick<TailSample, 'at' | 'value' | 'exception'>) => `${r.at.getTime().toString(36)}#${r.value}${r.exception ? '#x' : ''}`;
+/**
+ * The judged samples as one string: FerretDB's cost of a write grows with the values of the document, each array
+ * element one (a 96-element array cost it more than the rest of the request's two tail writes together), not with
+ * a string's length (bench/kpi-tail-writes.mjs). A number's text has no comma.
+ */
+const packRecent = (recent: readonly Pick<TailSample, 'at' | 'value' | 'exception'>[]) => recent.map(recentEntry).join(',');
+const unpackRecent = (recent: TailDoc['recent'] | undefined): (string | TailSample)[] => (typeof recent === 'string' ? (recent ? recent.split(',') : []) : (recent ?? []));
 function parseRecent(entry: string | TailSample, marks: ReadonlySet<string>): TailSample {
   if (typeof entry !== 'string') return { ...entry, dataError: marks.has(entry.at.toISOString()) };
   const [instant = '', value = '', exception] = entry.split('#');
@@ -120,7 +129,7 @@ function toTail(d: TailDoc): KpiTail {
   return {
     pending: pending.sort((a, b) => a.at.getTime() - b.at.getTime() || a.revision - b.revision),
     // The marks decide (a mark taken back frees the sample again), not the flag written with the entry.
-    recent: (d.recent ?? []).map((r) => parseRecent(r, marks)),
+    recent: unpackRecent(d.recent).map((r) => parseRecent(r, marks)),
     complete: d.complete ?? true,
     openRules: d.openRules ?? null,
   };
@@ -331,7 +340,7 @@ export class MongoKpiRepository implements KpiRepository {
     const d = await this.Tail.findOneAndUpdate(
       { _id: key },
       {
-        $set: { recent: judged.slice(-size).map(recentEntry), complete: judged.length <= size, built: true },
+        $set: { recent: packRecent(judged.slice(-size)), complete: judged.length <= size, built: true },
         $addToSet: { pending: { $each: unjudged.map((s) => pendingEntry({ at: s.at, revision: s.corrections.length, value: s.value })) }, dataErrors: { $each: errors.map((s) => s.at.toISOString()) } },
       },
       { upsert: true, returnDocument: 'after' },
@@ -347,7 +356,7 @@ export class MongoKpiRepository implements KpiRepository {
   }
 
   async dequeue(key: string, holder: string, done: PendingSample[], tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'>, release: boolean, lastSampleAt?: Date): Promise<{ held: boolean; pending: number }> {
-    const set = { recent: tail.recent.map(recentEntry), complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
+    const set = { recent: packRecent(tail.recent), complete: tail.complete, ...(tail.openRules ? { openRules: tail.openRules } : {}), ...(release ? { leaseHolder: null, leaseUntil: null } : {}) };
     const update = { $set: set, $pullAll: { pending: done.map(pendingEntry) }, ...(lastSampleAt ? { $max: { lastSampleAt } } : {}) };
     const d = await this.Tail.findOneAndUpdate({ _id: key, leaseHolder: holder }, update, { returnDocument: 'after' }).lean<Pick<TailDoc, 'pending'>>();
     return { held: d !== null, pending: d?.pending?.length ?? 0 };

@@ -83,21 +83,61 @@ describe('KPI samples judged in the request that stores them', () => {
     expect((await api.alertsOf('crashed')).map((a) => a.rule).sort()).toEqual(['sigma3', 'threshold']);
   });
 
-  it('a tail written before its judged samples were kept compact is read as it was, and written compact', async () => {
+  it('a tail written before its judged samples were packed is read as it was, and written packed', async () => {
     const compactAt = (iso: string) => new Date(iso).getTime().toString(36);
     await api.define('legacy', { target: 10, thresholds: { amber: 14, red: 16 } });
     await api.post('legacy', TEN);
-    const tails = conn.collection<{ _id: string; recent: unknown[] }>('kpi_tails');
-    const compact = (await tails.findOne({ _id: 'legacy' }))!.recent;
-    expect(compact[0]).toBe(`${compactAt(api.hour(0))}#13`);
-    // Written by earlier versions: subdocuments, then strings with ISO instants.
+    const tails = conn.collection<{ _id: string; recent: unknown }>('kpi_tails');
+    const packed = (await tails.findOne({ _id: 'legacy' }))!.recent as string;
+    expect(packed.split(',')).toHaveLength(10);
+    expect(packed.split(',')[0]).toBe(`${compactAt(api.hour(0))}#13`);
+    // Written by earlier versions: an array of subdocuments, of strings with ISO instants, of compact strings.
     const objects = TEN.map((value, i) => ({ at: new Date(api.hour(i)), value, exception: false, dataError: false }));
     const isoStrings = TEN.map((value, i) => `${api.hour(i)}#${value}`);
-    await tails.updateOne({ _id: 'legacy' }, { $set: { recent: [...objects.slice(0, 5), ...isoStrings.slice(5)] } });
+    const compact = TEN.map((value, i) => `${compactAt(api.hour(i))}#${value}`);
+    await tails.updateOne({ _id: 'legacy' }, { $set: { recent: [...objects.slice(0, 3), ...isoStrings.slice(3, 6), ...compact.slice(6)] } });
     await api.post('legacy', [17], 10);
     const [sigma3] = (await api.alertsOf('legacy')).filter((a) => a.rule === 'sigma3');
     expect(sigma3!.explanation).toContain('over the last 10 samples');
-    expect((await tails.findOne({ _id: 'legacy' }))!.recent.at(-1)).toBe(`${compactAt(api.hour(10))}#17#x`);
+    const after = (await tails.findOne({ _id: 'legacy' }))!.recent as string;
+    expect(after.split(',')).toHaveLength(11);
+    expect(after.split(',').at(-1)).toBe(`${compactAt(api.hour(10))}#17#x`);
+  });
+
+  it('a normal streak is counted in the run and written once: resolved at the third normal sample, in one request or across two', async () => {
+    const counted: number[] = [];
+    const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+      const by = (e.command.update as { $inc?: { normalStreak?: number } } | undefined)?.$inc?.normalStreak;
+      if (e.commandName === 'findAndModify' && e.command.findAndModify === 'alerts' && by !== undefined) counted.push(by);
+    };
+    const streakOf = async (key: string) => (await conn.collection('alerts').find({ kpiKey: key }).toArray()).map((a) => [a.rule, a.status, a.normalStreak, a.count]).sort();
+    conn.getClient().on('commandStarted', listener);
+    try {
+      await api.define('streak', { target: 10, thresholds: { amber: 14, red: 16 } });
+      await api.post('streak', TEN);
+      // Red and beyond 3σ, then three normal samples: both alerts resolved by one streak write each, of 3.
+      await api.post('streak', [17, 10, 10, 10], 10);
+      expect(await streakOf('streak')).toEqual([
+        ['sigma3', 'resolved', 3, 1],
+        ['threshold', 'resolved', 3, 1],
+      ]);
+      expect(counted).toEqual([3, 3]);
+      // A breach, two normal samples, a breach folded in (the streak starts again), two more: open, 2 written at the end of the run.
+      counted.length = 0;
+      await api.post('streak', [17, 10, 10, 17, 10, 10], 20);
+      expect((await streakOf('streak')).filter(([, status]) => status === 'open')).toEqual([
+        ['sigma3', 'open', 2, 2],
+        ['threshold', 'open', 2, 2],
+      ]);
+      expect(counted).toEqual([2, 2]);
+      // The third in the next request: counted there (its write answers 3) and resolved.
+      counted.length = 0;
+      await api.post('streak', [10], 26);
+      expect((await streakOf('streak')).filter(([, status]) => status === 'open')).toEqual([]);
+      expect(counted).toEqual([1, 1]);
+    } finally {
+      conn.getClient().off('commandStarted', listener);
+    }
   });
 
   it('requests racing on one KPI judge every sample once', async () => {

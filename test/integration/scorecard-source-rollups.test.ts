@@ -36,7 +36,8 @@ describe('scorecard source roll-ups', () => {
     await store.changed('kpis', ['2026-11-24']);
     expect(await read(here)).toBe(1);
     const { filters } = await expectNoScan(conn, () => read(there));
-    expect(filters.map((f) => f.collection)).toEqual(['scorecard_changes']);
+    // The source's own counters and its month's days, each by _id.
+    expect(filters.map((f) => f.collection)).toEqual(['scorecard_changes', 'scorecard_changes']);
     expect(computed).toBe(1);
     await store.changed('kpis', ['2026-11-22']);
     expect(await read(there)).toBe(2);
@@ -44,6 +45,27 @@ describe('scorecard source roll-ups', () => {
     await store.changed('kpis');
     expect(await read(here)).toBe(3);
     expect(computed).toBe(3);
+  });
+
+  it("keeps the days per month; days counted in the source's own document before still count, and a period over two months reads both", async () => {
+    const store = new MongoSourceRollups(conn);
+    const counters = conn.collection<{ _id: string; days?: Record<string, number> }>('scorecard_changes');
+    await counters.updateOne({ _id: 'pulse' }, { $set: { days: { '2026-10-30': 4 } } }, { upsert: true });
+    const rollups = new SourceRollups({ store, clock });
+    const turn = { from: new Date('2026-10-26T00:00:00Z'), to: new Date('2026-11-02T00:00:00Z') };
+    let computed = 0;
+    const read = () => new SourceRollups({ store, clock }).read('pulse:turn', [{ source: 'pulse', period: turn }], () => Promise.resolve((computed += 1)));
+    expect(await read()).toBe(1);
+    expect(await rollups.read('pulse:turn', [{ source: 'pulse', period: turn }], () => Promise.resolve(-1))).toBe(1);
+    await store.changed('pulse', ['2026-11-01', '2026-10-30']);
+    expect(await counters.findOne({ _id: 'pulse|2026-11' })).toEqual({ _id: 'pulse|2026-11', days: { '2026-11-01': 1 } });
+    expect(await counters.findOne({ _id: 'pulse|2026-10' })).toEqual({ _id: 'pulse|2026-10', days: { '2026-10-30': 1 } });
+    expect(await store.changes('pulse', ['2026-10', '2026-11'])).toEqual({ all: 0, days: { '2026-10-30': 5, '2026-11-01': 1 } });
+    expect(await read()).toBe(2);
+    await store.changed('pulse', ['2026-11-01']);
+    expect(await read()).toBe(3);
+    await store.changed('pulse', ['2026-11-05']);
+    expect(await read()).toBe(3);
   });
 
   describe('through the real stores', () => {

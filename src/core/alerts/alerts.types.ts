@@ -157,8 +157,8 @@ export interface AlertRepository {
   changeStatus(id: string, from: readonly AlertStatus[], to: AlertStatus, entry: TimelineEntry): Promise<Alert | null>;
   /** Appends a timeline entry and applies small field changes (flapping, silencedUntil, normal streak). */
   note(id: string, entry: TimelineEntry | null, set?: { flapping?: boolean; silencedUntil?: Date; normalStreak?: number }): Promise<Alert | null>;
-  /** Consecutive normal samples seen by an open KPI alert; +1 and returns the new count. */
-  countNormal(id: string): Promise<number>;
+  /** Consecutive normal samples seen by an open KPI alert; + `by` (1) and returns the new count, 0 when it is not live. */
+  countNormal(id: string, by?: number): Promise<number>;
   /** Remembers an opening of `key` and returns how many happened since `since` (flapping). */
   recordOpening(key: string, at: Date, since: Date): Promise<number>;
   openingsSince(key: string, since: Date): Promise<number>;

@@ -98,18 +98,18 @@ async function notifyOpened(d: AlertDeps, alert: Alert): Promise<Alert> {
 }
 
 /**
- * One normal observation for an open alert: after `resolveAfter` in a row it
- * resolves itself, unless its key opened more than `flapping.opens` times in
- * the window: then it is held open and marked flapping.
+ * One normal observation for the open alert of `key`: after `resolveAfter`
+ * in a row it resolves itself, unless its key opened more than
+ * `flapping.opens` times in the window: then it is held open and marked
+ * flapping (the alert is read only then).
  */
-export async function observeNormal(d: AlertDeps, alertId: string, o: { at: Date; resolveAfter: number; flapping: { opens: number; windowHours: number } }): Promise<void> {
+export async function observeNormal(d: AlertDeps, alertId: string, key: string, o: { at: Date; resolveAfter: number; flapping: { opens: number; windowHours: number } }): Promise<void> {
   const streak = await d.alerts.countNormal(alertId);
   if (streak < o.resolveAfter) return;
-  const alert = await d.alerts.get(alertId);
-  if (!alert) return;
-  const openings = await d.alerts.openingsSince(alert.key, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
+  const openings = await d.alerts.openingsSince(key, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
   if (openings > o.flapping.opens) {
-    if (!alert.flapping) {
+    const alert = await d.alerts.get(alertId);
+    if (alert && !alert.flapping) {
       const text = `Flapping: opened ${openings} times in ${o.flapping.windowHours} h; held open until it settles`;
       const held = await d.alerts.note(alertId, { at: o.at, kind: 'flapping', actor: 'tandem', text }, { flapping: true });
       if (held) await d.notifier.changed(held).catch((err: unknown) => d.logger.warn({ err, alertId }, 'alert message update failed'));

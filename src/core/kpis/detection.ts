@@ -72,14 +72,15 @@ export async function detectRun(d: KpiDeps, kpiKey: string, known?: Kpi): Promis
       if (!kpi) return { judged, drained: false };
       const size = tailSize(kpi);
       const open = new OpenRules(kpiKey, read.openRules);
-      // The open alerts this run finds are looked up once per rule, not per sample (see runPorts).
-      const run = runPorts(d, open);
+      // The open alerts this run finds are looked up once per rule, not per sample, and streaks written once (see runPorts).
+      const { ports: run, settle } = runPorts(d, open, kpi.alerts.resolveAfter);
       await resolveStale(run, kpi);
       let tail: Pick<KpiTail, 'recent' | 'complete'> = read;
       let results: Judgement[] = [];
       let done: PendingSample[] = [];
       /** Records the judgements and takes them off the queue; false when the lease ran out and was taken meanwhile. */
       const flush = async (release: boolean): Promise<boolean> => {
+        await settle();
         await d.kpis.judged(kpiKey, results);
         const after = await d.kpis.dequeue(kpiKey, holder, done, { ...tail, openRules: open.noted() }, release);
         results = [];
@@ -258,8 +259,9 @@ export async function judgeSample(
 async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, open: OpenRules): Promise<void> {
   for (const rule of KPI_RULES) {
     if (breaches.has(rule) || rule === 'stale' || !open.mayBeOpen(rule)) continue;
-    const id = await d.alerts.openId(alertKey(kpi.key, rule));
-    if (id) await observeNormal(d, id, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
+    const key = alertKey(kpi.key, rule);
+    const id = await d.alerts.openId(key);
+    if (id) await observeNormal(d, id, key, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
     else open.closed(rule);
   }
 }

@@ -61,8 +61,8 @@ async function judgeInOrder(
   read: KpiTail,
 ): Promise<{ results: Judgement[]; tail: Pick<KpiTail, 'recent' | 'complete' | 'openRules'> } | null> {
   const open = new OpenRules(kpi.key, read.openRules);
-  // The open alerts this run finds are looked up once per rule, not per sample (see runPorts).
-  const d = runPorts(deps, open);
+  // The open alerts this run finds are looked up once per rule, not per sample, and streaks written once (see runPorts).
+  const { ports: d, settle } = runPorts(deps, open, kpi.alerts.resolveAfter);
   try {
     await resolveStale(d, kpi);
     const size = tailSize(kpi);
@@ -74,6 +74,8 @@ async function judgeInOrder(
       tail = withJudged(tail, { ...sample, exception: result.exception }, size);
       results.push({ at: s.at, ...result });
     }
+    // Before the samples are written: a crash leaves them to be judged, and counted, again.
+    await settle();
     return { results, tail: { ...tail, openRules: open.noted() } };
   } catch (err) {
     d.logger.warn({ err, kpi: kpi.key }, 'judging samples before writing them failed; they are written and queued');

@@ -5,11 +5,12 @@ import type { Period } from './scorecards.types.js';
 export type ChangeSource = 'kpis' | 'alerts' | 'pulse';
 
 /**
- * Counters of writes to a source's inputs, one document per source: `all` for
- * changes that may touch any period (a KPI's definition, any alert, a round's
- * results), `days` per UTC day for changes to data of that day (KPI samples).
- * Counters only grow, so a sum over the days of a period changes whenever data
- * of that period was written.
+ * Counters of writes to a source's inputs: `all` for changes that may touch
+ * any period (a KPI's definition, any alert, a round's results), `days` per
+ * UTC day for changes to data of that day (KPI samples), kept per month (a
+ * document counting every day ever written to was rewritten whole by each
+ * write). Counters only grow, so a sum over the days of a period changes
+ * whenever data of that period was written.
  */
 export interface SourceChanges {
   all: number;
@@ -19,7 +20,8 @@ export interface SourceChanges {
 export interface SourceRollupStore {
   get(id: string): Promise<{ value: unknown; stamp: string; computedAt: Date } | null>;
   put(id: string, value: unknown, stamp: string, computedAt: Date): Promise<void>;
-  changes(source: ChangeSource): Promise<SourceChanges>;
+  /** `all`, and the days of `months` (`YYYY-MM`; days counted before months were kept are included whatever their month). */
+  changes(source: ChangeSource, months: readonly string[]): Promise<SourceChanges>;
   /** Called by writers after their write: `days` are the UTC days (`YYYY-MM-DD`) of the data written; none: `all`. */
   changed(source: ChangeSource, days?: readonly string[]): Promise<void>;
 }
@@ -38,6 +40,9 @@ export function daysOf(period: Pick<Period, 'from' | 'to'>): string[] {
   for (let t = Date.parse(`${utcDay(period.from)}T00:00:00Z`); t < period.to.getTime(); t += 86_400_000) out.push(utcDay(new Date(t)));
   return out;
 }
+
+/** The UTC months (`YYYY-MM`) that overlap `[from, to)`. */
+export const monthsOf = (period: Pick<Period, 'from' | 'to'>): string[] => [...new Set(daysOf(period).map((d) => d.slice(0, 7)))];
 
 /** The stamp of a source's inputs: `all`, and for a period the counters of its days. */
 export function stampOf(c: SourceChanges, period?: Pick<Period, 'from' | 'to'>): string {
@@ -61,22 +66,24 @@ export class SourceRollups {
 
   /** Roll-ups this process read or computed, by id, with their stamp: reused while the stamp matches (no read of the document). */
   private readonly known = new Map<string, { value: unknown; stamp: string; computedAt: number }>();
-  /** Counters being read: concurrent readers of one scorecard share one round trip. */
-  private readonly reading = new Map<ChangeSource, Promise<SourceChanges>>();
+  /** Counters being read, by source and months: concurrent readers of one scorecard share the round trips. */
+  private readonly reading = new Map<string, Promise<SourceChanges>>();
 
   constructor(private readonly d: { store: SourceRollupStore; clock: Clock }) {}
 
-  private changes(source: ChangeSource): Promise<SourceChanges> {
-    let p = this.reading.get(source);
+  private changes(source: ChangeSource, period?: Pick<Period, 'from' | 'to'>): Promise<SourceChanges> {
+    const months = period ? monthsOf(period) : [];
+    const key = `${source}:${months.join(',')}`;
+    let p = this.reading.get(key);
     if (!p) {
-      p = this.d.store.changes(source).finally(() => this.reading.delete(source));
-      this.reading.set(source, p);
+      p = this.d.store.changes(source, months).finally(() => this.reading.delete(key));
+      this.reading.set(key, p);
     }
     return p;
   }
 
   async read<T>(id: string, inputs: readonly { source: ChangeSource; period?: Pick<Period, 'from' | 'to'> }[], compute: () => Promise<T>): Promise<T> {
-    const changes = await Promise.all(inputs.map((i) => this.changes(i.source)));
+    const changes = await Promise.all(inputs.map((i) => this.changes(i.source, i.period)));
     const stamp = inputs.map((i, n) => `${i.source}=${stampOf(changes[n]!, i.period)}`).join(',');
     const now = this.d.clock.now().getTime();
     const usable = (r: { stamp: string; computedAt: number } | null | undefined) => r !== null && r !== undefined && r.stamp === stamp && now - r.computedAt < ROLLUP_MAX_AGE_MS;
