@@ -39,6 +39,7 @@ const alertSchema = new Schema(
     messageKeys: { type: [String], default: [] },
     /** Keys of the timeline entries written once per key (escalation's). */
     timelineKeys: { type: [String], default: [] },
+    pageLease: Date,
   },
   { collection: 'alerts', minimize: false },
 );
@@ -93,7 +94,7 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4
 const toAlert = (d: AlertDoc): Alert => {
   const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, ...rest } = d;
   const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave: d.wave ?? 0, messageKeys: d.messageKeys ?? [] };
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil'] as const) {
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil', 'pageLease'] as const) {
     if (alert[k] === null || alert[k] === undefined) delete alert[k];
   }
   return alert;
@@ -192,6 +193,7 @@ export class MongoAlertRepository implements AlertRepository {
       updatedAt: at,
       ...(extra?.escalation ? { escalation: extra.escalation } : {}),
       ...(extra?.silencedUntil ? { silencedUntil: extra.silencedUntil } : {}),
+      ...(extra?.pageLease ? { pageLease: extra.pageLease } : {}),
     };
     await this.alertWrites.insert(doc);
     await this.changed();
@@ -277,9 +279,10 @@ export class MongoAlertRepository implements AlertRepository {
    * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
    * the scorecard's figures are read again, not counted from it.
    */
-  async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
+  async noteOnce(id: string, key: string, entry: TimelineEntry, messageKey?: string): Promise<void> {
     if (!validId(id)) return;
-    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    const kept = messageKey ? { $addToSet: { messageKeys: messageKey } } : {};
+    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key }, ...kept });
     if (entry.kind === 'notified') await this.changed();
   }
 

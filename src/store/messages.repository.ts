@@ -258,6 +258,24 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
     await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
   }
 
+  async recordSent(key: string, platform: Platform, address: MessageAddress, at: Date): Promise<void> {
+    try {
+      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sent', createdAt: at, channel: address.channel, messageId: address.messageId });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.complete(key, platform, address);
+    }
+  }
+
+  async abandon(key: string, platform: Platform, since: Date): Promise<void> {
+    try {
+      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
+    } catch (err) {
+      // Someone reserved it meanwhile (the carried lease ran out): theirs stands.
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
   async addresses(key: string, platforms: readonly Platform[] = PLATFORMS): Promise<MessageAddress[]> {
     const docs = await Promise.all(platforms.map((p) => this.model.findById(postedId(key, p)).lean<PostedMessageDoc>()));
     return docs
