@@ -77,8 +77,10 @@ export class Messenger {
     if (!identity) return false;
     const chat = this.chat(identity.platform);
     const send = () => chat.sendDirect(identity, view, key);
-    if (lease?.held) return this.sendHeld(key, chat.platform, lease, send);
-    return this.once(key, chat, { kind: 'direct', identity }, send, lease);
+    if (!lease?.held) return this.once(key, chat, { kind: 'direct', identity }, send, lease);
+    // A send started this late might outlast the carried lease: its holder reserves the key as anyone would.
+    if (this.clock.now().getTime() + SEND_LEASE_MS > lease.until.getTime()) return this.once(key, chat, { kind: 'direct', identity }, send);
+    return this.sendHeld(key, chat.platform, lease, send);
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
