@@ -1,4 +1,4 @@
-import { Types, Schema, type Connection, type Model } from 'mongoose';
+import { Types, Schema, type Connection, type Model, type mongo } from 'mongoose';
 import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
@@ -131,8 +131,11 @@ export class MongoAlertRepository implements AlertRepository {
     this.Open = conn.model<OpenAlertDoc>('OpenAlert', openAlertSchema);
     this.Openings = conn.model<OpeningsDoc>('AlertOpenings', openingsSchema);
     this.Silence = conn.model<SilenceDoc>('AlertSilence', silenceSchema);
-    this.openWrites = new WriteBatch(this.Open);
-    this.alertWrites = new WriteBatch(this.Alert);
+    // Written as the driver takes them (documents whole, `_id` keyed): no mongoose document built or cast per write.
+    const open = conn.collection<OpenAlertDoc>('open_alerts');
+    const alerts = conn.collection<AlertDoc>('alerts');
+    this.openWrites = new WriteBatch({ bulkWrite: (ops, options) => open.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<OpenAlertDoc>[], options) });
+    this.alertWrites = new WriteBatch({ bulkWrite: (ops, options) => alerts.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<AlertDoc>[], options) });
   }
 
   async get(id: string): Promise<Alert | null> {
@@ -195,7 +198,8 @@ export class MongoAlertRepository implements AlertRepository {
       ...(extra?.silencedUntil ? { silencedUntil: extra.silencedUntil } : {}),
       ...(extra?.pageLease ? { pageLease: extra.pageLease } : {}),
     };
-    await this.alertWrites.insert(doc);
+    // Fields left undefined are left out, as mongoose would (the driver would write them as null).
+    await this.alertWrites.insert(Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as AlertDoc);
     await this.changed();
     return { opened: true, alert: toAlert(doc) };
   }
