@@ -23,8 +23,11 @@ export const toEscalationAlert = (a: Alert): EscalationAlert => ({
   pageLease: a.pageLease ?? null,
 });
 
-/** How long a first step's held lease is remembered here (see AlertMessages.holding): far beyond any grace. */
-const HOLDING_KEPT_MS = 10 * 60_000;
+/**
+ * How many held leases are remembered here (see AlertMessages.holding), the oldest dropped first: more than the first
+ * steps that can be running or waiting in a process (a lease is granted only below that), so one dropped is over.
+ */
+const HOLDING_KEPT = 10_000;
 
 const stepName = (e: StepEntry) => (e.step === undefined ? '' : `Step ${e.step + 1}${e.repeat ? ` (round ${e.repeat + 1})` : ''}: `);
 
@@ -91,7 +94,7 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
    * New alerts this process inserted with a `pageLease`, by id: the keys of their first step's pages it holds (see
    * CarriedLease), each taken once (a resend's second start of the same step sends as anyone else would).
    */
-  private readonly holding = new Map<string, { taken: Set<string>; heldAt: number }>();
+  private readonly holding = new Map<string, Set<string>>();
 
   constructor(
     private readonly d: {
@@ -128,20 +131,17 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   }
 
   private hold(alertId: string): void {
-    // Kept well past any lease (by the wall clock: the injected one may stand still), oldest first out.
-    for (const [id, h] of this.holding) {
-      if (h.heldAt > Date.now() - HOLDING_KEPT_MS) break;
-      this.holding.delete(id);
-    }
-    this.holding.set(alertId, { taken: new Set(), heldAt: Date.now() });
+    this.holding.set(alertId, new Set());
+    // A Map iterates in insertion order: the first is the oldest.
+    if (this.holding.size > HOLDING_KEPT) this.holding.delete(this.holding.keys().next().value!);
   }
 
   /** The carried lease of a first-step page: held the first time this process, which inserted the alert, asks for it. */
   private leaseFor(alert: Pick<Alert, 'id' | 'createdAt' | 'pageLease'>, key: string): CarriedLease | undefined {
     if (!alert.pageLease || !key.startsWith(`${stepJobId(alert.id, 0, 0)}:`)) return undefined;
-    const h = this.holding.get(alert.id);
-    const held = !!h && !h.taken.has(key);
-    h?.taken.add(key);
+    const taken = this.holding.get(alert.id);
+    const held = !!taken && !taken.has(key);
+    taken?.add(key);
     return { since: alert.createdAt, until: alert.pageLease, held };
   }
 
