@@ -91,6 +91,16 @@ export interface PostedMessageRepository {
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */
   release(key: string, platform: Platform): Promise<void>;
+  /**
+   * Records a message sent under a reservation carried elsewhere (see `CarriedLease`), without one here: one insert
+   * (a reservation found, taken meanwhile by someone whose lease ran out, is completed instead).
+   */
+  recordSent(key: string, platform: Platform, address: MessageAddress, at: Date): Promise<void>;
+  /**
+   * A send under a carried reservation failed: leaves a reservation whose lease has run out, so that the next
+   * caller takes it over (`recovered`, looking on the platform first) instead of waiting for the carried lease.
+   */
+  abandon(key: string, platform: Platform, since: Date): Promise<void>;
   /** Where the message sent under `key` landed, on `platforms` (every platform when omitted): one read per platform asked for. */
   addresses(key: string, platforms?: readonly Platform[]): Promise<MessageAddress[]>;
   /** Retention: deletes records older than `before`; returns how many. */

@@ -1,4 +1,4 @@
-import { Types, Schema, type Connection, type Model } from 'mongoose';
+import { Types, Schema, type Connection, type Model, type mongo } from 'mongoose';
 import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
@@ -39,6 +39,7 @@ const alertSchema = new Schema(
     messageKeys: { type: [String], default: [] },
     /** Keys of the timeline entries written once per key (escalation's). */
     timelineKeys: { type: [String], default: [] },
+    pageLease: Date,
   },
   { collection: 'alerts', minimize: false },
 );
@@ -93,7 +94,7 @@ const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4
 const toAlert = (d: AlertDoc): Alert => {
   const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, ...rest } = d;
   const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave: d.wave ?? 0, messageKeys: d.messageKeys ?? [] };
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil'] as const) {
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil', 'pageLease'] as const) {
     if (alert[k] === null || alert[k] === undefined) delete alert[k];
   }
   return alert;
@@ -130,8 +131,11 @@ export class MongoAlertRepository implements AlertRepository {
     this.Open = conn.model<OpenAlertDoc>('OpenAlert', openAlertSchema);
     this.Openings = conn.model<OpeningsDoc>('AlertOpenings', openingsSchema);
     this.Silence = conn.model<SilenceDoc>('AlertSilence', silenceSchema);
-    this.openWrites = new WriteBatch(this.Open);
-    this.alertWrites = new WriteBatch(this.Alert);
+    // Written as the driver takes them (documents whole, `_id` keyed): no mongoose document built or cast per write.
+    const open = conn.collection<OpenAlertDoc>('open_alerts');
+    const alerts = conn.collection<AlertDoc>('alerts');
+    this.openWrites = new WriteBatch({ bulkWrite: (ops, options) => open.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<OpenAlertDoc>[], options) });
+    this.alertWrites = new WriteBatch({ bulkWrite: (ops, options) => alerts.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<AlertDoc>[], options) });
   }
 
   async get(id: string): Promise<Alert | null> {
@@ -192,8 +196,10 @@ export class MongoAlertRepository implements AlertRepository {
       updatedAt: at,
       ...(extra?.escalation ? { escalation: extra.escalation } : {}),
       ...(extra?.silencedUntil ? { silencedUntil: extra.silencedUntil } : {}),
+      ...(extra?.pageLease ? { pageLease: extra.pageLease } : {}),
     };
-    await this.alertWrites.insert(doc);
+    // Fields left undefined are left out, as mongoose would (the driver would write them as null).
+    await this.alertWrites.insert(Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as AlertDoc);
     await this.changed();
     return { opened: true, alert: toAlert(doc) };
   }
@@ -277,9 +283,10 @@ export class MongoAlertRepository implements AlertRepository {
    * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
    * the scorecard's figures are read again, not counted from it.
    */
-  async noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void> {
+  async noteOnce(id: string, key: string, entry: TimelineEntry, messageKey?: string): Promise<void> {
     if (!validId(id)) return;
-    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key } });
+    const kept = messageKey ? { $addToSet: { messageKeys: messageKey } } : {};
+    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key }, ...kept });
     if (entry.kind === 'notified') await this.changed();
   }
 

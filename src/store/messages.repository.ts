@@ -1,4 +1,4 @@
-import { Types, type Model } from 'mongoose';
+import { Types, type Collection, type Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
@@ -220,7 +220,12 @@ interface Pending {
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  constructor(private readonly model: Model<PostedMessageDoc>) {}
+  /** The collection itself, for a write made by the driver as it is (no mongoose document built for it). */
+  private readonly raw: Collection<PostedMessageDoc>;
+
+  constructor(private readonly model: Model<PostedMessageDoc>) {
+    this.raw = model.db.collection<PostedMessageDoc>(model.collection.collectionName);
+  }
 
   async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
     const _id = postedId(key, platform);
@@ -256,6 +261,25 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
 
   async release(key: string, platform: Platform): Promise<void> {
     await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
+  }
+
+  async recordSent(key: string, platform: Platform, address: MessageAddress, at: Date): Promise<void> {
+    try {
+      // A page's one write to this collection.
+      await this.raw.insertOne({ _id: postedId(key, platform), key, platform, status: 'sent', createdAt: at, channel: address.channel, messageId: address.messageId });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      await this.complete(key, platform, address);
+    }
+  }
+
+  async abandon(key: string, platform: Platform, since: Date): Promise<void> {
+    try {
+      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
+    } catch (err) {
+      // Someone reserved it meanwhile (the carried lease ran out): theirs stands.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async addresses(key: string, platforms: readonly Platform[] = PLATFORMS): Promise<MessageAddress[]> {

@@ -54,10 +54,11 @@ export class MongoPeopleRepository implements PeopleRepository {
 
   async get(id: string): Promise<Person | null> {
     if (!validId(id)) return null;
-    const cached = this.cache.get<Person>('person', id);
-    if (cached) return cached;
-    const d = await this.model.findById(id).lean<WithId<PersonDoc>>();
-    return d ? this.cache.set('person', id, toPerson(d)) : null;
+    // A burst of misses (every page of a burst of alerts reads the one on call) shares one read.
+    return this.cache.load('person', id, async () => {
+      const d = await this.model.findById(id).lean<WithId<PersonDoc>>();
+      return d ? toPerson(d) : null;
+    });
   }
 
   async getMany(ids: readonly string[]): Promise<Person[]> {

@@ -91,6 +91,43 @@ describe('delivery after a crashed send', () => {
     expect(postsTo(p.channel)).toHaveLength(0);
   });
 
+  it('a carried lease: its holder sends without a reservation and records it; anyone else waits for the lease, then looks first', async () => {
+    const p = await person();
+    const view = v.view('Hello', v.section('Hello'));
+    const lease = (held: boolean, ms: number) => ({ since: new Date(), until: new Date(Date.now() + ms), held });
+    // The holder (the process that inserted the alert) sends and records: anyone after it finds the key sent.
+    expect(await tandem.core.messenger.dm(p.id, view, p.key, null, lease(true, SEND_LEASE_MS + 10_000))).toBe(true);
+    expect(await tandem.core.messenger.addresses(p.key)).toHaveLength(1);
+    expect(await tandem.core.messenger.dm(p.id, view, p.key, null, lease(false, SEND_LEASE_MS + 10_000))).toBe(false);
+    expect(postsTo(p.channel)).toHaveLength(1);
+
+    // A holder that died after sending, before recording: whoever comes after its lease finds the message on Slack.
+    const sent = `${p.key}:sent`;
+    const res = await fetch(`${fake.apiUrl}chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SLACK_TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: p.channel, text: 'Hello', metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { key: sent } } }),
+    });
+    expect(res.ok).toBe(true);
+    const started = Date.now();
+    expect(await tandem.core.messenger.dm(p.id, view, sent, null, lease(false, 400))).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(postsTo(p.channel)).toHaveLength(2);
+    expect(await tandem.core.messenger.addresses(sent)).toHaveLength(1);
+
+    // A holder too late to start its send within the lease sends as anyone would, under a reservation of its own.
+    const late = `${p.key}:late`;
+    expect(await tandem.core.messenger.dm(p.id, view, late, null, lease(true, 1_000))).toBe(true);
+    expect(await tandem.core.messenger.dm(p.id, view, late, null, lease(false, 1_000))).toBe(false);
+    expect(postsTo(p.channel)).toHaveLength(3);
+
+    // A held send that fails leaves its key to be taken over at once (looked for first), not after the lease.
+    const failed = `${p.key}:failed`;
+    await tandem.store.postedMessages.abandon(failed, 'slack', new Date());
+    expect(await tandem.core.messenger.dm(p.id, view, failed, null, lease(false, 60_000))).toBe(true);
+    expect(postsTo(p.channel)).toHaveLength(4);
+  });
+
   it('on the console: finds the message in its own store, else sends it once', async () => {
     const p = await person('console');
     const messages = tandem.store.models.Person.db.collection('console_messages');

@@ -84,6 +84,11 @@ export interface Alert {
   snoozedUntil?: Date;
   /** The key of every message sent about the alert, so a change rewrites each copy in place. */
   messageKeys: string[];
+  /**
+   * Its first step's pages reserved with its insert until then (from `createdAt`), for the process that opened it
+   * and runs that step at once (see CarriedLease): no reservation of their own before they are sent.
+   */
+  pageLease?: Date;
 }
 
 /** A new alert as a rule or an intake raises it. */
@@ -99,7 +104,7 @@ export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 't
  * What a new alert's record holds from its first write, given the id it gets: the escalation frozen when it opens
  * and the timeline lines that say so (written once per key: their keys), or the silence that suppresses it.
  */
-export type OpeningRecord = (id: string) => { timeline: TimelineEntry[]; timelineKeys: string[]; escalation?: EscalationSnapshot; silencedUntil?: Date };
+export type OpeningRecord = (id: string) => { timeline: TimelineEntry[]; timelineKeys: string[]; escalation?: EscalationSnapshot; silencedUntil?: Date; pageLease?: Date };
 
 /** A further breach folded into the open alert of the same key. */
 export interface AlertBreach {
@@ -165,8 +170,8 @@ export interface AlertRepository {
 
   /** Stores the escalation snapshot unless the alert has one; returns the alert as it now is. */
   freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null>;
-  /** Appends a timeline entry once per key (a retried step writes nothing twice). */
-  noteOnce(id: string, key: string, entry: TimelineEntry): Promise<void>;
+  /** Appends a timeline entry once per key (a retried step writes nothing twice), and with it `messageKey` if given. */
+  noteOnce(id: string, key: string, entry: TimelineEntry, messageKey?: string): Promise<void>;
   /** Remembers the key of a message sent about the alert (before it is sent); returns the alert as it is then (null: none). */
   addMessageKey(id: string, key: string): Promise<Alert | null>;
   /** `addMessageKey` without the alert back, group-committed (the caller has the alert as it wrote it). */
@@ -199,8 +204,11 @@ export interface AlertNotifier {
    * now) and its timeline line, or null when no policy applies (`opened` then tells the owners).
    */
   plan(alert: Pick<Alert, 'teamId' | 'source' | 'severity'>): Promise<OpeningRecord | null>;
-  /** A new alert: starts its escalation (which writes its own timeline entries); one opened with a snapshot only queues its first step. */
-  opened(alert: Alert): Promise<void>;
+  /**
+   * A new alert: starts its escalation (which writes its own timeline entries); one opened with a snapshot only queues
+   * its first step. `inserted`: this process has just written it (it holds its `pageLease`), not a resend finding it.
+   */
+  opened(alert: Alert, inserted?: boolean): Promise<void>;
   /** The alert changed (another breach, acknowledged, resolved, annotated): updates what was sent in place. */
   changed(alert: Alert): Promise<void>;
 }

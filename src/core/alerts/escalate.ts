@@ -1,8 +1,8 @@
-import type { Messenger } from '../chat/messenger.js';
+import type { CarriedLease, Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { EscalationService } from '../oncall/escalation.js';
+import { stepJobId, type EscalationService } from '../oncall/escalation.js';
 import type { EscalationAlert, EscalationAlerts, EscalationNotifier, EscalationSnapshot, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
 import type { Team } from '../people/people.types.js';
 import type { TeamRepository } from '../ports.js';
@@ -20,7 +20,14 @@ export const toEscalationAlert = (a: Alert): EscalationAlert => ({
   openedAt: a.createdAt,
   escalation: a.escalation ?? null,
   wave: a.wave,
+  pageLease: a.pageLease ?? null,
 });
+
+/**
+ * How many held leases are remembered here (see AlertMessages.holding), the oldest dropped first: more than the first
+ * steps that can be running or waiting in a process (a lease is granted only below that), so one dropped is over.
+ */
+const HOLDING_KEPT = 10_000;
 
 const stepName = (e: StepEntry) => (e.step === undefined ? '' : `Step ${e.step + 1}${e.repeat ? ` (round ${e.repeat + 1})` : ''}: `);
 
@@ -57,7 +64,8 @@ export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed:
       const a = await alerts.freeze(id, snapshot);
       return a?.escalation ?? snapshot;
     },
-    record: (id, entry) => alerts.noteOnce(id, entry.key, timelineEntry(entry)),
+    // A page's line keeps its message key with it: a page sent on a carried lease has not kept it before (see AlertMessages).
+    record: (id, entry) => alerts.noteOnce(id, entry.key, timelineEntry(entry), entry.kind === 'notified' || entry.kind === 'posted' ? entry.key : undefined),
     advance: (id, wave, cursor) => alerts.advance(id, wave, cursor),
     reopen: async (id, wave) => {
       const a = await alerts.reopen(id, wave, { at: clock.now(), kind: 'reopened', actor: 'tandem', text: 'The snooze ran out: open again, escalation restarts' });
@@ -82,6 +90,11 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
    * renders its message from it instead of reading the alert back with the message key.
    */
   private readonly written = new WeakMap<EscalationAlert, Alert>();
+  /**
+   * New alerts this process inserted with a `pageLease`, by id: the keys of their first step's pages it holds (see
+   * CarriedLease), each taken once (a resend's second start of the same step sends as anyone else would).
+   */
+  private readonly holding = new Map<string, Set<string>>();
 
   constructor(
     private readonly d: {
@@ -98,21 +111,38 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     if (!this.escalation) throw new Error('escalation is not wired');
     const snapshot = await this.escalation.plan(alert);
     if (!snapshot) return null;
+    const pageLease = this.escalation.pageLeaseUntil(snapshot);
     return (id) => {
       const started = startedEntry(id, snapshot);
-      return { timeline: [timelineEntry(started)], timelineKeys: [started.key], escalation: snapshot };
+      return { timeline: [timelineEntry(started)], timelineKeys: [started.key], escalation: snapshot, ...(pageLease ? { pageLease } : {}) };
     };
   }
 
-  async opened(alert: Alert): Promise<void> {
+  async opened(alert: Alert, inserted = false): Promise<void> {
     if (!this.escalation) throw new Error('escalation is not wired');
     if (!alert.escalation) {
       await this.escalation.start(alert.id);
       return;
     }
+    if (inserted && alert.pageLease) this.hold(alert.id);
     const started = toEscalationAlert(alert);
     this.written.set(started, alert);
     await this.escalation.start(started);
+  }
+
+  private hold(alertId: string): void {
+    this.holding.set(alertId, new Set());
+    // A Map iterates in insertion order: the first is the oldest.
+    if (this.holding.size > HOLDING_KEPT) this.holding.delete(this.holding.keys().next().value!);
+  }
+
+  /** The carried lease of a first-step page: held the first time this process, which inserted the alert, asks for it. */
+  private leaseFor(alert: Pick<Alert, 'id' | 'createdAt' | 'pageLease'>, key: string): CarriedLease | undefined {
+    if (!alert.pageLease || !key.startsWith(`${stepJobId(alert.id, 0, 0)}:`)) return undefined;
+    const taken = this.holding.get(alert.id);
+    const held = !!taken && !taken.has(key);
+    taken?.add(key);
+    return { since: alert.createdAt, until: alert.pageLease, held };
   }
 
   /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
@@ -126,9 +156,14 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   async notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean> {
     const identity = await this.d.messenger.reachable(personId);
     if (!identity) return false;
-    const full = await this.remember(alert, key, progress);
+    const written = this.written.get(alert);
+    // Sent on a lease held here, the alert just written needs no write before the page: its key is kept with the
+    // page's timeline line (a crash before that leaves the step's job, which keeps it before it looks for the page).
+    const held = written && this.leaseFor(written, key);
+    const full = written && held?.held ? this.rendered(alert, written, key, progress) : await this.remember(alert, key, progress);
     if (!full) return false;
-    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity));
+    const lease = held || this.leaseFor(full, key);
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity, lease));
   }
 
   async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean> {
@@ -164,6 +199,11 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     const written = this.written.get(alert);
     if (!written) return this.d.alerts.addMessageKey(alert.id, key);
     await this.d.alerts.keepMessageKey(alert.id, key);
+    return this.rendered(alert, written, key, progress);
+  }
+
+  /** The alert as written, with the message key and the step: what its message shows. */
+  private rendered(alert: EscalationAlert, written: Alert, key: string, progress: StepProgress): Alert {
     const kept: Alert = { ...written, messageKeys: [...new Set([...written.messageKeys, key])], cursor: { repeat: progress.repeat, step: progress.step } };
     this.written.set(alert, kept);
     return kept;

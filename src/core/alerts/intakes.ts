@@ -50,6 +50,43 @@ export const alertmanagerPayloadSchema = z.object({
     .max(1000),
 });
 
+export type AlertmanagerPayload = z.output<typeof alertmanagerPayloadSchema>;
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const optional = (v: unknown) => v === undefined || isString(v);
+const isStatus = (v: unknown): v is 'firing' | 'resolved' => v === 'firing' || v === 'resolved';
+/** A record of strings (undefined: the schema's default, empty), or null when it is not one. */
+function labelsOf(v: unknown): Record<string, string> | null {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  for (const x of Object.values(v)) if (!isString(x)) return null;
+  return { ...(v as Record<string, string>) };
+}
+
+/**
+ * The payload as `alertmanagerPayloadSchema` parses it, checked by hand (every request of the intake's hot path
+ * pays for it; zod costs several times more), or null when it is not one: the schema then says why.
+ */
+export function readAlertmanagerPayload(body: unknown): AlertmanagerPayload | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const b = body as Record<string, unknown>;
+  const commonLabels = labelsOf(b.commonLabels);
+  if (b.version !== '4' || !isStatus(b.status) || !optional(b.receiver) || !optional(b.externalURL) || !commonLabels || !Array.isArray(b.alerts) || b.alerts.length > 1000) return null;
+  const alerts: AlertmanagerPayload['alerts'] = [];
+  for (const item of b.alerts as unknown[]) {
+    if (typeof item !== 'object' || item === null) return null;
+    const a = item as Record<string, unknown>;
+    const labels = labelsOf(a.labels);
+    const annotations = labelsOf(a.annotations);
+    if (!isStatus(a.status) || !labels || !annotations || !isString(a.fingerprint) || a.fingerprint.length === 0) return null;
+    if (!optional(a.startsAt) || !optional(a.endsAt) || !optional(a.generatorURL)) return null;
+    const { startsAt, endsAt, generatorURL } = a as { startsAt?: string; endsAt?: string; generatorURL?: string };
+    alerts.push({ status: a.status, labels, annotations, fingerprint: a.fingerprint, ...(startsAt === undefined ? {} : { startsAt }), ...(endsAt === undefined ? {} : { endsAt }), ...(generatorURL === undefined ? {} : { generatorURL }) });
+  }
+  const { receiver, externalURL } = b as { receiver?: string; externalURL?: string };
+  return { version: '4', status: b.status, commonLabels, alerts, ...(receiver === undefined ? {} : { receiver }), ...(externalURL === undefined ? {} : { externalURL }) };
+}
+
 /** PagerDuty Events API v2 (the fields Tandem reads). */
 export const eventsPayloadSchema = z.object({
   routing_key: z.string().min(1),
@@ -75,7 +112,7 @@ const AM_SEVERITY: Record<string, AlertSeverity> = { critical: 'critical', page:
 const EVENTS_SEVERITY: Record<string, AlertSeverity> = { critical: 'critical', error: 'critical', warning: 'warning', info: 'info' };
 
 /** Firing alerts raise or update one Tandem alert per fingerprint; resolved ones resolve it. */
-export async function ingestAlertmanager(d: AlertDeps, integration: Integration, payload: z.output<typeof alertmanagerPayloadSchema>): Promise<{ raised: number; updated: number; resolved: number }> {
+export async function ingestAlertmanager(d: AlertDeps, integration: Integration, payload: AlertmanagerPayload): Promise<{ raised: number; updated: number; resolved: number }> {
   const counts = { raised: 0, updated: 0, resolved: 0 };
   const at = d.clock.now();
   const actor = `integration:${integration.name}`;

@@ -61,7 +61,7 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
     }
     d.openKeys?.add(input.key);
     if (o.flapping) await d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
-    return { opened: true, alert: opening.silenced ? result.alert : await notifyOpened(d, result.alert) };
+    return { opened: true, alert: opening.silenced ? result.alert : await notifyOpened(d, result.alert, true) };
   }
   throw new Error(`could not raise or update the alert ${input.key}`);
 }
@@ -85,11 +85,11 @@ async function openingRecord(d: AlertDeps, input: NewAlert, at: Date): Promise<{
   return { silenced: false, ...(record ? { record } : {}) };
 }
 
-/** Starts the escalation of a new alert: with its snapshot written, this queues its first step (the page is the step's job). */
-async function notifyOpened(d: AlertDeps, alert: Alert): Promise<Alert> {
+/** Starts the escalation of a new alert (`inserted`: just written here): with its snapshot written, this queues its first step. */
+async function notifyOpened(d: AlertDeps, alert: Alert, inserted = false): Promise<Alert> {
   try {
     // Escalation writes its own timeline entries (who was notified, each step).
-    await d.notifier.opened(alert);
+    await d.notifier.opened(alert, inserted);
   } catch (err) {
     d.logger.warn({ err, alertId: alert.id }, 'alert notification failed');
     return (await d.alerts.note(alert.id, { at: d.clock.now(), kind: 'notified', actor: 'tandem', text: 'Notification failed; see the logs' })) ?? alert;

@@ -12,7 +12,22 @@ import type { View } from './views.js';
 export const SEND_LEASE_MS = 30_000;
 const BUSY_POLLS = 20;
 const BUSY_POLL_MS = 250;
+/** The longest wait for a carried lease to end (see CarriedLease): longer than any, shorter than a clock that does not move. */
+const CARRIED_WAIT_MAX_MS = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A message's reservation carried on the record that asks for it instead of in the posted messages: a new alert's
+ * first page is reserved with the alert's insert, from `since` until `until`. Its `held` holder (the process that
+ * inserted it) sends without a reservation of its own and records the message once sent; anyone else treats the
+ * key as reserved until `until`, and after it as a reservation whose holder may have died (it looks on the
+ * platform first, as for a lease run out).
+ */
+export interface CarriedLease {
+  since: Date;
+  until: Date;
+  held: boolean;
+}
 
 /**
  * The core's way to reach people: DM a person, post to a team, update what
@@ -55,13 +70,17 @@ export class Messenger {
 
   /**
    * DMs a person once per key. Returns false when the key was already sent or the person is unreachable.
-   * `identity`: what `reachable` just answered for the person, not read again.
+   * `identity`: what `reachable` just answered for the person, not read again; `lease`: the key's carried reservation.
    */
-  async dm(personId: string, view: View, key: string, identity: PlatformIdentity | null = null): Promise<boolean> {
+  async dm(personId: string, view: View, key: string, identity: PlatformIdentity | null = null, lease?: CarriedLease): Promise<boolean> {
     identity ??= await this.reachable(personId);
     if (!identity) return false;
     const chat = this.chat(identity.platform);
-    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key));
+    const send = () => chat.sendDirect(identity, view, key);
+    if (!lease?.held) return this.once(key, chat, { kind: 'direct', identity }, send, lease);
+    // A send started this late might outlast the carried lease: its holder reserves the key as anyone would.
+    if (this.clock.now().getTime() + SEND_LEASE_MS > lease.until.getTime()) return this.once(key, chat, { kind: 'direct', identity }, send);
+    return this.sendHeld(key, chat.platform, lease, send);
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
@@ -101,9 +120,34 @@ export class Messenger {
     return chat;
   }
 
-  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>): Promise<boolean> {
+  /** Sends under a carried reservation held here: no reservation written first, the message recorded once sent. */
+  private async sendHeld(key: string, platform: Platform, lease: CarriedLease, send: () => Promise<MessageAddress>): Promise<boolean> {
+    let address: MessageAddress;
+    try {
+      address = await send();
+    } catch (err) {
+      // A retry then takes the key over at once (and looks on the platform first) instead of waiting for `until`.
+      await this.posted.abandon(key, platform, lease.since);
+      throw err;
+    }
+    await this.posted.recordSent(key, platform, address, lease.since);
+    return true;
+  }
+
+  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, lease?: CarriedLease): Promise<boolean> {
     const platform = chat.platform;
     let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
+    if (reservation.state === 'reserved' && lease) {
+      // Nothing recorded, but the key's holder may be sending it without a record (see CarriedLease): wait for its
+      // lease to end (once: a clock that does not move must not hold this forever), then take the key over.
+      const wait = lease.until.getTime() - this.clock.now().getTime();
+      if (wait > 0) {
+        await this.posted.release(key, platform);
+        await sleep(Math.min(wait, CARRIED_WAIT_MAX_MS));
+        reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
+      }
+      if (reservation.state === 'reserved') reservation = { state: 'recovered', since: lease.since };
+    }
     // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
     // holding it (the lease runs out, and a retry of this job takes over).
     for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {

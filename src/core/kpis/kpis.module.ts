@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { AlertFilter, AlertStatus } from '../alerts/alerts.types.js';
-import type { alertmanagerPayloadSchema, eventsPayloadSchema, Integration, IntegrationRepository } from '../alerts/intakes.js';
+import type { AlertmanagerPayload, eventsPayloadSchema, Integration, IntegrationRepository } from '../alerts/intakes.js';
 import { hashIntegrationKey, ingestAlertmanager, ingestEvent, INTEGRATION_KEY_PREFIX } from '../alerts/intakes.js';
 import { acknowledgeAlert, changeAlertStatus, resolveAlert } from '../alerts/lifecycle.js';
 import { createSilence, silenceInputSchema } from '../alerts/silences.js';
@@ -90,7 +90,7 @@ export function createAlerts(d: KpiDeps, integrations: IntegrationRepository) {
         return i;
       },
     },
-    alertmanager: async (key: string, payload: z.output<typeof alertmanagerPayloadSchema>) => ingestAlertmanager(d, await integrationFor(key), payload),
+    alertmanager: async (key: string, payload: AlertmanagerPayload) => ingestAlertmanager(d, await integrationFor(key), payload),
     event: async (key: string, payload: z.output<typeof eventsPayloadSchema>) => ingestEvent(d, await integrationFor(key), payload, () => randomUUID()),
   };
 }

@@ -109,6 +109,17 @@ export class EscalationService {
   }
 
   /**
+   * Until when a new alert with this snapshot, opening now, reserves its first step's pages (see Alert.pageLease):
+   * when that step is due at once and this process runs it (its turn is then kept, see `start`), until its crash
+   * net's job is due; null otherwise.
+   */
+  pageLeaseUntil(snapshot: Pick<EscalationSnapshot, 'steps'>): Date | null {
+    const inProcess = this.d.firstStepNow;
+    if (!inProcess || snapshot.steps[0]?.delayMinutes !== 0 || this.firstStepsRunning >= inProcess.maxRunning + inProcess.maxWaiting) return null;
+    return new Date(this.d.clock.now().getTime() + inProcess.graceMs);
+  }
+
+  /**
    * Chooses the policy, freezes it on the alert and queues the first step. Safe to call again. Given the alert
    * as just written with its snapshot (see plan), it only queues the first step.
    */
@@ -134,9 +145,11 @@ export class EscalationService {
     const data = { alertId: alert.id, repeat: 0, step: 0 };
     const now = this.d.clock.now();
     const inProcess = this.d.firstStepNow;
-    // Given the alert as written, due now and not too many running here: the step runs at once in this process, its
-    // job queued first (before any write of the step) as the crash net, due after a grace longer than a send lease.
-    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && this.firstStepsRunning < inProcess.maxRunning + inProcess.maxWaiting) {
+    // Given the alert as written, due now and not too many running here (or its pages reserved for this process,
+    // see pageLeaseUntil): the step runs at once in this process, its job queued first (before any write of the
+    // step) as the crash net, due after a grace longer than a send lease.
+    const room = this.firstStepsRunning < (inProcess?.maxRunning ?? 0) + (inProcess?.maxWaiting ?? 0) || !!alert.pageLease;
+    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && room) {
       await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
       const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));

@@ -23,6 +23,8 @@ export interface EscalationAlert {
   escalation: EscalationSnapshot | null;
   /** Snoozing or "Escalate now" starts a new wave; steps of an older wave do nothing. */
   wave: number;
+  /** Its first step's pages reserved with the alert until then (see Alert.pageLease): that step runs in process. */
+  pageLease?: Date | null;
 }
 
 /**

@@ -153,7 +153,23 @@ export function coverageGaps(schedule: Resolvable, from: Date, to: Date): Shift[
   return resolveShifts(schedule, from, to).filter((s) => s.personId === null);
 }
 
+/** How far ahead `onCallAt` resolves the shift it keeps: its answer holds until that shift's end, at most this. */
+const ON_CALL_KEPT_MS = 3_600_000;
+
+/**
+ * The shift `onCallAt` resolved last, by the schedule's layers and overrides (compared by identity: a schedule read
+ * again, or whose overrides changed, is a new object and resolves again): every page of a burst asks the same.
+ */
+const onCallKept = new WeakMap<readonly Layer[], { overrides: Resolvable['overrides']; from: number; until: number; personId: string | null }>();
+
 /** Who is on call at one instant. */
 export function onCallAt(schedule: Resolvable, at: Date): string | null {
-  return resolveShifts(schedule, at, new Date(at.getTime() + 1))[0]?.personId ?? null;
+  const t = at.getTime();
+  const kept = onCallKept.get(schedule.layers);
+  if (kept && kept.overrides === schedule.overrides && kept.from <= t && t < kept.until) return kept.personId;
+  // The first shift from `at` is who is on call there, until its end (the next hand-off, override or gap).
+  const first = resolveShifts(schedule, at, new Date(t + ON_CALL_KEPT_MS))[0];
+  const personId = first?.personId ?? null;
+  onCallKept.set(schedule.layers, { overrides: schedule.overrides, from: t, until: first ? first.end.getTime() : t + 1, personId });
+  return personId;
 }
