@@ -84,13 +84,18 @@ export type Reservation = { state: 'reserved' } | { state: 'sent' } | { state: '
 export interface PostedMessageRepository {
   /**
    * Reserves `key` on `platform` before sending, for `leaseMs`. A reservation whose lease ran out is taken over
-   * (`recovered`) by exactly one caller, atomically.
+   * (`recovered`) by exactly one caller, atomically. `heldSince`: the key may have been held without a reservation
+   * since then (see Messenger's `hold`), as if reserved at that instant: busy until that lease ends, then recovered.
    */
-  reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation>;
+  reserve(key: string, platform: Platform, at: Date, leaseMs: number, heldSince?: Date): Promise<Reservation>;
   /** Records where the reserved message landed. */
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */
   release(key: string, platform: Platform): Promise<void>;
+  /** Records where a message sent under a key held without a reservation landed (see Messenger's `hold`). */
+  record(key: string, platform: Platform, address: MessageAddress, since: Date): Promise<void>;
+  /** A key held without a reservation whose send failed: recorded as a lapsed reservation, so a retry checks the platform and sends. */
+  abandon(key: string, platform: Platform, since: Date): Promise<void>;
   /** Where the message sent under `key` landed, on `platforms` (every platform when omitted): one read per platform asked for. */
   addresses(key: string, platforms?: readonly Platform[]): Promise<MessageAddress[]>;
   /** Retention: deletes records older than `before`; returns how many. */

@@ -219,16 +219,29 @@ interface Pending {
 
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
+/**
+ * Reservations and records of sent messages, by `_id` (key|platform). Their writes group-commit (WriteBatch): a
+ * fan-out's workers reserve and record at the same moments, and FerretDB runs a database's writes one at a time.
+ */
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  constructor(private readonly model: Model<PostedMessageDoc>) {}
+  private readonly writes: WriteBatch;
 
-  async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
+  constructor(private readonly model: Model<PostedMessageDoc>) {
+    this.writes = new WriteBatch(model);
+  }
+
+  async reserve(key: string, platform: Platform, at: Date, leaseMs: number, heldSince?: Date): Promise<Reservation> {
     const _id = postedId(key, platform);
-    const leaseUntil = new Date(at.getTime() + leaseMs);
+    // Held since `heldSince` without a record: as if reserved then. Within that lease its holder may be sending
+    // (busy); after it, whoever inserts takes over as from a lapsed reservation, with a lease of its own.
+    const heldUntil = heldSince ? new Date(heldSince.getTime() + leaseMs) : null;
+    const holderLive = heldUntil !== null && heldUntil > at;
+    const leaseUntil = holderLive ? heldUntil : new Date(at.getTime() + leaseMs);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
-        return { state: 'reserved' };
+        await this.writes.insert({ _id, key, platform, status: 'sending', createdAt: heldSince ?? at, leaseUntil });
+        if (!heldSince) return { state: 'reserved' };
+        return holderLive ? { state: 'busy', leaseUntil } : { state: 'recovered', since: heldSince };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
@@ -237,7 +250,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
       const expired = await this.model
         .findOneAndUpdate(
           { _id, status: 'sending', $or: [{ leaseUntil: { $lte: at } }, { leaseUntil: { $exists: false } }] },
-          { $set: { leaseUntil } },
+          { $set: { leaseUntil: new Date(at.getTime() + leaseMs) } },
           { returnDocument: 'before' },
         )
         .lean<PostedMessageDoc>();
@@ -251,11 +264,30 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
+    await this.writes.update({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {
     await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
+  }
+
+  async record(key: string, platform: Platform, address: MessageAddress, since: Date): Promise<void> {
+    try {
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sent', channel: address.channel, messageId: address.messageId, createdAt: since });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      // A retry found the key held and reserved it meanwhile (it waits for the holder's lease): what was sent wins.
+      await this.complete(key, platform, address);
+    }
+  }
+
+  async abandon(key: string, platform: Platform, since: Date): Promise<void> {
+    try {
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
+    } catch (err) {
+      // Reserved meanwhile by a retry: it holds the key now.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   async addresses(key: string, platforms: readonly Platform[] = PLATFORMS): Promise<MessageAddress[]> {

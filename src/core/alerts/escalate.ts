@@ -128,7 +128,7 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     if (!identity) return false;
     const full = await this.remember(alert, key, progress);
     if (!full) return false;
-    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity));
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, { identity }));
   }
 
   async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean> {

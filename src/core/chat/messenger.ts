@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Platform, PlatformIdentity, Team } from '../people/people.types.js';
-import type { IdentityRepository, PostedMessageRepository } from '../ports.js';
+import type { IdentityRepository, PostedMessageRepository, Reservation } from '../ports.js';
 import type { MessageAddress, PlatformChat, SendTarget } from './chat.port.js';
 import type { View } from './views.js';
 
@@ -55,13 +55,13 @@ export class Messenger {
 
   /**
    * DMs a person once per key. Returns false when the key was already sent or the person is unreachable.
-   * `identity`: what `reachable` just answered for the person, not read again.
+   * `identity`: what `reachable` just answered for the person, not read again. `hold`: see KeyHold.
    */
-  async dm(personId: string, view: View, key: string, identity: PlatformIdentity | null = null): Promise<boolean> {
-    identity ??= await this.reachable(personId);
+  async dm(personId: string, view: View, key: string, opts: { identity?: PlatformIdentity | null; hold?: KeyHold } = {}): Promise<boolean> {
+    const identity = opts.identity ?? (await this.reachable(personId));
     if (!identity) return false;
     const chat = this.chat(identity.platform);
-    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key));
+    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key), opts.hold);
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
@@ -101,39 +101,55 @@ export class Messenger {
     return chat;
   }
 
-  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>): Promise<boolean> {
+  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, hold?: KeyHold): Promise<boolean> {
     const platform = chat.platform;
-    let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
-    // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
-    // holding it (the lease runs out, and a retry of this job takes over).
-    for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {
-      await sleep(BUSY_POLL_MS);
-      reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
-    }
-    switch (reservation.state) {
-      case 'sent':
-        return false;
-      case 'busy':
-        throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
-      case 'recovered': {
+    if (!hold?.fresh) {
+      const reservation = await this.reserve(key, platform, hold?.since);
+      if (reservation.state === 'sent') return false;
+      if (reservation.state === 'recovered') {
         const found = await chat.findSent?.(target, key, reservation.since);
         if (found) {
           await this.posted.complete(key, platform, found);
           return false;
         }
-        break;
       }
-      case 'reserved':
-        break;
     }
     let address: MessageAddress;
     try {
       address = await send();
     } catch (err) {
-      await this.posted.release(key, platform);
+      if (hold?.fresh) await this.posted.abandon(key, platform, hold.since);
+      else await this.posted.release(key, platform);
       throw err;
     }
-    await this.posted.complete(key, platform, address);
+    if (hold?.fresh) await this.posted.record(key, platform, address, hold.since);
+    else await this.posted.complete(key, platform, address);
     return true;
   }
+
+  /** Reserves `key`, waiting a while for a live lease of another worker; throws `unavailable` if it stays busy. */
+  private async reserve(key: string, platform: Platform, heldSince: Date | undefined): Promise<Exclude<Reservation, { state: 'busy' }>> {
+    let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS, heldSince);
+    // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
+    // holding it (the lease runs out, and a retry of this job takes over).
+    for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {
+      await sleep(BUSY_POLL_MS);
+      reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS, heldSince);
+    }
+    if (reservation.state === 'busy') throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
+    return reservation;
+  }
+}
+
+/**
+ * A message key the caller holds through a write of its own rather than a reservation (a check-in's prompt: the
+ * check-in, created once per person and week, is written just before its DM). `fresh`: the caller's write just
+ * created the holder, so nothing can have been sent under the key yet and no reservation is needed; the address
+ * is recorded after the send (one write instead of a reservation and its completion). Otherwise (a retry of such
+ * a send) the key may have been held since `since` by a worker that died or is still sending: it is reserved as if
+ * at `since` (busy until that lease ends, then recovered: the platform is asked whether it went out).
+ */
+export interface KeyHold {
+  since: Date;
+  fresh: boolean;
 }

@@ -65,7 +65,7 @@ export class CheckinPrompts {
     const deadlineAt = deadlineOf(period, person.timeZone, settings);
     if (now >= deadlineAt) return null;
     const previous = await this.d.checkins.previous(personId, period);
-    const { checkin } = await this.d.checkins.createOnce({
+    const { checkin, created } = await this.d.checkins.createOnce({
       personId,
       teamId,
       period,
@@ -77,12 +77,15 @@ export class CheckinPrompts {
     });
     if (checkin.status !== 'pending') return checkin;
     const view = promptView(checkin, person.name, await this.d.checkins.openBlockers(personId), !previous);
-    await this.d.messenger.dm(personId, view, promptKey(checkin));
+    // The check-in holds its prompt's key: created just now, nothing went out under it, so no reservation is
+    // written before the DM (see KeyHold); a retry reserves as from its creation and asks the platform.
+    await this.d.messenger.dm(personId, view, promptKey(checkin), { hold: { since: checkin.promptedAt, fresh: created } });
     const reminders = reminderTimes(person, checkin.promptedAt, checkin.deadlineAt, settings);
-    for (const [i, at] of reminders.entries()) {
-      await this.d.scheduler.enqueue(CHECKIN_JOBS.remind, { checkinId: checkin.id, n: i + 1 }, { jobId: `checkin.remind:${checkin.id}:${i + 1}`, at });
-    }
-    await this.d.scheduler.enqueue(CHECKIN_JOBS.close, { checkinId: checkin.id }, { jobId: `checkin.close:${checkin.id}`, at: checkin.deadlineAt });
+    // Enqueued at once, so that they go in one of the scheduler's bulk adds (one Redis round trip).
+    await Promise.all([
+      ...reminders.map((at, i) => this.d.scheduler.enqueue(CHECKIN_JOBS.remind, { checkinId: checkin.id, n: i + 1 }, { jobId: `checkin.remind:${checkin.id}:${i + 1}`, at })),
+      this.d.scheduler.enqueue(CHECKIN_JOBS.close, { checkinId: checkin.id }, { jobId: `checkin.close:${checkin.id}`, at: checkin.deadlineAt }),
+    ]);
     return checkin;
   }
 
