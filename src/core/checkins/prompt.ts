@@ -16,6 +16,9 @@ import { deadlineOf, dueNow, reminderTimes } from './schedule.js';
  */
 const TEAM_READ_TTL_MS = 10_000;
 
+/** Members a firing checks and queues at once (see fire). */
+const FIRE_CHUNK = 25;
+
 export interface PromptDeps {
   checkins: Pick<CheckinRepository, 'getSettings' | 'byPersonPeriod' | 'previous' | 'createOnce' | 'openBlockers'>;
   teams: Pick<TeamRepository, 'get'>;
@@ -44,14 +47,18 @@ export class CheckinPrompts {
     const settings = (await this.d.checkins.getSettings(teamId)) ?? defaultSettings(teamId);
     if (!settings.enabled) return 0;
     const now = this.d.clock.now();
+    const due = (await activeMembers(this.d.people, team)).flatMap((person) => {
+      const d = person.timeZone === timeZone ? dueNow(person, now, settings) : null;
+      return d ? [{ personId: person.id, period: d.period }] : [];
+    });
     let queued = 0;
-    for (const person of await activeMembers(this.d.people, team)) {
-      if (person.timeZone !== timeZone) continue;
-      const due = dueNow(person, now, settings);
-      if (!due) continue;
-      if (await this.d.checkins.byPersonPeriod(person.id, due.period)) continue;
-      await this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { personId: person.id, teamId, period: due.period }, { jobId: `checkin.prompt:${person.id}:${due.period}` });
-      queued += 1;
+    // A few members at a time: their check-ins read at once, and their jobs queued in one of the scheduler's bulk adds.
+    for (let i = 0; i < due.length; i += FIRE_CHUNK) {
+      const chunk = due.slice(i, i + FIRE_CHUNK);
+      const prompted = await Promise.all(chunk.map((m) => this.d.checkins.byPersonPeriod(m.personId, m.period)));
+      const toQueue = chunk.filter((_, j) => !prompted[j]);
+      await Promise.all(toQueue.map((m) => this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { ...m, teamId }, { jobId: `checkin.prompt:${m.personId}:${m.period}` })));
+      queued += toQueue.length;
     }
     this.d.logger.info({ teamId, timeZone, queued }, 'check-in prompts queued');
     return queued;
