@@ -34,6 +34,12 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(120_000, (PEO
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
 const RSS_TARGET_MIB = 300;
 
+/** CPU time a process has used so far (user + system, all its threads), in ms, from /proc (10 ms resolution). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /** Peak and current resident set size of a process, in MiB, from /proc. */
 function memory(pid: number): { peakMiB: number; rssMiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -89,10 +95,12 @@ async function main(): Promise<void> {
     fake.reset();
 
     const started = Date.now();
+    const cpuAtFire = cpuMs(pid);
     await ask<'fired'>({ fire: teams.map((team) => team.id) });
     const deadline = started + TIMEOUT_MS;
     while (fake.callsTo('chat.postMessage').length < PEOPLE && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
     const finished = Date.now();
+    const cpuOfFanout = cpuMs(pid) - cpuAtFire;
     // Give stragglers (a duplicate would be one) time to show up.
     await new Promise((r) => setTimeout(r, 3_000));
     clearInterval(sampler);
@@ -129,6 +137,9 @@ async function main(): Promise<void> {
       lost,
       duplicated,
       checkins_created: checkins,
+      tandem_cpu_ms_per_prompt: Number((cpuOfFanout / Math.max(1, posts.length)).toFixed(2)),
+      fanout_from_ms: started,
+      fanout_to_ms: finished,
       tandem_node_args: NODE_ARGS.join(' '),
       tandem_rss_ready_mib: Math.round(idle.rssMiB),
       tandem_peak_rss_mib: Math.round(Math.max(peakMiB, peakRss)),

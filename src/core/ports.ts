@@ -84,22 +84,17 @@ export type Reservation = { state: 'reserved' } | { state: 'sent' } | { state: '
 export interface PostedMessageRepository {
   /**
    * Reserves `key` on `platform` before sending, for `leaseMs`. A reservation whose lease ran out is taken over
-   * (`recovered`) by exactly one caller, atomically.
+   * (`recovered`) by exactly one caller, atomically. `held`: the key may have been held without a reservation from
+   * `since` until `until` (see Messenger's KeyHold), as if reserved then: busy until `until`, then recovered.
    */
-  reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation>;
+  reserve(key: string, platform: Platform, at: Date, leaseMs: number, held?: { since: Date; until: Date }): Promise<Reservation>;
   /** Records where the reserved message landed. */
   complete(key: string, platform: Platform, address: MessageAddress): Promise<void>;
   /** Frees a reservation whose send failed, so a retry can send. */
   release(key: string, platform: Platform): Promise<void>;
-  /**
-   * Records a message sent under a reservation carried elsewhere (see `CarriedLease`), without one here: one insert
-   * (a reservation found, taken meanwhile by someone whose lease ran out, is completed instead).
-   */
-  recordSent(key: string, platform: Platform, address: MessageAddress, at: Date): Promise<void>;
-  /**
-   * A send under a carried reservation failed: leaves a reservation whose lease has run out, so that the next
-   * caller takes it over (`recovered`, looking on the platform first) instead of waiting for the carried lease.
-   */
+  /** Records where a message sent under a key held without a reservation landed (see Messenger's `hold`). */
+  record(key: string, platform: Platform, address: MessageAddress, since: Date): Promise<void>;
+  /** A key held without a reservation whose send failed: recorded as a lapsed reservation, so a retry checks the platform and sends. */
   abandon(key: string, platform: Platform, since: Date): Promise<void>;
   /** Where the message sent under `key` landed, on `platforms` (every platform when omitted): one read per platform asked for. */
   addresses(key: string, platforms?: readonly Platform[]): Promise<MessageAddress[]>;

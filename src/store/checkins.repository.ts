@@ -16,6 +16,7 @@ import { checkinSettingsSchema } from '../core/checkins/checkins.types.js';
 import { periodMinus } from '../core/checkins/schedule.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
+import { WriteBatch } from './write-batch.js';
 
 /** `_id` = team id: read on every prompt and command of a team, so an `_id` read on FerretDB. */
 const settingsSchema = new Schema(
@@ -160,6 +161,8 @@ export class MongoCheckinRepository implements CheckinRepository {
   private readonly Blocker: Model<BlockerDoc>;
   private readonly Lookup: Model<PersonCheckinsDoc>;
   private readonly BlockerKey: Model<BlockerKeyDoc>;
+  /** Check-ins are created through a group commit (see createOnce). */
+  private readonly writes: WriteBatch;
 
   constructor(conn: Connection) {
     this.Settings = conn.model('CheckinSettings', settingsSchema);
@@ -167,6 +170,7 @@ export class MongoCheckinRepository implements CheckinRepository {
     this.Blocker = conn.model('CheckinBlocker', blockerSchema);
     this.Lookup = conn.model('CheckinPersonLookup', personCheckinsSchema);
     this.BlockerKey = conn.model('CheckinBlockerKey', blockerKeySchema);
+    this.writes = new WriteBatch(this.Checkin);
   }
 
   async getSettings(teamId: string): Promise<CheckinSettings | null> {
@@ -193,19 +197,24 @@ export class MongoCheckinRepository implements CheckinRepository {
   }
 
   async createOnce(input: NewCheckin): Promise<{ checkin: Checkin; created: boolean }> {
+    const at = new Date();
+    const doc = {
+      _id: checkinId(input.personId, input.period),
+      ...input,
+      status: 'pending' as const,
+      answers: {},
+      needsHelp: false,
+      answeredAt: null,
+      late: false,
+      step: null,
+      snoozes: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
     try {
-      const d = await this.Checkin.create({
-        _id: checkinId(input.personId, input.period),
-        ...input,
-        status: 'pending',
-        answers: {},
-        needsHelp: false,
-        answeredAt: null,
-        late: false,
-        step: null,
-        snoozes: 0,
-      });
-      return { checkin: toCheckin(d.toObject() as WithId<CheckinDoc>), created: true };
+      // Group-committed with the other workers' (a fan-out creates thousands at once).
+      await this.writes.insert(doc);
+      return { checkin: toCheckin(doc), created: true };
     } catch (err) {
       // A retry or a second worker got there first: the unique key refused the insert; read theirs.
       if (!isDuplicateKey(err)) throw err;
@@ -225,9 +234,14 @@ export class MongoCheckinRepository implements CheckinRepository {
     return this.get(checkinId(personId, period));
   }
 
-  /** The most recent check-in of the previous weeks (a few _id lookups at once, cheap on both databases). */
+  /**
+   * The most recent check-in of the previous weeks: last week's first (one _id read for someone prompted every
+   * week), then the weeks before it at once.
+   */
   async previous(personId: string, period: string): Promise<Checkin | null> {
-    const weeks = Array.from({ length: PREVIOUS_WEEKS }, (_, i) => periodMinus(period, i + 1));
+    const last = await this.byPersonPeriod(personId, periodMinus(period, 1));
+    if (last) return last;
+    const weeks = Array.from({ length: PREVIOUS_WEEKS - 1 }, (_, i) => periodMinus(period, i + 2));
     const found = await Promise.all(weeks.map((p) => this.byPersonPeriod(personId, p)));
     return found.find((c) => c !== null) ?? null;
   }

@@ -1,4 +1,4 @@
-import { Types, type Collection, type Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import { DomainError } from '../core/errors.js';
 import { PLATFORMS, type Platform, type PlatformIdentity } from '../core/people/people.types.js';
@@ -219,21 +219,28 @@ interface Pending {
 
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
+/**
+ * Reservations and records of sent messages, by `_id` (key|platform). Their writes group-commit (WriteBatch): a
+ * fan-out's workers reserve and record at the same moments, and FerretDB runs a database's writes one at a time.
+ */
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  /** The collection itself, for a write made by the driver as it is (no mongoose document built for it). */
-  private readonly raw: Collection<PostedMessageDoc>;
+  private readonly writes: WriteBatch;
 
   constructor(private readonly model: Model<PostedMessageDoc>) {
-    this.raw = model.db.collection<PostedMessageDoc>(model.collection.collectionName);
+    this.writes = new WriteBatch(model);
   }
 
-  async reserve(key: string, platform: Platform, at: Date, leaseMs: number): Promise<Reservation> {
+  async reserve(key: string, platform: Platform, at: Date, leaseMs: number, held?: { since: Date; until: Date }): Promise<Reservation> {
     const _id = postedId(key, platform);
-    const leaseUntil = new Date(at.getTime() + leaseMs);
+    // Held from `held.since` without a record: as if reserved then. Until `held.until` its holder may be sending
+    // (busy); after it, whoever inserts takes over as from a lapsed reservation, with a lease of its own.
+    const holderLive = held !== undefined && held.until > at;
+    const leaseUntil = holderLive ? held.until : new Date(at.getTime() + leaseMs);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.model.create({ _id, key, platform, status: 'sending', createdAt: at, leaseUntil });
-        return { state: 'reserved' };
+        await this.writes.insert({ _id, key, platform, status: 'sending', createdAt: held?.since ?? at, leaseUntil });
+        if (!held) return { state: 'reserved' };
+        return holderLive ? { state: 'busy', leaseUntil } : { state: 'recovered', since: held.since };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
@@ -242,7 +249,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
       const expired = await this.model
         .findOneAndUpdate(
           { _id, status: 'sending', $or: [{ leaseUntil: { $lte: at } }, { leaseUntil: { $exists: false } }] },
-          { $set: { leaseUntil } },
+          { $set: { leaseUntil: new Date(at.getTime() + leaseMs) } },
           { returnDocument: 'before' },
         )
         .lean<PostedMessageDoc>();
@@ -256,28 +263,28 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
+    await this.writes.update({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {
     await this.model.deleteOne({ _id: postedId(key, platform), status: 'sending' });
   }
 
-  async recordSent(key: string, platform: Platform, address: MessageAddress, at: Date): Promise<void> {
+  async record(key: string, platform: Platform, address: MessageAddress, since: Date): Promise<void> {
     try {
-      // A page's one write to this collection.
-      await this.raw.insertOne({ _id: postedId(key, platform), key, platform, status: 'sent', createdAt: at, channel: address.channel, messageId: address.messageId });
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sent', channel: address.channel, messageId: address.messageId, createdAt: since });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
+      // A retry found the key held and reserved it meanwhile (it waits for the holder's lease): what was sent wins.
       await this.complete(key, platform, address);
     }
   }
 
   async abandon(key: string, platform: Platform, since: Date): Promise<void> {
     try {
-      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
     } catch (err) {
-      // Someone reserved it meanwhile (the carried lease ran out): theirs stands.
+      // Reserved meanwhile by a retry: it holds the key now.
       if (!isDuplicateKey(err)) throw err;
     }
   }

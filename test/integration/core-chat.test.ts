@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageAddress, PlatformChat } from '../../src/core/chat/chat.port.js';
 import { Interactions } from '../../src/core/chat/interactions.js';
-import { Messenger } from '../../src/core/chat/messenger.js';
+import { Messenger, SEND_LEASE_MS } from '../../src/core/chat/messenger.js';
 import { v, type View } from '../../src/core/chat/views.js';
 import { OffsetClock } from '../../src/core/clock.js';
 import { DomainError } from '../../src/core/errors.js';
@@ -77,6 +77,41 @@ describe('core chat over the real store', () => {
     await expect(messenger.dm(person.id, v.view('x'), 'retry:bo')).rejects.toThrow('platform down');
     expect(await messenger.dm(person.id, v.view('x'), 'retry:bo')).toBe(true);
     expect(chat.sent).toHaveLength(1);
+  });
+
+  it('a key held by a fresh write: sent without a reservation, recorded once; a failed send leaves it to a retry at once', async () => {
+    const person = await store.people.create({ name: 'Di', email: 'di@example.com' });
+    await store.identities.link({ platform: 'console', personId: person.id, key: identityKey.console(person.id) });
+    const chat = new RecordingChat();
+    const messenger = new Messenger(store.identities, store.postedMessages, clock);
+    messenger.register(chat);
+    const since = clock.now();
+    expect(await messenger.dm(person.id, v.view('x'), 'held:di', { hold: { since, fresh: true } })).toBe(true);
+    expect(await messenger.addresses('held:di')).toEqual([{ platform: 'console', channel: `dm-${person.id}`, messageId: '1' }]);
+    // A retry of the same send finds it recorded.
+    expect(await messenger.dm(person.id, v.view('x'), 'held:di', { hold: { since, fresh: false } })).toBe(false);
+
+    chat.failNext = true;
+    await expect(messenger.dm(person.id, v.view('x'), 'held:di:2', { hold: { since, fresh: true } })).rejects.toThrow('platform down');
+    // The failure is recorded as a lapsed reservation: the retry does not wait out the holder's lease.
+    expect(await messenger.dm(person.id, v.view('x'), 'held:di:2', { hold: { since, fresh: false } })).toBe(true);
+    expect(chat.sent).toHaveLength(2);
+  });
+
+  it('a retry of a held key waits out the holder\'s lease, then takes it over once', async () => {
+    const since = clock.now();
+    const later = (ms: number) => new Date(since.getTime() + ms);
+    const held = { since, until: later(SEND_LEASE_MS) };
+    // The holder may be sending: busy until its lease ends, for every retry.
+    expect(await store.postedMessages.reserve('held:lease', 'console', later(1_000), SEND_LEASE_MS, held)).toEqual({ state: 'busy', leaseUntil: later(SEND_LEASE_MS) });
+    expect(await store.postedMessages.reserve('held:lease', 'console', later(2_000), SEND_LEASE_MS, held)).toMatchObject({ state: 'busy' });
+    // After it, exactly one of several retries takes the key over, asking the platform from the holder's start.
+    const after = later(SEND_LEASE_MS + 1);
+    const results = await Promise.all(Array.from({ length: 5 }, () => store.postedMessages.reserve('held:lease', 'console', after, SEND_LEASE_MS, held)));
+    expect(results.filter((r) => r.state === 'recovered')).toEqual([{ state: 'recovered', since }]);
+    // A retry that is the first to come after the lease takes it over at once.
+    expect(await store.postedMessages.reserve('held:late', 'console', after, SEND_LEASE_MS, held)).toEqual({ state: 'recovered', since });
+    expect(await store.postedMessages.reserve('held:late', 'console', after, SEND_LEASE_MS, held)).toMatchObject({ state: 'busy' });
   });
 
   it('does not DM someone with no identity on an enabled platform', async () => {

@@ -91,14 +91,14 @@ describe('delivery after a crashed send', () => {
     expect(postsTo(p.channel)).toHaveLength(0);
   });
 
-  it('a carried lease: its holder sends without a reservation and records it; anyone else waits for the lease, then looks first', async () => {
+  it('a held key (an alert\'s first page): its holder sends without a reservation and records it; anyone else waits out the hold, then looks first', async () => {
     const p = await person();
     const view = v.view('Hello', v.section('Hello'));
-    const lease = (held: boolean, ms: number) => ({ since: new Date(), until: new Date(Date.now() + ms), held });
+    const hold = (fresh: boolean, ms: number) => ({ hold: { since: new Date(), until: new Date(Date.now() + ms), fresh } });
     // The holder (the process that inserted the alert) sends and records: anyone after it finds the key sent.
-    expect(await tandem.core.messenger.dm(p.id, view, p.key, null, lease(true, SEND_LEASE_MS + 10_000))).toBe(true);
+    expect(await tandem.core.messenger.dm(p.id, view, p.key, hold(true, SEND_LEASE_MS + 10_000))).toBe(true);
     expect(await tandem.core.messenger.addresses(p.key)).toHaveLength(1);
-    expect(await tandem.core.messenger.dm(p.id, view, p.key, null, lease(false, SEND_LEASE_MS + 10_000))).toBe(false);
+    expect(await tandem.core.messenger.dm(p.id, view, p.key, hold(false, SEND_LEASE_MS + 10_000))).toBe(false);
     expect(postsTo(p.channel)).toHaveLength(1);
 
     // A holder that died after sending, before recording: whoever comes after its lease finds the message on Slack.
@@ -110,21 +110,21 @@ describe('delivery after a crashed send', () => {
     });
     expect(res.ok).toBe(true);
     const started = Date.now();
-    expect(await tandem.core.messenger.dm(p.id, view, sent, null, lease(false, 400))).toBe(false);
+    expect(await tandem.core.messenger.dm(p.id, view, sent, hold(false, 400))).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(350);
     expect(postsTo(p.channel)).toHaveLength(2);
     expect(await tandem.core.messenger.addresses(sent)).toHaveLength(1);
 
     // A holder too late to start its send within the lease sends as anyone would, under a reservation of its own.
     const late = `${p.key}:late`;
-    expect(await tandem.core.messenger.dm(p.id, view, late, null, lease(true, 1_000))).toBe(true);
-    expect(await tandem.core.messenger.dm(p.id, view, late, null, lease(false, 1_000))).toBe(false);
+    expect(await tandem.core.messenger.dm(p.id, view, late, hold(true, 1_000))).toBe(true);
+    expect(await tandem.core.messenger.dm(p.id, view, late, hold(false, 1_000))).toBe(false);
     expect(postsTo(p.channel)).toHaveLength(3);
 
     // A held send that fails leaves its key to be taken over at once (looked for first), not after the lease.
     const failed = `${p.key}:failed`;
     await tandem.store.postedMessages.abandon(failed, 'slack', new Date());
-    expect(await tandem.core.messenger.dm(p.id, view, failed, null, lease(false, 60_000))).toBe(true);
+    expect(await tandem.core.messenger.dm(p.id, view, failed, hold(false, 60_000))).toBe(true);
     expect(postsTo(p.channel)).toHaveLength(4);
   });
 

@@ -86,7 +86,7 @@ export interface Alert {
   messageKeys: string[];
   /**
    * Its first step's pages reserved with its insert until then (from `createdAt`), for the process that opened it
-   * and runs that step at once (see CarriedLease): no reservation of their own before they are sent.
+   * and runs that step at once (see KeyHold): no reservation of their own before they are sent.
    */
   pageLease?: Date;
 }

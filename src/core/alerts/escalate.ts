@@ -1,4 +1,4 @@
-import type { CarriedLease, Messenger } from '../chat/messenger.js';
+import type { KeyHold, Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -64,7 +64,7 @@ export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed:
       const a = await alerts.freeze(id, snapshot);
       return a?.escalation ?? snapshot;
     },
-    // A page's line keeps its message key with it: a page sent on a carried lease has not kept it before (see AlertMessages).
+    // A page's line keeps its message key with it: a page sent under the alert's hold has not kept it before (see AlertMessages).
     record: (id, entry) => alerts.noteOnce(id, entry.key, timelineEntry(entry), entry.kind === 'notified' || entry.kind === 'posted' ? entry.key : undefined),
     advance: (id, wave, cursor) => alerts.advance(id, wave, cursor),
     reopen: async (id, wave) => {
@@ -92,7 +92,7 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   private readonly written = new WeakMap<EscalationAlert, Alert>();
   /**
    * New alerts this process inserted with a `pageLease`, by id: the keys of their first step's pages it holds (see
-   * CarriedLease), each taken once (a resend's second start of the same step sends as anyone else would).
+   * KeyHold), each taken once (a resend's second start of the same step sends as anyone else would).
    */
   private readonly holding = new Map<string, Set<string>>();
 
@@ -136,13 +136,13 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     if (this.holding.size > HOLDING_KEPT) this.holding.delete(this.holding.keys().next().value!);
   }
 
-  /** The carried lease of a first-step page: held the first time this process, which inserted the alert, asks for it. */
-  private leaseFor(alert: Pick<Alert, 'id' | 'createdAt' | 'pageLease'>, key: string): CarriedLease | undefined {
+  /** The hold on a first-step page's key that the alert's insert carries: fresh the first time this process, which inserted the alert, asks for it. */
+  private leaseFor(alert: Pick<Alert, 'id' | 'createdAt' | 'pageLease'>, key: string): KeyHold | undefined {
     if (!alert.pageLease || !key.startsWith(`${stepJobId(alert.id, 0, 0)}:`)) return undefined;
     const taken = this.holding.get(alert.id);
-    const held = !!taken && !taken.has(key);
+    const fresh = !!taken && !taken.has(key);
     taken?.add(key);
-    return { since: alert.createdAt, until: alert.pageLease, held };
+    return { since: alert.createdAt, until: alert.pageLease, fresh };
   }
 
   /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
@@ -160,10 +160,10 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     // Sent on a lease held here, the alert just written needs no write before the page: its key is kept with the
     // page's timeline line (a crash before that leaves the step's job, which keeps it before it looks for the page).
     const held = written && this.leaseFor(written, key);
-    const full = written && held?.held ? this.rendered(alert, written, key, progress) : await this.remember(alert, key, progress);
+    const full = written && held?.fresh ? this.rendered(alert, written, key, progress) : await this.remember(alert, key, progress);
     if (!full) return false;
-    const lease = held || this.leaseFor(full, key);
-    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, identity, lease));
+    const hold = held || this.leaseFor(full, key);
+    return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, { identity, ...(hold ? { hold } : {}) }));
   }
 
   async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { DomainError } from '../errors.js';
 import type { Platform, PlatformIdentity, Team } from '../people/people.types.js';
-import type { IdentityRepository, PostedMessageRepository } from '../ports.js';
+import type { IdentityRepository, PostedMessageRepository, Reservation } from '../ports.js';
 import type { MessageAddress, PlatformChat, SendTarget } from './chat.port.js';
 import type { View } from './views.js';
 
@@ -12,22 +12,13 @@ import type { View } from './views.js';
 export const SEND_LEASE_MS = 30_000;
 const BUSY_POLLS = 20;
 const BUSY_POLL_MS = 250;
-/** The longest wait for a carried lease to end (see CarriedLease): longer than any, shorter than a clock that does not move. */
-const CARRIED_WAIT_MAX_MS = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * A message's reservation carried on the record that asks for it instead of in the posted messages: a new alert's
- * first page is reserved with the alert's insert, from `since` until `until`. Its `held` holder (the process that
- * inserted it) sends without a reservation of its own and records the message once sent; anyone else treats the
- * key as reserved until `until`, and after it as a reservation whose holder may have died (it looks on the
- * platform first, as for a lease run out).
+ * How soon after taking a hold (see KeyHold) its fresh holder must start sending: a hold lasts this and a send lease
+ * unless it says otherwise, and a holder left with less than a send lease reserves the key as anyone would (its send
+ * might outlast the hold, and whoever came after it would not find the message yet).
  */
-export interface CarriedLease {
-  since: Date;
-  until: Date;
-  held: boolean;
-}
+const HOLD_START_MS = 10_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The core's way to reach people: DM a person, post to a team, update what
@@ -70,17 +61,13 @@ export class Messenger {
 
   /**
    * DMs a person once per key. Returns false when the key was already sent or the person is unreachable.
-   * `identity`: what `reachable` just answered for the person, not read again; `lease`: the key's carried reservation.
+   * `identity`: what `reachable` just answered for the person, not read again. `hold`: see KeyHold.
    */
-  async dm(personId: string, view: View, key: string, identity: PlatformIdentity | null = null, lease?: CarriedLease): Promise<boolean> {
-    identity ??= await this.reachable(personId);
+  async dm(personId: string, view: View, key: string, opts: { identity?: PlatformIdentity | null; hold?: KeyHold } = {}): Promise<boolean> {
+    const identity = opts.identity ?? (await this.reachable(personId));
     if (!identity) return false;
     const chat = this.chat(identity.platform);
-    const send = () => chat.sendDirect(identity, view, key);
-    if (!lease?.held) return this.once(key, chat, { kind: 'direct', identity }, send, lease);
-    // A send started this late might outlast the carried lease: its holder reserves the key as anyone would.
-    if (this.clock.now().getTime() + SEND_LEASE_MS > lease.until.getTime()) return this.once(key, chat, { kind: 'direct', identity }, send);
-    return this.sendHeld(key, chat.platform, lease, send);
+    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key), opts.hold);
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
@@ -120,64 +107,62 @@ export class Messenger {
     return chat;
   }
 
-  /** Sends under a carried reservation held here: no reservation written first, the message recorded once sent. */
-  private async sendHeld(key: string, platform: Platform, lease: CarriedLease, send: () => Promise<MessageAddress>): Promise<boolean> {
-    let address: MessageAddress;
-    try {
-      address = await send();
-    } catch (err) {
-      // A retry then takes the key over at once (and looks on the platform first) instead of waiting for `until`.
-      await this.posted.abandon(key, platform, lease.since);
-      throw err;
-    }
-    await this.posted.recordSent(key, platform, address, lease.since);
-    return true;
-  }
-
-  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, lease?: CarriedLease): Promise<boolean> {
+  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, given?: KeyHold): Promise<boolean> {
     const platform = chat.platform;
-    let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
-    if (reservation.state === 'reserved' && lease) {
-      // Nothing recorded, but the key's holder may be sending it without a record (see CarriedLease): wait for its
-      // lease to end (once: a clock that does not move must not hold this forever), then take the key over.
-      const wait = lease.until.getTime() - this.clock.now().getTime();
-      if (wait > 0) {
-        await this.posted.release(key, platform);
-        await sleep(Math.min(wait, CARRIED_WAIT_MAX_MS));
-        reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
-      }
-      if (reservation.state === 'reserved') reservation = { state: 'recovered', since: lease.since };
-    }
-    // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
-    // holding it (the lease runs out, and a retry of this job takes over).
-    for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {
-      await sleep(BUSY_POLL_MS);
-      reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS);
-    }
-    switch (reservation.state) {
-      case 'sent':
-        return false;
-      case 'busy':
-        throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
-      case 'recovered': {
+    const held = given && { ...given, until: holdUntil(given) };
+    // A fresh holder too late to send well within its hold reserves the key as anyone would (no hold of its own).
+    const hold = held?.fresh && held.until.getTime() - this.clock.now().getTime() < SEND_LEASE_MS ? undefined : held;
+    if (!hold?.fresh) {
+      const reservation = await this.reserve(key, platform, hold);
+      if (reservation.state === 'sent') return false;
+      if (reservation.state === 'recovered') {
         const found = await chat.findSent?.(target, key, reservation.since);
         if (found) {
           await this.posted.complete(key, platform, found);
           return false;
         }
-        break;
       }
-      case 'reserved':
-        break;
     }
     let address: MessageAddress;
     try {
       address = await send();
     } catch (err) {
-      await this.posted.release(key, platform);
+      if (hold?.fresh) await this.posted.abandon(key, platform, hold.since);
+      else await this.posted.release(key, platform);
       throw err;
     }
-    await this.posted.complete(key, platform, address);
+    if (hold?.fresh) await this.posted.record(key, platform, address, hold.since);
+    else await this.posted.complete(key, platform, address);
     return true;
   }
+
+  /** Reserves `key`, waiting a while for a live lease of another worker; throws `unavailable` if it stays busy. */
+  private async reserve(key: string, platform: Platform, held: { since: Date; until: Date } | undefined): Promise<Exclude<Reservation, { state: 'busy' }>> {
+    let reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS, held);
+    // A live lease: another worker is sending it right now (it is recorded in a moment), or one that died is
+    // holding it (the lease runs out, and a retry of this job takes over).
+    for (let poll = 0; reservation.state === 'busy' && poll < BUSY_POLLS; poll += 1) {
+      await sleep(BUSY_POLL_MS);
+      reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS, held);
+    }
+    if (reservation.state === 'busy') throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
+    return reservation;
+  }
 }
+
+/**
+ * A message key the caller holds through a write of its own rather than a reservation: a check-in's prompt (the
+ * check-in, created once per person and week, is written just before its DM), or a new alert's first page (reserved
+ * with the alert's insert until its crash-net job is due). The key counts as reserved from `since` until `until`
+ * (default: HOLD_START_MS and a send lease after `since`). `fresh`: the caller's write just created the holder, so nothing can have
+ * been sent under the key yet and no reservation is needed; the address is recorded after the send (one write
+ * instead of a reservation and its completion). Otherwise (a retry of such a send, or anyone else meeting the key)
+ * it is reserved as if from `since`: busy until `until`, then recovered (the platform is asked whether it went out).
+ */
+export interface KeyHold {
+  since: Date;
+  until?: Date;
+  fresh: boolean;
+}
+
+const holdUntil = (hold: KeyHold): Date => hold.until ?? new Date(hold.since.getTime() + HOLD_START_MS + SEND_LEASE_MS);

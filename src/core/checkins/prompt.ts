@@ -16,6 +16,9 @@ import { deadlineOf, dueNow, reminderTimes } from './schedule.js';
  */
 const TEAM_READ_TTL_MS = 10_000;
 
+/** Members a firing checks and queues at once (see fire). */
+const FIRE_CHUNK = 25;
+
 export interface PromptDeps {
   checkins: Pick<CheckinRepository, 'getSettings' | 'byPersonPeriod' | 'previous' | 'createOnce' | 'openBlockers'>;
   teams: Pick<TeamRepository, 'get'>;
@@ -44,14 +47,18 @@ export class CheckinPrompts {
     const settings = (await this.d.checkins.getSettings(teamId)) ?? defaultSettings(teamId);
     if (!settings.enabled) return 0;
     const now = this.d.clock.now();
+    const due = (await activeMembers(this.d.people, team)).flatMap((person) => {
+      const d = person.timeZone === timeZone ? dueNow(person, now, settings) : null;
+      return d ? [{ personId: person.id, period: d.period }] : [];
+    });
     let queued = 0;
-    for (const person of await activeMembers(this.d.people, team)) {
-      if (person.timeZone !== timeZone) continue;
-      const due = dueNow(person, now, settings);
-      if (!due) continue;
-      if (await this.d.checkins.byPersonPeriod(person.id, due.period)) continue;
-      await this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { personId: person.id, teamId, period: due.period }, { jobId: `checkin.prompt:${person.id}:${due.period}` });
-      queued += 1;
+    // A few members at a time: their check-ins read at once, and their jobs queued in one of the scheduler's bulk adds.
+    for (let i = 0; i < due.length; i += FIRE_CHUNK) {
+      const chunk = due.slice(i, i + FIRE_CHUNK);
+      const prompted = await Promise.all(chunk.map((m) => this.d.checkins.byPersonPeriod(m.personId, m.period)));
+      const toQueue = chunk.filter((_, j) => !prompted[j]);
+      await Promise.all(toQueue.map((m) => this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { ...m, teamId }, { jobId: `checkin.prompt:${m.personId}:${m.period}` })));
+      queued += toQueue.length;
     }
     this.d.logger.info({ teamId, timeZone, queued }, 'check-in prompts queued');
     return queued;
@@ -65,7 +72,7 @@ export class CheckinPrompts {
     const deadlineAt = deadlineOf(period, person.timeZone, settings);
     if (now >= deadlineAt) return null;
     const previous = await this.d.checkins.previous(personId, period);
-    const { checkin } = await this.d.checkins.createOnce({
+    const { checkin, created } = await this.d.checkins.createOnce({
       personId,
       teamId,
       period,
@@ -77,12 +84,15 @@ export class CheckinPrompts {
     });
     if (checkin.status !== 'pending') return checkin;
     const view = promptView(checkin, person.name, await this.d.checkins.openBlockers(personId), !previous);
-    await this.d.messenger.dm(personId, view, promptKey(checkin));
+    // The check-in holds its prompt's key: created just now, nothing went out under it, so no reservation is
+    // written before the DM (see KeyHold); a retry reserves as from its creation and asks the platform.
+    await this.d.messenger.dm(personId, view, promptKey(checkin), { hold: { since: checkin.promptedAt, fresh: created } });
     const reminders = reminderTimes(person, checkin.promptedAt, checkin.deadlineAt, settings);
-    for (const [i, at] of reminders.entries()) {
-      await this.d.scheduler.enqueue(CHECKIN_JOBS.remind, { checkinId: checkin.id, n: i + 1 }, { jobId: `checkin.remind:${checkin.id}:${i + 1}`, at });
-    }
-    await this.d.scheduler.enqueue(CHECKIN_JOBS.close, { checkinId: checkin.id }, { jobId: `checkin.close:${checkin.id}`, at: checkin.deadlineAt });
+    // Enqueued at once, so that they go in one of the scheduler's bulk adds (one Redis round trip).
+    await Promise.all([
+      ...reminders.map((at, i) => this.d.scheduler.enqueue(CHECKIN_JOBS.remind, { checkinId: checkin.id, n: i + 1 }, { jobId: `checkin.remind:${checkin.id}:${i + 1}`, at })),
+      this.d.scheduler.enqueue(CHECKIN_JOBS.close, { checkinId: checkin.id }, { jobId: `checkin.close:${checkin.id}`, at: checkin.deadlineAt }),
+    ]);
     return checkin;
   }
 

@@ -127,14 +127,31 @@ export function parseWeek(week: string): { weekYear: number; weekNumber: number 
   return DateTime.fromObject({ weekYear, weekNumber, weekday: 1 }).isValid && weekNumber >= 1 && weekNumber <= 53 ? { weekYear, weekNumber } : null;
 }
 
+/**
+ * Pure week arithmetic, remembered: a fan-out asks the same few (week, weekday, zone) questions for thousands of
+ * people, and each answer is several luxon objects. Luxon's DateTimes are immutable, so one can be shared.
+ */
+const WEEK_MEMO_MAX = 4_096;
+const weekMemo = new Map<string, DateTime | string>();
+function remembered<T extends DateTime | string>(key: string, compute: () => T): T {
+  const known = weekMemo.get(key);
+  if (known !== undefined) return known as T;
+  const value = compute();
+  if (weekMemo.size >= WEEK_MEMO_MAX) weekMemo.clear();
+  weekMemo.set(key, value);
+  return value;
+}
+
 /** Local midnight of a weekday of an ISO week, in `timeZone`. */
 export function dayOfWeek(week: string, weekday: number, timeZone: string): DateTime {
-  const p = parseWeek(week);
-  if (!p) throw new RangeError(`not an ISO week: ${week}`);
-  return DateTime.fromObject({ weekYear: p.weekYear, weekNumber: p.weekNumber, weekday: weekday as WeekdayNumbers }, { zone: timeZone }).startOf('day');
+  return remembered(`day|${week}|${weekday}|${timeZone}`, () => {
+    const p = parseWeek(week);
+    if (!p) throw new RangeError(`not an ISO week: ${week}`);
+    return DateTime.fromObject({ weekYear: p.weekYear, weekNumber: p.weekNumber, weekday: weekday as WeekdayNumbers }, { zone: timeZone }).startOf('day');
+  });
 }
 
 /** ISO weeks sort as strings; this steps back `weeks` weeks (forward when negative). */
 export function weeksBefore(week: string, weeks: number): string {
-  return isoWeek(dayOfWeek(week, 1, 'UTC').minus({ weeks }).toJSDate(), 'UTC');
+  return remembered(`before|${week}|${weeks}`, () => isoWeek(dayOfWeek(week, 1, 'UTC').minus({ weeks }).toJSDate(), 'UTC'));
 }
