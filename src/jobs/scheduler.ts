@@ -1,4 +1,4 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import client from 'prom-client';
 import type { Clock } from '../core/clock.js';
@@ -8,6 +8,8 @@ import type { Logger } from '../core/logger.js';
 import type { QueuedJob, Scheduler } from '../core/ports.js';
 import { closeRedis } from './redis.js';
 
+/** How long after an `unavailable` error's `retryAt` its job runs again (the holder's clock and ours may differ by as much). */
+const RETRY_AT_MARGIN_MS = 250;
 /** Jobs per Redis round trip of `enqueueMany` (one MULTI of BullMQ's add scripts). */
 const BULK_ADD = 500;
 
@@ -257,7 +259,7 @@ export class Jobs implements Scheduler {
     this.workerConnection = connection;
     for (const [name, queue] of this.queues) {
       // BullMQ duplicates `connection` for each worker's blocking reads and closes those itself.
-      const worker = new Worker(queue.name, (job) => this.run(name, job), {
+      const worker = new Worker(queue.name, (job, token) => this.run(name, job, token), {
         connection,
         prefix: this.opts.prefix,
         concurrency: concurrency[name] ?? CONCURRENCY[name],
@@ -286,7 +288,7 @@ export class Jobs implements Scheduler {
     if (connection) await closeRedis(connection);
   }
 
-  private async run(queue: JobQueue, job: Job): Promise<void> {
+  private async run(queue: JobQueue, job: Job, token?: string): Promise<void> {
     const declaration = this.declarations.get(job.name);
     if (!declaration) throw new JobRefusal('unknown_job', `no handler for job ${job.name} on the ${queue} queue`);
     const parsed = declaration.schema.safeParse(job.data);
@@ -300,6 +302,13 @@ export class Jobs implements Scheduler {
     } catch (err) {
       // A domain refusal will not change on retry.
       if (isDomainError(err) && err.code !== 'unavailable') throw new JobRefusal('refused', `${err.code}: ${err.message}`);
+      // Unavailable until a known instant (a message key another worker holds until then): the job waits for it
+      // without spending one of its attempts, which a hold longer than the backoff would otherwise use up.
+      const retryAt = isDomainError(err) ? err.details?.retryAt : undefined;
+      if (retryAt instanceof Date && token) {
+        await job.moveToDelayed(Date.now() + Math.max(0, retryAt.getTime() - this.opts.clock.now().getTime()) + RETRY_AT_MARGIN_MS, token);
+        throw new DelayedError();
+      }
       throw err;
     }
   }

@@ -42,6 +42,7 @@ describe('jobs on a real Redis', () => {
   let a: Jobs;
   let b: Jobs;
   const runs: string[] = [];
+  const held: number[] = [];
 
   beforeAll(async () => {
     // Two workers on one set of queues, as two Tandem processes would run.
@@ -54,6 +55,12 @@ describe('jobs on a real Redis', () => {
             defineJob('system.note', z.object({ what: z.string() }), async (d) => runs.push(d.what)),
             defineJob('system.refuse', z.object({}), async () => {
               throw new DomainError('forbidden', 'never');
+            }),
+            // Busy until 150 ms after it was first tried, eight times over (more than a job's five attempts).
+            defineJob('system.held', z.object({}), async () => {
+              held.push(clock.now().getTime());
+              if (held.length <= 8) throw new DomainError('unavailable', 'held elsewhere', { retryAt: new Date(held[0]! + 150 * held.length) });
+              runs.push('held');
             }),
           ],
         }),
@@ -107,6 +114,17 @@ describe('jobs on a real Redis', () => {
     const job = await a.queue('system').getJob('system.refuse-1');
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toContain('forbidden: never');
+  });
+
+  it('runs a job that is unavailable until a known instant again at that instant, without spending its attempts', async () => {
+    await a.enqueue('system.held', {}, { jobId: 'system.held-1' });
+    await until(() => runs.includes('held'));
+    expect(held).toHaveLength(9);
+    // Each retry came at its instant on the injected clock (a day ahead of the wall clock), not after a backoff.
+    held.slice(1).forEach((at, i) => expect(at).toBeGreaterThanOrEqual(held[0]! + 150 * (i + 1)));
+    expect(held[8]! - held[0]!).toBeLessThan(150 * 8 + 8 * 1_000);
+    const job = await a.queue('system').getJob('system.held-1');
+    expect(job?.attemptsMade).toBeLessThanOrEqual(1);
   });
 
   it('keeps one recurring schedule per id, read in its time zone', async () => {

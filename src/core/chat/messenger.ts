@@ -145,7 +145,7 @@ export class Messenger {
       await sleep(BUSY_POLL_MS);
       reservation = await this.posted.reserve(key, platform, this.clock.now(), SEND_LEASE_MS, held);
     }
-    if (reservation.state === 'busy') throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`);
+    if (reservation.state === 'busy') throw new DomainError('unavailable', `the message ${key} is being sent by another worker; try again later`, { retryAt: reservation.leaseUntil });
     return reservation;
   }
 }
