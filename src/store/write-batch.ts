@@ -123,8 +123,10 @@ export class WriteBatch {
       result = (err as { result?: unknown }).result;
     }
     const errors = failure === undefined ? [] : writeErrorsOf(failure);
-    if (!errors) {
-      // The whole write failed (no per-write errors): nothing is known to be written.
+    // The whole write failed: nothing is known to be written. That includes a connection lost mid-write, which the
+    // driver reports as a MongoBulkWriteError with an empty `writeErrors` (see test/integration/write-batch.test.ts):
+    // read as "no write failed", it told every caller its write was made when none may have been.
+    if (!errors || (failure !== undefined && errors.length === 0 && !mongooseResultsOf(failure))) {
       for (const p of batch) p.reject(failure as Error);
       return;
     }

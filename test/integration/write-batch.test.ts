@@ -1,4 +1,5 @@
-import { Schema, type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import mongoose, { Schema, type AnyBulkWriteOperation, type Connection, type Model } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { connectMongo, isDuplicateKey } from '../../src/store/connection.js';
@@ -54,6 +55,39 @@ describe('WriteBatch: group commit of single-document writes on the real store (
     expect(await things.countDocuments({})).toBe(190);
     expect(model.calls.length).toBeLessThanOrEqual(4);
     expect(model.calls.reduce((a, b) => a + b, 0)).toBe(200);
+  });
+
+  it('rejects every write of a bulk write whose connection is lost before the server has it: none is told it was made', async () => {
+    // A TCP relay to FerretDB that, once armed, drops the connection on a large message (the bulk write) instead of
+    // passing it on; the handshake and small commands go through.
+    const target = new URL(isolatedNames('batch').mongoUri);
+    let armed = false;
+    const sockets = new Set<Socket>();
+    const relay: Server = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      sockets.add(client).add(upstream);
+      upstream.pipe(client);
+      client.on('data', (chunk: Buffer) => (armed && chunk.length > 4_096 ? (client.destroy(), upstream.destroy()) : upstream.write(chunk)));
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const port = (relay.address() as { port: number }).port;
+    const cut = mongoose.createConnection(`mongodb://127.0.0.1:${port}${target.pathname}?directConnection=true`, { retryWrites: false, serverSelectionTimeoutMS: 2_000 });
+    try {
+      const model = cut.model<ThingDoc>('Thing', things.schema);
+      await model.findOne({ _id: 'warm-up' });
+      armed = true;
+      const batch = new WriteBatch(model);
+      const docs = Array.from({ length: 50 }, (_, i) => ({ _id: `cut${i}`, name: 'x'.repeat(200), slug: `cut-${i}` }));
+      const outcomes = await Promise.allSettled(docs.map((d) => batch.insert(d)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(0);
+      expect(await things.countDocuments({ _id: { $in: docs.map((d) => d._id) } })).toBe(0);
+    } finally {
+      await cut.close(true);
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    }
   });
 
   it('refuses an invalid document alone, and tells the others of its bulk write their own outcome', async () => {
