@@ -56,6 +56,10 @@ export interface BulkWritable {
  * duplicate key rejects only that write, with the server's code, so
  * `isDuplicateKey` works as for a single write.
  *
+ * A bulk write cut off mid-way (the connection lost) rejects every write in it, including any the server had
+ * made before: so every write sent through a batch must be safe to repeat (an insert refused as a duplicate,
+ * `$set`, `$max`, `$addToSet`, or an update guarded against its own repeat), never a bare `$inc` or `$push`.
+ *
  * Whether an upsert inserted is told by `_id`, not by the result's indexes
  * (FerretDB 1.24 numbers `upsertedIds` by upsert, not by operation), so one
  * batch never holds two writes of the same `_id`: the second waits for the
