@@ -85,10 +85,12 @@ export class AuditLog {
   begin(change: AuditedChange): AuditedStep {
     const { intended, ...rest } = change;
     const id = this.d.audit.begin({ ...rest, after: intended, at: this.d.clock.now(), status: 'pending' });
-    // Handled here too: a caller that fails before it awaits `begun` must not leave a rejection unhandled.
-    id.catch(() => undefined);
+    const begun = id.then(() => undefined);
+    // Handled here too: an insert refused while the caller is still preparing is not an unhandled rejection (which
+    // would end the process); the caller meets the refusal when it awaits `begun`.
+    begun.catch(() => undefined);
     return {
-      begun: id.then(() => undefined),
+      begun,
       done: async (outcome) => this.d.audit.settle(await id, 'done', outcome ?? {}),
       failed: async (err) => {
         const begun = await id.catch(() => null);
