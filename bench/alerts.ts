@@ -35,7 +35,8 @@
  *   timeline, at the instant the detection stamped on it, Tandem's clock
  *   mapped back to this machine's) and to the first chat.postMessage at the
  *   fake Slack that names it ("Bench KPI 042 was 79.958"), whoever it is sent
- *   to (the manager today; the on-call person once escalation routes alerts);
+ *   to (the manager today; the on-call person once escalation routes alerts),
+ *   also by the 10 s of the phase in which the sample was due;
  * - Tandem's peak RSS and the load average. Target (issue 12): DM p99 < 250 ms
  *   while the fan-out runs. BENCH_DRAIN_MS (60,000) bounds the wait for late
  *   alerts and messages after the sending ends.
@@ -135,6 +136,18 @@ async function recordedAt(s: BenchStack): Promise<Map<string, number>> {
   return firstArrivals(entries, (e) => (typeof e.value === 'number' && e.kpi.startsWith('bench-kpi-') ? sampleId(Number(e.kpi.slice(-3)), e.value) : null));
 }
 
+const WINDOW_S = 10;
+
+/** Latency of the breaches due in each WINDOW_S seconds of the phase. */
+function byWindow(breaches: readonly Breach[], dueOffset: (b: Breach) => number, value: (b: Breach) => number) {
+  const windows = new Map<number, number[]>();
+  for (const b of breaches) {
+    const w = Math.floor(dueOffset(b) / 1000 / WINDOW_S) * WINDOW_S;
+    windows.set(w, [...(windows.get(w) ?? []), value(b)]);
+  }
+  return [...windows].sort(([a], [b]) => a - b).map(([from, values]) => ({ from_s: from, ...latency(values) }));
+}
+
 const SAMPLE_IN_MESSAGE = /Bench KPI (\d{3}) was (\d+(?:\.\d+)?) /;
 
 async function phase(s: BenchStack, name: string, generator: ChildProcess, backlog: BacklogSampler) {
@@ -183,6 +196,8 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
     },
     sample_to_alert_record: { ...latency(breaches.map((b) => (records.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !records.has(b.id)).length },
     sample_to_first_message: { ...latency(breaches.map((b) => (dms.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !dms.has(b.id)).length },
+    // When in the phase the slow ones were due (a fan-out's burst is in its first seconds).
+    sample_to_first_message_by_window: byWindow(breaches, (b) => due(b) - result.startedAt, (b) => (dms.get(b.id) ?? NaN) - due(b)),
     ...meter.figures('tandem'),
   };
 }

@@ -21,6 +21,16 @@ export interface AuditedChange {
  */
 export type AuditCheck = (entry: AuditEntry & { id: string }) => Promise<{ target: string; state: unknown }>;
 
+/** An audited change under way (AuditLog.begin). */
+export interface AuditedStep {
+  /** Settles once the pending entry is written; rejects when it could not be (nothing may then be written). */
+  begun: Promise<void>;
+  /** The change is in place: the entry is marked done, with the target and state after when given. */
+  done(outcome?: { target?: string; after?: unknown }): Promise<void>;
+  /** The change failed with `err` (or was refused): the entry is marked failed, or removed for a refusal. */
+  failed(err: unknown): Promise<void>;
+}
+
 /** How long a pending entry may be in flight before the reconciler decides it. */
 export const PENDING_GRACE_MS = 60_000;
 
@@ -53,20 +63,44 @@ export class AuditLog {
 
   /** Runs `apply` as an audited change; `after` turns its result into the recorded state after (and target, for a create). */
   async change<T>(change: AuditedChange, apply: () => Promise<T>, after?: (result: T) => { target?: string; after: unknown }): Promise<T> {
-    const { intended, ...rest } = change;
-    const id = await this.d.audit.begin({ ...rest, after: intended, at: this.d.clock.now(), status: 'pending' });
+    const entry = this.begin(change);
+    await entry.begun;
     let result: T;
     try {
       result = await apply();
     } catch (err) {
-      // A refusal (a DomainError: conflict, not found) changed nothing and is no event: its entry goes, as if never
-      // begun, so a refused request writes nothing. Any other failure stays on record as failed.
-      const settled = err instanceof DomainError ? this.d.audit.discard(id) : this.d.audit.settle(id, 'failed', { error: err instanceof Error ? err.message : String(err) });
-      await settled.catch((settleErr: unknown) => this.d.logger.warn({ err: settleErr, id }, 'audit: could not settle a failed change; the reconciler will'));
+      await entry.failed(err);
       throw err;
     }
-    await this.d.audit.settle(id, 'done', after ? after(result) : {});
+    await entry.done(after ? after(result) : undefined);
     return result;
+  }
+
+  /**
+   * The protocol of `change` in steps, for a change that prepares before it writes (a KPI request judges its samples
+   * first): the entry's insert starts now and runs beside the preparation, and the caller awaits `begun` before its
+   * first write of the data, so the entry is still written before the data. Then `done` once the data is written,
+   * or `failed` with what was thrown (a DomainError before any write: the entry goes, as `change` does).
+   */
+  begin(change: AuditedChange): AuditedStep {
+    const { intended, ...rest } = change;
+    const id = this.d.audit.begin({ ...rest, after: intended, at: this.d.clock.now(), status: 'pending' });
+    const begun = id.then(() => undefined);
+    // Handled here too: an insert refused while the caller is still preparing is not an unhandled rejection (which
+    // would end the process); the caller meets the refusal when it awaits `begun`.
+    begun.catch(() => undefined);
+    return {
+      begun,
+      done: async (outcome) => this.d.audit.settle(await id, 'done', outcome ?? {}),
+      failed: async (err) => {
+        const begun = await id.catch(() => null);
+        if (begun === null) return;
+        // A refusal (a DomainError: conflict, not found) changed nothing and is no event: its entry goes, as if never
+        // begun, so a refused request writes nothing. Any other failure stays on record as failed.
+        const settled = err instanceof DomainError ? this.d.audit.discard(begun) : this.d.audit.settle(begun, 'failed', { error: err instanceof Error ? err.message : String(err) });
+        await settled.catch((settleErr: unknown) => this.d.logger.warn({ err: settleErr, id: begun }, 'audit: could not settle a failed change; the reconciler will'));
+      },
+    };
   }
 
   /** An event that changes nothing (an export): recorded as done at once. */

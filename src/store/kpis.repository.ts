@@ -249,7 +249,7 @@ export class MongoKpiRepository implements KpiRepository {
    * a crash in between leaves a sample unjudged until it is sent again (a
    * resend of an unjudged sample queues it again).
    */
-  async writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[]): Promise<SampleWrite[]> {
+  async writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[], afterInserts?: (writes: SampleWrite[]) => Promise<unknown>): Promise<SampleWrite[]> {
     const judgedAt = new Map(judgements?.map((j) => [j.at.getTime(), j]));
     const docs: SampleDoc[] = samples.map((s) => {
       const j = judgedAt.get(s.at.getTime());
@@ -275,9 +275,13 @@ export class MongoKpiRepository implements KpiRepository {
     // A sample judged before it was written is not queued, whatever it found stored (its caller records the judgement).
     const queued = out.filter((w) => !judgedAt.has(w.sample.at.getTime()) && (w.outcome !== 'unchanged' || !w.sample.judged));
     const newest = queued.reduce<Date | null>((n, w) => later(n, w.sample.at), null);
-    if (newest) await this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queued.map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value })) } }, $max: { lastSampleAt: newest } });
-    // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
-    if (samples.length) await this.changed(samples.map((s) => utcDay(s.at)));
+    // Independent writes, each after the samples' (FerretDB runs them one at a time, but none waits for another's answer).
+    await Promise.all([
+      newest ? this.tailWrites.upsert(key, { $addToSet: { pending: { $each: queued.map((w) => pendingEntry({ at: w.sample.at, revision: w.sample.corrections.length, value: w.sample.value })) } }, $max: { lastSampleAt: newest } }) : undefined,
+      // Counted for every sample sent, changed or not: a resend after a crash between the write and the count counts it.
+      samples.length ? this.changed(samples.map((s) => utcDay(s.at))) : undefined,
+      afterInserts?.(out),
+    ]);
     return out;
   }
 

@@ -85,8 +85,10 @@ describe('KPI alerts over HTTP on the real stack', () => {
     expect((await call('POST', '/kpis/idem/samples', { at: hour(1), value: 6 })).body).toEqual({ inserted: 0, unchanged: 0, corrected: 1 });
     const [sample] = (await call('GET', '/kpis/idem/samples')).body.items;
     expect(sample).toMatchObject({ value: 6, corrections: [{ value: 5, by: 'ops' }] });
-    const audit = (await call('GET', '/audit?target=kpi:idem')).body.items.map((e: Json) => e.action);
-    expect(audit).toContain('kpi.sample.correct');
+    const entries: Json[] = (await call('GET', '/audit?target=kpi:idem')).body.items;
+    expect(entries.map((e) => e.action)).toContain('kpi.sample.correct');
+    // Each submission audited and settled (its entry is written beside the judging, before the samples).
+    expect(entries.filter((e) => e.action === 'kpi.samples.record')).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ actor: 'ops', status: 'done', after: { samples: 1 } })));
   });
 
   it('refuses bad samples with 422 and the reason, writing nothing of the request', async () => {
@@ -102,6 +104,8 @@ describe('KPI alerts over HTTP on the real stack', () => {
       expect(JSON.stringify(res.body.error)).toContain(b.reason);
     }
     expect((await call('GET', '/kpis/latency/samples')).body.items).toEqual([]);
+    // Refused before anything is written: not even an audit entry.
+    expect((await call('GET', '/audit?target=kpi:latency')).body.items.map((e: Json) => e.action)).not.toContain('kpi.samples.record');
   });
 
   it('a point at exactly 3σ does not fire, just beyond does; fewer than 8 baseline samples fire nothing', async () => {

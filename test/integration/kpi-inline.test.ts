@@ -140,6 +140,58 @@ describe('KPI samples judged in the request that stores them', () => {
     }
   });
 
+  it("a request's audit entry is written before its samples (its insert runs beside the judging), and settled after them", async () => {
+    await api.define('audited', { target: 10, thresholds: { amber: 14, red: 16 } });
+    await api.post('audited', TEN);
+    const events: string[] = [];
+    const collections = new Map<number, string>();
+    const started = (e: { requestId: number; commandName: string; command: Record<string, unknown> }) => {
+      const collection = e.command[e.commandName];
+      if ((e.commandName === 'insert' || e.commandName === 'update') && typeof collection === 'string') {
+        collections.set(e.requestId, `${e.commandName} ${collection}`);
+        events.push(`start ${e.commandName} ${collection}`);
+      }
+    };
+    const succeeded = (e: { requestId: number }) => {
+      const what = collections.get(e.requestId);
+      if (what) events.push(`done ${what}`);
+    };
+    conn.getClient().on('commandStarted', started);
+    conn.getClient().on('commandSucceeded', succeeded);
+    try {
+      // A breach: its alerts are raised while the entry's insert may still be in flight.
+      expect(await api.post('audited', [17], 10)).toEqual({ inserted: 1, unchanged: 0, corrected: 0 });
+    } finally {
+      conn.getClient().off('commandStarted', started);
+      conn.getClient().off('commandSucceeded', succeeded);
+    }
+    const at = (event: string) => events.indexOf(event);
+    expect(at('done insert audit_log')).toBeGreaterThanOrEqual(0);
+    expect(at('done insert audit_log'), 'the entry before any sample').toBeLessThan(at('start insert kpi_samples'));
+    expect(at('done insert kpi_samples'), 'settled once the samples are written').toBeLessThan(at('start update audit_log'));
+    const entries: Json[] = (await api.call('GET', '/audit?target=kpi:audited')).body.items;
+    expect(entries.filter((e) => e.action === 'kpi.samples.record').map((e) => e.status)).toEqual(['done', 'done']);
+    expect((await api.alertsOf('audited')).map((a) => a.rule).sort()).toEqual(['sigma3', 'threshold']);
+  });
+
+  it('a request whose audit entry the store refuses writes no sample', async () => {
+    // The store refuses the next pending entry of this target: a unique index, taken by an entry put there first.
+    const audit = conn.collection('audit_log');
+    await audit.deleteMany({});
+    await audit.createIndex({ target: 1, status: 1 }, { unique: true, name: 'test_refuse_entry' });
+    try {
+      await audit.insertOne({ target: 'kpi:audited', action: 'test', actor: 'test', before: null, after: null, at: new Date(), status: 'pending' });
+      const refused = await api.call('POST', '/kpis/audited/samples', { samples: [{ at: api.hour(11), value: 10 }] });
+      expect(refused.status).toBe(500);
+      expect((await items('audited')).map((s) => s.at)).not.toContain(api.hour(11));
+    } finally {
+      await audit.dropIndex('test_refuse_entry');
+    }
+    // Sent again once the entry can be written: stored, judged and audited.
+    expect(await api.post('audited', [10], 11)).toEqual({ inserted: 1, unchanged: 0, corrected: 0 });
+    expect((await items('audited')).at(-1)).toMatchObject({ value: 10, judged: true });
+  });
+
   it('requests racing on one KPI judge every sample once', async () => {
     await api.define('racing', { target: 10, thresholds: { amber: 14, red: 16 } });
     await api.post('racing', TEN);

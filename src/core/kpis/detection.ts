@@ -226,7 +226,9 @@ export async function judgeSample(
   }
   const trend = [...recent.slice(-(TREND - 1)), x];
   const at = d.clock.now();
-  for (const [rule, severity] of breaches) {
+  // Each rule's alert is its own (its own key and documents): a sample that breaches two raises them at once, their
+  // writes sharing group commits, rather than the second waiting for the first's escalation to start.
+  const raise = async (rule: KpiRule, severity: AlertSeverity) => {
     const explanation = explain({ kpi, version, rule, value: x, at: sample.at, rag, baseline: j.baseline.n ? j.baseline : null, trend });
     const alert: NewAlert = {
       key: alertKey(kpi.key, rule),
@@ -245,7 +247,8 @@ export async function judgeSample(
     // Noted after: a rule known to have no open alert opens one without a lookup first (runPorts).
     await raiseAlert(d, alert, { at, actor: 'tandem', flapping: kpi.alerts.flapping });
     open.raised(rule);
-  }
+  };
+  await Promise.all([...breaches].map(([rule, severity]) => raise(rule, severity)));
   if (!suspect) await observeNormals(d, kpi, breaches, at, open);
   return result;
 }
@@ -257,13 +260,14 @@ export async function judgeSample(
  * it opens (runPorts), before the run writes the tail's note.
  */
 async function observeNormals(d: KpiDeps, kpi: Kpi, breaches: ReadonlyMap<KpiRule, AlertSeverity>, at: Date, open: OpenRules): Promise<void> {
-  for (const rule of KPI_RULES) {
-    if (breaches.has(rule) || rule === 'stale' || !open.mayBeOpen(rule)) continue;
+  const observe = async (rule: KpiRule) => {
     const key = alertKey(kpi.key, rule);
     const id = await d.alerts.openId(key);
     if (id) await observeNormal(d, id, key, { at, resolveAfter: kpi.alerts.resolveAfter, flapping: kpi.alerts.flapping });
     else open.closed(rule);
-  }
+  };
+  // Each rule's alert apart, at once (two alerts a breach opened resolve together, see judgeSample).
+  await Promise.all(KPI_RULES.filter((rule) => !breaches.has(rule) && rule !== 'stale' && open.mayBeOpen(rule)).map(observe));
 }
 
 function titleOf(kpi: Kpi, rule: KpiRule, rag: Rag): string {

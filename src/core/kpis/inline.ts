@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditedStep } from '../audit.js';
 import type { KpiDeps } from './deps.js';
 import { judgeSample, LEASE_MS, OpenRules, resolveStale } from './detection.js';
 import type { Judgement, Kpi, KpiTail, SampleInput, SampleWrite } from './kpis.types.js';
@@ -29,8 +30,13 @@ export interface JudgedWrite {
  * counts the breach twice at worst), never a stored sample unjudged. A sample
  * that turns out to be stored already (written before a crash, never queued)
  * gets the judgement just made, by `_id`.
+ *
+ * `audit`: the request's entry, begun beside the lease and the judging (a
+ * breach's alert is raised without waiting for it); awaited before the
+ * samples are written, and settled beside the judged tail's write, both
+ * after the samples are stored (the tail never names a sample that is not).
  */
-export async function recordJudged(d: KpiDeps, kpi: Kpi, samples: readonly SampleInput[], actor: string, now: Date): Promise<JudgedWrite | null> {
+export async function recordJudged(d: KpiDeps, kpi: Kpi, samples: readonly SampleInput[], actor: string, now: Date, audit?: AuditedStep | null): Promise<JudgedWrite | null> {
   const holder = randomUUID();
   const read = await d.kpis.lease(kpi.key, holder, now, LEASE_MS, MAX_TAIL_SIZE, true);
   if (!read) return null;
@@ -42,11 +48,15 @@ export async function recordJudged(d: KpiDeps, kpi: Kpi, samples: readonly Sampl
     if (read.pending.length > 0 || (newest === undefined ? !read.complete : first <= newest)) return null;
     const judged = await judgeInOrder(d, kpi, inOrder, read);
     if (!judged) return null;
-    const writes = await d.kpis.writeSamples(kpi.key, inOrder, actor, now, judged.results);
-    const found = new Set(writes.filter((w) => w.outcome === 'corrected' || (w.outcome === 'unchanged' && !w.sample.judged)).map((w) => w.sample.at.getTime()));
-    if (found.size) await d.kpis.judged(kpi.key, judged.results.filter((j) => found.has(j.at.getTime())));
-    const after = await d.kpis.dequeue(kpi.key, holder, [], judged.tail, true, inOrder.at(-1)?.at);
-    released = true;
+    await audit?.begun;
+    let after = { held: false, pending: 0 };
+    const tail = async (writes: SampleWrite[]) => {
+      const found = new Set(writes.filter((w) => w.outcome === 'corrected' || (w.outcome === 'unchanged' && !w.sample.judged)).map((w) => w.sample.at.getTime()));
+      if (found.size) await d.kpis.judged(kpi.key, judged.results.filter((j) => found.has(j.at.getTime())));
+      after = await d.kpis.dequeue(kpi.key, holder, [], judged.tail, true, inOrder.at(-1)?.at);
+      released = true;
+    };
+    const writes = await d.kpis.writeSamples(kpi.key, inOrder, actor, now, judged.results, (w) => Promise.all([tail(w), audit?.done()]));
     return { writes, drained: after.held && after.pending === 0, noted: after.held };
   } finally {
     if (!released) await d.kpis.release(kpi.key, holder);

@@ -30,7 +30,8 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     get: (key: string) => getKpi(d, key),
     list: (filter: { ownerTeamIds?: string[] } = {}) => d.kpis.list(filter),
     versions: async (key: string) => (await getKpi(d, key)).versions,
-    recordSamples: (key: string, body: unknown, actor: string) => recordSamples(d, key, body, actor, inlineDetection),
+    /** `action`: the submission is audited under it (see recordSamples). */
+    recordSamples: (key: string, body: unknown, actor: string, action?: string) => recordSamples(d, key, body, actor, { inline: inlineDetection, ...(action ? { action } : {}) }),
     samples: (key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }) => listSamples(d, key, range),
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
     detect: (key: string) => detectPending(d, key),

@@ -262,9 +262,12 @@ export interface KpiRepository {
    * With `judgements` (detection ran before the write, under the lease), the
    * samples they name are inserted judged and never queued: a sample found
    * already stored is returned as found (or corrected), its judgement for the
-   * caller to record.
+   * caller to record. `afterInserts` runs once every sample is written,
+   * beside the queueing and the count of the change (the caller's writes
+   * that need the samples stored: the judged tail, the audit entry's
+   * settling); it is awaited with them.
    */
-  writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[]): Promise<SampleWrite[]>;
+  writeSamples(key: string, samples: SampleInput[], by: string, at: Date, judgements?: readonly Judgement[], afterInserts?: (writes: SampleWrite[]) => Promise<unknown>): Promise<SampleWrite[]>;
   getSample(key: string, at: Date): Promise<Sample | null>;
   /** Samples in [from, to], oldest first (an admin listing: a range read). */
   samples(key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }): Promise<Sample[]>;

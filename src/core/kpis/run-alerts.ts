@@ -53,10 +53,9 @@ class RunStreaks {
   }
 
   async settle(): Promise<void> {
-    for (const [id, known] of this.known) {
-      if (!known.unwritten) continue;
-      this.reset(id, (await this.alerts.countNormal(id, known.unwritten)) || null);
-    }
+    // One write per alert, each its own document: at once.
+    const unwritten = [...this.known].filter(([, known]) => known.unwritten > 0);
+    await Promise.all(unwritten.map(async ([id, known]) => this.reset(id, (await this.alerts.countNormal(id, known.unwritten)) || null)));
   }
 }
 

@@ -4,8 +4,8 @@ import type { KpiDeps } from './deps.js';
 import { KPI_JOBS } from './deps.js';
 import { getKpi } from './define.js';
 import { detectRun } from './detection.js';
-import { recordJudged } from './inline.js';
-import type { Kpi, Sample, SampleInput } from './kpis.types.js';
+import { recordJudged, type JudgedWrite } from './inline.js';
+import type { Kpi, Sample, SampleInput, SampleWrite } from './kpis.types.js';
 import { sampleInputSchema } from './kpis.types.js';
 
 /** Most samples one request may carry. */
@@ -67,15 +67,32 @@ function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
  * are judged in this process: before they are written when they extend the
  * KPI's judged history (recordJudged), else right after (no queue round
  * trip, no KPI read), the job queued only when that run did not drain the queue.
+ *
+ * With `action`, the submission is audited under it (the admin API's): its
+ * entry is begun once the samples are valid and written beside the judging,
+ * before any sample (AuditLog.begin), so a breach is judged, and its alert
+ * raised, without waiting for it; it is settled beside the tail's write.
  */
-export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, inline = false): Promise<SamplesReport> {
+export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, o: { inline?: boolean; action?: string } = {}): Promise<SamplesReport> {
   const kpi = await getKpi(d, key, true);
   const raw = typeof body === 'object' && body !== null && 'samples' in body && Array.isArray(body.samples) ? (body.samples as unknown[]) : [body];
   const now = d.clock.now();
   const samples = validate(kpi, raw, now);
   const unique = [...new Map(samples.map((s) => [s.at.getTime(), s])).values()];
-  const judged = inline ? await recordJudged(d, kpi, unique, actor, now) : null;
-  const writes = judged?.writes ?? (await d.kpis.writeSamples(key, unique, actor, now));
+  const audit = o.action ? d.audit.begin({ actor, action: o.action, target: `kpi:${key}`, before: null, intended: { samples: raw.length } }) : null;
+  try {
+    const judged = o.inline ? await recordJudged(d, kpi, unique, actor, now, audit) : null;
+    await audit?.begun;
+    const writes = judged?.writes ?? (await d.kpis.writeSamples(key, unique, actor, now, undefined, () => audit?.done() ?? Promise.resolve()));
+    return await afterWrites(d, key, kpi, writes, judged, actor, o.inline ?? false);
+  } catch (err) {
+    await audit?.failed(err);
+    throw err;
+  }
+}
+
+/** What the request wrote, counted; its corrections audited; what it queued on the tail judged here or by a job. */
+async function afterWrites(d: KpiDeps, key: string, kpi: Kpi, writes: readonly SampleWrite[], judged: JudgedWrite | null, actor: string, inline: boolean): Promise<SamplesReport> {
   const report: SamplesReport = { inserted: 0, unchanged: 0, corrected: 0 };
   let newest: Sample | null = null;
   for (const w of writes) {

@@ -3,6 +3,8 @@ import { kpiInputSchema, kpiKeySchema, kpiPatchSchema, sampleInputSchema } from 
 import { MAX_SAMPLES_PER_REQUEST } from '../../core/kpis/samples.js';
 import { defineRoute } from './route.js';
 
+/** The audit action of a sample submission (recorded by the use case, see the route). */
+const SAMPLES_ACTION = 'kpi.samples.record';
 const keyParams = z.object({ key: z.string().min(1).describe('KPI key') });
 const terms = {
   direction: z.enum(['higher_is_better', 'lower_is_better']),
@@ -111,16 +113,15 @@ export const kpiRoutes = [
     method: 'post',
     path: '/kpis/:key/samples',
     scope: 'kpis:write',
-    action: 'kpi.samples.record',
+    action: SAMPLES_ACTION,
     summary: `Records one sample {at, value} or many {samples: [...]} (up to ${MAX_SAMPLES_PER_REQUEST}); all or nothing; a resend is a no-op, a new value an audited correction`,
     params: keyParams,
     // Documented shape; the use case validates every sample itself so a 422 names each bad one.
     body: z.union([sampleInputSchema, z.object({ samples: z.array(sampleInputSchema) })]).or(z.record(z.string(), z.unknown())),
     response: z.object({ inserted: z.number(), unchanged: z.number(), corrected: z.number() }),
     status: 200,
-    handler: async ({ params, body, token, ctx, change }) => ({
-      body: await change({ target: `kpi:${params.key}`, before: null, intended: { samples: 'samples' in body && Array.isArray(body.samples) ? body.samples.length : 1 } }, () => ctx.core.kpis.recordSamples(params.key, body, token.name)),
-    }),
+    // Audited by the use case itself: its entry is written beside the judging, not before it (see recordSamples).
+    handler: async ({ params, body, token, ctx }) => ({ body: await ctx.core.kpis.recordSamples(params.key, body, token.name, SAMPLES_ACTION) }),
   }),
   defineRoute({
     method: 'get',
