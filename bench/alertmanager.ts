@@ -31,7 +31,7 @@
  * (issue 13): Tandem's p99 at or below Alertmanager's, and < 250 ms, with the
  * fan-out running.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,17 +39,20 @@ import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
 import { freePort } from '../test/support/servers.js';
 import { envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 import type { FakeSlack } from '../test/support/fake-slack.js';
+import { SLACK_TEST_TOKEN } from '../test/support/slack.js';
+import { dropTestData } from '../test/support/stack.js';
 
 const RATE = envNumber('BENCH_RATE', 1_000);
 const SECONDS = envNumber('BENCH_SECONDS', 60);
 const FANOUT = envNumber('BENCH_FANOUT_PEOPLE', 10_000);
 const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 60_000);
-const PHASES = (process.env.BENCH_PHASES ?? 'alertmanager,tandem,fanout').split(',').filter((p) => ['alertmanager', 'tandem'].includes(p) || (p === 'fanout' && FANOUT > 0));
+const PHASES = (process.env.BENCH_PHASES ?? 'alertmanager,tandem,fanout').split(',').filter((p) => ['alertmanager', 'floor', 'tandem'].includes(p) || (p === 'fanout' && FANOUT > 0));
 const AM_BIN = '.local/bin/alertmanager';
 const TARGET_MS = 250;
 const WARMUP = envNumber('BENCH_WARMUP', 20);
-const TAG: Record<string, string> = { alertmanager: 'A', tandem: 'T', fanout: 'F' };
-const ALERT_IN_MESSAGE = /Bench alert ([ATF]-\d{6})/;
+const TAG: Record<string, string> = { alertmanager: 'A', floor: 'L', tandem: 'T', fanout: 'F' };
+const ALERT_IN_MESSAGE = /Bench alert ([ALTF]-\d{6})/;
+const FLOOR_KEY = 'bench-floor-key';
 
 interface BenchAlert {
   labels: Record<string, string>;
@@ -133,6 +136,32 @@ async function startAlertmanager(fake: FakeSlack): Promise<{ port: number; pid: 
   };
 }
 
+/** The floor (bench/alert-floor-server.ts) in a process of its own, on a database of its own in the same FerretDB. */
+async function startFloor(s: BenchStack): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const uri = new URL(s.names.mongoUri);
+  uri.pathname = `${uri.pathname}_floor`;
+  const child = fork('bench/alert-floor-server.ts', {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, PORT: String(port), MONGODB_URI: uri.toString(), SLACK_API_URL: s.fake.apiUrl, SLACK_BOT_TOKEN: SLACK_TEST_TOKEN, FLOOR_KEY },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', () => reject(new Error('the floor server exited before it was ready')));
+  });
+  return {
+    port,
+    pid: child.pid as number,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      await dropTestData({ MONGODB_URI: uri.toString(), REDIS_URL: s.names.redisUrl, QUEUE_PREFIX: `${s.names.prefix}_floor` });
+    },
+  };
+}
+
 let tandemWarm = false;
 
 /** Unmeasured: BENCH_WARMUP alerts one after the other, so that a server's first traffic (JIT, connection pools, caches) is not measured. */
@@ -144,17 +173,20 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
   const list = alerts(TAG[name] as string);
   const ids = list.map((a) => String(a.labels.bench_id));
   const am = name === 'alertmanager' ? await startAlertmanager(s.fake) : null;
+  const floor = name === 'floor' ? await startFloor(s) : null;
   try {
     const tandemPort = Number(new URL(s.tandem.url).port);
     const tandemHeaders = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const floorHeaders = { authorization: `Bearer ${FLOOR_KEY}`, 'content-type': 'application/json' };
     if (am) await warmUp(am.port, { 'content-type': 'application/json' }, toAlertmanager(alerts('W', WARMUP)));
+    else if (floor) await warmUp(floor.port, floorHeaders, toTandem(alerts('W', WARMUP)));
     else if (!tandemWarm) await warmUp(tandemPort, tandemHeaders, toTandem(alerts('W', WARMUP)));
-    tandemWarm ||= !am;
+    tandemWarm ||= !am && !floor;
     const plan: OpenLoopPlan = am
       ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
-      : { port: tandemPort, headers: tandemHeaders, requests: toTandem(list) };
+      : { port: floor ? floor.port : tandemPort, headers: floor ? floorHeaders : tandemHeaders, requests: toTandem(list) };
     const phaseStart = Date.now();
-    const meter = new PhaseMeter(am ? am.pid : s.tandem.pid);
+    const meter = new PhaseMeter(am ? am.pid : floor ? floor.pid : s.tandem.pid);
     if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
     progress(`phase ${name}: ${list.length} alerts over ${SECONDS} s`);
     backlog.start();
@@ -173,15 +205,16 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
     const { lastDone: _, ...ingest } = http;
     return {
       phase: name,
-      server: am ? 'Alertmanager 0.35.0' : 'Tandem',
+      server: am ? 'Alertmanager 0.35.0' : floor ? 'floor: a durable intake and nothing else (bench/alert-floor-server.ts)' : 'Tandem',
       offered: { alerts_per_s: RATE, seconds: SECONDS, alerts: ids.length },
       ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
-      ingest: { ...ingest, ...(am ? {} : { alerts_queue_max_jobs: backlog.max }) },
+      ingest: { ...ingest, ...(am || floor ? {} : { alerts_queue_max_jobs: backlog.max }) },
       post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
       ...meter.figures('server'),
     };
   } finally {
     await am?.stop();
+    await floor?.stop();
   }
 }
 
@@ -194,7 +227,7 @@ runAlertBench('alertmanager', { fanoutPeople: PHASES.includes('fanout') ? FANOUT
     return r && r.post_to_message.missing === 0 ? (r.post_to_message.p99_ms ?? Infinity) : Infinity;
   };
   const tandem = reports.some((r) => r.phase === 'fanout') ? p99('fanout') : p99('tandem');
-  const judged = reports.some((r) => r.phase === 'alertmanager') && reports.some((r) => r.phase !== 'alertmanager');
+  const judged = reports.some((r) => r.phase === 'alertmanager') && reports.some((r) => r.phase === 'tandem' || r.phase === 'fanout');
   const verdict = !judged ? 'not judged: needs the alertmanager phase and a Tandem phase' : tandem <= p99('alertmanager') && tandem < TARGET_MS ? 'PASS' : 'ABOVE TARGET';
   return { reports, target: `Tandem's p99 (with the fan-out when run) <= Alertmanager's and < ${TARGET_MS} ms, none missing`, verdict };
 });
