@@ -1,6 +1,7 @@
 import { Types, Schema, type Connection, type Model, type mongo } from 'mongoose';
-import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
-import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
+import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, KeptCopy, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { MessageAddress } from '../core/chat/chat.port.js';
+import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
 import { isDuplicateKey } from './connection.js';
@@ -34,7 +35,11 @@ const alertSchema = new Schema(
     resolvedAt: Date,
     escalation: Schema.Types.Mixed,
     wave: { type: Number, default: 0 },
+    /** Alerts written before `stepRank`: their cursor as it was. */
     cursor: Schema.Types.Mixed,
+    /** The cursor of the last step run, with its wave, as one number (see stepRank). */
+    stepRank: Number,
+    copies: { type: [Schema.Types.Mixed], default: undefined },
     snoozedUntil: Date,
     messageKeys: { type: [String], default: [] },
     /** Keys of the timeline entries written once per key (escalation's). */
@@ -74,6 +79,7 @@ interface AlertDoc extends Omit<Alert, 'id'> {
   worse?: 'higher' | 'lower';
   normalStreak: number;
   timelineKeys?: string[];
+  stepRank?: number;
 }
 interface OpenAlertDoc {
   _id: string;
@@ -91,10 +97,21 @@ interface SilenceDoc extends Omit<Silence, 'id'> {
 const OPENINGS_KEPT = 100;
 const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4, warning: 3, shift: 2, stale: 1, info: 0 };
 
+/**
+ * A step's place as one number, larger for every later step of a wave and for every newer wave (a policy has at most
+ * 20 steps and 11 rounds): written with `$max`, a line of an older step or wave never moves the cursor back, and it
+ * needs no guard in the filter (that would keep the line out too).
+ */
+const stepRank = (c: StepCursor): number => c.wave * 10_000 + c.repeat * 100 + c.step;
+/** The cursor a rank holds for the alert's wave (none when it is of an older wave: no step of this one ran yet). */
+const fromRank = (rank: number, wave: number): Alert['cursor'] => (Math.floor(rank / 10_000) === wave ? { repeat: Math.floor((rank % 10_000) / 100), step: rank % 100 } : undefined);
+
 const toAlert = (d: AlertDoc): Alert => {
-  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, ...rest } = d;
-  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave: d.wave ?? 0, messageKeys: d.messageKeys ?? [] };
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil', 'pageLease'] as const) {
+  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, stepRank: rank, ...rest } = d;
+  const wave = d.wave ?? 0;
+  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave, messageKeys: d.messageKeys ?? [] };
+  if (rank !== undefined && rank !== null) alert.cursor = fromRank(rank, wave);
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil', 'pageLease', 'copies'] as const) {
     if (alert[k] === null || alert[k] === undefined) delete alert[k];
   }
   return alert;
@@ -283,17 +300,25 @@ export class MongoAlertRepository implements AlertRepository {
    * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
    * the scorecard's figures are read again, not counted from it.
    */
-  async noteOnce(id: string, key: string, entry: TimelineEntry, messageKey?: string): Promise<void> {
+  async noteOnce(id: string, key: string, entry: TimelineEntry, also: { messageKey?: string | undefined; cursor?: StepCursor | undefined; copy?: MessageAddress | undefined } = {}): Promise<void> {
     if (!validId(id)) return;
-    const kept = messageKey ? { $addToSet: { messageKeys: messageKey } } : {};
-    await this.alertWrites.update({ _id: new Types.ObjectId(id), timelineKeys: { $ne: key } }, { $push: { timeline: entry, timelineKeys: key }, ...kept });
+    const copy: KeptCopy | undefined = also.copy && { key, platform: also.copy.platform, channel: also.copy.channel, messageId: also.copy.messageId };
+    await this.alertWrites.update(
+      { _id: new Types.ObjectId(id), timelineKeys: { $ne: key } },
+      {
+        $push: { timeline: entry, timelineKeys: key, ...(copy ? { copies: copy } : {}) },
+        ...(also.messageKey ? { $addToSet: { messageKeys: also.messageKey } } : {}),
+        ...(also.cursor ? { $max: { stepRank: stepRank(also.cursor) } } : {}),
+      },
+    );
     if (entry.kind === 'notified') await this.changed();
   }
 
   /** One `_id` update that returns the alert (the message is rendered from it): no read after the write. */
-  async addMessageKey(id: string, key: string): Promise<Alert | null> {
+  async addMessageKey(id: string, key: string, cursor?: StepCursor): Promise<Alert | null> {
     if (!validId(id)) return null;
-    const d = await this.Alert.findOneAndUpdate({ _id: id }, { $addToSet: { messageKeys: key } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    const update = { $addToSet: { messageKeys: key }, ...(cursor ? { $max: { stepRank: stepRank(cursor) } } : {}) };
+    const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
     return d ? toAlert(d) : null;
   }
 
@@ -301,14 +326,11 @@ export class MongoAlertRepository implements AlertRepository {
     if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id) }, { $addToSet: { messageKeys: key } });
   }
 
-  async advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void> {
-    if (validId(id)) await this.alertWrites.update({ _id: new Types.ObjectId(id), wave: inWave(wave) }, { $set: { cursor } });
-  }
-
   async nextWave(id: string, wave: number, from: readonly AlertStatus[], set: Partial<Pick<Alert, 'status' | 'acknowledgedBy' | 'acknowledgedAt' | 'snoozedUntil'>>, entry: TimelineEntry): Promise<Alert | null> {
     if (!validId(id)) return null;
     const d = await this.Alert.findOneAndUpdate(
       { _id: id, wave: inWave(wave), status: { $in: [...from] } },
+      // The rank stays: one of an older wave is no cursor of the new one (see fromRank).
       { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: entry } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();

@@ -81,7 +81,20 @@ describe('alert intake in bulk on the real stack', () => {
       expect(escalationLine(alert)).toEqual(['escalation_started', 'notified@0.0']);
       expect(dmsAbout(alert)).toHaveLength(1);
       expect(pending.filter((id) => id.includes(alert.id))).toHaveLength(1);
+      // The page went out on the alert's own hold: where it went is kept with its line, and posted nowhere else.
+      const [page] = alert.messageKeys;
+      expect(alert.copies).toEqual([{ key: page, platform: 'slack', channel: dmsAbout(alert)[0]!.args.channel, messageId: String(dmsAbout(alert)[0]!.answer.ts) }]);
+      expect(alert.cursor).toEqual({ repeat: 0, step: 0 });
+      expect(await tandem.store.postedMessages.addresses(page!)).toEqual([]);
     }
+    // The step's job run again after all (a crash after the line, before the job was discarded; or a second
+    // process): it reads the alert, finds the page kept there and sends nothing, without waiting out the hold.
+    const again = alerts[0]!;
+    const started = Date.now();
+    expect(await tandem.core.escalation.runStep(again.id, 0, 0)).toMatchObject({ kind: 'ran', notified: [ana.id] });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(dmsAbout(again)).toHaveLength(1);
+    expect(escalationLine(await tandem.store.alerts.get(again.id).then((a) => a!))).toEqual(['escalation_started', 'notified@0.0']);
   });
 
   it('reserves a message key once when ten workers reserve it at once (group commit)', async () => {

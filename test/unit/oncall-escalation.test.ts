@@ -32,7 +32,6 @@ class FakeAlerts implements EscalationAlerts {
     if (!list.some((e) => e.key === entry.key)) list.push(entry);
     this.timeline.set(alertId, list);
   }
-  async advance() {}
   async reopen(alertId: string) {
     const a = this.alerts.get(alertId)!;
     Object.assign(a, { status: 'open', snoozedUntil: null });
@@ -112,8 +111,8 @@ describe('escalation: steps', () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const gated: EscalationNotifier = {
-      notifyPerson: async (...args) => gate.then(() => notifier.notifyPerson(...args)),
-      postToTeam: (...args) => notifier.postToTeam(...args),
+      notifyPerson: async (alert, personId, progress, key) => gate.then(() => notifier.notifyPerson(alert, personId, progress, key)),
+      postToTeam: (alert, team, progress, key) => notifier.postToTeam(alert, team, progress, key),
       notifyOwners: () => notifier.notifyOwners(),
     };
     const logger = { warn: () => undefined } as unknown as Logger;

@@ -1,4 +1,5 @@
-import type { EscalationSnapshot } from '../oncall/escalation.types.js';
+import type { MessageAddress } from '../chat/chat.port.js';
+import type { EscalationSnapshot, StepCursor } from '../oncall/escalation.types.js';
 import type { Page, PageQuery } from '../ports.js';
 
 /** Where an alert stands. Only `open -> acknowledged -> resolved` and `open -> resolved` happen. */
@@ -80,6 +81,11 @@ export interface Alert {
   wave: number;
   /** The last step run in the current wave. */
   cursor?: { repeat: number; step: number };
+  /**
+   * Where the pages sent on the alert's own hold went (its first step, run where it opened: see `pageLease`), by
+   * message key: kept here with the page's timeline line instead of a posted-message record.
+   */
+  copies?: KeptCopy[];
   /** Acknowledged for a while: at this instant the alert opens again and escalation restarts. */
   snoozedUntil?: Date;
   /** The key of every message sent about the alert, so a change rewrites each copy in place. */
@@ -90,6 +96,9 @@ export interface Alert {
    */
   pageLease?: Date;
 }
+
+/** A message sent about an alert whose address the alert keeps itself (see Alert.copies). */
+export type KeptCopy = MessageAddress & { key: string };
 
 /** A new alert as a rule or an intake raises it. */
 export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 'title' | 'explanation' | 'lastValue' | 'worstValue'> & {
@@ -170,14 +179,20 @@ export interface AlertRepository {
 
   /** Stores the escalation snapshot unless the alert has one; returns the alert as it now is. */
   freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null>;
-  /** Appends a timeline entry once per key (a retried step writes nothing twice), and with it `messageKey` if given. */
-  noteOnce(id: string, key: string, entry: TimelineEntry, messageKey?: string): Promise<void>;
-  /** Remembers the key of a message sent about the alert (before it is sent); returns the alert as it is then (null: none). */
-  addMessageKey(id: string, key: string): Promise<Alert | null>;
+  /**
+   * Appends a timeline entry once per key (a retried step writes nothing twice), in the same write as what `also`
+   * gives: the message key, the step that wrote the line as the cursor (`cursor` is then the last step run in its
+   * wave, unless a later one of that wave or a newer wave was recorded: an older step's line never moves it back),
+   * and where a page sent on the alert's own hold went (`copies`).
+   */
+  noteOnce(id: string, key: string, entry: TimelineEntry, also?: { messageKey?: string | undefined; cursor?: StepCursor | undefined; copy?: MessageAddress | undefined }): Promise<void>;
+  /**
+   * Remembers the key of a message sent about the alert (before it is sent), and `cursor` as `noteOnce` does; returns
+   * the alert as it is then (null: none).
+   */
+  addMessageKey(id: string, key: string, cursor?: StepCursor): Promise<Alert | null>;
   /** `addMessageKey` without the alert back, group-committed (the caller has the alert as it wrote it). */
   keepMessageKey(id: string, key: string): Promise<void>;
-  /** Records the step just run, if the alert is still in that wave. */
-  advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
   /**
    * Starts wave `wave + 1` when the alert is still in `wave` and one of
    * `from` (a guarded findOneAndUpdate with `set` and `entry`): of two

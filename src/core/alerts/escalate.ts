@@ -1,9 +1,10 @@
+import type { MessageAddress } from '../chat/chat.port.js';
 import type { KeyHold, Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import { isDomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { stepJobId, type EscalationService } from '../oncall/escalation.js';
-import type { EscalationAlert, EscalationAlerts, EscalationNotifier, EscalationSnapshot, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
+import type { EscalationAlert, EscalationAlerts, EscalationNotifier, EscalationSnapshot, StepCursor, StepProgress, TimelineEntry as StepEntry } from '../oncall/escalation.types.js';
 import type { Team } from '../people/people.types.js';
 import type { TeamRepository } from '../ports.js';
 import type { Alert, AlertNotifier, AlertRepository, OpeningRecord, TimelineEntry } from './alerts.types.js';
@@ -53,7 +54,10 @@ export function timelineEntry(e: StepEntry): TimelineEntry {
   return { at: e.at, kind, actor: 'tandem', text, data };
 }
 
-/** The alerts store as escalation sees it: the snapshot, the step cursor, and a timeline written once per key. */
+/**
+ * The alerts store as escalation sees it: the snapshot, and a timeline written once per key, each line with the
+ * step cursor, its message key and where a held page went in one write.
+ */
 export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed: (alert: Alert) => Promise<void>): EscalationAlerts {
   return {
     get: async (id) => {
@@ -65,8 +69,8 @@ export function escalationAlerts(alerts: AlertRepository, clock: Clock, changed:
       return a?.escalation ?? snapshot;
     },
     // A page's line keeps its message key with it: a page sent under the alert's hold has not kept it before (see AlertMessages).
-    record: (id, entry) => alerts.noteOnce(id, entry.key, timelineEntry(entry), entry.kind === 'notified' || entry.kind === 'posted' ? entry.key : undefined),
-    advance: (id, wave, cursor) => alerts.advance(id, wave, cursor),
+    record: (id, entry, extras) =>
+      alerts.noteOnce(id, entry.key, timelineEntry(entry), { messageKey: entry.kind === 'notified' || entry.kind === 'posted' ? entry.key : undefined, cursor: extras?.cursor, copy: extras?.page }),
     reopen: async (id, wave) => {
       const a = await alerts.reopen(id, wave, { at: clock.now(), kind: 'reopened', actor: 'tandem', text: 'The snooze ran out: open again, escalation restarts' });
       if (a) await changed(a);
@@ -145,32 +149,44 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     return { since: alert.createdAt, until: alert.pageLease, fresh };
   }
 
-  /** Rewrites every copy; one that cannot be updated (deleted, a platform down) does not keep the others stale. */
+  /**
+   * Rewrites every copy (a key's copies kept on the alert, else its posted-message records); one that cannot be
+   * updated (deleted, a platform down) does not keep the others stale.
+   */
   async changed(alert: Alert): Promise<void> {
     const view = alertView(alert);
     for (const key of alert.messageKeys) {
-      await this.d.messenger.update(key, view).catch((err: unknown) => this.d.logger.warn({ err, alertId: alert.id, key }, 'alert message update failed'));
+      const kept = (alert.copies ?? []).filter((c) => c.key === key).map(({ platform, channel, messageId }) => ({ platform, channel, messageId }));
+      await this.d.messenger.update(key, view, kept).catch((err: unknown) => this.d.logger.warn({ err, alertId: alert.id, key }, 'alert message update failed'));
     }
   }
 
-  async notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean> {
+  async notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string, cursor?: StepCursor): Promise<boolean | MessageAddress> {
     const identity = await this.d.messenger.reachable(personId);
     if (!identity) return false;
     const written = this.written.get(alert);
-    // Sent on a lease held here, the alert just written needs no write before the page: its key is kept with the
-    // page's timeline line (a crash before that leaves the step's job, which keeps it before it looks for the page).
     const held = written && this.leaseFor(written, key);
-    const full = written && held?.fresh ? this.rendered(alert, written, key, progress) : await this.remember(alert, key, progress);
+    // Sent on a lease held here, the alert just written needs no write before the page: its key and where the page
+    // went are kept with the page's timeline line (a crash before that leaves the step's job, which keeps the key
+    // before it looks for the page, and records what it finds as anyone would).
+    if (written && held?.fresh) {
+      const view = alertView(this.rendered(alert, written, key, progress));
+      return this.deliver(key, () => this.d.messenger.dmKept(personId, view, key, { identity, hold: held }));
+    }
+    // A key held before (by this process, or by the one that opened the alert) may have been sent and kept on the
+    // alert: read, not assumed.
+    const full = await this.remember(alert, key, progress, cursor, !!held);
     if (!full) return false;
+    if (full.copies?.some((c) => c.key === key)) return true;
     const hold = held || this.leaseFor(full, key);
     return this.deliver(key, () => this.d.messenger.dm(personId, alertView(full), key, { identity, ...(hold ? { hold } : {}) }));
   }
 
-  async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean> {
+  async postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string, cursor?: StepCursor): Promise<boolean> {
     if (!this.d.messenger.platforms.some((p) => team.channels[p])) return false;
-    const full = await this.remember(alert, key, progress);
+    const full = await this.remember(alert, key, progress, cursor);
     if (!full) return false;
-    return this.deliver(key, () => this.d.messenger.post(team, alertView(full), key));
+    return (await this.deliver(key, () => this.d.messenger.post(team, alertView(full), key))) !== false;
   }
 
   async notifyOwners(alert: EscalationAlert, key: string): Promise<string[]> {
@@ -191,13 +207,14 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
   }
 
   /**
-   * Keeps the key on the alert first: a copy sent by a worker that then died is still found and updated. An alert
-   * just written (its first step in process) is not read back: the key is added in a group-committed write, and
-   * the message rendered from the alert as written with the key and the step (`advance` wrote it before).
+   * Keeps the key on the alert first (with the step's cursor): a copy sent by a worker that then died is still
+   * found and updated. An alert just written (its first step in process) is not read back unless `read`: the key
+   * is added in a group-committed write, and the message rendered from the alert as written with the key and the
+   * step (the step's timeline line writes its cursor).
    */
-  private async remember(alert: EscalationAlert, key: string, progress: StepProgress): Promise<Alert | null> {
+  private async remember(alert: EscalationAlert, key: string, progress: StepProgress, cursor?: StepCursor, read = false): Promise<Alert | null> {
     const written = this.written.get(alert);
-    if (!written) return this.d.alerts.addMessageKey(alert.id, key);
+    if (!written || read) return this.d.alerts.addMessageKey(alert.id, key, cursor);
     await this.d.alerts.keepMessageKey(alert.id, key);
     return this.rendered(alert, written, key, progress);
   }
@@ -209,10 +226,11 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     return kept;
   }
 
-  private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean> {
+  /** True once sent (or found sent), or where it went when the send answers that (see Messenger.dmKept); false when undeliverable. */
+  private async deliver(key: string, send: () => Promise<unknown>): Promise<boolean | MessageAddress> {
     try {
-      await send();
-      return true;
+      const sent = await send();
+      return typeof sent === 'object' && sent !== null ? (sent as MessageAddress) : true;
     } catch (err) {
       // 'unavailable' is for now (a busy send lease, a platform down): the job retries. Other refusals, and a
       // person or channel the platform cannot reach until someone installs the app, are final.

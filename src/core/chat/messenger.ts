@@ -67,7 +67,17 @@ export class Messenger {
     const identity = opts.identity ?? (await this.reachable(personId));
     if (!identity) return false;
     const chat = this.chat(identity.platform);
-    return this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key), opts.hold);
+    return (await this.once(key, chat, { kind: 'direct', identity }, () => chat.sendDirect(identity, view, key), opts.hold)) !== false;
+  }
+
+  /**
+   * As `dm`, for a caller that keeps the address of a send on its fresh hold itself, in a write of its own after the
+   * send (an alert's first page, kept with its timeline line): nothing is recorded here and the address is answered.
+   * A hold that is not fresh, or too late to send within, goes as `dm` does and answers as it does.
+   */
+  async dmKept(personId: string, view: View, key: string, opts: { identity: PlatformIdentity; hold: KeyHold }): Promise<boolean | MessageAddress> {
+    const chat = this.chat(opts.identity.platform);
+    return this.once(key, chat, { kind: 'direct', identity: opts.identity }, () => chat.sendDirect(opts.identity, view, key), opts.hold, true);
   }
 
   /** Posts to the team's channel on every platform it has one on, once per key. */
@@ -85,9 +95,13 @@ export class Messenger {
     return sent;
   }
 
-  /** Rewrites every message sent under `key` on an enabled platform (a disabled one cannot be reached); returns how many were updated. */
-  async update(key: string, view: View): Promise<number> {
-    const addresses = await this.posted.addresses(key, this.platforms);
+  /**
+   * Rewrites every message sent under `key` on an enabled platform (a disabled one cannot be reached); returns how
+   * many were updated. `kept`: the addresses the caller keeps for the key itself (see dmKept); when there are any,
+   * they are its copies (a send kept by its caller has no record here).
+   */
+  async update(key: string, view: View, kept: readonly MessageAddress[] = []): Promise<number> {
+    const addresses = kept.length ? kept.filter((a) => this.chats.has(a.platform)) : await this.posted.addresses(key, this.platforms);
     for (const address of addresses) await this.chat(address.platform).update(address, view);
     return addresses.length;
   }
@@ -107,7 +121,8 @@ export class Messenger {
     return chat;
   }
 
-  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, given?: KeyHold): Promise<boolean> {
+  /** `keep`: on a fresh hold the caller records the address (see dmKept): answered instead of true. */
+  private async once(key: string, chat: PlatformChat, target: SendTarget, send: () => Promise<MessageAddress>, given?: KeyHold, keep = false): Promise<boolean | MessageAddress> {
     const platform = chat.platform;
     const held = given && { ...given, until: holdUntil(given) };
     // A fresh holder too late to send well within its hold reserves the key as anyone would (no hold of its own).
@@ -131,6 +146,7 @@ export class Messenger {
       else await this.posted.release(key, platform);
       throw err;
     }
+    if (hold?.fresh && keep) return address;
     if (hold?.fresh) await this.posted.record(key, platform, address, hold.since);
     else await this.posted.complete(key, platform, address);
     return true;

@@ -1,6 +1,6 @@
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { EscalationAlert, EscalationDeps, EscalationSnapshot, StepProgress, TimelineEntry } from './escalation.types.js';
+import type { EscalationAlert, EscalationDeps, EscalationSnapshot, RecordExtras, StepCursor, StepProgress, TimelineEntry } from './escalation.types.js';
 import type { EscalationPolicy, Schedule, ScheduleDefinition } from './oncall.types.js';
 import { onCallAt } from './rotation.js';
 import { isWorkingTime, nextWorkingTime, resolveStepTarget } from './targets.js';
@@ -222,19 +222,20 @@ export class EscalationService {
     if (!spec) return { kind: 'stopped', reason: 'missing' };
     const progress: StepProgress = { repeat, step, steps: snapshot.steps.length, repeats: snapshot.repeat + 1 };
     const now = this.d.clock.now();
-    await this.d.alerts.advance(alert.id, wave, { repeat, step });
+    // Every line this step writes remembers it as the last step run in its wave (no write of its own).
+    const cursor: StepCursor = { wave, repeat, step };
     const outcome = { notified: [] as string[], deferred: [] as { personId: string; at: Date }[], posted: 0, undeliverable: [] as string[] };
 
     const targets = await resolveStepTarget(spec.target, alert, this.d);
     for (const target of targets) {
       if (target.kind === 'channel') {
         const key = notifyKey(alert.id, repeat, step, 'channel', wave);
-        if (await this.d.notifier.postToTeam(alert, target.team, progress, key)) {
+        if (await this.d.notifier.postToTeam(alert, target.team, progress, key, cursor)) {
           outcome.posted += 1;
-          await this.record(alert.id, { key, kind: 'posted', repeat, step, detail: target.team.name });
+          await this.record(alert.id, { key, kind: 'posted', repeat, step, detail: target.team.name }, { cursor });
         } else {
           outcome.undeliverable.push('channel');
-          await this.record(alert.id, { key, kind: 'undeliverable', repeat, step, detail: `team ${target.team.name} has no reachable channel` });
+          await this.record(alert.id, { key, kind: 'undeliverable', repeat, step, detail: `team ${target.team.name} has no reachable channel` }, { cursor });
         }
         continue;
       }
@@ -244,13 +245,13 @@ export class EscalationService {
         const at = nextWorkingTime(person, now);
         await this.d.scheduler.enqueue(ESCALATION_JOBS.notify, { alertId: alert.id, repeat, step, personId: person.id, wave }, { jobId: `${key}:deferred`, at });
         outcome.deferred.push({ personId: person.id, at });
-        await this.record(alert.id, { key: `${key}:deferred`, kind: 'deferred', repeat, step, personId: person.id, detail: at.toISOString() });
+        await this.record(alert.id, { key: `${key}:deferred`, kind: 'deferred', repeat, step, personId: person.id, detail: at.toISOString() }, { cursor });
         continue;
       }
-      if (await this.notify(alert, person.id, progress, key)) outcome.notified.push(person.id);
+      if (await this.notify(alert, person.id, progress, key, cursor)) outcome.notified.push(person.id);
       else outcome.undeliverable.push(person.id);
     }
-    if (targets.length === 0) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:no_target`, kind: 'no_target', repeat, step, detail: spec.target.kind });
+    if (targets.length === 0) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:no_target`, kind: 'no_target', repeat, step, detail: spec.target.kind }, { cursor });
 
     // Nobody could be reached: the next step runs at once rather than after its delay.
     const reached = outcome.notified.length + outcome.deferred.length + outcome.posted > 0;
@@ -273,10 +274,12 @@ export class EscalationService {
     return { kind: 'ran', notified: ok ? [personId] : [], deferred: [], posted: 0, undeliverable: ok ? [] : [personId], next: null };
   }
 
-  private async notify(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean> {
-    const ok = await this.d.notifier.notifyPerson(alert, personId, progress, key);
-    await this.record(alert.id, { key, kind: ok ? 'notified' : 'undeliverable', repeat: progress.repeat, step: progress.step, personId });
-    return ok;
+  /** `cursor`: the step notifying (absent for a deferred notification: its step was remembered when it ran). */
+  private async notify(alert: EscalationAlert, personId: string, progress: StepProgress, key: string, cursor?: StepCursor): Promise<boolean> {
+    const sent = await this.d.notifier.notifyPerson(alert, personId, progress, key, cursor);
+    const extras: RecordExtras = { ...(cursor ? { cursor } : {}), ...(typeof sent === 'object' ? { page: sent } : {}) };
+    await this.record(alert.id, { key, kind: sent ? 'notified' : 'undeliverable', repeat: progress.repeat, step: progress.step, personId }, extras);
+    return sent !== false;
   }
 
   /** A step of the wave a snooze started, due when the snooze ran out: the alert opens again first. */
@@ -293,7 +296,7 @@ export class EscalationService {
     return null;
   }
 
-  private record(alertId: string, entry: Omit<TimelineEntry, 'at'>): Promise<void> {
-    return this.d.alerts.record(alertId, { ...entry, at: this.d.clock.now() });
+  private record(alertId: string, entry: Omit<TimelineEntry, 'at'>, extras?: RecordExtras): Promise<void> {
+    return this.d.alerts.record(alertId, { ...entry, at: this.d.clock.now() }, extras);
   }
 }

@@ -1,3 +1,4 @@
+import type { MessageAddress } from '../chat/chat.port.js';
 import type { Person, Team } from '../people/people.types.js';
 import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
 import type { Clock } from '../clock.js';
@@ -62,15 +63,30 @@ export interface TimelineEntry {
   detail?: string;
 }
 
+/** The step a timeline line was written by, in its wave: where "Escalate now" goes on from (see EscalationAlerts.record). */
+export interface StepCursor {
+  wave: number;
+  repeat: number;
+  step: number;
+}
+
+/**
+ * With a line: `cursor`, the step that wrote it (remembered as the last step run in its wave unless a later one
+ * of that wave, or a newer wave, was); `page`, where a page sent on a hold of the alert's own went (kept on the
+ * alert with its line instead of a posted-message record, see EscalationNotifier.notifyPerson).
+ */
+export interface RecordExtras {
+  cursor?: StepCursor;
+  page?: MessageAddress;
+}
+
 /** The alerts feature's side of escalation. */
 export interface EscalationAlerts {
   get(id: string): Promise<EscalationAlert | null>;
   /** Stores the snapshot unless the alert has one already; returns the one it holds. */
   freeze(id: string, snapshot: EscalationSnapshot): Promise<EscalationSnapshot>;
-  /** Appends to the alert's timeline, once per entry key. */
-  record(id: string, entry: TimelineEntry): Promise<void>;
-  /** Remembers the last step run in a wave (where "Escalate now" goes on from). */
-  advance(id: string, wave: number, cursor: { repeat: number; step: number }): Promise<void>;
+  /** Appends to the alert's timeline, once per entry key, with what `extras` adds (one write). */
+  record(id: string, entry: TimelineEntry, extras?: RecordExtras): Promise<void>;
   /** A snooze ran out: acknowledged -> open if the alert is still in `wave`; null otherwise. */
   reopen(id: string, wave: number): Promise<EscalationAlert | null>;
 }
@@ -83,10 +99,15 @@ export interface StepProgress {
   repeats: number;
 }
 
-/** Sends the alert's message; false when it cannot be delivered (unknown user, bot not in channel, no conversation). */
+/**
+ * Sends the alert's message; false when it cannot be delivered (unknown user, bot not in channel, no conversation).
+ * A person's page sent on the alert's own hold of its key answers where it went: nothing recorded it yet, and it is
+ * kept with the page's timeline line (`record`'s `page`). `cursor`: the step sending it (kept with the message key
+ * when that is written before the send).
+ */
 export interface EscalationNotifier {
-  notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string): Promise<boolean>;
-  postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string): Promise<boolean>;
+  notifyPerson(alert: EscalationAlert, personId: string, progress: StepProgress, key: string, cursor?: StepCursor): Promise<boolean | MessageAddress>;
+  postToTeam(alert: EscalationAlert, team: Team, progress: StepProgress, key: string, cursor?: StepCursor): Promise<boolean>;
   /** No policy applies: the alert's owners (the team's manager) are told; returns who was reached. */
   notifyOwners(alert: EscalationAlert, key: string): Promise<string[]>;
 }
