@@ -106,7 +106,16 @@ build_ferretdb() {
       say "FerretDB's $coll changed: review the guarded _id pushdown"; exit 1; }
     content=${content//"$one"/$'\tif params.Filter.Len() > 0 {\n\t\tv, _ := params.Filter.Get("_id")\n'}
     content=${content/"$full"/$'\t\t\tfilterPushdown = params.Filter.Len() == 1\n'}
+    # Nor does it push down `{_id: {$in: [...]}}` (a check-in firing reads 25 members' check-ins so): every row of the
+    # collection read and decoded for each such read. tools/ferretdb/_patch/tandem_id_in.go writes it as
+    # `WHERE <_id> IN (...)` for strings and ObjectIDs, hooked in Query and Explain right after their _id equality;
+    # FilterPushdown stays false (the same reasoning as above). test/integration/store-ferretdb.test.ts checks the plan.
+    local eq=$'\t\t\targs = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}\n\t\t}\n\t}\n'
+    [[ $content == *"$eq"*"$eq"* && ${content#*"$eq"*"$eq"} != *"$eq"* ]] || {
+      say "FerretDB's $coll changed: review the _id \$in pushdown"; exit 1; }
+    content=${content//"$eq"/"$eq"$'\twhereClause, args = tandemIDIn(params.Filter, whereClause, args)\n'}
     printf '%s\n' "$content" >"$coll"
+    cp _patch/tandem_id_in.go "$src/internal/backends/sqlite/"
     # FerretDB 1.24 runs update, findAndModify, delete and insert as read -> change in Go -> write, separate backend
     # calls with nothing between them: 50 concurrent $inc on one document left 3, and a guarded findAndModify
     # ({count: {$lt: 5}}) let 7 of 20 through. MongoDB applies a write to one document atomically, and Tandem relies

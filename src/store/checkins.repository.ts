@@ -234,6 +234,15 @@ export class MongoCheckinRepository implements CheckinRepository {
     return this.get(checkinId(personId, period));
   }
 
+  async exist(keys: readonly { personId: string; period: string }[]): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const ids = keys.map((k) => checkinId(k.personId, k.period));
+    // One `_id $in` read, which the local FerretDB serves from its _id index (tools/ferretdb/_patch/tandem_id_in.go).
+    const found = await this.Checkin.find({ _id: { $in: [...new Set(ids)] } }, { _id: 1 }).lean<{ _id: { toString(): string } }[]>();
+    const existing = new Set(found.map((d) => d._id.toString()));
+    return ids.map((id) => existing.has(id));
+  }
+
   /**
    * The most recent check-in of the previous weeks: last week's first (one _id read for someone prompted every
    * week), then the weeks before it at once.

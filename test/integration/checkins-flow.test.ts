@@ -11,6 +11,8 @@ import { checkinJobs } from '../../src/core/checkins/checkins.jobs.js';
 import { registerJobs } from '../../src/jobs/register.js';
 import { Jobs } from '../../src/jobs/scheduler.js';
 import { hashToken } from '../../src/http/admin/tokens.js';
+import { MongoCheckinRepository } from '../../src/store/checkins.repository.js';
+import { recordFilters, watchedConnection } from '../support/scans.js';
 import { startTestTandem } from '../support/stack.js';
 
 /** A clock the test sets by hand. */
@@ -176,6 +178,25 @@ describe('weekly check-ins on the real stack', () => {
     expect((await tandem.core.checkins.list({ limit: 10, teamId: team.id })).items).toHaveLength(3);
     // Firing again later the same day finds nobody new.
     expect(await tandem.core.checkins.fire(team.id, 'America/New_York')).toBe(0);
+    // The firing's read: whether each member's check-in exists, in one find by _id $in, which the local FerretDB
+    // serves from its _id index (scripts/stack.sh) instead of reading every check-in of every team.
+    const conn = await watchedConnection(tandem.config.MONGODB_URI);
+    try {
+      const keys = [ana, raj, lena, mia, ana].map((p) => ({ personId: p.id, period: '2026-W48' }));
+      const checkins = new MongoCheckinRepository(conn);
+      // Mongoose creates the models' collections on a new connection first: not part of the read.
+      await Promise.all(conn.modelNames().map((name) => conn.model(name).init()));
+      const { result, commands, filters } = await recordFilters(conn, () => checkins.exist(keys));
+      expect(result).toEqual([true, true, true, false, true]);
+      expect(commands).toEqual(['find checkins']);
+      const info = await conn.db!.admin().command({ buildInfo: 1 });
+      if ('ferretdbVersion' in info) {
+        const explained = await conn.db!.command({ explain: { find: 'checkins', filter: filters[0]!.filter } });
+        expect(JSON.stringify(explained.queryPlanner), 'FerretDB scans check-ins for an _id $in: was it built by scripts/stack.sh?').toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
+      }
+    } finally {
+      await conn.close();
+    }
     const prompt = promptsTo(ana)[0]!;
     expect(prompt.blocks.find((b) => b.type === 'actions')).toMatchObject({ elements: [{ actionId: 'checkin.open' }, { actionId: 'checkin.snooze' }, { actionId: 'checkin.skip' }] });
     expect(flat(prompt)).toContain('first check-in');

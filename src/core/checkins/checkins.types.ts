@@ -145,6 +145,8 @@ export interface CheckinRepository {
   createOnce(input: NewCheckin): Promise<{ checkin: Checkin; created: boolean }>;
   get(id: string): Promise<Checkin | null>;
   byPersonPeriod(personId: string, period: string): Promise<Checkin | null>;
+  /** Whether each (person, period) has a check-in, in the order given: one read for all (a firing asks for 25 at a time). */
+  exist(keys: readonly { personId: string; period: string }[]): Promise<boolean[]>;
   /** The person's most recent check-in before `period` (ISO week strings sort in time order). */
   previous(personId: string, period: string): Promise<Checkin | null>;
   /** Applies `patch` only while the check-in is in one of `whenStatus` (atomic); null when it no longer is. */

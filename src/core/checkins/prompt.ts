@@ -20,7 +20,7 @@ const TEAM_READ_TTL_MS = 10_000;
 const FIRE_CHUNK = 25;
 
 export interface PromptDeps {
-  checkins: Pick<CheckinRepository, 'getSettings' | 'byPersonPeriod' | 'previous' | 'createOnce' | 'openBlockers'>;
+  checkins: Pick<CheckinRepository, 'getSettings' | 'exist' | 'previous' | 'createOnce' | 'openBlockers'>;
   teams: Pick<TeamRepository, 'get'>;
   people: Pick<PeopleRepository, 'get' | 'getMany'>;
   messenger: Pick<Messenger, 'dm'>;
@@ -52,10 +52,10 @@ export class CheckinPrompts {
       return d ? [{ personId: person.id, period: d.period }] : [];
     });
     let queued = 0;
-    // A few members at a time: their check-ins read at once, and their jobs queued in one of the scheduler's bulk adds.
+    // A few members at a time: their check-ins read in one command, and their jobs queued in one of the scheduler's bulk adds.
     for (let i = 0; i < due.length; i += FIRE_CHUNK) {
       const chunk = due.slice(i, i + FIRE_CHUNK);
-      const prompted = await Promise.all(chunk.map((m) => this.d.checkins.byPersonPeriod(m.personId, m.period)));
+      const prompted = await this.d.checkins.exist(chunk);
       const toQueue = chunk.filter((_, j) => !prompted[j]);
       await Promise.all(toQueue.map((m) => this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { ...m, teamId }, { jobId: `checkin.prompt:${m.personId}:${m.period}` })));
       queued += toQueue.length;
