@@ -24,8 +24,10 @@ export const toPerson = (d: WithId<PersonDoc>): Person => ({
   updatedAt: d.updatedAt,
 });
 
-/** Up to this many ids, getMany reads each by _id; beyond it, one query. */
+/** Up to this many ids, getMany reads each by _id (through the cache); beyond it, `_id: {$in}` queries. */
 const GET_MANY_BY_ID = 50;
+/** The most ids the local FerretDB serves from its `_id` index in one `$in` (tools/ferretdb/_patch/tandem_id_in.go); a longer list reads every row. */
+const ID_IN_MAX = 1_000;
 
 export const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
@@ -64,11 +66,12 @@ export class MongoPeopleRepository implements PeopleRepository {
   async getMany(ids: readonly string[]): Promise<Person[]> {
     const valid = [...new Set(ids.filter(validId))];
     if (valid.length === 0) return [];
-    // A few people (mentions, a summary): one _id read each, at once, since FerretDB scans for `_id: {$in: …}`.
-    // Many (a large team): one scan costs less than thousands of round trips.
+    // A few people (mentions, a summary): one _id read each, at once, most of them from the cache.
     if (valid.length <= GET_MANY_BY_ID) return (await Promise.all(valid.map((id) => this.get(id)))).filter((p) => p !== null);
-    const docs = await this.model.find({ _id: { $in: valid } }).lean<WithId<PersonDoc>[]>();
-    return docs.map(toPerson);
+    // Many (a large team): `_id: {$in}` reads of ID_IN_MAX at most, at once, each served from the `_id` index.
+    const chunks = Array.from({ length: Math.ceil(valid.length / ID_IN_MAX) }, (_, i) => valid.slice(i * ID_IN_MAX, (i + 1) * ID_IN_MAX));
+    const docs = await Promise.all(chunks.map((chunk) => this.model.find({ _id: { $in: chunk } }).lean<WithId<PersonDoc>[]>()));
+    return docs.flat().map(toPerson);
   }
 
   async findByEmail(email: string): Promise<Person | null> {

@@ -7,8 +7,9 @@ import { expect } from 'vitest';
  * That backend pushes down one filter shape: an `_id` equality on a string or
  * ObjectId at the filter's top level (`{_id: x}`, and `{_id: x, status: y}`
  * as built by scripts/stack.sh, which checks the rest of such a filter on the
- * one row found). Any other filter, `{_id: {$in: [...]}}` or one without
- * `_id`, makes it read and decode every row of the collection. These helpers
+ * one row found), and, as built by scripts/stack.sh, `{_id: {$in: [...]}}` of
+ * at most 1,000 strings or ObjectIds (tools/ferretdb/_patch/tandem_id_in.go).
+ * Any other filter makes it read and decode every row of the collection. These helpers
  * check both halves: the shape of what the code sends (works on MongoDB too),
  * and, on FerretDB, that SQLite's query plan searches the `_id` index for it
  * (it does only when the local FerretDB was built by scripts/stack.sh).
@@ -26,10 +27,13 @@ export async function watchedConnection(uri: string): Promise<mongoose.Connectio
   return mongoose.createConnection(uri, { monitorCommands: true, autoIndex: false, serverSelectionTimeoutMS: 5_000 }).asPromise();
 }
 
-/** A filter FerretDB serves from its `_id` index: a string or ObjectId `_id` equality, whatever else it holds. */
+/** A filter FerretDB serves from its `_id` index: a string or ObjectId `_id` equality or `$in` of up to 1,000 of them, whatever else it holds. */
 export const isIdKeyed = (filter: Record<string, unknown>): boolean => {
   const id = filter._id;
-  return typeof id === 'string' || id instanceof mongoose.mongo.ObjectId;
+  const scalar = (v: unknown) => typeof v === 'string' || v instanceof mongoose.mongo.ObjectId;
+  if (scalar(id)) return true;
+  const list = typeof id === 'object' && id !== null && Object.keys(id).length === 1 ? (id as { $in?: unknown }).$in : undefined;
+  return Array.isArray(list) && list.length > 0 && list.length <= 1_000 && list.every(scalar);
 };
 
 function filtersOf(name: string, cmd: Record<string, unknown>): SentFilter[] {
