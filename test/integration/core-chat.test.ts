@@ -52,12 +52,18 @@ describe('core chat over the real store', () => {
     await conn.close();
   });
 
-  it('sends a DM once per key, even when asked concurrently, and updates it in place', async () => {
-    const person = await store.people.create({ name: 'Ana', email: 'ana@example.com' });
+  /** A person reachable on the console, and a Messenger sending through a chat that records what it is asked. */
+  async function reachablePerson(name: string) {
+    const person = await store.people.create({ name, email: `${name.toLowerCase()}@example.com` });
     await store.identities.link({ platform: 'console', personId: person.id, key: identityKey.console(person.id) });
     const chat = new RecordingChat();
     const messenger = new Messenger(store.identities, store.postedMessages, clock);
     messenger.register(chat);
+    return { person, chat, messenger };
+  }
+
+  it('sends a DM once per key, even when asked concurrently, and updates it in place', async () => {
+    const { person, chat, messenger } = await reachablePerson('Ana');
 
     const results = await Promise.all(Array.from({ length: 10 }, () => messenger.dm(person.id, v.view('hi'), 'greeting:ana')));
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -68,11 +74,7 @@ describe('core chat over the real store', () => {
   });
 
   it('frees the key when sending fails, so a retry sends', async () => {
-    const person = await store.people.create({ name: 'Bo', email: 'bo@example.com' });
-    await store.identities.link({ platform: 'console', personId: person.id, key: identityKey.console(person.id) });
-    const chat = new RecordingChat();
-    const messenger = new Messenger(store.identities, store.postedMessages, clock);
-    messenger.register(chat);
+    const { person, chat, messenger } = await reachablePerson('Bo');
     chat.failNext = true;
     await expect(messenger.dm(person.id, v.view('x'), 'retry:bo')).rejects.toThrow('platform down');
     expect(await messenger.dm(person.id, v.view('x'), 'retry:bo')).toBe(true);
@@ -80,11 +82,7 @@ describe('core chat over the real store', () => {
   });
 
   it('a key held by a fresh write: sent without a reservation, recorded once; a failed send leaves it to a retry at once', async () => {
-    const person = await store.people.create({ name: 'Di', email: 'di@example.com' });
-    await store.identities.link({ platform: 'console', personId: person.id, key: identityKey.console(person.id) });
-    const chat = new RecordingChat();
-    const messenger = new Messenger(store.identities, store.postedMessages, clock);
-    messenger.register(chat);
+    const { person, chat, messenger } = await reachablePerson('Di');
     const since = clock.now();
     expect(await messenger.dm(person.id, v.view('x'), 'held:di', { hold: { since, fresh: true } })).toBe(true);
     expect(await messenger.addresses('held:di')).toEqual([{ platform: 'console', channel: `dm-${person.id}`, messageId: '1' }]);
