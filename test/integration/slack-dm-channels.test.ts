@@ -5,6 +5,7 @@ import { isDomainError } from '../../src/core/errors.js';
 import { identityKey, type PlatformIdentity } from '../../src/core/people/people.types.js';
 import { SlackChat } from '../../src/adapters/slack/chat.js';
 import type { SlackPeople } from '../../src/adapters/slack/people.js';
+import { SlackWebApi } from '../../src/adapters/slack/web-api.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { SLACK_TEAM } from '../support/slack.js';
 
@@ -16,6 +17,7 @@ import { SLACK_TEAM } from '../support/slack.js';
 describe('Slack DM channels kept per user', () => {
   let fake: FakeSlack;
   let chat: SlackChat;
+  let api: SlackWebApi;
   const view: View = { text: 'Checkout errors', blocks: [] };
   const identity = (userId: string): PlatformIdentity => ({ platform: 'slack', personId: `p-${userId}`, key: identityKey.slack(SLACK_TEAM, userId), teamId: SLACK_TEAM, userId });
   const opens = () => fake.calls.filter((c) => c.method === 'conversations.open').length;
@@ -25,9 +27,12 @@ describe('Slack DM channels kept per user', () => {
     fake = await FakeSlack.start();
     // No mentions in these views: the people resolver is never asked for anyone.
     const people = { resolver: () => Promise.resolve(() => undefined) } as unknown as SlackPeople;
-    chat = new SlackChat(new webApi.WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } }), people);
+    const client = new webApi.WebClient('xoxb-test', { slackApiUrl: fake.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 } });
+    api = new SlackWebApi(client, { retries: 0, factor: 2, minTimeout: 10, maxTimeout: 10, randomize: false });
+    chat = new SlackChat(client, api, people);
   });
   afterAll(async () => {
+    api?.close();
     await fake?.close();
   });
   beforeEach(() => fake.reset());

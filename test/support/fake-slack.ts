@@ -27,7 +27,8 @@
  * - Incoming webhooks: `webhookUrl(id?)` gives a URL like https://hooks.slack.com/services/…; each JSON body POSTed
  *   to it is in `webhooks` and answered `ok` (text/plain), as Slack does (Alertmanager's `slack_configs.api_url`).
  * - Errors: `failNext(method, error, times = 1)` answers `{ok:false,error}`;
- *   `rateLimitNext(method, retryAfterSeconds = 1, times = 1)` answers HTTP 429 with Retry-After
+ *   `rateLimitNext(method, retryAfterSeconds = 1, times = 1)` answers HTTP 429 with Retry-After;
+ *   `httpErrorNext(method, status = 503, times = 1)` answers that HTTP status, a text body
  *   (`method` may be '*' for any method).
  * - Token bucket: `FakeSlack.start({ rateLimit: { perSecond, burst?, methods? } })` or `setRateLimit(...)`
  *   answers 429 + Retry-After once a method's bucket is empty (per method, like Slack's tiers; `methods`
@@ -100,7 +101,7 @@ export interface FakeSlackOptions {
   autoUsers?: boolean;
 }
 
-type Script = { kind: 'error'; error: string } | { kind: '429'; retryAfter: number };
+type Script = { kind: 'error'; error: string } | { kind: '429'; retryAfter: number } | { kind: 'http'; status: number };
 
 const BLOCK_SURFACES: Record<string, Surface> = {
   'chat.postMessage': 'message',
@@ -213,6 +214,10 @@ export class FakeSlack {
 
   rateLimitNext(method: string, retryAfterSeconds = 1, times = 1): this {
     return this.script(method, { kind: '429', retryAfter: retryAfterSeconds }, times);
+  }
+
+  httpErrorNext(method: string, status = 503, times = 1): this {
+    return this.script(method, { kind: 'http', status }, times);
   }
 
   setRateLimit(limit: RateLimitOptions | null): this {
@@ -345,6 +350,11 @@ export class FakeSlack {
     };
 
     const scripted = this.nextScript(method);
+    if (scripted?.kind === 'http') {
+      this.calls.push({ method, args, token, status: scripted.status, answer: { ok: false, error: 'http' }, at: Date.now() });
+      res.writeHead(scripted.status, { 'content-type': 'text/plain' }).end('upstream trouble');
+      return;
+    }
     if (scripted?.kind === '429') {
       this.rateLimited += 1;
       return record(429, { ok: false, error: 'ratelimited', retryAfter: scripted.retryAfter });

@@ -1,7 +1,7 @@
 import type { Block, Button, Confirm, Element, Form, Input, Option, SelectMenu, View } from '../../core/chat/views.js';
 import { mentionedPersonIds } from '../../core/chat/views.js';
 import { SLACK_LIMITS, type MentionResolver, type PlainText, type SlackBlock, type SlackHome, type SlackMessage, type SlackModal } from './blockkit.types.js';
-import { toMrkdwn, toPlain, truncate, splitText } from './mrkdwn.js';
+import { MENTION_START, toMrkdwn, toPlain, truncate, splitText } from './mrkdwn.js';
 
 /** Action ids of link buttons: Slack still sends a block_actions for them, which Tandem ignores. */
 export const LINK_ACTION_PREFIX = 'tandem-link';
@@ -303,7 +303,8 @@ export function renderModal(form: Form, resolve: MentionResolver = () => undefin
 export function mentionedPeople(blocks: readonly (Block | Input)[], ...texts: string[]): string[] {
   const ids = new Set<string>();
   const scan = (s: string | undefined) => {
-    if (!s) return;
+    // Most texts mention no one: the pattern's scan is skipped for them.
+    if (!s?.includes(MENTION_START)) return;
     for (const id of mentionedPersonIds(s)) ids.add(id);
   };
   texts.forEach(scan);

@@ -8,6 +8,7 @@ import { mentionedPeople, renderHome, renderMessage, renderModal } from './block
 import type { SlackPeople } from './people.js';
 import type { Logger } from '../../core/logger.js';
 import { RateLimits } from './rate-limits.js';
+import type { SlackWebApi } from './web-api.js';
 
 /** Block Kit JSON as the Web API client's types want it. */
 export const asBlocks = (m: SlackMessage): { text: string; blocks: slackTypes.KnownBlock[] } => ({ text: m.text, blocks: m.blocks as unknown as slackTypes.KnownBlock[] });
@@ -48,9 +49,11 @@ const payloadKey = (payload: object | undefined): unknown => (payload && 'key' i
 
 /**
  * The chat port on Slack: DMs (conversations.open + chat.postMessage),
- * team channel posts and in-place updates (chat.update). Its client rejects
- * rate-limited calls (`rejectRateLimitedCalls: true`): `RateLimits` waits out
- * each 429's Retry-After for that method and sends the call again.
+ * team channel posts and in-place updates (chat.update). Those three methods,
+ * one or two calls per page, go through `api` (web-api.ts, lean); uploads and
+ * history reads through the Web API client. Both reject rate-limited calls
+ * (`rejectRateLimitedCalls: true`): `RateLimits` waits out each 429's
+ * Retry-After for that method and sends the call again.
  */
 export class SlackChat implements PlatformChat {
   readonly platform = 'slack' as const;
@@ -64,6 +67,7 @@ export class SlackChat implements PlatformChat {
 
   constructor(
     private readonly client: webApi.WebClient,
+    private readonly api: SlackWebApi,
     private readonly people: SlackPeople,
     private readonly pictures: { picture?: ((url: string) => Promise<Buffer | null>) | undefined; logger?: Logger } = {},
   ) {}
@@ -146,7 +150,7 @@ export class SlackChat implements PlatformChat {
 
   private async directChannel(identity: PlatformIdentity): Promise<string> {
     if (identity.platform !== 'slack') throw new DomainError('validation', `cannot DM a ${identity.platform} identity on Slack`);
-    const opened = await this.limits.call('conversations.open', () => this.client.conversations.open({ users: identity.userId }));
+    const opened = await this.limits.call('conversations.open', () => this.api.openConversation({ users: identity.userId }));
     const channel = opened.channel?.id;
     if (!channel) return identity.userId;
     this.keepDmChannel(identity.key, channel);
@@ -162,13 +166,13 @@ export class SlackChat implements PlatformChat {
 
   async update(address: MessageAddress, view: View): Promise<void> {
     const message = asBlocks(await this.message(view));
-    await this.limits.call('chat.update', () => this.client.chat.update({ channel: address.channel, ts: address.messageId, ...message }));
+    await this.limits.call('chat.update', () => this.api.update({ channel: address.channel, ts: address.messageId, ...message }));
   }
 
   async post(channel: string, view: View, key?: string): Promise<MessageAddress> {
     const metadata = key ? { metadata: { event_type: METADATA_EVENT_TYPE, event_payload: { key } } } : {};
     const message = asBlocks(await this.message(view));
-    const res = await this.limits.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...message, ...metadata }));
+    const res = await this.limits.call('chat.postMessage', () => this.api.postMessage({ channel, ...message, ...metadata }));
     if (!res.ts) throw new Error('chat.postMessage answered without a ts');
     return { platform: 'slack', channel: res.channel ?? channel, messageId: res.ts };
   }

@@ -14,6 +14,7 @@ import { asBlocks, SlackChat } from './chat.js';
 import { SlackPeople } from './people.js';
 import { SlackHttpReceiver } from './receiver.js';
 import { ResponseUrlPoster, type Respond } from './respond.js';
+import { SlackWebApi } from './web-api.js';
 import { registerMessageShortcuts } from './shortcuts.js';
 
 /** The one Slack endpoint: events, slash commands and interactivity all arrive here (see manifests/slack). */
@@ -52,12 +53,13 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   if (!token || !signingSecret) throw new Error('Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET');
 
   const boltLogger = toBoltLogger(logger);
+  const retryConfig = { retries: 10, factor: 2, minTimeout: 200, maxTimeout: 30_000, randomize: true };
   const clientOptions = {
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
     logger: boltLogger,
     // On 429 the client pauses its queue for Retry-After seconds, then retries the same call.
     rejectRateLimitedCalls: false,
-    retryConfig: { retries: 10, factor: 2, minTimeout: 200, maxTimeout: 30_000, randomize: true },
+    retryConfig,
   };
   // Socket Mode opens its WebSocket through apps.connections.open on the same (configurable) Web API.
   const socket = config.SLACK_APP_TOKEN
@@ -72,7 +74,10 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   const people = new SlackPeople(core, client);
   // Tandem's own sends (DMs, posts, updates) wait out a 429 per method and retry at once (SlackChat, rate-limits.ts).
   const sending = new webApi.WebClient(token, { ...clientOptions, rejectRateLimitedCalls: true });
-  const chat = new SlackChat(sending, people, { picture: ctx.picture, logger });
+  // A page's calls (conversations.open, chat.postMessage, chat.update) skip the client's per-request overhead
+  // (web-api.ts), at the client's own URL, as its token, retried as it retries.
+  const api = new SlackWebApi(sending, retryConfig, logger);
+  const chat = new SlackChat(sending, api, people, { picture: ctx.picture, logger });
   // Answers to response_url go over kept-alive connections of Tandem's own, not Bolt's respond() (see respond.ts).
   const responses = new ResponseUrlPoster();
 
@@ -317,6 +322,7 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     async stop() {
       if (started) await app.stop();
       responses.close();
+      api.close();
     },
   };
 }

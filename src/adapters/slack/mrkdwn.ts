@@ -35,10 +35,15 @@ export function splitText(text: string, max: number): string[] {
 
 const TOKEN = new RegExp(`${MENTION_PATTERN.source}|${BOT_MENTION_PATTERN.source}`, 'g');
 
-const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Every mention (of a person or a bot) starts so: text without it has none, and skips the scan (a page renders ~20 texts). */
+export const MENTION_START = '<@';
+const NEEDS_ESCAPE = /[&<>]/;
+
+const escapeMrkdwn = (s: string) => (NEEDS_ESCAPE.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
 
 /** Turns neutral text into Slack mrkdwn: escapes &<>, mentions become <@U…> or *Name*. */
 export function toMrkdwn(text: string, resolve: MentionResolver): string {
+  if (!text.includes(MENTION_START)) return escapeMrkdwn(text);
   let out = '';
   let last = 0;
   for (const m of text.matchAll(TOKEN)) {
@@ -56,6 +61,7 @@ export function toMrkdwn(text: string, resolve: MentionResolver): string {
 
 /** Neutral text for plain_text fields (headers, labels): mentions become names, emphasis marks stay. */
 export function toPlain(text: string, resolve: MentionResolver): string {
+  if (!text.includes(MENTION_START)) return text;
   return text.replace(TOKEN, (_all, personId: string | undefined, bot: string | undefined) =>
     personId !== undefined ? (resolve(personId)?.name ?? 'someone') : (bot ?? 'a bot'),
   );
