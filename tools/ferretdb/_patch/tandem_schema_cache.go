@@ -19,9 +19,9 @@ import (
 
 const (
 	// tandemSchemaCacheMax bounds the schemas kept; the cache starts afresh when it is full.
-	tandemSchemaCacheMax = 512
+	tandemSchemaCacheMax = 256
 
-	// tandemSchemaCacheMaxLen keeps larger schemas out of the cache, so it holds at most ~8 MiB of their text.
+	// tandemSchemaCacheMaxLen keeps larger schemas out of the cache, so it holds at most 4 MiB of their text.
 	tandemSchemaCacheMaxLen = 16 << 10
 )
 
