@@ -146,6 +146,28 @@ build_ferretdb() {
         say "FerretDB's $f changed: review the debug logging patch"; exit 1; }
       sed -E -i $'s/^\t(db|tx)\\.l\\.With(.*)$/\tif \\1.l.Enabled(ctx, slog.LevelDebug) {\\n\t\t\\1.l.With\\2\\n\t}/' "$f"
     done
+    # FerretDB 1.24 tracks every iterator, transaction and query result it creates (resource.Track): a pprof profile
+    # entry with the creator's stack (runtime.Callers) and a finalizer that panics if the object is never closed, and
+    # Untrack undoes both. A leak check for FerretDB's own tests, run in release builds too: ~8 % of FerretDB's CPU
+    # in a profile of bench:alertmanager. Both now return at once unless FerretDB is a debug build (bench/README.md,
+    # "FerretDB writes").
+    local res=$src/internal/util/resource/resource.go
+    local chk=$'\tcheckArgs(obj, token)\n'
+    content=$(<"$res")
+    [[ $content == *$'func Track(obj any, token *Token) {\n'"$chk"* && $content == *$'func Untrack(obj any, token *Token) {\n'"$chk"* &&
+      $(grep -c 'checkArgs(obj, token)' "$res") = 2 && $content == *'"github.com/FerretDB/FerretDB/internal/util/debugbuild"'* ]] || {
+      say "FerretDB's $res changed: review the resource tracking patch"; exit 1; }
+    printf '%s\n' "${content//"$chk"/"$chk"$'\n\tif !debugbuild.Enabled {\n\t\treturn\n\t}\n'}" >"$res"
+    # FerretDB 1.24 decodes a document's schema (`$s`) with encoding/json on every read of the document;
+    # tools/ferretdb/_patch/tandem_schema_cache.go keeps decoded schemas by their JSON text, and sjson.Unmarshal
+    # takes its schema from there (bench/README.md, "FerretDB writes").
+    local sj=$src/internal/handler/sjson/sjson.go
+    local dec=$'\tvar sch schema\n\tr = bytes.NewReader(jsch)\n\tdec = json.NewDecoder(r)\n\tdec.DisallowUnknownFields()\n\n\tif err := dec.Decode(&sch); err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n\n\tif err := checkConsumed(dec, r); err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n'
+    content=$(<"$sj")
+    [[ $content == *"$dec"* && ${content#*"$dec"} != *"$dec"* ]] || {
+      say "FerretDB's $sj changed: review the schema cache patch"; exit 1; }
+    printf '%s\n' "${content/"$dec"/$'\tsch, err := tandemSchema(jsch)\n\tif err != nil {\n\t\treturn nil, lazyerrors.Error(err)\n\t}\n'}" >"$sj"
+    cp _patch/tandem_schema_cache.go "$src/internal/handler/sjson/"
     { cat go.mod; printf '\nreplace github.com/FerretDB/FerretDB => %s\n' "$src"; } >"$root/$RUN/ferretdb.mod"
     cp go.sum "$root/$RUN/ferretdb.sum"
     # go build is incremental (content-addressed cache): quick when nothing changed.
