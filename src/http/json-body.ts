@@ -58,7 +58,7 @@ export function readJsonBody(req: IncomingMessage, limit = JSON_BODY_LIMIT): Pro
     };
     const onEnd = () => {
       try {
-        resolve(parseStrict(Buffer.concat(chunks, size).toString('utf8')));
+        resolve(parseStrict((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)).toString('utf8')));
       } catch (err) {
         reject(err as Error);
       }

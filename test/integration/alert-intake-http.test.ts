@@ -74,11 +74,12 @@ describe('alert intakes over HTTP', () => {
     expect((await post(AM, JSON.stringify(firing('utf8')), { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(200);
   });
 
+  // Counted under the route whatever the status (express counted a body it could not read as `unmatched`); a trailing slash is the same route.
   it('echoes the request id, counts the request under its route and logs it at info', async () => {
     logs.clear();
     const given = await post(AM, JSON.stringify(firing('traced')), { 'x-request-id': 'am-42' });
     expect(given.headers.get('x-request-id')).toBe('am-42');
-    expect((await post(`${EVENTS}?source=x`, JSON.stringify(event()))).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await post(`${EVENTS}/?source=x`, JSON.stringify(event()))).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const metrics = (await (await fetch(`${tandem.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('tandem_http_request_duration_seconds_count'));
     const counted = (route: string, status: number) => metrics.some((l) => l.includes('method="POST"') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`));
     expect([counted(AM, 200), counted(AM, 400), counted(EVENTS, 202), counted(EVENTS, 413)]).toEqual([true, true, true, true]);
