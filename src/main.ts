@@ -123,12 +123,11 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       redis: async () => redis.status === 'ready' && (await redis.ping()) === 'PONG',
     },
     mount: (app) => {
-      app.use('/api/v1/integrations', createIntakes(core));
       app.use(PICTURE_PATH, scorecardImages(store.scorecardImages, clock));
       app.use('/api/v1', createAdminApi({ ctx: { core, tokens: store.tokens }, bodyLimit: config.ADMIN_BODY_LIMIT, routes: adminRoutes }));
       for (const adapter of adapters) adapter.mount?.(app);
     },
-    routes: Object.assign({}, ...adapters.map((a) => a.routes ?? {})),
+    routes: Object.assign(createIntakes(core, logger), ...adapters.map((a) => a.routes ?? {})),
   });
 
   const server = new HttpServer(listener);

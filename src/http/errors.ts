@@ -14,24 +14,47 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 /** Every error the HTTP API returns: `{"error":{"code","message","details"}}`. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+}
+
+export function errorAnswer(status: number, code: string, message: string, details?: unknown): ErrorAnswer {
+  return { status, body: { error: { code, message, ...(details === undefined ? {} : { details }) } } };
+}
+
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown): void {
-  res.status(status).json({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+  const answer = errorAnswer(status, code, message, details);
+  res.status(answer.status).json(answer.body);
+}
+
+/** What is answered when an unexpected error has been logged. */
+export const INTERNAL_ERROR = errorAnswer(500, 'internal', 'Something went wrong; it has been logged');
+
+/**
+ * The answer to a thrown domain, validation or body-reading error (body-parser's, or
+ * json-body.ts's of the same `type` and `status`); undefined for anything else: a 500 to log.
+ */
+export function answerFor(err: unknown): ErrorAnswer | undefined {
+  if (isDomainError(err)) return errorAnswer(STATUS[err.code], err.code, err.message, err.details);
+  if (err instanceof ZodError) {
+    return errorAnswer(422, 'validation', 'The request is not valid', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const e = err as { type?: string; status?: number; message?: string; name?: string };
+  if (isStoreUnavailable(e)) return errorAnswer(503, 'unavailable', 'The database is unavailable right now; try again shortly');
+  if (e.type === 'entity.too.large') return errorAnswer(413, 'payload_too_large', 'The request body is too large');
+  if (e.type === 'entity.parse.failed') return errorAnswer(400, 'malformed', 'The request body is not valid JSON');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return errorAnswer(e.status, 'bad_request', e.message ?? 'Bad request');
+  return undefined;
 }
 
 /** Maps domain, validation and body-parser errors to statuses; anything else is a logged 500. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   if (res.headersSent) return;
-  if (isDomainError(err)) return sendError(res, STATUS[err.code], err.code, err.message, err.details);
-  if (err instanceof ZodError) {
-    return sendError(res, 422, 'validation', 'The request is not valid', err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  }
-  const e = err as { type?: string; status?: number; message?: string; name?: string };
-  if (isStoreUnavailable(e)) return sendError(res, 503, 'unavailable', 'The database is unavailable right now; try again shortly');
-  if (e.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', 'The request body is too large');
-  if (e.type === 'entity.parse.failed') return sendError(res, 400, 'malformed', 'The request body is not valid JSON');
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendError(res, e.status, 'bad_request', e.message ?? 'Bad request');
-  req.log.error({ err }, 'unhandled error');
-  sendError(res, 500, 'internal', 'Something went wrong; it has been logged');
+  const answer = answerFor(err);
+  if (!answer) req.log.error({ err }, 'unhandled error');
+  const { status, body } = answer ?? INTERNAL_ERROR;
+  res.status(status).json(body);
 };
 
 /** MongoDB unreachable: the driver found no server, lost the connection, or mongoose gave up buffering. */

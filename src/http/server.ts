@@ -13,7 +13,8 @@ export interface Readiness {
 
 /**
  * Tandem's one HTTP request listener. `routes` (`METHOD /path`: Slack's
- * receiver) are served first, straight from node:http, timed and logged here;
+ * receiver, the alert intakes) are served first, straight from node:http,
+ * timed and logged here;
  * everything else goes to express, where adapters mount their routes (Teams
  * /api/messages, console, admin API) between the health routes and the error
  * handler via `mount`.
@@ -67,7 +68,7 @@ export function createHttpApp(opts: {
   app.use((req, res) => sendError(res, 404, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(errorHandler);
 
-  const routes = new Map(Object.entries(opts.routes ?? {}));
+  const routes = new Map(Object.entries(opts.routes ?? {}).map(([key, listener]) => [key, directRoute(key, listener, requests, opts.logger)]));
   const healthz = requests.labels({ method: 'GET', route: '/healthz', status: '200' });
   return (req, res) => {
     const path = req.url?.split('?', 1)[0] ?? '';
@@ -79,18 +80,36 @@ export function createHttpApp(opts: {
       end();
       return;
     }
-    const route = routes.get(`${req.method} ${path}`);
-    if (!route) {
-      void app(req, res);
-      return;
-    }
+    // As express's routing does (not strict), a trailing slash is the same route.
+    const route = routes.get(`${req.method} ${path}`) ?? (path.length > 1 && path.endsWith('/') ? routes.get(`${req.method} ${path.slice(0, -1)}`) : undefined);
+    if (route) route(req, res);
+    else void app(req, res);
+  };
+}
+
+/**
+ * A route served straight from node:http, wrapped as express and pino-http
+ * would: the request id echoed, the duration observed under the route's own
+ * label (the series of each status made once, not looked up by labels on
+ * every request), and "request completed" logged, built only when info is on.
+ */
+function directRoute(key: string, listener: http.RequestListener, requests: client.Histogram<'method' | 'route' | 'status'>, logger: PinoLogger): http.RequestListener {
+  const [method = '', route = ''] = key.split(' ');
+  const byStatus = new Map<number, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+  const observe = (status: number, seconds: number) => {
+    let series = byStatus.get(status);
+    if (!series) byStatus.set(status, (series = requests.labels({ method, route, status: String(status) })));
+    series.observe(seconds);
+  };
+  return (req, res) => {
     const started = performance.now();
+    const id = requestId(req, res);
     res.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      requests.observe({ method: req.method, route: path, status: String(res.statusCode) }, seconds);
-      opts.logger.info({ req: { method: req.method, url: path }, res: { statusCode: res.statusCode }, responseTime: Math.round(seconds * 1000) }, 'request completed');
+      observe(res.statusCode, seconds);
+      if (logger.isLevelEnabled('info')) logger.info({ req: { id, method, url: route }, res: { statusCode: res.statusCode }, responseTime: Math.round(seconds * 1000) }, 'request completed');
     });
-    route(req, res);
+    listener(req, res);
   };
 }
 
