@@ -12,8 +12,10 @@ const ALERTS = 20;
 /**
  * kill -9 while new alerts' first steps run in the process that opened them (no step job fetched): 20 alerts
  * posted to a child Tandem, whose first steps page at once, Slack rate-limited so the pages take seconds; the
- * child is killed in the middle. Each first step's job was queued before the step began, due after the grace:
- * another process runs those of the steps cut short, and every page arrives once, counted at the fake Slack.
+ * child is killed in the middle. The crash nets of the first steps started together (one job per group, listing
+ * their alerts) were queued before the steps began, due after the grace: another process runs them, each queuing
+ * its alerts' first steps under their own ids, those cut short page and those done find their pages sent: every
+ * page arrives once, counted at the fake Slack.
  */
 describe('a process killed with SIGKILL during first steps run in process', () => {
   let fake: FakeSlack;
@@ -55,11 +57,22 @@ describe('a process killed with SIGKILL during first steps run in process', () =
     const sent = () => fake.callsTo('chat.postMessage').length;
     const until = Date.now() + 30_000;
     while (sent() < 3 && Date.now() < until) await sleep(10);
-    // In process: the pages go out while every step's job waits delayed, none fetched by a worker.
-    const queue = await tandem.jobs.queue('alerts').getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+    // In process: the pages go out while the crash nets wait delayed, none fetched by a worker; fewer nets than
+    // alerts (those started together share one), every alert in one of them, and no step job of its own (the other
+    // delayed job: on-call's hourly coverage check).
+    const queue = await tandem.jobs.queue('alerts').getJobCounts('active', 'waiting', 'prioritized');
+    const delayed = await tandem.jobs.queue('alerts').getDelayed();
     await killHard(first);
     const atKill = sent();
-    expect({ waitingOrActive: (queue.active ?? 0) + (queue.waiting ?? 0) + (queue.prioritized ?? 0), delayed: (queue.delayed ?? 0) > 0, cutShort: atKill < ALERTS }).toEqual({ waitingOrActive: 0, delayed: true, cutShort: true });
+    const nets = delayed.filter((j) => j.name === 'escalation.net');
+    expect({
+      waitingOrActive: (queue.active ?? 0) + (queue.waiting ?? 0) + (queue.prioritized ?? 0),
+      fewerNetsThanAlerts: nets.length > 0 && nets.length < ALERTS,
+      inNets: nets.flatMap((j) => (j.data as { alertIds: string[] }).alertIds).length,
+      stepJobs: delayed.filter((j) => j.name === 'escalation.step').length,
+      cutShort: atKill < ALERTS,
+    }).toEqual({ waitingOrActive: 0, fewerNetsThanAlerts: true, inNets: ALERTS, stepJobs: 0, cutShort: true });
+    if (process.env.DEBUG_KILL) process.stderr.write(`${nets.length} crash nets for ${ALERTS} alerts\n`);
 
     children.push(await spawnTandem(env(await freePort())));
     const deadline = Date.now() + 150_000;
