@@ -249,6 +249,14 @@ describe('escalation: steps', () => {
     expect(notifier.sent.length).toBe(sent);
   });
 
+  it('a step run again after the alert closed writes no "not run" line when it had written its lines; a later step does', async () => {
+    Object.assign(alerts.alerts.get('A1')!, { status: 'acknowledged', cursor: { repeat: 0, step: 0 } });
+    expect(await run(0, 0)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    expect(alerts.kinds('A1')).toEqual([]);
+    expect(await run(0, 1)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    expect(alerts.kinds('A1')).toEqual(['stopped']);
+  });
+
   it('at shutdown, settle waits for the first steps running in process, no longer than its deadline', async () => {
     const { open, service: gated } = gatedInProcess(4, 4);
     service = gated;

@@ -242,7 +242,9 @@ export class EscalationService {
     const stopped = this.stopReason(alert, wave);
     if (stopped || !alert?.escalation) {
       const reason = stopped ?? 'missing';
-      if (alert && reason !== 'superseded') await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
+      // A step run again once it had written its lines (a crash net's, see catchUp) was run: no "not run" line.
+      const ran = !!alert?.cursor && (alert.cursor.repeat > repeat || (alert.cursor.repeat === repeat && alert.cursor.step >= step));
+      if (alert && reason !== 'superseded' && !ran) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
       return { kind: 'stopped', reason };
     }
     const snapshot = alert.escalation;

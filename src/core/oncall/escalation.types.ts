@@ -26,6 +26,8 @@ export interface EscalationAlert {
   wave: number;
   /** Its first step's pages reserved with the alert until then (see Alert.pageLease): that step runs in process. */
   pageLease?: Date | null;
+  /** The last step of its wave that wrote a timeline line (see StepCursor); absent before any. */
+  cursor?: { repeat: number; step: number } | null;
 }
 
 /**
