@@ -135,6 +135,7 @@ describe('escalation: steps', () => {
     return { ...a };
   };
   /** The queued jobs as [job id (a crash net's by its name: its id is random), payload, due]. */
+  const netOf = (alertIds: string[]) => ({ net: expect.any(String), alertIds });
   const jobsNow = () => [...scheduler.jobs].map(([jobId, j]) => [j.name === ESCALATION_JOBS.net ? j.name : jobId, j.data, j.at]);
   const settled = async (s: EscalationService) => {
     while (s.firstStepsRunning > 0) await new Promise((resolve) => setImmediate(resolve));
@@ -193,7 +194,7 @@ describe('escalation: steps', () => {
     expect(service.firstStepsRunning).toBe(2);
     const grace = new Date(now.getTime() + 40_000);
     // Started one after the other: a crash net each (see the next test for a burst), due after the grace.
-    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, { alertIds: ['A1'] }, grace], [ESCALATION_JOBS.net, { alertIds: ['A2'] }, grace], ['escalation:A3:0:0', { alertId: 'A3', repeat: 0, step: 0 }, now]]);
+    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, netOf(['A1']), grace], [ESCALATION_JOBS.net, netOf(['A2']), grace], ['escalation:A3:0:0', { alertId: 'A3', repeat: 0, step: 0 }, now]]);
     alerts.alerts.get('A2')!.status = 'acknowledged'; // while it waits
     open();
     await settled(service);
@@ -208,7 +209,7 @@ describe('escalation: steps', () => {
     service = gated;
     const written = await Promise.all(['A1', 'A2', 'A3'].map((alertId) => writtenAlert(alertId)));
     await Promise.all(written.map((a) => service.start(a)));
-    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, { alertIds: ['A1', 'A2', 'A3'] }, new Date(now.getTime() + 40_000)]]);
+    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, netOf(['A1', 'A2', 'A3']), new Date(now.getTime() + 40_000)]]);
     alerts.alerts.get('A3')!.status = 'resolved'; // read only when it waited: run from the alert in hand, it pages
     open();
     await settled(service);
@@ -235,11 +236,13 @@ describe('escalation: steps', () => {
     await Promise.all((await Promise.all(['A3', 'A2'].map((a) => writtenAlert(a)))).map((a) => service.start(a)));
     await settled(service);
     const [net] = jobsNow();
-    expect(net).toEqual([ESCALATION_JOBS.net, { alertIds: ['A3', 'A2'] }, new Date(now.getTime() + 40_000)]);
+    expect(net).toEqual([ESCALATION_JOBS.net, netOf(['A3', 'A2']), new Date(now.getTime() + 40_000)]);
 
-    // The net runs: each of its alerts' first steps queued under its own id; the alert whose page went out only reads.
+    // The net runs (here or in another process: all its steps ended): each of its alerts' first steps queued under
+    // its own id; the alert whose page went out only reads.
     scheduler.enqueue = enqueue;
-    await service.catchUp((net![1] as { alertIds: string[] }).alertIds);
+    const { net: netId, alertIds } = net![1] as { net: string; alertIds: string[] };
+    await service.catchUp(netId, alertIds);
     expect(jobsNow().slice(1).map(([jobId, data]) => [jobId, data])).toEqual([
       ['escalation:A3:0:0', { alertId: 'A3', repeat: 0, step: 0, wave: 0 }],
       ['escalation:A2:0:0', { alertId: 'A2', repeat: 0, step: 0, wave: 0 }],
@@ -247,6 +250,33 @@ describe('escalation: steps', () => {
     const sent = notifier.sent.length;
     await run(0, 0, 'A3');
     expect(notifier.sent.length).toBe(sent);
+  });
+
+  it('a crash net run by its own process while some of its steps still run (longer than the grace) queues those only', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const slowForA3: EscalationNotifier = {
+      notifyPerson: async (alert, personId, progress, key) => (alert.id === 'A3' ? gate : Promise.resolve()).then(() => notifier.notifyPerson(alert, personId, progress, key)),
+      postToTeam: (alert, team, progress, key) => notifier.postToTeam(alert, team, progress, key),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    service = new EscalationService({ ...deps, notifier: slowForA3, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
+    const written = await Promise.all(['A1', 'A2', 'A3'].map((alertId) => writtenAlert(alertId)));
+    await Promise.all(written.map((a) => service.start(a)));
+    const { net, alertIds } = [...scheduler.jobs.values()][0]!.data as { net: string; alertIds: string[] };
+    // A1's and A2's steps ended (their next steps queued, the last thing they do), A3's held.
+    while (!scheduler.jobs.has('escalation:A1:0:1') || !scheduler.jobs.has('escalation:A2:0:1')) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    await service.catchUp(net, alertIds); // A1 and A2 paged, A3 still held
+    const firstSteps = () => [...scheduler.jobs.keys()].filter((jobId) => jobId.endsWith(':0:0'));
+    expect(firstSteps()).toEqual(['escalation:A3:0:0']);
+    open();
+    await settled(service);
+    // All ended here: a net that runs now (in this process or another) queues every alert again (none is known done).
+    scheduler.jobs.clear();
+    await service.catchUp(net, alertIds);
+    expect(firstSteps()).toEqual(['escalation:A1:0:0', 'escalation:A2:0:0', 'escalation:A3:0:0']);
   });
 
   it('a step run again after the alert closed writes no "not run" line when it had written its lines; a later step does', async () => {

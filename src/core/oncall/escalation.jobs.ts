@@ -15,6 +15,6 @@ export const escalationJobs = (escalation: EscalationService) =>
     jobs: [
       defineJob(ESCALATION_JOBS.step, step, (d) => escalation.runStep(d.alertId, d.repeat, d.step, d.wave)),
       defineJob(ESCALATION_JOBS.notify, step.extend({ personId: z.string().min(1) }), (d) => escalation.notifyDeferred(d.alertId, d.repeat, d.step, d.personId, d.wave)),
-      defineJob(ESCALATION_JOBS.net, z.object({ alertIds: z.array(z.string().min(1)).min(1) }), (d) => escalation.catchUp(d.alertIds)),
+      defineJob(ESCALATION_JOBS.net, z.object({ net: z.string().min(1), alertIds: z.array(z.string().min(1)).min(1) }), (d) => escalation.catchUp(d.net, d.alertIds)),
     ],
   });

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Scheduler } from '../ports.js';
 
-/** The job of a crash net; its payload is `{ alertIds }` (see EscalationService.catchUp). */
+/** The job of a crash net; its payload is `{ net, alertIds }` (see EscalationService.catchUp). */
 export const NET_JOB = 'escalation.net';
 
 /** Alerts one net stands for at most (its payload: ~30 bytes an alert). */
@@ -15,12 +15,14 @@ const NET_SIZE = 500;
  * it queues each listed alert's first step under that step's own job id (see EscalationService.catchUp).
  */
 export interface CrashNet {
+  /** Its own id (random: the same alert may be started twice), in its payload; the job's id is `escalation:net:<id>`. */
+  readonly id: string;
   readonly jobId: string;
   readonly alertIds: string[];
-  /** Steps of the net not ended yet. */
-  running: number;
-  /** A step the net must still run (its own job could not be queued): the net is left to run after its grace. */
-  kept: boolean;
+  /** Steps of the net not ended yet, by alert. */
+  readonly running: Map<string, number>;
+  /** Alerts whose step the net must still run (their own jobs could not be queued): it is left to run after its grace. */
+  readonly kept: Set<string>;
 }
 
 interface Weaving {
@@ -36,6 +38,8 @@ interface Weaving {
 export class CrashNets {
   private pending: Weaving[] = [];
   private adding = false;
+  /** The nets of this process whose steps have not all ended, by id. */
+  private readonly live = new Map<string, CrashNet>();
 
   constructor(private readonly d: { scheduler: Scheduler; clock: Clock; graceMs: number; logger: Logger }) {}
 
@@ -47,11 +51,13 @@ export class CrashNets {
     return new Promise((resolve, reject) => {
       let last = this.pending.at(-1);
       if (!last || last.net.alertIds.length >= NET_SIZE) {
-        last = { net: { jobId: `escalation:net:${randomUUID()}`, alertIds: [], running: 0, kept: false }, joined: [] };
+        const id = randomUUID();
+        last = { net: { id, jobId: `escalation:net:${id}`, alertIds: [], running: new Map(), kept: new Set() }, joined: [] };
         this.pending.push(last);
+        this.live.set(id, last.net);
       }
       last.net.alertIds.push(alertId);
-      last.net.running += 1;
+      last.net.running.set(alertId, (last.net.running.get(alertId) ?? 0) + 1);
       last.joined.push({ resolve, reject });
       if (!this.adding) {
         this.adding = true;
@@ -64,11 +70,24 @@ export class CrashNets {
    * One step of `net` ended: done, or handed to a job of its own (`kept` false), or not (`kept` true). The last
    * to end discards the net unless one kept it.
    */
-  async ended(net: CrashNet, kept = false): Promise<void> {
-    net.running -= 1;
-    net.kept ||= kept;
-    if (net.running > 0 || net.kept) return;
+  async ended(net: CrashNet, alertId: string, kept = false): Promise<void> {
+    const left = (net.running.get(alertId) ?? 1) - 1;
+    if (left > 0) net.running.set(alertId, left);
+    else net.running.delete(alertId);
+    if (kept) net.kept.add(alertId);
+    if (net.running.size > 0) return;
+    this.live.delete(net.id);
+    if (net.kept.size > 0) return;
     await this.d.scheduler.discard(net.jobId).catch((err: unknown) => this.d.logger.warn({ err, jobId: net.jobId }, 'could not discard the crash net; it runs after its grace and its steps find their pages sent'));
+  }
+
+  /**
+   * The alerts of a net that ran whose steps this process has not done (still running: they took longer than the
+   * grace; or kept): null when the net is not this process's, or all its steps have ended here (then it was kept).
+   */
+  unfinished(id: string): string[] | null {
+    const net = this.live.get(id);
+    return net ? [...new Set([...net.running.keys(), ...net.kept])] : null;
   }
 
   /** Adds the nets woven meanwhile until none are left (their jobs share the scheduler's bulk adds). */
@@ -79,9 +98,12 @@ export class CrashNets {
       const at = new Date(this.d.clock.now().getTime() + this.d.graceMs);
       await Promise.all(
         nets.map(({ net, joined }) =>
-          this.d.scheduler.enqueue(NET_JOB, { alertIds: net.alertIds }, { jobId: net.jobId, at }).then(
+          this.d.scheduler.enqueue(NET_JOB, { net: net.id, alertIds: net.alertIds }, { jobId: net.jobId, at }).then(
             () => joined.forEach((j) => j.resolve(net)),
-            (err: unknown) => joined.forEach((j) => j.reject(err as Error)),
+            (err: unknown) => {
+              this.live.delete(net.id);
+              joined.forEach((j) => j.reject(err as Error));
+            },
           ),
         ),
       );

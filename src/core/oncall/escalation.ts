@@ -171,12 +171,14 @@ export class EscalationService {
   }
 
   /**
-   * A crash net that ran (its process died before all its first steps ended, or took longer than the grace): each
-   * alert's first step queued under its own job id (one queued or run already is left as it is). Each reads its
-   * alert and sends nothing twice (the message keys), so those that had ended only read.
+   * A crash net that ran (its process died before all its first steps ended, or they took longer than the grace):
+   * each alert's first step queued under its own job id (one queued or run already is left as it is). Each reads its
+   * alert and sends nothing twice (the message keys), so those that had ended only read. Run by the process whose
+   * steps they are, only those still running are queued (as their own jobs would have been, one per alert).
    */
-  async catchUp(alertIds: readonly string[]): Promise<void> {
-    await this.d.scheduler.enqueueMany(alertIds.map((alertId) => ({ name: ESCALATION_JOBS.step, data: { alertId, repeat: 0, step: 0, wave: 0 }, opts: { jobId: stepJobId(alertId, 0, 0) } })));
+  async catchUp(net: string, alertIds: readonly string[]): Promise<void> {
+    const queue = this.nets?.unfinished(net) ?? alertIds;
+    await this.d.scheduler.enqueueMany(queue.map((alertId) => ({ name: ESCALATION_JOBS.step, data: { alertId, repeat: 0, step: 0, wave: 0 }, opts: { jobId: stepJobId(alertId, 0, 0) } })));
   }
 
   /**
@@ -230,10 +232,10 @@ export class EscalationService {
           return false;
         },
       );
-      await nets.ended(net, !queued);
+      await nets.ended(net, alert.id, !queued);
       return;
     }
-    await nets.ended(net);
+    await nets.ended(net, alert.id);
   }
 
   /** `given`: the alert as just written (an in-process first step), not read again. */
