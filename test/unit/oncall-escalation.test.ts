@@ -74,7 +74,6 @@ class FakeScheduler implements Scheduler {
   async discard(jobId: string) {
     this.jobs.delete(jobId);
   }
-  async promote() {}
   async requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
     await this.enqueue(name, data, opts);
     return true;

@@ -8,7 +8,7 @@ import { isWorkingTime, nextWorkingTime, resolveStepTarget } from './targets.js'
 
 /**
  * Job names of escalation; their payloads are `{ alertId, repeat, step }` (and `personId` for a deferred
- * notification), a crash net's `{ alertIds }` (see CrashNets).
+ * notification), a crash net's `{ net, alertIds }` (see CrashNets).
  */
 export const ESCALATION_JOBS = { step: 'escalation.step', notify: 'escalation.notify', net: NET_JOB } as const;
 
