@@ -157,11 +157,9 @@ export interface Scheduler {
   cancel(jobId: string): Promise<void>;
   /**
    * Removes a job in one round trip whatever its state, unless a worker is running it: a crash net whose work was
-   * done in process (see `EscalationService.start`).
+   * done in process (see CrashNets).
    */
   discard(jobId: string): Promise<void>;
-  /** Runs a delayed job now; no-op when it is not delayed (any more). */
-  promote(jobId: string): Promise<void>;
   /** Creates or replaces a recurring schedule: a cron pattern read in an IANA time zone. */
   upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void>;
   removeRecurring(id: string): Promise<void>;

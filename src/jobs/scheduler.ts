@@ -231,12 +231,6 @@ export class Jobs implements Scheduler {
     await this.queue(queueOf(jobId)).remove(bullJobId(jobId));
   }
 
-  async promote(jobId: string): Promise<void> {
-    const job = await this.queue(queueOf(jobId)).getJob(bullJobId(jobId));
-    // Run meanwhile, or no longer delayed: nothing to bring forward.
-    await job?.promote().catch(() => undefined);
-  }
-
   async upsertRecurring(id: string, schedule: { pattern: string; timeZone: string }, name: string, data: Record<string, unknown>): Promise<void> {
     const queue = queueOf(name);
     // removeRecurring only has the id: it must name the same queue as the job.

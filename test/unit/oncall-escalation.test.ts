@@ -74,7 +74,6 @@ class FakeScheduler implements Scheduler {
   async discard(jobId: string) {
     this.jobs.delete(jobId);
   }
-  async promote() {}
   async requeue(name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
     await this.enqueue(name, data, opts);
     return true;
@@ -127,6 +126,20 @@ describe('escalation: steps', () => {
     alerts.alerts.set(alertId, { id: alertId, teamId: 'T1', source: 'kpi', severity: 'critical', status: 'open', silencedUntil: null, snoozedUntil: null, openedAt: now, escalation: null, wave: 0 });
   };
   const run = (repeat: number, step: number, alertId = 'A1') => service.runStep(alertId, repeat, step);
+  /** An alert as written with its snapshot (what `opened` hands `start`). */
+  const writtenAlert = async (alertId: string) => {
+    openAlert(alertId);
+    const a = alerts.alerts.get(alertId)!;
+    a.escalation = await service.plan(a);
+    return { ...a };
+  };
+  /** The queued jobs as [job id (a crash net's by its name: its id is random), payload, due]. */
+  const netOf = (alertIds: string[]) => ({ net: expect.any(String), alertIds });
+  const jobsNow = () => [...scheduler.jobs].map(([jobId, j]) => [j.name === ESCALATION_JOBS.net ? j.name : jobId, j.data, j.at]);
+  const settled = async (s: EscalationService) => {
+    while (s.firstStepsRunning > 0) await new Promise((resolve) => setImmediate(resolve));
+    await s.settle(Date.now() + 5_000);
+  };
 
   beforeEach(() => {
     now = new Date('2026-06-03T10:00:00Z'); // Wednesday, 12:00 in Berlin
@@ -173,26 +186,104 @@ describe('escalation: steps', () => {
   it('a first step due now runs in process, its job waiting as the crash net and discarded once done; one that waited its turn reads the alert first; beyond, the job runs it', async () => {
     const { open, service: gated } = gatedInProcess(1, 1);
     service = gated;
-    const written = async (alertId: string) => {
-      openAlert(alertId);
-      const a = alerts.alerts.get(alertId)!;
-      a.escalation = await service.plan(a);
-      return { ...a };
-    };
-    const [a1, a2, a3] = [await written('A1'), await written('A2'), await written('A3')];
+    const [a1, a2, a3] = [await writtenAlert('A1'), await writtenAlert('A2'), await writtenAlert('A3')];
     await service.start(a1); // runs now, held at the gate
     await service.start(a2); // waits its turn
     await service.start(a3); // beyond: a job as before
     expect(service.firstStepsRunning).toBe(2);
     const grace = new Date(now.getTime() + 40_000);
-    expect([...scheduler.jobs].map(([jobId, j]) => [jobId, j.at])).toEqual([['escalation:A1:0:0', grace], ['escalation:A2:0:0', grace], ['escalation:A3:0:0', now]]);
+    // Started one after the other: a crash net each (see the next test for a burst), due after the grace.
+    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, netOf(['A1']), grace], [ESCALATION_JOBS.net, netOf(['A2']), grace], ['escalation:A3:0:0', { alertId: 'A3', repeat: 0, step: 0 }, now]]);
     alerts.alerts.get('A2')!.status = 'acknowledged'; // while it waits
     open();
-    while (service.firstStepsRunning > 0) await new Promise((resolve) => setImmediate(resolve));
+    await settled(service);
     expect(notifier.sent.map((s) => s.key)).toEqual([`escalation:A1:0:0:${ana.id}`]);
     expect(alerts.kinds('A2')).toEqual(['stopped']);
     // Both steps done: their crash nets discarded; A1's next step queued; A3's job left to run it.
     expect([...scheduler.jobs.keys()]).toEqual(['escalation:A3:0:0', 'escalation:A1:0:1']);
+  });
+
+  it('first steps started together share one crash net, discarded once the last of them ends', async () => {
+    const { open, service: gated } = gatedInProcess(8, 8);
+    service = gated;
+    const written = await Promise.all(['A1', 'A2', 'A3'].map((alertId) => writtenAlert(alertId)));
+    await Promise.all(written.map((a) => service.start(a)));
+    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, netOf(['A1', 'A2', 'A3']), new Date(now.getTime() + 40_000)]]);
+    alerts.alerts.get('A3')!.status = 'resolved'; // read only when it waited: run from the alert in hand, it pages
+    open();
+    await settled(service);
+    expect(notifier.sent.map((s) => s.key).sort()).toEqual(['A1', 'A2', 'A3'].map((a) => `escalation:${a}:0:0:${ana.id}`).sort());
+    expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:1', 'escalation:A2:0:1', 'escalation:A3:0:1']);
+  });
+
+  it('a first step that fails gets its own job at once, the net is discarded with the others; a net whose step could not be handed over is kept', async () => {
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const failing: EscalationNotifier = {
+      notifyPerson: async (alert, personId, progress, key) => (alert.id === 'A2' ? Promise.reject(new Error('Slack is down')) : notifier.notifyPerson(alert, personId, progress, key)),
+      postToTeam: (alert, team, progress, key) => notifier.postToTeam(alert, team, progress, key),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    service = new EscalationService({ ...deps, notifier: failing, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
+    await Promise.all((await Promise.all(['A1', 'A2'].map((a) => writtenAlert(a)))).map((a) => service.start(a)));
+    await settled(service);
+    expect(jobsNow()).toEqual([['escalation:A1:0:1', { alertId: 'A1', repeat: 0, step: 1, wave: 0 }, new Date(now.getTime() + 10 * 60_000)], ['escalation:A2:0:0', { alertId: 'A2', repeat: 0, step: 0, wave: 0 }, undefined]]);
+
+    // The step's own job cannot be queued either (Redis down): the net stays, to run the step after its grace.
+    scheduler.jobs.clear();
+    const enqueue = scheduler.enqueue.bind(scheduler);
+    scheduler.enqueue = async (name, data, opts) => (name === ESCALATION_JOBS.step ? Promise.reject(new Error('Redis is down')) : enqueue(name, data, opts));
+    await Promise.all((await Promise.all(['A3', 'A2'].map((a) => writtenAlert(a)))).map((a) => service.start(a)));
+    await settled(service);
+    const [net] = jobsNow();
+    expect(net).toEqual([ESCALATION_JOBS.net, netOf(['A3', 'A2']), new Date(now.getTime() + 40_000)]);
+
+    // The net runs (here or in another process: all its steps ended): each of its alerts' first steps queued under
+    // its own id; the alert whose page went out only reads.
+    scheduler.enqueue = enqueue;
+    const { net: netId, alertIds } = net![1] as { net: string; alertIds: string[] };
+    await service.catchUp(netId, alertIds);
+    expect(jobsNow().slice(1).map(([jobId, data]) => [jobId, data])).toEqual([
+      ['escalation:A3:0:0', { alertId: 'A3', repeat: 0, step: 0, wave: 0 }],
+      ['escalation:A2:0:0', { alertId: 'A2', repeat: 0, step: 0, wave: 0 }],
+    ]);
+    const sent = notifier.sent.length;
+    await run(0, 0, 'A3');
+    expect(notifier.sent.length).toBe(sent);
+  });
+
+  it('a crash net run by its own process while some of its steps still run (longer than the grace) queues those only', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const slowForA3: EscalationNotifier = {
+      notifyPerson: async (alert, personId, progress, key) => (alert.id === 'A3' ? gate : Promise.resolve()).then(() => notifier.notifyPerson(alert, personId, progress, key)),
+      postToTeam: (alert, team, progress, key) => notifier.postToTeam(alert, team, progress, key),
+      notifyOwners: () => notifier.notifyOwners(),
+    };
+    service = new EscalationService({ ...deps, notifier: slowForA3, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
+    const written = await Promise.all(['A1', 'A2', 'A3'].map((alertId) => writtenAlert(alertId)));
+    await Promise.all(written.map((a) => service.start(a)));
+    const { net, alertIds } = [...scheduler.jobs.values()][0]!.data as { net: string; alertIds: string[] };
+    // A1's and A2's steps ended (their next steps queued, the last thing they do), A3's held.
+    while (!scheduler.jobs.has('escalation:A1:0:1') || !scheduler.jobs.has('escalation:A2:0:1')) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    await service.catchUp(net, alertIds); // A1 and A2 paged, A3 still held
+    const firstSteps = () => [...scheduler.jobs.keys()].filter((jobId) => jobId.endsWith(':0:0'));
+    expect(firstSteps()).toEqual(['escalation:A3:0:0']);
+    open();
+    await settled(service);
+    // All ended here: a net that runs now (in this process or another) queues every alert again (none is known done).
+    scheduler.jobs.clear();
+    await service.catchUp(net, alertIds);
+    expect(firstSteps()).toEqual(['escalation:A1:0:0', 'escalation:A2:0:0', 'escalation:A3:0:0']);
+  });
+
+  it('a step run again after the alert closed writes no "not run" line when it had written its lines; a later step does', async () => {
+    Object.assign(alerts.alerts.get('A1')!, { status: 'acknowledged', cursor: { repeat: 0, step: 0 } });
+    expect(await run(0, 0)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    expect(alerts.kinds('A1')).toEqual([]);
+    expect(await run(0, 1)).toEqual({ kind: 'stopped', reason: 'acknowledged' });
+    expect(alerts.kinds('A1')).toEqual(['stopped']);
   });
 
   it('at shutdown, settle waits for the first steps running in process, no longer than its deadline', async () => {
@@ -211,7 +302,8 @@ describe('escalation: steps', () => {
     await settled;
     expect(service.firstStepsRunning).toBe(0);
     expect(notifier.sent.map((s) => s.key)).toEqual([`escalation:A1:0:0:${ana.id}`]);
-    expect(scheduler.jobs.has('escalation:A1:0:0')).toBe(false);
+    // The net discarded before settle resolved (the queues close after it); the next step queued.
+    expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:1']);
   });
 
   it('runs the whole chain under the clock: each step its target, every round, then stops', async () => {

@@ -22,6 +22,7 @@ export const toEscalationAlert = (a: Alert): EscalationAlert => ({
   escalation: a.escalation ?? null,
   wave: a.wave,
   pageLease: a.pageLease ?? null,
+  cursor: a.cursor ?? null,
 });
 
 /**

@@ -6,13 +6,15 @@ const step = z.object({ alertId: z.string().min(1), repeat: z.number().int().min
 
 /**
  * Escalation on the alerts queue, ahead of any fan-out: each step of an
- * alert's chain, and a low-urgency notification that waited for working
- * hours. Their job ids come from alert, wave, repeat and step (escalation.ts).
+ * alert's chain, a low-urgency notification that waited for working
+ * hours, and the crash net of first steps run in process (escalation.nets.ts).
+ * The steps' job ids come from alert, wave, repeat and step (escalation.ts).
  */
 export const escalationJobs = (escalation: EscalationService) =>
   defineJobs('alerts', {
     jobs: [
       defineJob(ESCALATION_JOBS.step, step, (d) => escalation.runStep(d.alertId, d.repeat, d.step, d.wave)),
       defineJob(ESCALATION_JOBS.notify, step.extend({ personId: z.string().min(1) }), (d) => escalation.notifyDeferred(d.alertId, d.repeat, d.step, d.personId, d.wave)),
+      defineJob(ESCALATION_JOBS.net, z.object({ net: z.string().min(1), alertIds: z.array(z.string().min(1)).min(1) }), (d) => escalation.catchUp(d.net, d.alertIds)),
     ],
   });

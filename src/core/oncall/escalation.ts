@@ -1,12 +1,16 @@
 import { DomainError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { CrashNets, NET_JOB, type CrashNet } from './escalation.nets.js';
 import type { EscalationAlert, EscalationDeps, EscalationSnapshot, RecordExtras, StepCursor, StepProgress, TimelineEntry } from './escalation.types.js';
 import type { EscalationPolicy, Schedule, ScheduleDefinition } from './oncall.types.js';
 import { onCallAt } from './rotation.js';
 import { isWorkingTime, nextWorkingTime, resolveStepTarget } from './targets.js';
 
-/** Job names of escalation; their payloads are `{ alertId, repeat, step }` (and `personId` for a deferred notification). */
-export const ESCALATION_JOBS = { step: 'escalation.step', notify: 'escalation.notify' } as const;
+/**
+ * Job names of escalation; their payloads are `{ alertId, repeat, step }` (and `personId` for a deferred
+ * notification), a crash net's `{ net, alertIds }` (see CrashNets).
+ */
+export const ESCALATION_JOBS = { step: 'escalation.step', notify: 'escalation.notify', net: NET_JOB } as const;
 
 /**
  * The id of a step's job: from alert, repeat and step (and the wave after a
@@ -94,8 +98,13 @@ export class EscalationService {
   private readonly turns: (() => void)[] = [];
   /** Those first steps, running or waiting, until each ends (see `settle`). */
   private readonly firstSteps = new Set<Promise<void>>();
+  /** The crash nets of those first steps (one job for those started together). */
+  private readonly nets: CrashNets | undefined;
 
-  constructor(private readonly d: EscalationDeps) {}
+  constructor(private readonly d: EscalationDeps) {
+    const inProcess = d.firstStepNow;
+    this.nets = inProcess && new CrashNets({ scheduler: d.scheduler, clock: d.clock, graceMs: inProcess.graceMs, logger: inProcess.logger });
+  }
 
   /** First steps running in this process now (their jobs wait as crash nets): work in progress a queue does not show. */
   get firstStepsRunning(): number {
@@ -146,19 +155,30 @@ export class EscalationService {
     const now = this.d.clock.now();
     const inProcess = this.d.firstStepNow;
     // Given the alert as written, due now and not too many running here (or its pages reserved for this process,
-    // see pageLeaseUntil): the step runs at once in this process, its job queued first (before any write of the
-    // step) as the crash net, due after a grace longer than a send lease.
+    // see pageLeaseUntil): the step runs at once in this process, once its crash net is queued (before any write of
+    // the step), due after a grace longer than a send lease.
     const room = this.firstStepsRunning < (inProcess?.maxRunning ?? 0) + (inProcess?.maxWaiting ?? 0) || !!alert.pageLease;
-    if (inProcess && typeof alertOrId !== 'string' && first.at <= now && room) {
-      await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: new Date(now.getTime() + inProcess.graceMs) });
+    if (inProcess && this.nets && typeof alertOrId !== 'string' && first.at <= now && room) {
+      const net = await this.nets.join(alert.id);
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
-      const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, first.jobId, inProcess.logger));
+      const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, net, inProcess.logger));
       this.firstSteps.add(run);
       void run.finally(() => this.firstSteps.delete(run));
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
     return snapshot;
+  }
+
+  /**
+   * A crash net that ran (its process died before all its first steps ended, or they took longer than the grace):
+   * each alert's first step queued under its own job id (one queued or run already is left as it is). Each reads its
+   * alert and sends nothing twice (the message keys), so those that had ended only read. Run by the process whose
+   * steps they are, only those still running are queued (as their own jobs would have been, one per alert).
+   */
+  async catchUp(net: string, alertIds: readonly string[]): Promise<void> {
+    const queue = this.nets?.unfinished(net) ?? alertIds;
+    await this.d.scheduler.enqueueMany(queue.map((alertId) => ({ name: ESCALATION_JOBS.step, data: { alertId, repeat: 0, step: 0, wave: 0 }, opts: { jobId: stepJobId(alertId, 0, 0) } })));
   }
 
   /**
@@ -193,19 +213,29 @@ export class EscalationService {
 
   /**
    * The first step of an alert just written, from the alert in hand (no read; read when the step waited its turn,
-   * as the alert may have been acknowledged or resolved meanwhile), then its crash net discarded: a process killed
-   * before that leaves the job, which runs the step again after the grace and sends nothing twice (the message keys
-   * are checked before sending). A step that fails brings its job forward, to retry as any job.
+   * as the alert may have been acknowledged or resolved meanwhile), then its end told to its crash net (the last
+   * to end discards it): a process killed before that leaves the net, which has the step run again after the grace,
+   * sending nothing twice (the message keys are checked before sending). A step that fails is handed to a job of
+   * its own at once, to retry as any job; should that job not be queued, the net is left to run it after the grace.
    */
-  private async runFirstStep(alert: EscalationAlert, waited: boolean, jobId: string, logger: Logger): Promise<void> {
+  private async runFirstStep(alert: EscalationAlert, waited: boolean, net: CrashNet, logger: Logger): Promise<void> {
+    const nets = this.nets as CrashNets;
     try {
       await this.runStep(alert.id, 0, 0, 0, waited ? undefined : alert);
     } catch (err) {
       logger.warn({ err, alertId: alert.id }, 'first escalation step failed in process; its job retries it');
-      await this.d.scheduler.promote(jobId).catch((e: unknown) => logger.warn({ err: e, jobId }, 'could not bring the step job forward; it runs after its grace'));
+      const jobId = stepJobId(alert.id, 0, 0);
+      const queued = await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: 0, step: 0, wave: 0 }, { jobId }).then(
+        () => true,
+        (e: unknown) => {
+          logger.warn({ err: e, jobId }, 'could not queue the step job; its crash net runs it after the grace');
+          return false;
+        },
+      );
+      await nets.ended(net, alert.id, !queued);
       return;
     }
-    await this.d.scheduler.discard(jobId).catch((err: unknown) => logger.warn({ err, jobId }, 'could not discard the step job; it runs after its grace and finds the step done'));
+    await nets.ended(net, alert.id);
   }
 
   /** `given`: the alert as just written (an in-process first step), not read again. */
@@ -214,7 +244,9 @@ export class EscalationService {
     const stopped = this.stopReason(alert, wave);
     if (stopped || !alert?.escalation) {
       const reason = stopped ?? 'missing';
-      if (alert && reason !== 'superseded') await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
+      // A step run again once it had written its lines (a crash net's, see catchUp) was run: no "not run" line.
+      const ran = !!alert?.cursor && (alert.cursor.repeat > repeat || (alert.cursor.repeat === repeat && alert.cursor.step >= step));
+      if (alert && reason !== 'superseded' && !ran) await this.record(alert.id, { key: `${stepJobId(alert.id, repeat, step, wave)}:stopped`, kind: 'stopped', repeat, step, detail: reason });
       return { kind: 'stopped', reason };
     }
     const snapshot = alert.escalation;

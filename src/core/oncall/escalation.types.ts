@@ -26,6 +26,8 @@ export interface EscalationAlert {
   wave: number;
   /** Its first step's pages reserved with the alert until then (see Alert.pageLease): that step runs in process. */
   pageLease?: Date | null;
+  /** The last step of its wave that wrote a timeline line (see StepCursor); absent before any. */
+  cursor?: { repeat: number; step: number } | null;
 }
 
 /**
@@ -122,8 +124,8 @@ export interface EscalationDeps {
   scheduler: Scheduler;
   clock: Clock;
   /**
-   * Run the first step of a new alert in this process when it is due at once (a process that runs workers), its
-   * job queued `graceMs` later as the crash net and discarded once the step is done; at most `maxRunning` at a
+   * Run the first step of a new alert in this process when it is due at once (a process that runs workers), a crash
+   * net queued `graceMs` later for it and the others started with it, discarded once they are done; at most `maxRunning` at a
    * time, up to `maxWaiting` more waiting their turn (beyond, the job runs it as before). Absent: every step is a job.
    */
   firstStepNow?: { graceMs: number; maxRunning: number; maxWaiting: number; logger: Logger };
