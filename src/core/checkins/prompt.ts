@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Team } from '../people/people.types.js';
 import type { PeopleRepository, Scheduler, TeamRepository } from '../ports.js';
+import type { BulkTurns } from '../pages-first.js';
 import { activeMembers } from './access.js';
 import { defaultSettings, type Checkin, type CheckinRepository, type CheckinSettings } from './checkins.types.js';
 import { promptView } from './checkins.views.js';
@@ -27,6 +28,8 @@ export interface PromptDeps {
   scheduler: Pick<Scheduler, 'enqueue'>;
   clock: Clock;
   logger: Logger;
+  /** Pages first: each member's prompt, and each chunk of a firing, waits its turn while alert work is in flight. */
+  pagesFirst?: BulkTurns;
 }
 
 /**
@@ -42,6 +45,8 @@ export class CheckinPrompts {
 
   /** A (team, zone) scheduler fired: queue one prompt per member due now; the job id makes it once per period. */
   async fire(teamId: string, timeZone: string): Promise<number> {
+    // Reading a team of thousands is a unit of bulk work too (see PagesFirst), as is each chunk below.
+    await this.d.pagesFirst?.turn();
     const team = await this.d.teams.get(teamId);
     if (!team) return 0;
     const settings = (await this.d.checkins.getSettings(teamId)) ?? defaultSettings(teamId);
@@ -54,6 +59,7 @@ export class CheckinPrompts {
     let queued = 0;
     // A few members at a time: their check-ins read in one command, and their jobs queued in one of the scheduler's bulk adds.
     for (let i = 0; i < due.length; i += FIRE_CHUNK) {
+      await this.d.pagesFirst?.turn();
       const chunk = due.slice(i, i + FIRE_CHUNK);
       const prompted = await this.d.checkins.exist(chunk);
       const toQueue = chunk.filter((_, j) => !prompted[j]);
@@ -66,6 +72,8 @@ export class CheckinPrompts {
 
   /** Creates the check-in once per (person, period) and DMs it once; safe to retry and to run on two workers. */
   async prompt(personId: string, teamId: string, period: string): Promise<Checkin | null> {
+    // Before anything is read or written: a prompt that waits only starts later (see PagesFirst).
+    await this.d.pagesFirst?.turn();
     const [person, { team, settings }] = await Promise.all([this.d.people.get(personId), this.recentTeam(teamId)]);
     if (!person?.active || !team?.memberIds.includes(personId)) return null;
     const now = this.d.clock.now();
