@@ -37,6 +37,9 @@
  *   fake Slack that names it ("Bench KPI 042 was 79.958"), whoever it is sent
  *   to (the manager today; the on-call person once escalation routes alerts),
  *   also by the 10 s of the phase in which the sample was due;
+ * - for the fan-out: its prompts sent during the phase, and when its last
+ *   prompt went out (waiting up to BENCH_FANOUT_WAIT_MS, 300,000, after the
+ *   drain for all of them);
  * - Tandem's peak RSS and the load average. Target (issue 12): DM p99 < 250 ms
  *   while the fan-out runs. BENCH_DRAIN_MS (60,000) bounds the wait for late
  *   alerts and messages after the sending ends.
@@ -51,6 +54,8 @@ const SECONDS = envNumber('BENCH_SECONDS', 60);
 const BATCH = Math.max(1, envNumber('BENCH_BATCH', 1));
 const FANOUT = envNumber('BENCH_FANOUT_PEOPLE', 10_000);
 const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 60_000);
+/** How long after the fan-out phase's drain to wait for the fan-out's last prompt (its completion time). */
+const FANOUT_WAIT_MS = envNumber('BENCH_FANOUT_WAIT_MS', 300_000);
 const PHASES = (process.env.BENCH_PHASES ?? 'alone,fanout').split(',').filter((p) => p === 'alone' || (p === 'fanout' && FANOUT > 0));
 const HISTORY = 30;
 /** One sample in this many breaches (1 %). */
@@ -148,6 +153,16 @@ function byWindow(breaches: readonly Breach[], dueOffset: (b: Breach) => number,
   return [...windows].sort(([a], [b]) => a - b).map(([from, values]) => ({ from_s: from, ...latency(values) }));
 }
 
+/** When the fan-out fired at `firedAt` sent its last prompt (ms after the firing), waiting up to FANOUT_WAIT_MS for all of them. */
+async function fanoutCompletion(s: BenchStack, firedAt: number): Promise<{ prompts_sent: number; last_prompt_ms_after_firing: number | string }> {
+  const sent = () => promptsBetween(s.fake, FANOUT, firedAt, Infinity);
+  const deadline = Date.now() + FANOUT_WAIT_MS;
+  while (sent() < FANOUT && Date.now() < deadline) await sleep(1_000);
+  const times = s.fake.callsTo('chat.postMessage').filter((c) => c.at >= firedAt && /^D\d{6}$/.test(String(c.args.channel)) && Number(String(c.args.channel).slice(1)) < FANOUT).map((c) => c.at);
+  const done = times.length >= FANOUT;
+  return { prompts_sent: times.length, last_prompt_ms_after_firing: done ? Math.max(...times) - firedAt : `not all within ${FANOUT_WAIT_MS} ms after the drain` };
+}
+
 const SAMPLE_IN_MESSAGE = /Bench KPI (\d{3}) was (\d+(?:\.\d+)?) /;
 
 async function phase(s: BenchStack, name: string, generator: ChildProcess, backlog: BacklogSampler) {
@@ -181,10 +196,11 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
   while (Date.now() < deadline && breaches.some((b) => !messaged().has(b.id))) await sleep(250);
   const dms = messaged();
   const records = await recordedAt(s);
+  const fanout = name === 'fanout' ? { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone), ...(await fanoutCompletion(s, phaseStart)) } : null;
   return {
     phase: name,
     offered: { kpis: KPIS, samples_per_s: RATE, seconds: SECONDS, samples_per_request: BATCH, breaching_samples: breaches.length },
-    ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
+    ...(fanout ? { fanout } : {}),
     ingest: {
       ...http,
       lastDone: undefined,

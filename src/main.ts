@@ -101,7 +101,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     checkinJobs(core.checkins),
     recognitionJobs(core.recognition),
     oncallJobs(core.oncall),
-    escalationJobs(core.escalation),
+    escalationJobs(core.escalation, core.pagesFirst),
     kpiJobs(core.kpis),
     scorecardJobs(core.scorecards),
     surveyJobs(core.surveys),

@@ -13,6 +13,7 @@ import type { Logger } from './logger.js';
 import { createOncall } from './oncall/oncall.js';
 import { ONCALL_HELP } from './oncall/oncall.views.js';
 import type { OncallRepository } from './oncall/oncall.types.js';
+import { PagesFirst } from './pages-first.js';
 import { DirectoryLookup } from './people/lookup.js';
 import { managePeople, manageTeams } from './people/manage.js';
 import { PeopleService } from './people/people.service.js';
@@ -107,6 +108,8 @@ export function createCore(ports: CorePorts) {
   const messenger = new Messenger(ports.identities, ports.postedMessages, ports.clock);
   const people = new PeopleService(ports.people, ports.identities, ports.clock);
   const audit = new AuditLog(ports);
+  // Pages first: alert work in flight here (samples judged, alerts raised, escalation steps) slows the fan-outs.
+  const pagesFirst = new PagesFirst();
   const directory = {
     lookup: new DirectoryLookup(ports),
     people: managePeople({ ...ports, audit }),
@@ -118,7 +121,7 @@ export function createCore(ports: CorePorts) {
   // Before check-ins: a typed reply while a survey question is being asked is the survey's.
   const surveys = createSurveys({ ...ports, messenger, store: ports.surveys, config: ports.surveyConfig, picture: ports.surveyPicture }, { interactions, tandem });
   // An urgent blocker (or one the manager pages about) becomes an alert, escalated like any other.
-  const checkins = createCheckins({ ...ports, messenger, pageBlocker: (b, by) => blockerPager(kpiDeps)(b, by) }, { interactions, tandem });
+  const checkins = createCheckins({ ...ports, messenger, pagesFirst, pageBlocker: (b, by) => blockerPager(kpiDeps)(b, by) }, { interactions, tandem });
   tandem.feature(CHECKINS_HELP);
   const oncall = createOncall({ ...ports, messenger, audit }, { tandem });
   tandem.feature(ONCALL_HELP);
@@ -142,10 +145,12 @@ export function createCore(ports: CorePorts) {
     ...(ports.firstStepInProcess ? { firstStepNow: { graceMs: FIRST_STEP_GRACE_MS, maxRunning: FIRST_STEPS_RUNNING, maxWaiting: FIRST_STEPS_WAITING, logger: ports.logger } } : {}),
   });
   notifier.escalation = escalation;
+  // First steps run in process outside any job or request once started (see EscalationService.start): counted here.
+  pagesFirst.watch(() => escalation.firstStepsRunning);
   const kpiDeps = { kpis: ports.kpis, alerts: ports.alerts, notifier, teams: ports.teams, people: ports.people, audit, scheduler: ports.scheduler, clock: ports.clock, logger: ports.logger, openKeys: new OpenKeys() };
-  const kpis = createKpis(kpiDeps, { interactions, tandem }, ports.inlineKpiDetection);
+  const kpis = createKpis(kpiDeps, { interactions, tandem }, ports.inlineKpiDetection, pagesFirst);
   tandem.feature(KPI_HELP);
-  const alerts = createAlerts(kpiDeps, ports.integrations);
+  const alerts = createAlerts(kpiDeps, ports.integrations, pagesFirst);
   new AlertResponses(kpiDeps).register(interactions, tandem);
   const rollups = new SourceRollups({ store: ports.scorecardRollups, clock: ports.clock });
   const sources = {
@@ -154,7 +159,7 @@ export function createCore(ports: CorePorts) {
     pulse: ports.pulse ?? surveyPulseSource({ ...ports.surveys, rollups }),
   };
   const scorecards = createScorecards({ ...ports, ...sources, messenger }, { interactions, tandem });
-  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, escalation, governance, kpis, alerts, scorecards, surveys };
+  return { clock: ports.clock, audit, interactions, tandem, messenger, people, directory, recognition, checkins, oncall, escalation, pagesFirst, governance, kpis, alerts, scorecards, surveys };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -1,6 +1,7 @@
 import type { Interactions } from '../chat/interactions.js';
 import type { TandemCommand } from '../help/help.service.js';
 import type { CacheInvalidation } from '../invalidation.js';
+import type { BulkTurns } from '../pages-first.js';
 import type { FeatureDeps } from '../ports.js';
 import { CheckinAnswers } from './answer.js';
 import { StepByStepAnswers } from './answer-steps.js';
@@ -20,6 +21,8 @@ export interface CheckinDeps extends FeatureDeps {
   invalidation: CacheInvalidation;
   /** Pages the team's on-call about a blocker (an alert of source `blocker`); absent: blockers stay with the manager. */
   pageBlocker?: PageBlocker;
+  /** Pages first: the fan-out's prompts and reminders wait their turn while alert work is in flight (see PagesFirst). */
+  pagesFirst?: BulkTurns;
 }
 
 /** The invalidation topic of the prompt jobs' shared team reads: a settings change drops them in every process at once. */

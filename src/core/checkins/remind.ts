@@ -4,6 +4,7 @@ import type { Messenger } from '../chat/messenger.js';
 import type { Clock } from '../clock.js';
 import type { Person } from '../people/people.types.js';
 import type { PeopleRepository, Scheduler } from '../ports.js';
+import type { BulkTurns } from '../pages-first.js';
 import { ownCheckin } from './access.js';
 import type { CheckinRepository } from './checkins.types.js';
 import { answeredView, closedView, promptView, snoozedView } from './checkins.views.js';
@@ -17,6 +18,8 @@ export interface RemindDeps {
   messenger: Pick<Messenger, 'dm'>;
   scheduler: Pick<Scheduler, 'enqueue'>;
   clock: Clock;
+  /** Pages first: a reminder (sent to a whole team at once, like the prompts) waits its turn while alert work is in flight. */
+  pagesFirst?: BulkTurns;
 }
 
 /** Reminders of an unanswered check-in: the scheduled ones, and "remind me in 2 hours". */
@@ -25,6 +28,7 @@ export class CheckinReminders {
 
   /** Sends the reminder under `key` (reminder n or snooze n): only while unanswered and before the deadline. */
   async remind(checkinId: string, key: string): Promise<boolean> {
+    await this.d.pagesFirst?.turn();
     const c = await this.d.checkins.get(checkinId);
     if (!c || c.status !== 'pending' || this.d.clock.now() >= c.deadlineAt) return false;
     const person = await this.d.people.get(c.personId);

@@ -8,6 +8,7 @@ import { createSilence, silenceInputSchema } from '../alerts/silences.js';
 import type { Interactions } from '../chat/interactions.js';
 import { DomainError } from '../errors.js';
 import type { TandemCommand } from '../help/help.service.js';
+import type { PagesFirst } from '../pages-first.js';
 import type { PageQuery } from '../ports.js';
 import { registerKpiChat } from './chat.js';
 import { markDataError } from './data-error.js';
@@ -18,12 +19,18 @@ import { listSamples, recordSamples } from './samples.js';
 import { checkStale } from './stale.js';
 import { detectFromJob, kpiSweeper } from './sweep.js';
 
+/** Work a page waits on, counted while it runs when the process has the signal (see PagesFirst); else just run. */
+const urgentIn = (pagesFirst: Pick<PagesFirst, 'during'> | undefined) => <T>(work: () => Promise<T>): Promise<T> => (pagesFirst ? pagesFirst.during(work) : work());
+
 /**
  * KPIs: definitions and versions, samples, detection and the stale check, with their chat commands.
  * `inlineDetection`: a request's samples are judged in its own process once stored (see recordSamples).
+ * `pagesFirst`: samples being recorded and judged count as work a page waits on (a breach among them raises its
+ * alert and starts its first step in that same run), so bulk work yields to them.
  */
-export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }, inlineDetection = false) {
+export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }, inlineDetection = false, pagesFirst?: Pick<PagesFirst, 'during'>) {
   registerKpiChat(d, chat.interactions, chat.tandem);
+  const urgent = urgentIn(pagesFirst);
   return {
     create: (body: unknown, actor: string) => createKpi(d, body, actor),
     change: (key: string, body: unknown, actor: string) => changeKpi(d, key, body, actor),
@@ -31,20 +38,21 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     list: (filter: { ownerTeamIds?: string[] } = {}) => d.kpis.list(filter),
     versions: async (key: string) => (await getKpi(d, key)).versions,
     /** `action`: the submission is audited under it (see recordSamples). */
-    recordSamples: (key: string, body: unknown, actor: string, action?: string) => recordSamples(d, key, body, actor, { inline: inlineDetection, ...(action ? { action } : {}) }),
+    recordSamples: (key: string, body: unknown, actor: string, action?: string) => urgent(() => recordSamples(d, key, body, actor, { inline: inlineDetection, ...(action ? { action } : {}) })),
     samples: (key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }) => listSamples(d, key, range),
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
-    detect: (key: string) => detectPending(d, key),
+    detect: (key: string) => urgent(() => detectPending(d, key)),
     /** The `kpi.detect` job: `detect`, coming back when the lease runs out if another holder has it while samples wait. */
-    detectQueued: (key: string) => detectFromJob(d, key),
+    detectQueued: (key: string) => urgent(() => detectFromJob(d, key)),
     checkStale: () => checkStale(d),
     /** Queues again the detection of samples left unjudged (sweep.ts). */
     sweep: kpiSweeper(d),
   };
 }
 
-/** Alerts: queries, the status changes (for on-call), silences and the intakes. */
-export function createAlerts(d: KpiDeps, integrations: IntegrationRepository) {
+/** Alerts: queries, the status changes (for on-call), silences and the intakes (work a page waits on: see createKpis). */
+export function createAlerts(d: KpiDeps, integrations: IntegrationRepository, pagesFirst?: Pick<PagesFirst, 'during'>) {
+  const urgent = urgentIn(pagesFirst);
   const integrationFor = async (key: string): Promise<Integration> => {
     const integration = key.startsWith(INTEGRATION_KEY_PREFIX) ? await integrations.byHash(hashIntegrationKey(key)) : null;
     if (!integration || integration.revokedAt) throw new DomainError('unauthenticated', 'Unknown or revoked integration key');
@@ -91,8 +99,8 @@ export function createAlerts(d: KpiDeps, integrations: IntegrationRepository) {
         return i;
       },
     },
-    alertmanager: async (key: string, payload: AlertmanagerPayload) => ingestAlertmanager(d, await integrationFor(key), payload),
-    event: async (key: string, payload: z.output<typeof eventsPayloadSchema>) => ingestEvent(d, await integrationFor(key), payload, () => randomUUID()),
+    alertmanager: (key: string, payload: AlertmanagerPayload) => urgent(async () => ingestAlertmanager(d, await integrationFor(key), payload)),
+    event: (key: string, payload: z.output<typeof eventsPayloadSchema>) => urgent(async () => ingestEvent(d, await integrationFor(key), payload, () => randomUUID())),
   };
 }
 
