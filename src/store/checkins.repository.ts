@@ -245,14 +245,17 @@ export class MongoCheckinRepository implements CheckinRepository {
 
   /**
    * The most recent check-in of the previous weeks: last week's first (one _id read for someone prompted every
-   * week), then the weeks before it at once.
+   * week), then the weeks before it in one `_id $in` read (five `_id` reads before: a fan-out to people with no
+   * history paid them all).
    */
   async previous(personId: string, period: string): Promise<Checkin | null> {
     const last = await this.byPersonPeriod(personId, periodMinus(period, 1));
     if (last) return last;
     const weeks = Array.from({ length: PREVIOUS_WEEKS - 1 }, (_, i) => periodMinus(period, i + 2));
-    const found = await Promise.all(weeks.map((p) => this.byPersonPeriod(personId, p)));
-    return found.find((c) => c !== null) ?? null;
+    const found = await this.Checkin.find({ _id: { $in: weeks.map((p) => checkinId(personId, p)) } }).lean<WithId<CheckinDoc>[]>();
+    // Newest first: the period strings (ISO weeks) sort as their dates do.
+    const latest = found.filter((d) => d.personId === personId).sort((a, b) => b.period.localeCompare(a.period))[0];
+    return latest ? toCheckin(latest) : null;
   }
 
   async update(id: string, whenStatus: readonly CheckinStatus[], patch: Parameters<CheckinRepository['update']>[2], at: Date): Promise<Checkin | null> {

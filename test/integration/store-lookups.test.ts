@@ -136,6 +136,22 @@ describe('the store keys every hot-path lookup by _id', () => {
     expect(await store.checkins.answeringStepByStep(person.id)).toBeNull();
     expect(checkin.id).toBe(checkinId(person.id, '2026-W48'));
   });
+
+  it("finds the last check-in of the six weeks before, across weeks without one, in two _id reads", async () => {
+    const person = await store.people.create({ name: 'Sol', email: 'sol@example.com' });
+    const teamId = new mongoose.Types.ObjectId().toString();
+    const create = (period: string) => store.checkins.createOnce({ personId: person.id, teamId, period, timeZone: 'UTC', questions: DEFAULT_QUESTIONS, previousPriorities: null, promptedAt: clock.now(), deadlineAt: clock.now() });
+    expect((await expectNoScan(conn, () => store.checkins.previous(person.id, '2026-W10'))).result).toBeNull();
+    await create('2026-W04');
+    await create('2026-W06');
+    const { result, filters } = await expectNoScan(conn, () => store.checkins.previous(person.id, '2026-W10'));
+    expect(result?.period).toBe('2026-W06');
+    expect(filters).toHaveLength(2);
+    await create('2026-W09');
+    expect((await store.checkins.previous(person.id, '2026-W10'))?.period).toBe('2026-W09');
+    // Beyond six weeks back: not last week's priorities any more.
+    expect(await store.checkins.previous(person.id, '2026-W16')).toBeNull();
+  });
 });
 
 describe('lookup documents are backfilled for a database written before them', () => {
