@@ -148,9 +148,10 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       for (const adapter of adapters) await adapter.stop?.();
       await reconciler.stop();
       await jobs.close(() => core.escalation.settle(deadline));
+      // Before Redis closes: the batched writes tell other processes' caches what they changed (store.account).
+      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await invalidation.stop();
       await closeRedis(redis);
-      await store.flush().catch((err: unknown) => logger.error({ err }, 'could not write the last-seen times'));
       await conn.close();
       logger.info('stopped');
       // Whatever still holds the event loop open here would keep the process alive after main() ends.
