@@ -32,8 +32,8 @@ export function sendError(res: Response, status: number, code: string, message: 
 export const INTERNAL_ERROR = errorAnswer(500, 'internal', 'Something went wrong; it has been logged');
 
 /**
- * The answer to a thrown domain, validation or body-reading error (body-parser's, or
- * json-body.ts's of the same `type` and `status`); undefined for anything else: a 500 to log.
+ * The answer to a thrown domain, validation or body-reading error (body-parser's `type` and `status`);
+ * undefined for anything else: a 500 to log.
  */
 export function answerFor(err: unknown): ErrorAnswer | undefined {
   if (isDomainError(err)) return errorAnswer(STATUS[err.code], err.code, err.message, err.details);

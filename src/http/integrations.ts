@@ -1,10 +1,10 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { alertmanagerPayloadSchema, eventsPayloadSchema, readAlertmanagerPayload } from '../core/alerts/intakes.js';
 import type { Core } from '../core/index.js';
 import { isDomainError } from '../core/errors.js';
 import { answerFor, errorAnswer, INTERNAL_ERROR } from './errors.js';
-import { readJsonBody, sendJson } from './json-body.js';
 
 const bearer = (req: IncomingMessage): string => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
 const issuesOf = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.map(String).join('.') || 'body'}: ${i.message}`);
@@ -17,14 +17,32 @@ interface Answer {
 const INTAKE_PATH = '/api/v1/integrations';
 
 /**
+ * The request's JSON body as express.json reads it (body-parser: 1 MB, strict, gzip/deflate/br, its 400/413/415
+ * errors, answered by errors.ts), called on node's own request: body-parser reads only its headers and stream, and
+ * sets `req.body` (undefined when there is no body or it is not JSON).
+ */
+const jsonParser = express.json({ limit: '1mb' });
+const readJsonBody = (req: IncomingMessage, res: ServerResponse): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    const request = req as Request;
+    void jsonParser(request, res as Response, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(request.body)));
+  });
+
+/** Writes `body` as JSON, as express's res.json does (without an ETag: these are answers to POSTs). */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+/**
  * The alert intakes, at /api/v1/integrations: a Prometheus Alertmanager
  * webhook receiver (payload v4, integration key as the bearer token that
  * `http_config.authorization` sends) and a PagerDuty Events API
  * v2-compatible endpoint (integration key as `routing_key`). Served straight
  * from node:http (server.ts `routes`), not through express: at 1,000 alerts
  * a second express's routing, body-parser and pino-http cost more than the
- * intake's own work. The body is read as express.json would, and errors
- * answer as errors.ts does.
+ * intake's own work. The body is read by body-parser (express.json) all the
+ * same, and errors answer as errors.ts does.
  */
 export function createIntakes(core: Core, logger: Logger): Record<string, RequestListener> {
   const serve =
@@ -33,7 +51,7 @@ export function createIntakes(core: Core, logger: Logger): Record<string, Reques
       void (async () => {
         let answer: Answer;
         try {
-          answer = await handle(req, await readJsonBody(req));
+          answer = await handle(req, await readJsonBody(req, res));
         } catch (err) {
           answer = answerFor(err) ?? INTERNAL_ERROR;
           if (answer === INTERNAL_ERROR) logger.error({ err, req: { id: res.getHeader('x-request-id'), method: req.method, url: req.url } }, 'unhandled error');
