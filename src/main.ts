@@ -153,6 +153,9 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
       await invalidation.stop();
       await closeRedis(redis);
       await conn.close();
+      // The driver resolves once it has destroyed its sockets; their handles are released in the event loop's next
+      // close phase, so one turn of the loop later nothing of MongoDB's is left open.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       logger.info('stopped');
       // Whatever still holds the event loop open here would keep the process alive after main() ends.
       logger.debug({ resources: process.getActiveResourcesInfo() }, 'active resources after stop');
