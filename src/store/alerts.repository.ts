@@ -1,5 +1,5 @@
 import { Types, Schema, type Connection, type Model, type mongo } from 'mongoose';
-import type { Alert, AlertBreach, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, KeptCopy, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { Alert, AlertBreach, AlertFacts, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, KeptCopy, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
@@ -176,6 +176,20 @@ export class MongoAlertRepository implements AlertRepository {
           .lean<AlertDoc[]>(),
       toAlert,
     );
+  }
+
+  async openedBetween(from: Date, to: Date): Promise<AlertFacts[]> {
+    const docs = await this.Alert.find({ createdAt: { $gte: from, $lt: to } }, { teamId: 1, createdAt: 1, acknowledgedAt: 1, resolvedAt: 1, timeline: 1 }).lean<AlertDoc[]>();
+    return docs.map((d) => ({ teamId: d.teamId, createdAt: d.createdAt, timeline: d.timeline ?? [], ...(d.acknowledgedAt ? { acknowledgedAt: d.acknowledgedAt } : {}), ...(d.resolvedAt ? { resolvedAt: d.resolvedAt } : {}) }));
+  }
+
+  async any(): Promise<boolean> {
+    return (await this.Alert.exists({})) !== null;
+  }
+
+  async liveCountByKpi(): Promise<Record<string, number>> {
+    const groups = await this.Alert.aggregate<{ _id: string | null; n: number }>([{ $match: { status: { $in: ['open', 'acknowledged'] } } }, { $group: { _id: '$kpiKey', n: { $sum: 1 } } }]);
+    return Object.fromEntries(groups.flatMap((g) => (typeof g._id === 'string' ? [[g._id, g.n]] : [])));
   }
 
   async openId(key: string): Promise<string | null> {

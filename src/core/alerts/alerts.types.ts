@@ -147,10 +147,22 @@ export interface Silence {
   createdAt: Date;
 }
 
+/** An alert as the leaders' figures read it. */
+export type AlertFacts = Pick<Alert, 'teamId' | 'createdAt' | 'acknowledgedAt' | 'resolvedAt' | 'timeline'>;
+
 /** What the alerts use cases need from the store. */
 export interface AlertRepository {
   get(id: string): Promise<Alert | null>;
   list(filter: AlertFilter & PageQuery): Promise<Page<Alert>>;
+  /**
+   * What the leaders' figures need of every alert opened in `[from, to)`, in one unsorted pass: a filtered and sorted
+   * page costs FerretDB a read of the whole collection, so paging through a busy period is quadratic there.
+   */
+  openedBetween(from: Date, to: Date): Promise<AlertFacts[]>;
+  /** Whether any alert is stored (a read of one document, unsorted). */
+  any(): Promise<boolean>;
+  /** How many open or acknowledged alerts each KPI has (one aggregation; KPIs with none are absent). */
+  liveCountByKpi(): Promise<Record<string, number>>;
   /** The id of the open (or acknowledged) alert of a dedup key, from its `_id`-keyed lookup document. */
   openId(key: string): Promise<string | null>;
   /**

@@ -1,5 +1,4 @@
-import type { Alert, AlertFilter, AlertRepository } from '../alerts/alerts.types.js';
-import type { Page, PageQuery } from '../ports.js';
+import type { AlertRepository } from '../alerts/alerts.types.js';
 import type { KpiFigure, KpiSource, Period } from '../scorecards/scorecards.types.js';
 import type { Kpi, KpiRepository, Sample } from './kpis.types.js';
 import { ragOf, versionAt } from './rag.js';
@@ -9,11 +8,10 @@ import { SourceRollups } from '../scorecards/source-rollups.js';
 const SAMPLES_READ = 1_000;
 /** Points of a sparkline: the period cut into this many slices, the last value of each. */
 export const TREND_POINTS = 12;
-const OPEN_PAGE = 500;
 
 export interface KpiSourceDeps {
   kpis: Pick<KpiRepository, 'list' | 'samplesBetween'>;
-  alerts: Pick<AlertRepository, 'list'>;
+  alerts: Pick<AlertRepository, 'liveCountByKpi'>;
   /** Where figures are kept between scorecards (absent: computed every time). */
   rollups?: Pick<SourceRollups, 'read'>;
 }
@@ -50,17 +48,6 @@ export function kpiFigure(kpi: Kpi, samples: readonly SampleFigures[], period: P
   };
 }
 
-async function allOf(list: (q: AlertFilter & PageQuery) => Promise<Page<Alert>>, filter: AlertFilter): Promise<Alert[]> {
-  const out: Alert[] = [];
-  for (let cursor: string | undefined, page = 0; page < 20; page += 1) {
-    const p = await list({ ...filter, limit: OPEN_PAGE, cursor });
-    out.push(...p.items);
-    if (!p.nextCursor) break;
-    cursor = p.nextCursor;
-  }
-  return out;
-}
-
 /**
  * The KPI feature's side of the scorecard: the KPIs owned by the scope's
  * teams, each with its latest value in the period judged red/amber/green by
@@ -73,12 +60,6 @@ async function allOf(list: (q: AlertFilter & PageQuery) => Promise<Page<Alert>>,
  */
 export function kpiScorecardSource(d: KpiSourceDeps): KpiSource {
   const rollups = d.rollups ?? SourceRollups.none;
-  const openByKpi = async (): Promise<Record<string, number>> => {
-    const live = (await Promise.all((['open', 'acknowledged'] as const).map((status) => allOf((q) => d.alerts.list(q), { status })))).flat();
-    const open: Record<string, number> = {};
-    for (const a of live) if (a.kpiKey) open[a.kpiKey] = (open[a.kpiKey] ?? 0) + 1;
-    return open;
-  };
   const figures = async (period: Period): Promise<KpiFigure[]> => {
     const kpis = await d.kpis.list({});
     if (!kpis.length) return [];
@@ -97,7 +78,7 @@ export function kpiScorecardSource(d: KpiSourceDeps): KpiSource {
       const wanted = new Set(teamIds);
       const [all, open] = await Promise.all([
         rollups.read(`kpis:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'kpis', period }], () => figures(period)),
-        rollups.read('kpis:open-alerts', [{ source: 'alerts' }], openByKpi),
+        rollups.read('kpis:open-alerts', [{ source: 'alerts' }], () => d.alerts.liveCountByKpi()),
       ]);
       return all.filter((f) => f.teamId !== null && wanted.has(f.teamId)).map((f) => ({ ...f, openAlerts: open[f.key] ?? 0 }));
     },

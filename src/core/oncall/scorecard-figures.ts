@@ -1,15 +1,11 @@
-import type { Alert, AlertRepository } from '../alerts/alerts.types.js';
+import type { AlertFacts, AlertRepository } from '../alerts/alerts.types.js';
 import type { PeopleRepository } from '../ports.js';
 import type { AlertFigures, AlertStats, Period } from '../scorecards/scorecards.types.js';
 import { SourceRollups } from '../scorecards/source-rollups.js';
 import { afterHoursPages, percentile, type AlertRecord } from './figures.js';
 
-const PAGE = 500;
-/** At most this many alerts are read per scorecard (a year of a noisy organisation is far below). */
-const MAX_PAGES = 40;
-
 export interface AlertFiguresDeps {
-  alerts: Pick<AlertRepository, 'list'>;
+  alerts: Pick<AlertRepository, 'openedBetween' | 'any'>;
   people: Pick<PeopleRepository, 'getMany'>;
   /** Where figures are kept between scorecards (absent: computed every time). */
   rollups?: Pick<SourceRollups, 'read'>;
@@ -27,7 +23,7 @@ interface TeamAlerts {
  * The people an alert reached, from its timeline: the first notification
  * lists them (`data.people`), each escalation step names one (`personId`).
  */
-export function pagesOf(alert: Alert): AlertRecord['pages'] {
+export function pagesOf(alert: Pick<AlertFacts, 'timeline'>): AlertRecord['pages'] {
   return alert.timeline
     .filter((e) => e.kind === 'notified')
     .flatMap((e) => {
@@ -37,7 +33,7 @@ export function pagesOf(alert: Alert): AlertRecord['pages'] {
     });
 }
 
-export const toRecord = (a: Alert): AlertRecord => ({ teamId: a.teamId, openedAt: a.createdAt, acknowledgedAt: a.acknowledgedAt ?? null, resolvedAt: a.resolvedAt ?? null, pages: pagesOf(a) });
+export const toRecord = (a: AlertFacts): AlertRecord => ({ teamId: a.teamId, openedAt: a.createdAt, acknowledgedAt: a.acknowledgedAt ?? null, resolvedAt: a.resolvedAt ?? null, pages: pagesOf(a) });
 
 /** Alerts opened in the period per team: the times to acknowledge and resolve, and pages outside the recipient's working hours. */
 export async function teamAlerts(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<Record<string, TeamAlerts>> {
@@ -75,19 +71,10 @@ export function alertStats(teams: readonly TeamAlerts[]): AlertStats {
  */
 export function oncallScorecardFigures(d: AlertFiguresDeps): AlertFigures {
   const rollups = d.rollups ?? SourceRollups.none;
-  const perTeam = async (period: Period): Promise<Record<string, TeamAlerts>> => {
-    const records: AlertRecord[] = [];
-    for (let cursor: string | undefined, page = 0; page < MAX_PAGES; page += 1) {
-      const p = await d.alerts.list({ from: period.from, to: period.to, limit: PAGE, cursor });
-      for (const a of p.items) if (a.createdAt < period.to) records.push(toRecord(a));
-      if (!p.nextCursor) break;
-      cursor = p.nextCursor;
-    }
-    return teamAlerts(records, d.people);
-  };
+  const perTeam = async (period: Period): Promise<Record<string, TeamAlerts>> => teamAlerts((await d.alerts.openedBetween(period.from, period.to)).map(toRecord), d.people);
   return {
     /** Set up once any alert was raised. */
-    setUp: () => rollups.read('alerts:set-up', [{ source: 'alerts' }], async () => (await d.alerts.list({ limit: 1 })).items.length > 0),
+    setUp: () => rollups.read('alerts:set-up', [{ source: 'alerts' }], () => d.alerts.any()),
     async forTeams(teamIds: readonly string[], period: Period): Promise<AlertStats> {
       const all = await rollups.read(`alerts:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'alerts' }], () => perTeam(period));
       return alertStats([...new Set(teamIds)].flatMap((t) => all[t] ?? []));
