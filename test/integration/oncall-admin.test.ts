@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timelineEntry } from '../../src/core/alerts/escalate.js';
 import type { Person, Team } from '../../src/core/people/people.types.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
 import { startTestTandem } from '../support/stack.js';
@@ -162,6 +163,52 @@ describe('on-call schedules, escalation policies and routing in the admin API ov
     expect(((await call('GET', '/escalation-policies', { token: reader })).body.items as unknown[]).length).toBe(2);
   });
 
+  it("answers the leaders' figures: time to acknowledge and resolve per team and week (median, p90), alerts per team, after-hours pages per person", async () => {
+    const open = async (i: number, teamId: string, at: string, pages: { personId: string; at: string }[], ackMin?: number, resolveMin?: number) => {
+      const opened = new Date(at);
+      const r = await tandem.store.alerts.open({ key: `figures:${i}`, severity: 'critical', teamId, source: 'alertmanager', title: `Figures ${i}`, explanation: 'x', lastValue: null, worstValue: null }, opened, { at: opened, kind: 'opened', actor: 'test', text: `Figures ${i}` });
+      if (!r.opened) throw new Error('not opened');
+      // Each page's line as an escalation step writes it.
+      for (const [step, p] of pages.entries()) await tandem.store.alerts.note(r.alert.id, timelineEntry({ key: `escalation:${r.alert.id}:0:${step}:${p.personId}`, kind: 'notified', repeat: 0, step, personId: p.personId, at: new Date(p.at) }));
+      const after = (min: number) => new Date(opened.getTime() + min * 60_000);
+      if (ackMin !== undefined) await tandem.store.alerts.changeStatus(r.alert.id, ['open'], 'acknowledged', { at: after(ackMin), kind: 'acknowledged', actor: ana.id, text: 'ack' });
+      if (resolveMin !== undefined) await tandem.store.alerts.changeStatus(r.alert.id, ['open', 'acknowledged'], 'resolved', { at: after(resolveMin), kind: 'resolved', actor: ana.id, text: 'resolved' });
+    };
+    // Platform, week 2026-W11 (Mon 9 March): three alerts acknowledged after 2, 4 and 30 minutes, two resolved.
+    // Ana (Berlin, Mon–Fri 09–17) is paged on Tuesday at 10:00 and 23:00 Berlin time and on Saturday at noon.
+    await open(1, platform.id, '2026-03-10T09:00:00Z', [{ personId: ana.id, at: '2026-03-10T09:00:00Z' }], 2, 60);
+    await open(2, platform.id, '2026-03-10T22:00:00Z', [{ personId: ana.id, at: '2026-03-10T22:00:00Z' }], 4);
+    await open(3, platform.id, '2026-03-14T11:00:00Z', [{ personId: ana.id, at: '2026-03-14T11:00:00Z' }, { personId: jonas.id, at: '2026-03-14T11:15:00Z' }], 30, 120);
+    // Growth, the next week: one alert, never acknowledged. Out of the range: one on 1 March.
+    await open(4, growth.id, '2026-03-17T15:00:00Z', []);
+    await open(5, growth.id, '2026-03-01T15:00:00Z', []);
+
+    const range = 'from=2026-03-09T00:00:00Z&to=2026-03-23T00:00:00Z';
+    const res = await call('GET', `/oncall/figures?${range}`, { token: reader });
+    expect(res.status).toBe(200);
+    expect(res.body.weeks).toEqual([
+      ...[
+        { teamId: growth.id, week: '2026-W12', alerts: 1, acknowledged: 0, resolved: 0, timeToAcknowledge: { median: null, p90: null }, timeToResolve: { median: null, p90: null } },
+        { teamId: platform.id, week: '2026-W11', alerts: 3, acknowledged: 3, resolved: 2, timeToAcknowledge: { median: 4 * 60_000, p90: 30 * 60_000 }, timeToResolve: { median: 60 * 60_000, p90: 120 * 60_000 } },
+      ].sort((a, b) => a.teamId.localeCompare(b.teamId)),
+    ]);
+    expect(res.body.alertsPerTeam).toEqual({ [platform.id]: 3, [growth.id]: 1 });
+    expect(res.body.pages).toEqual([
+      { personId: ana.id, pages: 3, afterHours: 2 },
+      { personId: jonas.id, pages: 1, afterHours: 1 },
+    ]);
+    // The weeks read in another zone: Tuesday 22:00 UTC is still Tuesday in New York, Saturday 11:00 too.
+    expect(((await call('GET', `/oncall/figures?${range}&timeZone=America/New_York`, { token: reader })).body.weeks as { week: string }[]).map((w) => w.week).sort()).toEqual(['2026-W11', '2026-W12']);
+
+    const bad = await call('GET', '/oncall/figures?from=2026-03-09T00:00:00Z&to=2026-09-01T00:00:00Z&timeZone=Mars/Olympus', { token: reader });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.error?.details)).toContain('IANA');
+    const long = await call('GET', '/oncall/figures?from=2026-03-09T00:00:00Z&to=2026-09-01T00:00:00Z', { token: reader });
+    expect(long.status).toBe(422);
+    expect(long.body.error?.message).toContain('at most 93 days');
+    expect((await call('GET', `/oncall/figures?${range}`, { token: await mint('no-oncall', ['people:read']) })).status).toBe(403);
+  });
+
   it('is in the OpenAPI document with its scopes and audit actions', async () => {
     const res = await fetch(`${tandem.url}/api/v1/openapi.json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-scope': string; 'x-audit-action'?: string; parameters: { name: string }[] }>> };
@@ -169,5 +216,6 @@ describe('on-call schedules, escalation policies and routing in the admin API ov
     expect(doc.paths['/schedules/{id}/shifts']?.get?.parameters.map((p) => p.name)).toEqual(['id', 'from', 'to']);
     expect(doc.paths['/schedules/{id}/overrides']?.post?.['x-audit-action']).toBe('schedule.override.create');
     expect(doc.paths['/escalation-routing']?.put?.['x-scope']).toBe('oncall:write');
+    expect(doc.paths['/oncall/figures']?.get?.parameters.map((p) => p.name)).toEqual(['from', 'to', 'timeZone']);
   });
 });

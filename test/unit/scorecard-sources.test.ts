@@ -36,7 +36,7 @@ describe('scorecard sources, as pure functions', () => {
 
   it('the people an alert paged: the first notification lists them, each escalation step names one', () => {
     const at = new Date('2026-11-20T22:00:00Z');
-    const alert = { timeline: [{ at, kind: 'opened', text: '' }, { at, kind: 'notified', text: '', data: { people: ['a', 'b'] } }, { at, kind: 'notified', text: '', personId: 'c' }] } as unknown as Alert;
+    const alert = { timeline: [{ at, kind: 'opened', text: '' }, { at, kind: 'notified', text: '', data: { people: ['a', 'b'] } }, { at, kind: 'notified', text: '', data: { key: 'escalation:x:0:0:c', escalation: 'notified', repeat: 0, step: 0, personId: 'c' } }] } as unknown as Alert;
     expect(pagesOf(alert).map((p) => p.personId)).toEqual(['a', 'b', 'c']);
   });
 

@@ -3,6 +3,7 @@ import type { TandemCommand } from '../help/help.service.js';
 import type { FeatureDeps } from '../ports.js';
 import { OncallChat } from './chat.js';
 import { coverageCheck } from './coverage.js';
+import { leaderFigures, type LeaderFiguresDeps } from './leader-figures.js';
 import type { OncallRepository } from './oncall.types.js';
 import { Overrides } from './overrides.js';
 import { ManagePolicies } from './policies.js';
@@ -11,6 +12,7 @@ import { ManageSchedules, ScheduleReads } from './schedules.js';
 export interface OncallDeps extends FeatureDeps {
   oncall: OncallRepository;
   audit: AuditLog;
+  alerts: LeaderFiguresDeps['alerts'];
 }
 
 /**
@@ -50,6 +52,7 @@ export function createOncall(d: OncallDeps, chat: { tandem: TandemCommand }) {
       routing: () => policies.routing(),
       setRouting: policies.setRouting.bind(policies),
     },
+    figures: (from: Date, to: Date, timeZone: string) => leaderFigures(d, from, to, timeZone),
     // chat, and escalation when an alert opens
     nowAndNext: (teamId: string) => reads.nowAndNext(teamId),
     choosePolicy: policies.choose.bind(policies),

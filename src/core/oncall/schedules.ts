@@ -6,9 +6,15 @@ import type { PeopleRepository, TeamRepository } from '../ports.js';
 import type { layerInputSchema, OncallRepository, Schedule, scheduleInputSchema, Shift } from './oncall.types.js';
 import { nowAndNext, resolveShifts } from './rotation.js';
 
-/** Longest range `shifts` answers, so a request stays cheap. */
+/** Longest range `shifts` and the leaders' figures answer, so a request stays cheap. */
 export const MAX_RANGE_DAYS = 93;
 export const DAY = 86_400_000;
+
+/** A range of the admin API's reads: `to` after `from`, at most MAX_RANGE_DAYS long (a 422 naming the query field otherwise). */
+export function checkRange(from: Date, to: Date): void {
+  if (to <= from) throw new DomainError('validation', '`to` must be after `from`', { issues: [{ in: 'query', path: 'to', message: 'must be after from' }] });
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) throw new DomainError('validation', `Ask for at most ${MAX_RANGE_DAYS} days at once`, { issues: [{ in: 'query', path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }] });
+}
 
 export type ScheduleBody = z.output<typeof scheduleInputSchema>;
 export type SchedulePatch = Partial<Omit<ScheduleBody, 'teamId'>>;
@@ -33,8 +39,7 @@ export class ScheduleReads {
 
   /** Who is on call over [from, to): consecutive shifts, gaps included (personId null). */
   async shifts(id: string, from: Date, to: Date): Promise<Shift[]> {
-    if (to <= from) throw new DomainError('validation', '`to` must be after `from`', { issues: [{ in: 'query', path: 'to', message: 'must be after from' }] });
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) throw new DomainError('validation', `Ask for at most ${MAX_RANGE_DAYS} days at once`, { issues: [{ in: 'query', path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }] });
+    checkRange(from, to);
     return resolveShifts(await this.get(id), from, to);
   }
 

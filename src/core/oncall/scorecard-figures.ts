@@ -20,14 +20,14 @@ interface TeamAlerts {
 }
 
 /**
- * The people an alert reached, from its timeline: the first notification
- * lists them (`data.people`), each escalation step names one (`personId`).
+ * The people an alert reached, from its timeline: each escalation step's line names one (`data.personId`); a
+ * notification to several lists them (`data.people`, as the owner's notice before escalation did).
  */
 export function pagesOf(alert: Pick<AlertFacts, 'timeline'>): AlertRecord['pages'] {
   return alert.timeline
     .filter((e) => e.kind === 'notified')
     .flatMap((e) => {
-      const step = (e as { personId?: unknown }).personId;
+      const step = e.data?.personId;
       const people = Array.isArray(e.data?.people) ? e.data.people : typeof step === 'string' ? [step] : [];
       return people.filter((p): p is string => typeof p === 'string').map((personId) => ({ personId, at: new Date(e.at) }));
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { overrideInputSchema, policyInputSchema, routingInputSchema, scheduleInputSchema, stepTargetSchema } from '../../core/oncall/oncall.types.js';
+import { timeZoneSchema } from '../../core/people/people.types.js';
 import { defineRoute, idParamsSchema, pageOf } from './route.js';
 
 const overrideSchema = z.object({ id: z.string(), personId: z.string(), start: z.date(), end: z.date(), createdBy: z.string(), createdAt: z.date() });
@@ -62,6 +63,27 @@ const rangeQuery = z
   })
   .strict();
 
+const spreadSchema = z.object({ median: z.number().nullable(), p90: z.number().nullable() }).describe('Milliseconds; null when no alert of the group got there');
+
+const figuresSchema = z.object({
+  from: z.date(),
+  to: z.date(),
+  timeZone: z.string(),
+  weeks: z.array(
+    z.object({
+      teamId: z.string(),
+      week: z.string().describe('ISO week of the alerts opened, read in timeZone'),
+      alerts: z.number(),
+      acknowledged: z.number(),
+      resolved: z.number(),
+      timeToAcknowledge: spreadSchema,
+      timeToResolve: spreadSchema,
+    }),
+  ),
+  alertsPerTeam: z.record(z.string(), z.number()),
+  pages: z.array(z.object({ personId: z.string(), pages: z.number(), afterHours: z.number().describe('Pages outside the person\'s working days and hours, in their zone') })),
+});
+
 /**
  * On-call routes: each calls one core use case, which checks the rules and
  * writes the audit entry itself (actor: the token's name).
@@ -96,6 +118,13 @@ export const oncallRoutes = [
       await ctx.core.oncall.schedules.remove(token.name, params.id);
       return {};
     },
+  }),
+  defineRoute({
+    method: 'get', path: '/oncall/figures', scope: 'oncall:read', tag: 'oncall',
+    summary: 'Figures for leaders over the alerts opened in a range: time to acknowledge and resolve per team and week (median, p90), alerts per team, after-hours pages per person',
+    query: rangeQuery.extend({ timeZone: timeZoneSchema.default('UTC').describe('IANA zone the ISO weeks are read in (UTC)') }),
+    response: figuresSchema,
+    handler: ({ query, ctx }) => ctx.core.oncall.figures(query.from, query.to, query.timeZone),
   }),
   defineRoute({
     method: 'get', path: '/schedules/:id/shifts', scope: 'oncall:read', tag: 'oncall',
