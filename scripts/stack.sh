@@ -19,6 +19,7 @@ LOCAL=.local
 RUN=$LOCAL/run
 FERRET_BIN=$LOCAL/bin/ferretdb
 FERRET_ADDR=${FERRETDB_LISTEN:-127.0.0.1:${MONGODB_PORT:-27017}}
+REDIS_PORT_GIVEN=${REDIS_PORT:-${REDIS_URL:-}}
 REDIS_PORT=${REDIS_PORT:-6379}
 START_FERRETDB=1
 START_REDIS=1
@@ -241,9 +242,12 @@ stop_one() { # name pidfile
 
 case "${1:-}" in
   start) start_ferretdb; start_redis ;;
+  # The servers of this configuration only (the ports above): a second FerretDB started with FERRETDB_LISTEN is
+  # stopped with the same FERRETDB_LISTEN, which leaves the default FerretDB running, and the default Redis too
+  # unless REDIS_PORT or REDIS_URL names it.
   stop)
-    for f in "$RUN"/ferretdb*.pid; do [ -e "$f" ] && stop_one FerretDB "$f"; done
-    for f in "$RUN"/redis*.pid; do [ -e "$f" ] && stop_one Redis "$f"; done
+    stop_one FerretDB "$RUN/ferretdb$FERRET_SUFFIX.pid"
+    if [ -z "$FERRET_SUFFIX" ] || [ -n "${REDIS_PORT_GIVEN}" ]; then stop_one Redis "$RUN/redis$REDIS_SUFFIX.pid"; fi
     true ;;
   build) build_ferretdb ;;
   *) echo "usage: $0 start|stop|build" >&2; exit 2 ;;
