@@ -1,0 +1,66 @@
+import type { KeptCopy, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
+
+/**
+ * How an alert's bulky parts are stored: as JSON strings, one value each, instead of nested documents.
+ *
+ * FerretDB (SQLite backend) keeps a document as JSON with a type schema for every field, every nested object and
+ * every array element, and decodes and re-encodes the whole document, schema and all, for each update: the frozen
+ * escalation snapshot (written once, never filtered on) was about half of a new alert's stored row, and each
+ * timeline line and kept copy a small object of its own. As strings they are one scalar each to FerretDB (and to
+ * MongoDB), read back into the same values here. Documents written before (objects) are read as they are: every
+ * reader takes either form, so old and new lines mix in one array.
+ *
+ * Nothing filters on these values: the once-per-key guard is `timelineKeys`, the message keys `messageKeys`
+ * (arrays of plain strings, as before).
+ */
+
+/** A Date inside a snapshot, as JSON.stringify sees it (after `toJSON`): kept apart so that reading revives it. */
+function keepDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  return this[key] instanceof Date ? { $date: value } : value;
+}
+function reviveDates(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const date = (value as { $date?: unknown }).$date;
+  return typeof date === 'string' && Object.keys(value).length === 1 ? new Date(date) : value;
+}
+
+/** The escalation snapshot as stored: one string (every Date in it kept as one, `frozenAt` today). */
+export const encodeSnapshot = (s: EscalationSnapshot): string => JSON.stringify(s, keepDates);
+
+/** A stored snapshot, in either form (a string, or the object alerts written before kept). */
+export const decodeSnapshot = (stored: unknown): EscalationSnapshot | undefined => {
+  if (stored === null || stored === undefined) return undefined;
+  return typeof stored === 'string' ? (JSON.parse(stored, reviveDates) as EscalationSnapshot) : (stored as EscalationSnapshot);
+};
+
+/** JSON gives back exactly a value of these (a Date, NaN, undefined or a nested object would not come back as it went). */
+const plain = (v: unknown): boolean => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * A timeline line as stored: a JSON string when it round-trips exactly (its `at`, a Date, is revived by name, and
+ * its `data` holds only plain values: every line escalation and the intakes write); otherwise the object itself,
+ * as before (a snooze's `until`, a data error's `at` in `data`). `$pull` of the same line finds the same string.
+ */
+export function encodeLine(e: TimelineEntry): string | TimelineEntry {
+  if (!(e.at instanceof Date) || typeof e.kind !== 'string' || typeof e.text !== 'string') return e;
+  if (e.actor !== undefined && typeof e.actor !== 'string') return e;
+  if (e.data !== undefined && (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data) || !Object.values(e.data).every(plain))) return e;
+  // Keys in a fixed order (at, kind, actor, text, data), so the string of a line does not depend on how it was built.
+  return JSON.stringify({ at: e.at, kind: e.kind, ...(e.actor === undefined ? {} : { actor: e.actor }), text: e.text, ...(e.data === undefined ? {} : { data: e.data }) });
+}
+
+export function decodeLine(stored: unknown): TimelineEntry {
+  if (typeof stored !== 'string') return stored as TimelineEntry;
+  const e = JSON.parse(stored) as Omit<TimelineEntry, 'at'> & { at: string };
+  return { ...e, at: new Date(e.at) };
+}
+
+/** Where a page went, as stored: a string (`[key, platform, channel, messageId]`), or the object kept before. */
+export const encodeCopy = (c: KeptCopy): string => JSON.stringify([c.key, c.platform, c.channel, c.messageId]);
+
+export function decodeCopy(stored: unknown): KeptCopy {
+  if (typeof stored !== 'string') return stored as KeptCopy;
+  const [key, platform, channel, messageId] = JSON.parse(stored) as [string, KeptCopy['platform'], string, string];
+  return { key, platform, channel, messageId };
+}
