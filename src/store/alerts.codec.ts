@@ -1,5 +1,6 @@
-import type { KeptCopy, TimelineEntry } from '../core/alerts/alerts.types.js';
-import type { EscalationSnapshot } from '../core/oncall/escalation.types.js';
+import type { Types } from 'mongoose';
+import type { Alert, KeptCopy, TimelineEntry } from '../core/alerts/alerts.types.js';
+import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 
 /**
  * How an alert's bulky parts are stored: as JSON strings, one value each, instead of nested documents.
@@ -64,3 +65,39 @@ export function decodeCopy(stored: unknown): KeptCopy {
   const [key, platform, channel, messageId] = JSON.parse(stored) as [string, KeptCopy['platform'], string, string];
   return { key, platform, channel, messageId };
 }
+
+/** An alert's document as stored: its snapshot, timeline lines and kept copies in either form (above). */
+export interface AlertDoc extends Omit<Alert, 'id' | 'escalation' | 'timeline' | 'copies'> {
+  _id: Types.ObjectId;
+  escalation?: unknown;
+  timeline: unknown[];
+  copies?: unknown[];
+  worse?: 'higher' | 'lower';
+  normalStreak: number;
+  timelineKeys?: string[];
+  stepRank?: number;
+}
+
+/**
+ * A step's place as one number, larger for every later step of a wave and for every newer wave (a policy has at most
+ * 20 steps and 11 rounds): written with `$max`, a line of an older step or wave never moves the cursor back, and it
+ * needs no guard in the filter (that would keep the line out too).
+ */
+export const stepRank = (c: StepCursor): number => c.wave * 10_000 + c.repeat * 100 + c.step;
+/** The cursor a rank holds for the alert's wave (none when it is of an older wave: no step of this one ran yet). */
+const fromRank = (rank: number, wave: number): Alert['cursor'] => (Math.floor(rank / 10_000) === wave ? { repeat: Math.floor((rank % 10_000) / 100), step: rank % 100 } : undefined);
+
+/** An alert as read, from its document in either form. */
+export const toAlert = (d: AlertDoc): Alert => {
+  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, stepRank: rank, escalation, timeline, copies, ...rest } = d;
+  const wave = d.wave ?? 0;
+  const alert: Alert = { ...rest, id: _id.toString(), timeline: (timeline ?? []).map(decodeLine), wave, messageKeys: d.messageKeys ?? [] };
+  const snapshot = decodeSnapshot(escalation);
+  if (snapshot) alert.escalation = snapshot;
+  if (copies) alert.copies = copies.map(decodeCopy);
+  if (rank !== undefined && rank !== null) alert.cursor = fromRank(rank, wave);
+  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'cursor', 'snoozedUntil', 'pageLease'] as const) {
+    if (alert[k] === null || alert[k] === undefined) delete alert[k];
+  }
+  return alert;
+};

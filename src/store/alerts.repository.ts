@@ -4,7 +4,7 @@ import type { MessageAddress } from '../core/chat/chat.port.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
-import { decodeCopy, decodeLine, decodeSnapshot, encodeCopy, encodeLine, encodeSnapshot } from './alerts.codec.js';
+import { encodeCopy, encodeLine, encodeSnapshot, stepRank, toAlert, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
 import { WriteBatch } from './write-batch.js';
@@ -75,17 +75,6 @@ const silenceSchema = new Schema(
   { collection: 'alert_silences' },
 );
 
-/** As stored: the snapshot, the timeline lines and the kept copies in either form (see alerts.codec.ts). */
-interface AlertDoc extends Omit<Alert, 'id' | 'escalation' | 'timeline' | 'copies'> {
-  _id: Types.ObjectId;
-  escalation?: unknown;
-  timeline: unknown[];
-  copies?: unknown[];
-  worse?: 'higher' | 'lower';
-  normalStreak: number;
-  timelineKeys?: string[];
-  stepRank?: number;
-}
 interface OpenAlertDoc {
   _id: string;
   alertId: string;
@@ -102,28 +91,6 @@ interface SilenceDoc extends Omit<Silence, 'id'> {
 const OPENINGS_KEPT = 100;
 const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4, warning: 3, shift: 2, stale: 1, info: 0 };
 
-/**
- * A step's place as one number, larger for every later step of a wave and for every newer wave (a policy has at most
- * 20 steps and 11 rounds): written with `$max`, a line of an older step or wave never moves the cursor back, and it
- * needs no guard in the filter (that would keep the line out too).
- */
-const stepRank = (c: StepCursor): number => c.wave * 10_000 + c.repeat * 100 + c.step;
-/** The cursor a rank holds for the alert's wave (none when it is of an older wave: no step of this one ran yet). */
-const fromRank = (rank: number, wave: number): Alert['cursor'] => (Math.floor(rank / 10_000) === wave ? { repeat: Math.floor((rank % 10_000) / 100), step: rank % 100 } : undefined);
-
-const toAlert = (d: AlertDoc): Alert => {
-  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, stepRank: rank, escalation, timeline, copies, ...rest } = d;
-  const wave = d.wave ?? 0;
-  const alert: Alert = { ...rest, id: _id.toString(), timeline: (timeline ?? []).map(decodeLine), wave, messageKeys: d.messageKeys ?? [] };
-  const snapshot = decodeSnapshot(escalation);
-  if (snapshot) alert.escalation = snapshot;
-  if (copies) alert.copies = copies.map(decodeCopy);
-  if (rank !== undefined && rank !== null) alert.cursor = fromRank(rank, wave);
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'cursor', 'snoozedUntil', 'pageLease'] as const) {
-    if (alert[k] === null || alert[k] === undefined) delete alert[k];
-  }
-  return alert;
-};
 const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d.kpiKey ?? null, teamId: d.teamId ?? null, until: d.until, reason: d.reason, createdBy: d.createdBy, createdAt: d.createdAt });
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
