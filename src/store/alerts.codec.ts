@@ -16,23 +16,21 @@ import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.t
  * (arrays of plain strings, as before).
  */
 
-/** A Date inside a snapshot, as JSON.stringify sees it (after `toJSON`): kept apart so that reading revives it. */
-function keepDates(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  return this[key] instanceof Date ? { $date: value } : value;
-}
-function reviveDates(_key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const date = (value as { $date?: unknown }).$date;
-  return typeof date === 'string' && Object.keys(value).length === 1 ? new Date(date) : value;
-}
+/** True when a Date is anywhere in T. */
+type HoldsDate<T> = T extends Date ? true : T extends readonly (infer E)[] ? HoldsDate<E> : T extends object ? true extends { [K in keyof T]-?: HoldsDate<T[K]> }[keyof T] ? true : false : false;
+/** `frozenAt` is the snapshot's only Date (revived by name below): this fails to compile once it has another. */
+const onlyFrozenAt: HoldsDate<Omit<EscalationSnapshot, 'frozenAt'>> = false;
+void onlyFrozenAt;
 
-/** The escalation snapshot as stored: one string (every Date in it kept as one, `frozenAt` today). */
-export const encodeSnapshot = (s: EscalationSnapshot): string => JSON.stringify(s, keepDates);
+/** The escalation snapshot as stored: one string (`frozenAt` as its ISO text). */
+export const encodeSnapshot = (s: EscalationSnapshot): string => JSON.stringify(s);
 
 /** A stored snapshot, in either form (a string, or the object alerts written before kept). */
 export const decodeSnapshot = (stored: unknown): EscalationSnapshot | undefined => {
   if (stored === null || stored === undefined) return undefined;
-  return typeof stored === 'string' ? (JSON.parse(stored, reviveDates) as EscalationSnapshot) : (stored as EscalationSnapshot);
+  if (typeof stored !== 'string') return stored as EscalationSnapshot;
+  const s = JSON.parse(stored) as Omit<EscalationSnapshot, 'frozenAt'> & { frozenAt: string };
+  return { ...s, frozenAt: new Date(s.frozenAt) };
 };
 
 /** JSON gives back exactly a value of these (a Date, NaN, undefined or a nested object would not come back as it went). */
