@@ -31,6 +31,7 @@ describe('alerts codec', () => {
       { at, kind: 'updated', text: 'NaN', data: { value: Number.NaN } },
       { at, kind: 'updated', text: 'nested', data: { people: ['a', 'b'] } },
       { at, kind: 'updated', text: 'undefined', data: { value: undefined } },
+      { at: new Date(Number.NaN), kind: 'updated', text: 'an invalid date' },
     ];
     for (const line of kept) {
       expect(encodeLine(line)).toBe(line);
