@@ -4,6 +4,7 @@ import type { MessageAddress } from '../core/chat/chat.port.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
+import { decodeLine, encodeCopy, encodeLine, encodeSnapshot, stepRank, toAlert, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
 import { WriteBatch } from './write-batch.js';
@@ -74,13 +75,6 @@ const silenceSchema = new Schema(
   { collection: 'alert_silences' },
 );
 
-interface AlertDoc extends Omit<Alert, 'id'> {
-  _id: Types.ObjectId;
-  worse?: 'higher' | 'lower';
-  normalStreak: number;
-  timelineKeys?: string[];
-  stepRank?: number;
-}
 interface OpenAlertDoc {
   _id: string;
   alertId: string;
@@ -97,25 +91,6 @@ interface SilenceDoc extends Omit<Silence, 'id'> {
 const OPENINGS_KEPT = 100;
 const SEVERITY_RANK: Record<AlertSeverity, number> = { critical: 5, exception: 4, warning: 3, shift: 2, stale: 1, info: 0 };
 
-/**
- * A step's place as one number, larger for every later step of a wave and for every newer wave (a policy has at most
- * 20 steps and 11 rounds): written with `$max`, a line of an older step or wave never moves the cursor back, and it
- * needs no guard in the filter (that would keep the line out too).
- */
-const stepRank = (c: StepCursor): number => c.wave * 10_000 + c.repeat * 100 + c.step;
-/** The cursor a rank holds for the alert's wave (none when it is of an older wave: no step of this one ran yet). */
-const fromRank = (rank: number, wave: number): Alert['cursor'] => (Math.floor(rank / 10_000) === wave ? { repeat: Math.floor((rank % 10_000) / 100), step: rank % 100 } : undefined);
-
-const toAlert = (d: AlertDoc): Alert => {
-  const { _id, worse: _w, normalStreak: _n, timelineKeys: _k, stepRank: rank, ...rest } = d;
-  const wave = d.wave ?? 0;
-  const alert: Alert = { ...rest, id: _id.toString(), timeline: d.timeline ?? [], wave, messageKeys: d.messageKeys ?? [] };
-  if (rank !== undefined && rank !== null) alert.cursor = fromRank(rank, wave);
-  for (const k of ['lastAt', 'kpiKey', 'rule', 'silencedUntil', 'acknowledgedBy', 'acknowledgedAt', 'resolvedAt', 'escalation', 'cursor', 'snoozedUntil', 'pageLease', 'copies'] as const) {
-    if (alert[k] === null || alert[k] === undefined) delete alert[k];
-  }
-  return alert;
-};
 const toSilence = (d: SilenceDoc): Silence => ({ id: d._id.toString(), kpiKey: d.kpiKey ?? null, teamId: d.teamId ?? null, until: d.until, reason: d.reason, createdBy: d.createdBy, createdAt: d.createdAt });
 const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 
@@ -180,7 +155,7 @@ export class MongoAlertRepository implements AlertRepository {
 
   async openedBetween(from: Date, to: Date): Promise<AlertFacts[]> {
     const docs = await this.Alert.find({ createdAt: { $gte: from, $lt: to } }, { teamId: 1, createdAt: 1, acknowledgedAt: 1, resolvedAt: 1, timeline: 1 }).lean<AlertDoc[]>();
-    return docs.map((d) => ({ teamId: d.teamId, createdAt: d.createdAt, timeline: d.timeline ?? [], ...(d.acknowledgedAt ? { acknowledgedAt: d.acknowledgedAt } : {}), ...(d.resolvedAt ? { resolvedAt: d.resolvedAt } : {}) }));
+    return docs.map((d) => ({ teamId: d.teamId, createdAt: d.createdAt, timeline: (d.timeline ?? []).map(decodeLine), ...(d.acknowledgedAt ? { acknowledgedAt: d.acknowledgedAt } : {}), ...(d.resolvedAt ? { resolvedAt: d.resolvedAt } : {}) }));
   }
 
   async any(): Promise<boolean> {
@@ -212,6 +187,7 @@ export class MongoAlertRepository implements AlertRepository {
       return this.open(alert, at, entry, record);
     }
     const extra = record?.(id.toString());
+    const timeline = [entry, ...(extra?.timeline ?? [])];
     const doc: AlertDoc = {
       ...alert,
       _id: id,
@@ -219,7 +195,7 @@ export class MongoAlertRepository implements AlertRepository {
       count: 1,
       flapping: false,
       normalStreak: 0,
-      timeline: [entry, ...(extra?.timeline ?? [])],
+      timeline,
       timelineKeys: extra?.timelineKeys ?? [],
       messageKeys: [],
       wave: 0,
@@ -229,9 +205,11 @@ export class MongoAlertRepository implements AlertRepository {
       ...(extra?.silencedUntil ? { silencedUntil: extra.silencedUntil } : {}),
       ...(extra?.pageLease ? { pageLease: extra.pageLease } : {}),
     };
+    const stored = { ...doc, timeline: timeline.map(encodeLine), ...(extra?.escalation ? { escalation: encodeSnapshot(extra.escalation) } : {}) };
     // Fields left undefined are left out, as mongoose would (the driver would write them as null).
-    await this.alertWrites.insert(Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined)) as AlertDoc);
+    await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) });
     await this.changed();
+    // The alert as written, from the values in hand (not decoded back).
     return { opened: true, alert: toAlert(doc) };
   }
 
@@ -260,7 +238,7 @@ export class MongoAlertRepository implements AlertRepository {
         const worst = breach.value === null ? current.worstValue : current.worstValue === null || worse === undefined ? breach.value : worse === 'higher' ? Math.max(current.worstValue, breach.value) : Math.min(current.worstValue, breach.value);
         const d = await this.Alert.findOneAndUpdate(
           { _id: id, status: { $in: LIVE }, count: current.count },
-          { $set: { ...set, count: current.count + 1, worstValue: worst, severity: breach.severity, title: breach.title }, $push: { timeline: entry } },
+          { $set: { ...set, count: current.count + 1, worstValue: worst, severity: breach.severity, title: breach.title }, $push: { timeline: encodeLine(entry) } },
           { returnDocument: 'after' },
         ).lean<AlertDoc>();
         if (d) return toAlert(d);
@@ -268,14 +246,14 @@ export class MongoAlertRepository implements AlertRepository {
       }
       const worst: Record<string, unknown> =
         breach.value === null ? {} : current.worstValue === null || worse === undefined ? { $set: { ...set, worstValue: breach.value } } : { [worse === 'higher' ? '$max' : '$min']: { worstValue: breach.value } };
-      const d = await this.Alert.findOneAndUpdate({ _id: id }, { $set: set, ...worst, $inc: { count: 1 }, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
+      const d = await this.Alert.findOneAndUpdate({ _id: id }, { $set: set, ...worst, $inc: { count: 1 }, $push: { timeline: encodeLine(entry) } }, { returnDocument: 'after' }).lean<AlertDoc>();
       if (!d) continue;
       // The update does not change the status: the document after it tells whether the alert was live then.
       if (LIVE.includes(d.status)) return toAlert(d);
       // Resolved in between: the breach belongs to a new alert, not to this one's record (whose values are put back).
       const { lastValue, normalStreak, explanation, lastAt, worstValue } = current;
       const restore = { lastValue, normalStreak, explanation, worstValue, updatedAt: d.resolvedAt ?? current.updatedAt, ...(lastAt ? { lastAt } : {}) };
-      await this.Alert.updateOne({ _id: id }, { $set: restore, $inc: { count: -1 }, $pull: { timeline: entry } });
+      await this.Alert.updateOne({ _id: id }, { $set: restore, $inc: { count: -1 }, $pull: { timeline: encodeLine(entry) } });
       return null;
     }
     return null;
@@ -286,7 +264,7 @@ export class MongoAlertRepository implements AlertRepository {
     const set: Record<string, unknown> = { status: to, updatedAt: entry.at };
     if (to === 'acknowledged') Object.assign(set, { acknowledgedBy: entry.actor, acknowledgedAt: entry.at });
     if (to === 'resolved') set.resolvedAt = entry.at;
-    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: entry } }, { returnDocument: 'after' }).lean<AlertDoc>();
+    const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: encodeLine(entry) } }, { returnDocument: 'after' }).lean<AlertDoc>();
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
     await this.changed();
@@ -297,7 +275,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (!validId(id)) return null;
     const update: Record<string, unknown> = {};
     if (Object.keys(set).length) update.$set = set;
-    if (entry) update.$push = { timeline: entry };
+    if (entry) update.$push = { timeline: encodeLine(entry) };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
     if (d && entry?.kind === 'notified') await this.changed();
     return d ? toAlert(d) : null;
@@ -305,7 +283,7 @@ export class MongoAlertRepository implements AlertRepository {
 
   async freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null> {
     if (!validId(id)) return null;
-    await this.Alert.updateOne({ _id: id, escalation: { $exists: false } }, { $set: { escalation: snapshot } });
+    await this.Alert.updateOne({ _id: id, escalation: { $exists: false } }, { $set: { escalation: encodeSnapshot(snapshot) } });
     return this.get(id);
   }
 
@@ -320,7 +298,7 @@ export class MongoAlertRepository implements AlertRepository {
     await this.alertWrites.update(
       { _id: new Types.ObjectId(id), timelineKeys: { $ne: key } },
       {
-        $push: { timeline: entry, timelineKeys: key, ...(copy ? { copies: copy } : {}) },
+        $push: { timeline: encodeLine(entry), timelineKeys: key, ...(copy ? { copies: encodeCopy(copy) } : {}) },
         ...(also.messageKey ? { $addToSet: { messageKeys: also.messageKey } } : {}),
         ...(also.cursor ? { $max: { stepRank: stepRank(also.cursor) } } : {}),
       },
@@ -345,7 +323,7 @@ export class MongoAlertRepository implements AlertRepository {
     const d = await this.Alert.findOneAndUpdate(
       { _id: id, wave: inWave(wave), status: { $in: [...from] } },
       // The rank stays: one of an older wave is no cursor of the new one (see fromRank).
-      { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: entry } },
+      { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
     if (d) await this.changed();
@@ -356,7 +334,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (!validId(id)) return null;
     const d = await this.Alert.findOneAndUpdate(
       { _id: id, wave: inWave(wave), status: 'acknowledged' },
-      { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: entry } },
+      { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
     if (d) await this.changed();
