@@ -70,6 +70,29 @@ describe('SampleLane: a few sample requests at once, a value off target straight
     expect(order).toEqual(['a', 'k1', 'k2', 'other']);
   });
 
+  it('lets in a request that waited its longest, beyond the limit, in order', async () => {
+    const lane = new SampleLane(1, 30);
+    const order: string[] = [];
+    const a = holder(lane, order, 'a', 'kpi-a');
+    const b = holder(lane, order, 'b', 'kpi-b');
+    const c = holder(lane, order, 'c', 'kpi-c');
+    await tick();
+    expect(order).toEqual(['a']);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(lane.waiting).toBe(0);
+    for (const r of [a, b, c]) r.release();
+    await Promise.all([a.done, b.done, c.done]);
+    // Every place given back: one runs at once again, the next waits.
+    const d = holder(lane, order, 'd', 'kpi-d');
+    const e = holder(lane, order, 'e', 'kpi-e');
+    await tick();
+    expect(order).toEqual(['a', 'b', 'c', 'd']);
+    d.release();
+    e.release();
+    await Promise.all([d.done, e.done]);
+  });
+
   it('frees the place of a request that fails', async () => {
     const lane = new SampleLane(1);
     await expect(lane.run('kpi-a', false, () => Promise.reject(new Error('store down')))).rejects.toThrow('store down');

@@ -1,9 +1,12 @@
 /** How many sample requests a process records and judges at once by default (see SampleLane). */
 export const SAMPLES_AT_ONCE = 8;
+/** How long a request waits for a place at most before it goes in anyway (see SampleLane). */
+export const LANE_WAIT_MS = 100;
 
 interface Waiting {
   key: string;
   start: () => void;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -21,6 +24,11 @@ interface Waiting {
  * costs the samples no throughput; a feeder that sends one request at a time
  * never waits in it.
  *
+ * A request that has waited `maxWaitMs` goes in anyway: when requests take
+ * longer than that to make room (a slow or busy machine), the limit would
+ * otherwise cap the rate taken in at `limit` requests per request time;
+ * then as many run as before the lane, and the lane only orders the rest.
+ *
  * Order: a pressing request never passes one of its own KPI waiting here: it
  * waits right behind the last of them (ahead of the others), so a KPI's
  * requests are judged in the order they came, as judging its history in
@@ -30,7 +38,10 @@ export class SampleLane {
   private running = 0;
   private readonly line: Waiting[] = [];
 
-  constructor(private readonly limit = SAMPLES_AT_ONCE) {}
+  constructor(
+    private readonly limit = SAMPLES_AT_ONCE,
+    private readonly maxWaitMs = LANE_WAIT_MS,
+  ) {}
 
   /** Requests waiting for a place, for tests and figures. */
   get waiting(): number {
@@ -46,8 +57,10 @@ export class SampleLane {
       return await work();
     } finally {
       const next = this.running - 1 < this.limit ? this.line.shift() : undefined;
-      if (next) next.start();
-      else this.running -= 1;
+      if (next) {
+        clearTimeout(next.timer);
+        next.start();
+      } else this.running -= 1;
     }
   }
 
@@ -56,5 +69,13 @@ export class SampleLane {
     const own = pressing ? this.line.findLastIndex((o) => o.key === w.key) : -1;
     if (own >= 0) this.line.splice(own + 1, 0, w);
     else this.line.push(w);
+    w.timer = setTimeout(() => {
+      // Waited long enough: in beyond the limit (a place of its own, given back when it ends).
+      const at = this.line.indexOf(w);
+      if (at < 0) return;
+      this.line.splice(at, 1);
+      this.running += 1;
+      w.start();
+    }, this.maxWaitMs);
   }
 }
