@@ -40,13 +40,17 @@
  * - for the fan-out: its prompts sent during the phase, and when its last
  *   prompt went out (waiting up to BENCH_FANOUT_WAIT_MS, 300,000, after the
  *   drain for all of them);
- * - Tandem's peak RSS and the load average. Target (issue 12): DM p99 < 250 ms
+ * - Tandem's peak RSS and the load average (and FerretDB's CPU through the
+ *   drain when FERRETDB_PID names a FerretDB no one else uses); with
+ *   BENCH_BREACHES_OUT, each breach's due instant, record and first DM as a
+ *   JSON line appended to that file. Target (issue 12): DM p99 < 250 ms
  *   while the fan-out runs. BENCH_DRAIN_MS (60,000) bounds the wait for late
  *   alerts and messages after the sending ends.
  */
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import { cpuSeconds, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 
 const KPIS = envNumber('BENCH_KPIS', 100);
 const RATE = envNumber('BENCH_RATE', 1_000);
@@ -61,6 +65,11 @@ const HISTORY = 30;
 /** One sample in this many breaches (1 %). */
 const BREACH_EVERY = 100;
 const DM_TARGET_MS = 250;
+/** FerretDB's process, when given: its CPU per phase is reported too (only meaningful when no one else uses it). */
+const FERRETDB_PID = envNumber('FERRETDB_PID', 0);
+const ferretCpu = () => (FERRETDB_PID ? cpuSeconds(FERRETDB_PID) : NaN);
+/** When set, a file each breach is appended to as a JSON line: its phase, id, due instant, record and first DM. */
+const BREACHES_OUT = process.env.BENCH_BREACHES_OUT;
 
 const pad = (k: number) => String(k).padStart(3, '0');
 const kpiKey = (k: number) => `bench-kpi-${pad(k)}`;
@@ -170,6 +179,7 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
   const openLoop: OpenLoopPlan = { port: Number(new URL(s.tandem.url).port), headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, requests };
   const phaseStart = Date.now();
   const meter = new PhaseMeter(s.tandem.pid);
+  const ferretBefore = ferretCpu();
   if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
   progress(`phase ${name}: ${requests.length} requests over ${SECONDS} s, ${breaches.length} breaching samples`);
   backlog.start();
@@ -196,6 +206,8 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
   while (Date.now() < deadline && breaches.some((b) => !messaged().has(b.id))) await sleep(250);
   const dms = messaged();
   const records = await recordedAt(s);
+  // Each breach's due instant, record and first DM (this machine's epoch ms), for a breakdown joined with marks taken in Tandem.
+  if (BREACHES_OUT) appendFileSync(BREACHES_OUT, breaches.map((b) => `${JSON.stringify({ phase: name, id: b.id, due: due(b), rec: records.get(b.id) ?? null, dm: dms.get(b.id) ?? null })}\n`).join(''));
   const fanout = name === 'fanout' ? { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone), ...(await fanoutCompletion(s, phaseStart)) } : null;
   return {
     phase: name,
@@ -215,6 +227,7 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
     // When in the phase the slow ones were due (a fan-out's burst is in its first seconds).
     sample_to_first_message_by_window: byWindow(breaches, (b) => due(b) - result.startedAt, (b) => (dms.get(b.id) ?? NaN) - due(b)),
     ...meter.figures('tandem'),
+    ...(FERRETDB_PID ? { ferretdb_cpu_s_through_drain: Number((ferretCpu() - ferretBefore).toFixed(1)) } : {}),
   };
 }
 

@@ -60,8 +60,11 @@ export async function raiseAlert(d: AlertDeps, input: NewAlert, o: RaiseOptions)
       continue;
     }
     d.openKeys?.add(input.key);
-    if (o.flapping) await d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000));
-    return { opened: true, alert: opening.silenced ? result.alert : await notifyOpened(d, result.alert, true) };
+    // The opening is counted for the flapping window beside the escalation's start, not before it: the page does not
+    // wait for that write (only a later resolution reads the count).
+    const counted = o.flapping ? d.alerts.recordOpening(input.key, o.at, new Date(o.at.getTime() - o.flapping.windowHours * 3_600_000)) : null;
+    const [alert] = await Promise.all([opening.silenced ? result.alert : notifyOpened(d, result.alert, true), counted]);
+    return { opened: true, alert };
   }
   throw new Error(`could not raise or update the alert ${input.key}`);
 }

@@ -17,6 +17,7 @@ import type { KpiDeps } from './deps.js';
 import { detectPending } from './detection.js';
 import { listSamples, recordSamples } from './samples.js';
 import { checkStale } from './stale.js';
+import { SampleLane } from './lane.js';
 import { detectFromJob, kpiSweeper } from './sweep.js';
 
 /** Work a page waits on, counted while it runs when the process has the signal (see PagesFirst); else just run. */
@@ -26,11 +27,13 @@ const urgentIn = (pagesFirst: Pick<PagesFirst, 'during'> | undefined) => <T>(wor
  * KPIs: definitions and versions, samples, detection and the stale check, with their chat commands.
  * `inlineDetection`: a request's samples are judged in its own process once stored (see recordSamples).
  * `pagesFirst`: samples being recorded and judged count as work a page waits on (a breach among them raises its
- * alert and starts its first step in that same run), so bulk work yields to them.
+ * alert and starts its first step in that same run), so bulk work yields to them. Sample requests go through one
+ * lane (SampleLane): a few at once, those with a value off target straight in.
  */
 export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tandem: TandemCommand }, inlineDetection = false, pagesFirst?: Pick<PagesFirst, 'during'>) {
   registerKpiChat(d, chat.interactions, chat.tandem);
   const urgent = urgentIn(pagesFirst);
+  const lane = new SampleLane();
   return {
     create: (body: unknown, actor: string) => createKpi(d, body, actor),
     change: (key: string, body: unknown, actor: string) => changeKpi(d, key, body, actor),
@@ -38,7 +41,7 @@ export function createKpis(d: KpiDeps, chat: { interactions: Interactions; tande
     list: (filter: { ownerTeamIds?: string[] } = {}) => d.kpis.list(filter),
     versions: async (key: string) => (await getKpi(d, key)).versions,
     /** `action`: the submission is audited under it (see recordSamples). */
-    recordSamples: (key: string, body: unknown, actor: string, action?: string) => urgent(() => recordSamples(d, key, body, actor, { inline: inlineDetection, ...(action ? { action } : {}) })),
+    recordSamples: (key: string, body: unknown, actor: string, action?: string) => urgent(() => recordSamples(d, key, body, actor, { inline: inlineDetection, lane, ...(action ? { action } : {}) })),
     samples: (key: string, range: { from?: Date | undefined; to?: Date | undefined; limit: number }) => listSamples(d, key, range),
     markDataError: (key: string, at: Date, actor: string, dataError = true) => markDataError(d, key, at, actor, { dataError }),
     detect: (key: string) => urgent(() => detectPending(d, key)),

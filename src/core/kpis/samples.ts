@@ -7,6 +7,8 @@ import { detectRun } from './detection.js';
 import { recordJudged, type JudgedWrite } from './inline.js';
 import type { Kpi, Sample, SampleInput, SampleWrite } from './kpis.types.js';
 import { sampleInputSchema } from './kpis.types.js';
+import type { SampleLane } from './lane.js';
+import { ragOf, versionAt } from './rag.js';
 
 /** Most samples one request may carry. */
 export const MAX_SAMPLES_PER_REQUEST = 1_000;
@@ -72,14 +74,27 @@ function validate(kpi: Kpi, raw: unknown[], now: Date): SampleInput[] {
  * entry is begun once the samples are valid and written beside the judging,
  * before any sample (AuditLog.begin), so a breach is judged, and its alert
  * raised, without waiting for it; it is settled beside the tail's write.
+ *
+ * With `lane`, the valid request waits there for a place (a few record at
+ * once), unless a value of it is off target (see SampleLane).
  */
-export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, o: { inline?: boolean; action?: string } = {}): Promise<SamplesReport> {
+export async function recordSamples(d: KpiDeps, key: string, body: unknown, actor: string, o: { inline?: boolean; action?: string; lane?: SampleLane } = {}): Promise<SamplesReport> {
   const kpi = await getKpi(d, key, true);
   const raw = typeof body === 'object' && body !== null && 'samples' in body && Array.isArray(body.samples) ? (body.samples as unknown[]) : [body];
   const now = d.clock.now();
   const samples = validate(kpi, raw, now);
   const unique = [...new Map(samples.map((s) => [s.at.getTime(), s])).values()];
-  const audit = o.action ? d.audit.begin({ actor, action: o.action, target: `kpi:${key}`, before: null, intended: { samples: raw.length } }) : null;
+  const record = () => recordValid(d, kpi, unique, raw.length, actor, o);
+  // A value off target raises or updates its KPI's threshold alert: its request does not wait for a place (see SampleLane).
+  return o.lane ? o.lane.run(key, unique.some((s) => ragOf(versionAt(kpi, s.at), s.value) !== 'green'), record) : record();
+}
+
+/** recordSamples once the samples are valid: audited, judged and written. */
+async function recordValid(d: KpiDeps, kpi: Kpi, unique: SampleInput[], sent: number, actor: string, o: { inline?: boolean; action?: string }): Promise<SamplesReport> {
+  const key = kpi.key;
+  // Read again: the request may have waited for its place.
+  const now = d.clock.now();
+  const audit = o.action ? d.audit.begin({ actor, action: o.action, target: `kpi:${key}`, before: null, intended: { samples: sent } }) : null;
   try {
     const judged = o.inline ? await recordJudged(d, kpi, unique, actor, now, audit) : null;
     await audit?.begun;
