@@ -51,6 +51,7 @@ import type { ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
 import { cpuSeconds, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import { decodeLine } from '../src/store/alerts.codec.js';
 
 const KPIS = envNumber('BENCH_KPIS', 100);
 const RATE = envNumber('BENCH_RATE', 1_000);
@@ -143,10 +144,11 @@ async function defineKpis(s: BenchStack): Promise<void> {
 /** The alert records' first instant per sample (this machine's clock), from their timelines. */
 async function recordedAt(s: BenchStack): Promise<Map<string, number>> {
   const docs = await s.conn
-    .collection<{ kpiKey?: string; timeline: { at: Date; kind: string; data?: { value?: unknown } }[] }>('alerts')
+    .collection<{ kpiKey?: string; timeline: unknown[] }>('alerts')
     .find({ source: 'kpi' }, { projection: { kpiKey: 1, timeline: 1 } })
     .toArray();
-  const entries = docs.flatMap((d) => d.timeline.filter((t) => t.kind === 'opened' || t.kind === 'updated').map((t) => ({ kpi: d.kpiKey ?? '', value: t.data?.value, at: new Date(t.at).getTime() - s.tandem.clockOffsetMs })));
+  // Lines as the store keeps them (alerts.codec.ts: JSON strings, or objects written before).
+  const entries = docs.flatMap((d) => d.timeline.map(decodeLine).filter((t) => t.kind === 'opened' || t.kind === 'updated').map((t) => ({ kpi: d.kpiKey ?? '', value: t.data?.value, at: new Date(t.at).getTime() - s.tandem.clockOffsetMs })));
   return firstArrivals(entries, (e) => (typeof e.value === 'number' && e.kpi.startsWith('bench-kpi-') ? sampleId(Number(e.kpi.slice(-3)), e.value) : null));
 }
 
