@@ -2,7 +2,7 @@ import type { AlertRepository } from '../alerts/alerts.types.js';
 import type { PeopleRepository } from '../ports.js';
 import { afterHoursPages, alertsPerTeam, teamWeekFigures, type TeamWeekFigures } from './figures.js';
 import { checkRange } from './schedules.js';
-import { toRecord } from './scorecard-figures.js';
+import { pagedPeople, toRecord } from './scorecard-figures.js';
 
 /** The on-call figures leaders read in the admin API (issue: time to acknowledge and resolve, load per person). */
 export interface LeaderFigures {
@@ -27,7 +27,5 @@ export interface LeaderFiguresDeps {
 export async function leaderFigures(d: LeaderFiguresDeps, from: Date, to: Date, timeZone: string): Promise<LeaderFigures> {
   checkRange(from, to);
   const records = (await d.alerts.openedBetween(from, to)).map(toRecord);
-  const paged = [...new Set(records.flatMap((r) => r.pages.map((p) => p.personId)))];
-  const people = new Map((paged.length ? await d.people.getMany(paged) : []).map((p) => [p.id, p]));
-  return { from, to, timeZone, weeks: teamWeekFigures(records, timeZone), alertsPerTeam: alertsPerTeam(records), pages: afterHoursPages(records, people) };
+  return { from, to, timeZone, weeks: teamWeekFigures(records, timeZone), alertsPerTeam: alertsPerTeam(records), pages: afterHoursPages(records, await pagedPeople(records, d.people)) };
 }

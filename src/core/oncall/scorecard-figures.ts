@@ -1,4 +1,5 @@
 import type { AlertFacts, AlertRepository } from '../alerts/alerts.types.js';
+import type { Person } from '../people/people.types.js';
 import type { PeopleRepository } from '../ports.js';
 import type { AlertFigures, AlertStats, Period } from '../scorecards/scorecards.types.js';
 import { SourceRollups } from '../scorecards/source-rollups.js';
@@ -35,10 +36,15 @@ export function pagesOf(alert: Pick<AlertFacts, 'timeline'>): AlertRecord['pages
 
 export const toRecord = (a: AlertFacts): AlertRecord => ({ teamId: a.teamId, openedAt: a.createdAt, acknowledgedAt: a.acknowledgedAt ?? null, resolvedAt: a.resolvedAt ?? null, pages: pagesOf(a) });
 
+/** The people the records paged, by id, read in one call (for their zones and working days). */
+export async function pagedPeople(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<Map<string, Person>> {
+  const paged = [...new Set(records.flatMap((r) => r.pages.map((p) => p.personId)))];
+  return new Map((paged.length ? await people.getMany(paged) : []).map((p) => [p.id, p]));
+}
+
 /** Alerts opened in the period per team: the times to acknowledge and resolve, and pages outside the recipient's working hours. */
 export async function teamAlerts(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<Record<string, TeamAlerts>> {
-  const paged = [...new Set(records.flatMap((r) => r.pages.map((p) => p.personId)))];
-  const known = new Map((paged.length ? await people.getMany(paged) : []).map((p) => [p.id, p]));
+  const known = await pagedPeople(records, people);
   const byTeam = new Map<string, AlertRecord[]>();
   for (const r of records) byTeam.set(r.teamId, [...(byTeam.get(r.teamId) ?? []), r]);
   return Object.fromEntries(
