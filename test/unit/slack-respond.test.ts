@@ -24,17 +24,30 @@ describe("Slack answers to response_url (Tandem's respond())", () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+  const respondTo = (poster: ResponseUrlPoster, to: string) => {
+    const respond = poster.to(to);
+    if (!respond) throw new Error(`no respond() for ${to}`);
+    return respond;
+  };
+
+  it('gives no respond() for a payload without an http(s) response_url, so the answer goes through the Web API', () => {
+    const poster = new ResponseUrlPoster();
+    for (const missing of [undefined, '', 'help', '/relative/path', 'javascript:alert(1)', 'file:///etc/passwd']) expect(poster.to(missing)).toBeUndefined();
+    expect(poster.to(`${url}/r`)).toBeTypeOf('function');
+    poster.close();
+  });
+
   it('posts each message as JSON over kept-alive connections, and fails on an answer other than 2xx', async () => {
     const poster = new ResponseUrlPoster();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => poster.to(`${url}/r${i}`)({ response_type: 'ephemeral', text: `answer ${i}` })));
-    await poster.to(`${url}/plain`)('just text');
+    await Promise.all(Array.from({ length: 100 }, (_, i) => respondTo(poster, `${url}/r${i}`)({ response_type: 'ephemeral', text: `answer ${i}` })));
+    await respondTo(poster, `${url}/plain`)('just text');
     expect(bodies).toHaveLength(101);
     expect(bodies).toContainEqual({ response_type: 'ephemeral', text: 'answer 7' });
     expect(bodies.at(-1)).toEqual({ text: 'just text' });
     // A burst shares a few connections instead of opening one per answer.
     expect(sockets.size).toBeLessThanOrEqual(32);
-    await expect(poster.to(`${url}/expired`)({ text: 'late' })).rejects.toThrow(ResponseUrlError);
-    await expect(poster.to(`${url}/expired`)({ text: 'late' })).rejects.toMatchObject({ status: 404 });
+    await expect(respondTo(poster, `${url}/expired`)({ text: 'late' })).rejects.toThrow(ResponseUrlError);
+    await expect(respondTo(poster, `${url}/expired`)({ text: 'late' })).rejects.toMatchObject({ status: 404 });
     poster.close();
     // Closing leaves no socket open (the server would keep them 5 s), so nothing of Tandem's answers holds a stopping process.
     const open = () => new Promise<number>((resolve) => server.getConnections((_err, count) => resolve(count)));

@@ -194,7 +194,9 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
   // Every command core knows (`/tandem`, `/kudos`, …) goes to core by name; unknown ones get a clear answer from core.
   app.command(/^\/.+/, async ({ command, ack }) => {
     await ack();
-    const origin = { userId: command.user_id, channel: command.channel_id, respond: responses.to(command.response_url), triggerId: command.trigger_id, command: true };
+    const origin: Origin = { userId: command.user_id, channel: command.channel_id, triggerId: command.trigger_id, command: true };
+    const respond = responses.to(command.response_url);
+    if (respond) origin.respond = respond;
     await answering(origin, async (afterReply) => {
       const person = await actor(command.team_id, command.user_id, (view) => privately(origin, view), afterReply);
       if (!person) return;
@@ -213,7 +215,8 @@ export function createSlackAdapter(ctx: AdapterContext): PlatformAdapter {
     const channel = container.channel_id ?? body.channel?.id;
     const origin: Origin = { userId: body.user.id, triggerId: body.trigger_id };
     if (channel) origin.channel = channel;
-    if (body.response_url) origin.respond = responses.to(body.response_url);
+    const respond = responses.to(body.response_url);
+    if (respond) origin.respond = respond;
     if (container.type === 'message' && channel && container.message_ts) {
       origin.message = { channel, ts: container.message_ts, ephemeral: Boolean(container.is_ephemeral) };
     }

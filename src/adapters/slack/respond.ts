@@ -31,13 +31,19 @@ export class ResponseUrlError extends Error {
 export class ResponseUrlPoster {
   private readonly http = new KeptAliveHttp(MAX_SOCKETS, TIMEOUT_MS);
 
-  /** The respond() of one interaction: POSTs each message to its response_url. */
-  to(responseUrl: string): Respond {
-    return (message: string | RespondArguments) => this.post(responseUrl, JSON.stringify(typeof message === 'string' ? { text: message } : message));
+  /**
+   * The respond() of one interaction: POSTs each message to its response_url. None when the payload carries no
+   * http(s) response_url (Slack always sends one; a forged or truncated payload may not): the answer then goes
+   * out through the Web API instead.
+   */
+  to(responseUrl: string | undefined): Respond | undefined {
+    const url = URL.canParse(responseUrl ?? '') ? new URL(responseUrl ?? '') : undefined;
+    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') return undefined;
+    return (message: string | RespondArguments) => this.post(url, JSON.stringify(typeof message === 'string' ? { text: message } : message));
   }
 
-  private async post(responseUrl: string, body: string): Promise<void> {
-    const answer = await this.http.post(new URL(responseUrl), body, { 'content-type': 'application/json' });
+  private async post(url: URL, body: string): Promise<void> {
+    const answer = await this.http.post(url, body, { 'content-type': 'application/json' });
     if (answer.status < 200 || answer.status >= 300) throw new ResponseUrlError(answer.status, answer.body);
   }
 
