@@ -94,6 +94,23 @@ describe('Teams over the real botbuilder stack', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('takes null fields as absent (botbuilder would crash on a null channelData or entities): the 1:1 reference is stored, a message answered', async () => {
+    const nora = { id: '29:1nullChannelData-Nora', name: 'Nora Null', aadObjectId: '0c0e5a2e-7d1f-4c39-9d0e-5b1f7f0a9c11', email: 'nora@contoso.example', tenantId: TEAMS_TENANT };
+    connector.addMember(nora);
+    const created = connector.created.length;
+    // No tenant anywhere else either, so the tenant is read from channelData: none, the default one.
+    const res = await postActivity(tandem.url, { ...botAddedPersonal({ serviceUrl: connector.serviceUrl, user: nora }), channelData: null });
+    expect(res.status).toBe(200);
+    const person = await tandem.core.people.byIdentityKey(identityKey.teams('default', nora.aadObjectId));
+    expect(person).toMatchObject({ name: 'Nora Null' });
+    expect(await tandem.core.messenger.dm(person!.id, v.view('Hello', v.section('Hello Nora')), 'test.dm:nora')).toBe(true);
+    expect(connector.sentTo(personalConversationId(nora))).toHaveLength(1);
+    expect(connector.created).toHaveLength(created);
+    const help = await postActivity(tandem.url, { ...teamsMessage({ serviceUrl: connector.serviceUrl, from: nora, text: 'help' }), entities: null, channelData: null });
+    expect(help.status).toBe(200);
+    expect(connector.sentTo(personalConversationId(nora))).toHaveLength(2);
+  });
+
   it('updates the card in place when its button is clicked', async () => {
     const [sent] = connector.sentTo(personalConversationId(MEGAN));
     const answer = await click(tandem.url, connector, MEGAN, sent!, 'help.more');

@@ -4,7 +4,7 @@ import { sendError } from '../../http/errors.js';
 import type { AdapterContext, PlatformAdapter } from '../adapter.js';
 import { TandemTeamsBot } from './bot.js';
 import { TeamsChat } from './chat.js';
-import { checkActivity, claimKey, HANDLED_TYPES, trustedServiceUrl } from './intake.js';
+import { checkActivity, claimKey, HANDLED_TYPES, trustedServiceUrl, withoutNulls } from './intake.js';
 
 /** AuthenticationConstants.ToChannelFromBotOAuthScope: the audience of outgoing calls in the public cloud. */
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
@@ -83,6 +83,7 @@ export function createTeamsAdapter(ctx: AdapterContext): PlatformAdapter {
     chat,
     mount(app) {
       app.post(TEAMS_MESSAGES_PATH, express.json({ limit: '1mb' }), async (req, res) => {
+        req.body = withoutNulls(req.body);
         const intake = checkActivity(req.body);
         if (!intake.ok) {
           log.info({ reason: intake.reason }, 'teams: activity refused');

@@ -49,6 +49,16 @@ const addressed = z.object({
   value: z.unknown().optional(),
 });
 
+/**
+ * The activity with its top-level null fields dropped: null means absent in the Bot Framework's JSON, and botbuilder
+ * reads `entities`, `channelData` and others whenever they are not undefined (a null `entities` crashes its mention
+ * helpers, a null `channelData` its tenant lookup). Anything but a plain object is returned as it is.
+ */
+export function withoutNulls(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
+}
+
 /** A Universal Action click carries `value.action` (botbuilder reads `value.action.type` unguarded). */
 const cardAction = z.looseObject({
   value: z.looseObject({ action: z.looseObject({ type: z.string(), verb: z.string().nullish(), data: z.unknown().optional() }) }, { message: 'expected a "value" with an "action"' }),
