@@ -20,6 +20,12 @@ import { MEGAN, postActivity, type Activity } from '../support/teams.js';
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+/**
+ * A failure is reported as found, not shrunk: these arbitraries shrink poorly, and shrinking a failure found late
+ * re-sends hundreds of requests (one timed the whole test out in CI instead of naming its input). The runs stop
+ * after 300 s, counted as a failure, so a slow machine reports what it had tried instead of hanging the suite.
+ */
+const LIMITS = { endOnFailure: true, interruptAfterTimeLimit: 300_000, markInterruptAsFailure: true };
 /** The shared fixtures beside the checkout (../shared), or beside the folder of worktrees; the fuzz runs without them when neither exists. */
 const FIXTURES = ['../../../shared/fixtures/', '../../../../shared/fixtures/'].map((p) => new URL(p, import.meta.url)).find((u) => existsSync(u));
 
@@ -89,6 +95,26 @@ function replaceStrings(value: Json, from: RegExp, to: string): Json {
 
 let tried = { slack: 0, teams: 0 };
 
+/** A request must be answered within this long; a hang fails the property with the input (and its seed) instead of timing the whole test out. */
+const ANSWER_MS = Number(process.env.FUZZ_ANSWER_MS ?? 20_000);
+/** The status of a response once its whole body has arrived. */
+const statusOf = async (response: Promise<Response>): Promise<number> => {
+  const res = await response;
+  await res.arrayBuffer();
+  return res.status;
+};
+async function answeredWithin(response: Promise<number>, input: unknown): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_MS} ms to ${JSON.stringify(input).slice(0, 2_000)}`)), ANSWER_MS);
+  });
+  try {
+    return await Promise.race([response, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('fuzz: Slack and Teams endpoints', () => {
   let fake: FakeSlack;
   let connector: FakeConnector;
@@ -148,12 +174,11 @@ describe('fuzz: Slack and Teams endpoints', () => {
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (b, asForm) => {
         tried.slack += 1;
-        const res = await sendSlack(tandem.url, encode(b, asForm));
-        await res.arrayBuffer();
-        if (res.status >= 500) throw new Error(`answered ${res.status}`);
+        const status = await answeredWithin(statusOf(sendSlack(tandem.url, encode(b, asForm))), b);
+        if (status >= 500) throw new Error(`answered ${status}`);
         await noErrors('the request');
       }),
-      { numRuns: RUNS, ...SEED },
+      { numRuns: RUNS, ...LIMITS, ...SEED },
     );
     expect(tried.slack).toBeGreaterThanOrEqual(RUNS);
   }, 600_000);
@@ -176,12 +201,11 @@ describe('fuzz: Slack and Teams endpoints', () => {
         // A fresh activity id each time, so the redelivery check does not hide a shape behind an earlier one.
         const o = b as Json;
         const activity = (o && typeof o === 'object' && !Array.isArray(o) && typeof o.id === 'string' ? { ...o, id: `${o.id}-${randomUUID()}` } : o) as Activity;
-        const res = await postActivity(tandem.url, activity);
-        await res.arrayBuffer();
-        if (res.status >= 500) throw new Error(`answered ${res.status}`);
+        const status = await answeredWithin(statusOf(postActivity(tandem.url, activity)), activity);
+        if (status >= 500) throw new Error(`answered ${status}`);
         await noErrors('the activity');
       }),
-      { numRuns: RUNS, ...SEED },
+      { numRuns: RUNS, ...LIMITS, ...SEED },
     );
     expect(tried.teams).toBeGreaterThanOrEqual(RUNS);
   }, 600_000);
