@@ -152,6 +152,10 @@ describe('core chat over the real store', () => {
     const b = await people.identify(slack, async () => ({ name: 'Yan', email: 'not an email' }));
     expect(b.email).toMatch(/@unknown\.invalid$/);
     expect(b.id).not.toBe(a.id);
+    // A tenant whose readable form is cut right after a separator (`teams.` + 33 characters, then a `!`): no `..` before the hash.
+    const cut = { platform: 'teams' as const, key: identityKey.teams(`${'x'.repeat(33)}!${'y'.repeat(10)}`, 'aad'), tenantId: 'cut', aadObjectId: 'aad', userId: '29:cut' };
+    const c = await people.identify(cut, async () => ({ name: 'Cut' }));
+    expect(c.email).toMatch(/^teams\.x{33}\.[0-9a-f]{12}@unknown\.invalid$/);
   });
 
   it('refuses bots and keeps bad platform time zones out', async () => {

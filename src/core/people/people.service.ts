@@ -11,7 +11,8 @@ import { personInputSchema, timeZoneSchema } from './people.types.js';
  * account, always valid (a platform id can be long and hold any character), and under a domain that cannot exist.
  */
 const placeholderEmail = (key: string): string => {
-  const readable = key.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.+|\.+$/g, '').slice(0, 40);
+  // Cut before the dots are trimmed, so the cut cannot leave one at the end (`x..hash` is no email).
+  const readable = key.toLowerCase().replace(/[^a-z0-9]+/g, '.').slice(0, 40).replace(/^\.+|\.+$/g, '');
   return `${readable || 'user'}.${createHash('sha256').update(key).digest('hex').slice(0, 12)}@unknown.invalid`;
 };
 
