@@ -118,16 +118,19 @@ export class MongoIdentityRepository implements IdentityRepository {
     return missing.size;
   }
 
-  async link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
+  async link(given: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
+    let identity = given;
     try {
-      await this.identityWrites.insert({ _id: identity.key, ...identity });
+      await this.identityWrites.insert({ _id: given.key, ...given });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Already linked: fine when it is this person's (two first requests raced), a conflict otherwise.
-      const owner = await this.model.findById(identity.key).lean<IdentityDoc>();
-      if (owner?.personId !== identity.personId) {
-        throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
+      const owner = await this.model.findById(given.key).lean<IdentityDoc>();
+      if (owner?.personId !== given.personId) {
+        throw new DomainError('conflict', `The ${given.platform} account ${given.key} belongs to someone else`, { key: given.key });
       }
+      // What the account copies (and the cache keeps) is the identity as stored.
+      identity = toIdentity(owner);
     }
     // An identity never moves to another person: what was just linked can be cached as is.
     this.cache.set('identity', identity.key, identity);
