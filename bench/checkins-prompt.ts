@@ -5,6 +5,7 @@
  *
  *   npm run bench:checkins                      # 10,000 people, 50 messages/s
  *   BENCH_PEOPLE=2000 BENCH_RATE=100 npm run bench:checkins
+ *   FERRETDB_PID=<pid> npm run bench:checkins   # FerretDB's CPU per prompt too (a FerretDB no one else uses)
  *
  * The path is the production one: the check-in scheduler job ("checkin.fire",
  * fired twice to show de-duplication) queues one "checkin.prompt" job per
@@ -33,6 +34,8 @@ const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(120_000, (PEO
 /** Node flags for Tandem's process; the default is the limit the fan-out must fit in. */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
 const RSS_TARGET_MIB = 300;
+/** FerretDB's process, whose CPU through the fan-out is reported per prompt when set. */
+const FERRETDB_PID = Number(process.env.FERRETDB_PID ?? 0);
 
 /** CPU time a process has used so far (user + system, all its threads), in ms, from /proc (10 ms resolution). */
 function cpuMs(pid: number): number {
@@ -96,11 +99,13 @@ async function main(): Promise<void> {
 
     const started = Date.now();
     const cpuAtFire = cpuMs(pid);
+    const ferretAtFire = FERRETDB_PID ? cpuMs(FERRETDB_PID) : NaN;
     await ask<'fired'>({ fire: teams.map((team) => team.id) });
     const deadline = started + TIMEOUT_MS;
     while (fake.callsTo('chat.postMessage').length < PEOPLE && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
     const finished = Date.now();
     const cpuOfFanout = cpuMs(pid) - cpuAtFire;
+    const ferretOfFanout = FERRETDB_PID ? cpuMs(FERRETDB_PID) - ferretAtFire : NaN;
     // Give stragglers (a duplicate would be one) time to show up.
     await new Promise((r) => setTimeout(r, 3_000));
     clearInterval(sampler);
@@ -138,6 +143,7 @@ async function main(): Promise<void> {
       duplicated,
       checkins_created: checkins,
       tandem_cpu_ms_per_prompt: Number((cpuOfFanout / Math.max(1, posts.length)).toFixed(2)),
+      ...(FERRETDB_PID ? { ferretdb_cpu_ms_per_prompt: Number((ferretOfFanout / Math.max(1, posts.length)).toFixed(2)) } : {}),
       fanout_from_ms: started,
       fanout_to_ms: finished,
       tandem_node_args: NODE_ARGS.join(' '),

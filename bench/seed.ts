@@ -34,8 +34,9 @@ export async function seedSlackPeople(store: Store, count: number, from = 0): Pr
       slice.map((_id, j) => ({ _id: key(j), key: key(j), platform: 'slack', personId: _id.toString(), teamId: SLACK_TEAM, userId: userId(index(j)) })),
       { ordered: false },
     );
+    // With the copy of its identity that Tandem writes with an account (see personAccountSchema).
     await PersonAccount.insertMany(
-      slice.map((_id, j) => ({ _id: `${_id.toString()}|slack`, key: key(j) })),
+      slice.map((_id, j) => ({ _id: `${_id.toString()}|slack`, key: key(j), identity: { platform: 'slack', personId: _id.toString(), key: key(j), teamId: SLACK_TEAM, userId: userId(index(j)) } })),
       { ordered: false },
     );
   }

@@ -134,8 +134,11 @@ export class MongoPersonalData implements PersonalDataStore {
 
   async erase(id: string, replacement: { name: string; email: string }): Promise<ErasedCounts> {
     const identities = await this.coll('identities').find({ personId: id }).toArray();
+    // The accounts first: each holds a copy of its identity, which a DM would use after the identity went.
+    const accounts = PLATFORMS.map((p) => `${id}|${p}`);
+    await this.conn.collection<{ _id: string }>('person_accounts').deleteMany({ _id: { $in: accounts } });
+    for (const account of accounts) this.cache.invalidate('account', account);
     const removedIdentities = (await this.coll('identities').deleteMany({ personId: id })).deletedCount;
-    await this.conn.collection<{ _id: string }>('person_accounts').deleteMany({ _id: { $in: PLATFORMS.map((p) => `${id}|${p}`) } });
     for (const identity of identities) this.cache.invalidate('identity', String(identity._id));
 
     // Check-ins keep their status and mood (participation and mood trends count them); free text goes.

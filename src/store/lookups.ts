@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import type { AnswerValue } from '../core/surveys/surveys.types.js';
+import { toIdentity, type IdentityFields } from './messages.repository.js';
 import { bucketId, encodeEntry } from './survey-responses.repository.js';
 
 /**
@@ -64,6 +65,29 @@ const surveyResponseBuckets: Backfill = {
     await responses.deleteMany({ roundId: { $exists: true } });
     await participation.deleteMany({});
     await responses.dropIndex('roundId_1').catch(() => undefined);
+  },
+};
+
+/**
+ * Accounts written before they held a copy of their identity (2026-11-27: see personAccountSchema) get it, so that a
+ * DM to their person reads one document. An account whose key changes meanwhile is left to the write that changed it.
+ */
+const accountIdentities: Backfill = {
+  name: 'account_identities',
+  source: 'person_accounts',
+  run: async (conn) => {
+    const identities = new Map<string, IdentityFields>();
+    for await (const i of each<IdentityFields>(conn, 'identities', {}, { key: 1, personId: 1, platform: 1, teamId: 1, userId: 1, tenantId: 1, aadObjectId: 1 })) identities.set(i.key, i);
+    await writeInBatches(
+      conn,
+      'person_accounts',
+      (async function* () {
+        for await (const a of each<{ _id: string; key: string; identity?: { key?: string } }>(conn, 'person_accounts', {}, { key: 1, identity: 1 })) {
+          const identity = identities.get(a.key);
+          if (identity && a.identity?.key !== a.key) yield { updateOne: { filter: { _id: a._id, key: a.key }, update: { $set: { identity: toIdentity(identity) } } } };
+        }
+      })(),
+    );
   },
 };
 
@@ -152,6 +176,7 @@ const BACKFILLS: Backfill[] = [
     },
   },
   surveyResponseBuckets,
+  accountIdentities,
 ];
 
 /** Runs every backfill this database has not run yet, for the collections the connection has models on. */

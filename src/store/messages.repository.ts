@@ -9,7 +9,10 @@ import type { AuditDoc, IdentityDoc, PersonAccountDoc, PostedMessageDoc } from '
 import { paginate } from './pagination.js';
 import { WriteBatch } from './write-batch.js';
 
-function toIdentity(d: IdentityDoc): PlatformIdentity {
+/** What an identity document holds of the identity (an account's copy holds this much: see personAccountSchema). */
+export type IdentityFields = Pick<IdentityDoc, 'platform' | 'personId' | 'key' | 'teamId' | 'userId' | 'tenantId' | 'aadObjectId'>;
+
+export function toIdentity(d: IdentityFields): PlatformIdentity {
   switch (d.platform) {
     case 'slack':
       return { platform: 'slack', personId: d.personId, key: d.key, teamId: d.teamId ?? '', userId: d.userId ?? '' };
@@ -85,8 +88,11 @@ export class MongoIdentityRepository implements IdentityRepository {
         const id = accountId(personId, platform);
         const account = await this.cache.load('account', id, () => this.accounts.findById(id).lean<PersonAccountDoc>().exec());
         const pending = this.seen.get(accountId(personId, platform));
-        const key = pending?.key ?? account?.key;
-        const identity = key ? await this.byKey(key) : null;
+        const key = pending?.identity.key ?? account?.key;
+        // The account's copy of the identity its key names spares a read (a fan-out DMs thousands of people once a
+        // week, long after their identities left the cache); an account without one reads it by key.
+        const copy = account?.identity as IdentityFields | undefined;
+        const identity = key ? (copy?.key === key ? toIdentity(copy) : await this.byKey(key)) : null;
         return identity ? { ...identity, lastSeenAt: pending?.at ?? account?.lastSeenAt ?? null } : null;
       }),
     );
@@ -103,25 +109,28 @@ export class MongoIdentityRepository implements IdentityRepository {
    */
   async repairAccounts(): Promise<number> {
     const accounts = new Set((await this.accounts.find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((a) => a._id));
-    const missing = new Map<string, string>();
-    for await (const i of this.model.find({}, { key: 1, personId: 1, platform: 1 }).lean<IdentityDoc>().cursor()) {
+    const missing = new Map<string, PlatformIdentity>();
+    for await (const i of this.model.find({}, { key: 1, personId: 1, platform: 1, teamId: 1, userId: 1, tenantId: 1, aadObjectId: 1 }).lean<IdentityDoc>().cursor()) {
       const id = accountId(i.personId, i.platform);
-      if (!accounts.has(id) && !missing.has(id)) missing.set(id, i.key);
+      if (!accounts.has(id) && !missing.has(id)) missing.set(id, toIdentity(i));
     }
-    await Promise.all([...missing].map(([id, key]) => upsertRacing(() => this.accountWrites.upsert(id, { $setOnInsert: { key } }))));
+    await Promise.all([...missing].map(([id, identity]) => upsertRacing(() => this.accountWrites.upsert(id, { $setOnInsert: { key: identity.key, identity } }))));
     return missing.size;
   }
 
-  async link(identity: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
+  async link(given: PlatformIdentity, at?: Date, afterReply?: AfterReply): Promise<void> {
+    let identity = given;
     try {
-      await this.identityWrites.insert({ _id: identity.key, ...identity });
+      await this.identityWrites.insert({ _id: given.key, ...given });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       // Already linked: fine when it is this person's (two first requests raced), a conflict otherwise.
-      const owner = await this.model.findById(identity.key).lean<IdentityDoc>();
-      if (owner?.personId !== identity.personId) {
-        throw new DomainError('conflict', `The ${identity.platform} account ${identity.key} belongs to someone else`, { key: identity.key });
+      const owner = await this.model.findById(given.key).lean<IdentityDoc>();
+      if (owner?.personId !== given.personId) {
+        throw new DomainError('conflict', `The ${given.platform} account ${given.key} belongs to someone else`, { key: given.key });
       }
+      // What the account copies (and the cache keeps) is the identity as stored.
+      identity = toIdentity(owner);
     }
     // An identity never moves to another person: what was just linked can be cached as is.
     this.cache.set('identity', identity.key, identity);
@@ -129,21 +138,21 @@ export class MongoIdentityRepository implements IdentityRepository {
     const id = accountId(identity.personId, identity.platform);
     if (!afterReply) {
       this.seen.delete(id);
-      await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, ...(at ? { lastSeenAt: at } : {}) } }));
+      await upsertRacing(() => this.accountWrites.upsert(id, { $set: { key: identity.key, identity: toIdentity(identity), ...(at ? { lastSeenAt: at } : {}) } }));
       this.cache.invalidate('account', id);
       return;
     }
     // Written with the last-seen times of the moment (read as written meanwhile); the caller waits for it after
     // its reply, so that a graceful stop does too. A crash before it heals at the next boot (repairAccounts), or on
     // the person's next command, whose touch writes the same account.
-    this.seen.set(id, { key: identity.key, at: at ?? null, linked: true });
+    this.seen.set(id, { identity, at: at ?? null, linked: true });
     const written = this.schedule();
     afterReply(() => written);
   }
 
   /** Records that the identity was seen; written with every other touch of that moment (see `schedule`). */
   async touch(identity: PlatformIdentity, at: Date): Promise<void> {
-    this.seen.set(accountId(identity.personId, identity.platform), { key: identity.key, at, linked: false });
+    this.seen.set(accountId(identity.personId, identity.platform), { identity, at, linked: false });
     // A batch that fails stays queued (see flush) and goes with the next one; stop's flush reports the error.
     this.schedule().catch(() => undefined);
   }
@@ -188,7 +197,7 @@ export class MongoIdentityRepository implements IdentityRepository {
     const batch = [...this.seen];
     this.seen.clear();
     const write = async (id: string, s: Pending) => {
-      const set = { key: s.key, ...(s.at ? { lastSeenAt: s.at } : {}) };
+      const set = { key: s.identity.key, identity: toIdentity(s.identity), ...(s.at ? { lastSeenAt: s.at } : {}) };
       if (s.linked) {
         try {
           return await this.accountWrites.insert({ _id: id, ...set });
@@ -212,7 +221,7 @@ export class MongoIdentityRepository implements IdentityRepository {
 
 /** An account waiting for the next flush (see MongoIdentityRepository.seen). */
 interface Pending {
-  key: string;
+  identity: PlatformIdentity;
   at: Date | null;
   linked: boolean;
 }

@@ -51,11 +51,17 @@ const identitySchema = new Schema(
   { timestamps: true, collection: 'identities' },
 );
 
-/** A person's current account on one platform (`_id` = `<person id>|<platform>`), and when it was last seen. */
+/**
+ * A person's current account on one platform (`_id` = `<person id>|<platform>`), and when it was last seen.
+ * `identity`: a copy of the identity document `key` names (which never changes once linked), written with the key,
+ * so that a DM reads one document instead of two; accounts from before it (2026-11-27) are backfilled at boot and,
+ * meanwhile, their identity is read by key.
+ */
 const personAccountSchema = new Schema(
   {
     _id: { type: String, required: true },
     key: { type: String, required: true },
+    identity: { type: Schema.Types.Mixed, default: undefined },
     lastSeenAt: { type: Date, default: null },
   },
   { collection: 'person_accounts' },

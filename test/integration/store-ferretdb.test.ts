@@ -78,6 +78,28 @@ describe('FerretDB lookups by _id', () => {
     expect((await many.deleteMany({ _id: { $in: ['m2', 'm4'] }, n: -1 })).deletedCount).toBe(1);
     expect(await many.countDocuments()).toBe(49);
   });
+
+  it('find, explain and aggregate still tell the collection they read from its neighbours and from a missing one', async () => {
+    // Built by scripts/stack.sh with tools/ferretdb/_patch/tandem_list_one.go: these commands look up their one
+    // collection instead of copying every collection's metadata; what they answer must not change.
+    const db = conn.db!;
+    await db.createCollection('capped_log', { capped: true, size: 4096 });
+    await db.collection('capped_log').insertOne({ _id: 'c1' as never });
+    for (const name of ['list_a', 'list_b', 'list_c']) await db.collection(name).insertOne({ _id: name as never, name });
+    expect(await db.collection('list_b').find().toArray()).toEqual([{ _id: 'list_b', name: 'list_b' }]);
+    expect(await db.collection('list_b').aggregate([{ $match: { name: 'list_b' } }]).toArray()).toEqual([{ _id: 'list_b', name: 'list_b' }]);
+    expect(await db.collection('list_missing').find().toArray()).toEqual([]);
+    expect(await db.collection('list_missing').aggregate([{ $match: {} }]).toArray()).toEqual([]);
+    expect((await db.command({ explain: { find: 'list_c', filter: { _id: 'list_c' } } })).ok).toBe(1);
+    // A tailable cursor is refused on a collection that is not capped, and accepted on one that is.
+    await expect(db.collection('list_a').find({}, { tailable: true }).toArray()).rejects.toThrow(/tailable/i);
+    const tail = db.collection('capped_log').find({}, { tailable: true });
+    expect(await tail.next()).toEqual({ _id: 'c1' });
+    await tail.close();
+    const names = (await db.listCollections().toArray()).map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['things', 'many', 'capped_log', 'list_a', 'list_b', 'list_c']));
+    expect(names).not.toContain('list_missing');
+  });
 });
 
 describe('single-document writes under concurrency', () => {

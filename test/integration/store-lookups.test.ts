@@ -61,6 +61,21 @@ describe('the store keys every hot-path lookup by _id', () => {
     expect((await store.identities.ofPerson(first.result.id)).map((i) => i.lastSeenAt)).toEqual([clock.now()]);
   });
 
+  it("reaches a person for a DM in one _id read (their account holds a copy of its identity), and an older account in two", async () => {
+    const person = await people.identify(slack('UDM'), async () => ({ name: 'Dee', email: 'dee@example.com' }));
+    await store.flush();
+    const cold = () => createStore(conn, new StoreCache(0)).identities;
+    const reach = await expectNoScan(conn, () => cold().ofPerson(person.id, ['slack']));
+    expect(reach.result).toEqual([expect.objectContaining({ platform: 'slack', personId: person.id, key: identityKey.slack('T1', 'UDM'), teamId: 'T1', userId: 'UDM' })]);
+    expect(reach.commands).toEqual(['find person_accounts']);
+
+    // An account written before the copy: its identity is read by key, as before.
+    await conn.collection<Keyed>('person_accounts').updateOne({ _id: `${person.id}|slack` }, { $unset: { identity: '' } });
+    const older = await expectNoScan(conn, () => cold().ofPerson(person.id, ['slack']));
+    expect(older.result).toEqual(reach.result);
+    expect(older.commands).toEqual(['find person_accounts', 'find identities']);
+  });
+
   it('creates one person when 20 first requests for one email arrive at once', async () => {
     const profile = async () => ({ name: 'Ola', email: 'ola@example.com' });
     const found = await Promise.all(Array.from({ length: 20 }, (_, i) => people.identify(slack(`UOLA${i}`), profile)));
@@ -178,12 +193,15 @@ describe('lookup documents are backfilled for a database written before them', (
       { _id: keyA, roundId: 'round-old', teamIds: [teamId.toString()], answers: { q1: 4 }, step: 1 },
     ]);
     await db.collection<Keyed>('survey_participation').insertOne({ _id: keyB, roundId: 'round-old' });
+    // A Slack identity and its account from before the account held a copy of it.
+    await db.collection<Keyed>('identities').insertOne({ _id: 'slack:T1:UOLD', key: 'slack:T1:UOLD', platform: 'slack', personId: personId.toString(), teamId: 'T1', userId: 'UOLD', createdAt: at, updatedAt: at });
+    await db.collection<Keyed>('person_accounts').insertOne({ _id: `${personId.toString()}|slack`, key: 'slack:T1:UOLD', lastSeenAt: at });
     await db.collection('checkins').insertOne({ _id: new mongoose.Types.ObjectId(legacyCheckin), personId: personId.toString(), teamId: teamId.toString(), period: '2026-W01', timeZone: 'UTC', status: 'pending', answers: {}, needsHelp: false, questions: DEFAULT_QUESTIONS, previousPriorities: null, promptedAt: at, deadlineAt: at, answeredAt: null, late: false, step: 2, snoozes: 0, createdAt: at, updatedAt: at });
     store = createStore(conn);
     await syncIndexes(conn);
     // Boot again: the backfills ran once and are not repeated.
     const second = await recordFilters(conn, () => syncIndexes(conn));
-    expect(second.commands.filter((c) => /^(update|insert) (people_emails|team_names|team_memberships|checkin_person_lookups|survey_responses)/.test(c))).toEqual([]);
+    expect(second.commands.filter((c) => /^(update|insert) (people_emails|team_names|team_memberships|checkin_person_lookups|survey_responses|person_accounts)/.test(c))).toEqual([]);
   });
   afterAll(async () => {
     await conn.dropDatabase();
@@ -209,6 +227,10 @@ describe('lookup documents are backfilled for a database written before them', (
     ]);
     expect(await store.models.Person.db.collection('survey_responses').countDocuments()).toBe(1);
     expect(await store.models.Person.db.collection('survey_participation').countDocuments()).toBe(0);
+    // The old account got a copy of its identity: a DM reaches the person in one read.
+    const reach = await expectNoScan(conn, () => createStore(conn, new StoreCache(0)).identities.ofPerson(id, ['slack']));
+    expect(reach.result).toEqual([expect.objectContaining({ key: 'slack:T1:UOLD', personId: id, teamId: 'T1', userId: 'UOLD', lastSeenAt: new Date('2026-01-01T00:00:00Z') })]);
+    expect(reach.commands).toEqual(['find person_accounts']);
     // A new email for the old person is still refused to someone else.
     await expect(store.people.create({ name: 'New', email: 'old@example.com' })).rejects.toMatchObject({ code: 'conflict' });
   });
