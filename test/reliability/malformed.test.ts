@@ -109,6 +109,23 @@ describe('malformed and unexpected platform input', () => {
       expect(connector.activities).toHaveLength(0);
     });
 
+    it('refuses ids longer than 1,024 characters with a 400 that names the field (the connector answered 431 to the reply before, found by the fuzz)', async () => {
+      const long = 'x'.repeat(1_025);
+      const base = message({});
+      for (const [field, activity] of [
+        ['conversation.id', { ...base, conversation: { ...base.conversation, id: long } }],
+        ['from.id', { ...base, from: { id: long } }],
+        ['replyToId', { ...base, replyToId: long }],
+      ] as const) {
+        const res = await postActivity(tandem.url, activity as Activity);
+        expect(res.status, field).toBe(400);
+        expect(((await res.json()) as { error: { message: string } }).error.message, field).toContain(field);
+      }
+      await settle();
+      expect(logs.errors()).toEqual([]);
+      expect(connector.activities).toHaveLength(0);
+    });
+
     it('takes a message that mentions Tandem but has no text (an attachment alone; a TypeError in botbuilder before, found by the fuzz)', async () => {
       const mention = { type: 'mention', mentioned: BOT, text: '<at>Tandem</at>' };
       const res = await postActivity(tandem.url, message({ entities: [mention], attachments: [{ contentType: 'text/html', content: '<p>Tandem</p>' }] } as Partial<Activity>, ['text']));

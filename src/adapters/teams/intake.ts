@@ -7,15 +7,23 @@ import { z } from 'zod';
  * addresses every reply and every stored conversation reference is built
  * from. Anything else is accepted and left alone.
  */
+/**
+ * Ids go into the connector's URLs (`/v3/conversations/{id}/activities/{replyToId}`): Teams' own are under ~200
+ * characters; a longer one is refused here instead of making a URL the connector answers 414 or 431.
+ */
+const MAX_ID = 1_024;
+const bounded = () => z.string().max(MAX_ID, { message: `expected an id of at most ${MAX_ID} characters` });
+const id = () => bounded().min(1);
+
 // Replies copy the addresses (and locale, channelId) back, and botbuilder's serializer refuses a wrong type there.
-const account = z.looseObject({ id: z.string().min(1), aadObjectId: z.string().nullish(), name: z.string().nullish(), role: z.string().nullish() }, { message: 'expected an account with an "id"' });
+const account = z.looseObject({ id: id(), aadObjectId: z.string().nullish(), name: z.string().nullish(), role: z.string().nullish() }, { message: 'expected an account with an "id"' });
 
 const addressed = z.object({
   type: z.string(),
-  id: z.string().optional(),
+  id: bounded().optional(),
   serviceUrl: z.url({ protocol: /^https?$/, message: 'expected the "serviceUrl" of the channel (an http(s) URL)' }),
   conversation: z.looseObject(
-    { id: z.string().min(1), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish(), name: z.string().nullish(), aadObjectId: z.string().nullish(), role: z.string().nullish() },
+    { id: id(), tenantId: z.string().nullish(), conversationType: z.string().nullish(), isGroup: z.boolean().nullish(), name: z.string().nullish(), aadObjectId: z.string().nullish(), role: z.string().nullish() },
     { message: 'expected a "conversation" with an "id"' },
   ),
   from: account,
@@ -25,7 +33,7 @@ const addressed = z.object({
   text: z.string().nullish(),
   locale: z.string().nullish(),
   channelId: z.string().nullish(),
-  replyToId: z.string().nullish(),
+  replyToId: bounded().nullish(),
   localTimezone: z.string().nullish(),
   action: z.string().nullish(),
   entities: z
