@@ -16,7 +16,7 @@ describe('a feature database of its own', () => {
   const names = async (c: Connection) => (await c.db!.listCollections({}, { nameOnly: true }).toArray()).map((x) => x.name);
 
   beforeEach(async () => {
-    conn = await mongoose.createConnection(isolatedNames('owndb').mongoUri, { autoIndex: false }).asPromise();
+    conn = await mongoose.createConnection(isolatedNames('owndb').mongoUri, { autoIndex: false, autoCreate: false }).asPromise();
     store = createStore(conn);
   });
   afterEach(async () => {
