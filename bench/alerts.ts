@@ -52,6 +52,7 @@ import { appendFileSync } from 'node:fs';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
 import { cpuSeconds, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 import { decodeLine } from '../src/store/alerts.codec.js';
+import { featureConnection } from '../src/store/databases.js';
 
 const KPIS = envNumber('BENCH_KPIS', 100);
 const RATE = envNumber('BENCH_RATE', 1_000);
@@ -143,7 +144,7 @@ async function defineKpis(s: BenchStack): Promise<void> {
 
 /** The alert records' first instant per sample (this machine's clock), from their timelines. */
 async function recordedAt(s: BenchStack): Promise<Map<string, number>> {
-  const docs = await s.conn
+  const docs = await featureConnection(s.conn, 'alerts')
     .collection<{ kpiKey?: string; timeline: unknown[] }>('alerts')
     .find({ source: 'kpi' }, { projection: { kpiKey: 1, timeline: 1 } })
     .toArray();

@@ -22,6 +22,7 @@ import { ragOf } from '../src/core/kpis/rag.js';
 import { PERSPECTIVES } from '../src/core/scorecards/scorecards.types.js';
 import { scorecardPng } from '../src/render/scorecard-chart.js';
 import { isolatedNames, startTestTandem } from '../test/support/stack.js';
+import { featureConnection } from '../src/store/databases.js';
 
 const PEOPLE = 1_000;
 const TEAMS = 50;
@@ -142,8 +143,9 @@ async function main(): Promise<void> {
         if (status !== 'resolved') openKeys.push({ _id: key, alertId: _id.toString() });
       }
     }
-    await conn.collection('alerts').insertMany(alerts as never[], { ordered: false });
-    if (openKeys.length) await conn.collection('open_alerts').insertMany(openKeys as never[], { ordered: false });
+    const alertsDb = featureConnection(conn, 'alerts');
+    await alertsDb.collection('alerts').insertMany(alerts as never[], { ordered: false });
+    if (openKeys.length) await alertsDb.collection('open_alerts').insertMany(openKeys as never[], { ordered: false });
 
     // 12 monthly pulse rounds, closed, with their results (org and every team; a few teams under the anonymity floor).
     const group = (teamId: string | null, name: string, invited: number, r: number) => ({ scope: teamId ? 'team' : 'org', teamId, name, invited, respondents: Math.round(invited * 0.7), responseRate: 0.7, enps: (r % 60) - 20, enpsChange: null, questions: [], trend: [] });

@@ -70,7 +70,8 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
 
   const conn: Connection = await connectMongo(config.MONGODB_URI, logger);
   const store = createStore(conn);
-  await syncIndexes(conn);
+  const moved = await syncIndexes(conn);
+  if (Object.keys(moved).length) logger.info({ moved }, 'store: collections moved to their feature database');
   // Accounts a crash lost after a new person's answer (see IdentityRepository.link), written before any job sends a DM.
   const repaired = await store.identities.repairAccounts();
   if (repaired > 0) logger.warn({ accounts: repaired }, 'wrote the platform accounts of people linked just before a crash');

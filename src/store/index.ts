@@ -18,9 +18,10 @@ import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
 import { MongoIntegrationRepository } from './integrations.repository.js';
 import { MongoKpiRepository } from './kpis.repository.js';
+import { featureConnection } from './databases.js';
 
 /**
- * Every repository over one connection: what the composition root hands to the core.
+ * Every repository over one connection (the alerts' in their database, see databases.ts): what the composition root hands to the core.
  * `cache` is the in-process cache of who acted (see cache.ts); `flush` writes
  * what the repositories deferred until after the reply (last-seen times).
  */
@@ -51,7 +52,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     personalData: new MongoPersonalData(conn, cache),
     retentionKinds: coreRetentionKinds(conn),
     kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days), cache),
-    alerts: new MongoAlertRepository(conn, () => scorecardRollups.changed('alerts'), cache),
+    alerts: new MongoAlertRepository(featureConnection(conn, 'alerts'), () => scorecardRollups.changed('alerts'), cache),
     integrations: new MongoIntegrationRepository(conn, cache),
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 import { PLATFORMS, ROLES } from '../core/people/people.types.js';
+import { allConnections, moveToOwnDatabases } from './databases.js';
 import { backfillLookups } from './lookups.js';
 
 const personSchema = new Schema(
@@ -182,15 +183,20 @@ export function registerModels(conn: Connection): Models {
 }
 
 /**
- * Creates every declared index (unique ones carry correctness) on every model
- * of the connection, then backfills the lookup documents (idempotent).
+ * Moves collections written before their feature had a database of its own
+ * (see databases.ts), creates every declared index (unique ones carry
+ * correctness) on every model of the connection and of the features'
+ * databases, then backfills the lookup documents (all idempotent). Returns
+ * what was moved (see moveToOwnDatabases).
  */
-export async function syncIndexes(conn: Connection): Promise<void> {
-  for (const model of Object.values(conn.models)) {
+export async function syncIndexes(conn: Connection): Promise<Record<string, number>> {
+  const moved = await moveToOwnDatabases(conn);
+  for (const model of allConnections(conn).flatMap((c) => Object.values(c.models))) {
     await model.createCollection().catch((err: unknown) => {
       if (!(typeof err === 'object' && err !== null && 'codeName' in err && err.codeName === 'NamespaceExists')) throw err;
     });
     await model.createIndexes();
   }
   await backfillLookups(conn);
+  return moved;
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../src/core/alerts/alerts.types.js';
 import type { EscalationSnapshot } from '../../src/core/oncall/escalation.types.js';
 import { encodeLine } from '../../src/store/alerts.codec.js';
+import { featureConnection } from '../../src/store/databases.js';
 import { isolatedNames, startTestTandem } from '../support/stack.js';
 
 type Tandem = Awaited<ReturnType<typeof startTestTandem>>;
@@ -33,7 +34,7 @@ describe('the stored shape of an alert', () => {
     onCall: { s1: 'ana' },
     frozenAt,
   };
-  const raw = () => conn.collection<Record<string, unknown>>('alerts');
+  const raw = () => featureConnection(conn, 'alerts').collection<Record<string, unknown>>('alerts');
 
   beforeAll(async () => {
     const names = isolatedNames('alert_shape');
@@ -113,7 +114,7 @@ describe('the stored shape of an alert', () => {
       copies: [oldCopy],
       stepRank: 0,
     });
-    await conn.collection('open_alerts').insertOne({ _id: 'test:shape:old' as never, alertId: id });
+    await featureConnection(conn, 'alerts').collection('open_alerts').insertOne({ _id: 'test:shape:old' as never, alertId: id });
 
     const read = (await tandem.store.alerts.get(id))!;
     expect(read.escalation).toEqual(snapshot);

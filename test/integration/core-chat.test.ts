@@ -10,6 +10,7 @@ import { PeopleService } from '../../src/core/people/people.service.js';
 import { identityKey, type PlatformIdentity } from '../../src/core/people/people.types.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 /** Records what the core asked a platform to do; the platform edge is the only thing faked here. */
@@ -48,7 +49,7 @@ describe('core chat over the real store', () => {
     await syncIndexes(conn);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { connectMongo } from '../../src/store/connection.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 const CSV = `name,email,timeZone,workingDays,manager,roles,team,active
@@ -43,7 +44,7 @@ describe('import of people and teams (FerretDB)', () => {
     await store.people.create({ name: 'Olga Existing', email: 'olga@example.com', timeZone: 'Europe/Berlin', roles: ['manager'] });
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kpiApi, TEN, type Json } from '../support/kpis.js';
 import { recordFilters } from '../support/scans.js';
+import { featureConnection } from '../../src/store/databases.js';
 import { isolatedNames, startTestTandem } from '../support/stack.js';
 
 /*
@@ -110,7 +111,7 @@ describe('KPI samples judged in the request that stores them', () => {
       const by = (e.command.update as { $inc?: { normalStreak?: number } } | undefined)?.$inc?.normalStreak;
       if (e.commandName === 'findAndModify' && e.command.findAndModify === 'alerts' && by !== undefined) counted.push(by);
     };
-    const streakOf = async (key: string) => (await conn.collection('alerts').find({ kpiKey: key }).toArray()).map((a) => [a.rule, a.status, a.normalStreak, a.count]).sort();
+    const streakOf = async (key: string) => (await featureConnection(conn, 'alerts').collection('alerts').find({ kpiKey: key }).toArray()).map((a) => [a.rule, a.status, a.normalStreak, a.count]).sort();
     conn.getClient().on('commandStarted', listener);
     try {
       await api.define('streak', { target: 10, thresholds: { amber: 14, red: 16 } });

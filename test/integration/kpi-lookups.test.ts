@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
 import { expectNoScan, watchedConnection } from '../support/scans.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 const at = new Date('2026-11-25T10:00:00Z');
@@ -18,7 +19,7 @@ describe('KPI alerts key their hot-path lookups by _id', () => {
     await syncIndexes(conn);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

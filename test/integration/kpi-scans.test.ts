@@ -37,9 +37,9 @@ async function expectOnlyIdLookups<T>(conn: mongoose.Connection, work: () => Pro
   expect(scans, 'these filters make FerretDB scan the collection').toEqual([]);
   const seen = new Set<string>();
   for (const f of recorded.filters.filter(byId)) {
-    if (seen.has(f.collection)) continue;
-    seen.add(f.collection);
-    await expectIndexed(conn, f.collection, f.filter);
+    if (seen.has(`${f.db}.${f.collection}`)) continue;
+    seen.add(`${f.db}.${f.collection}`);
+    await expectIndexed(conn, f.collection, f.filter, f.db);
   }
   return { ...recorded, known };
 }

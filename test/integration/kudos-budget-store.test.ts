@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger.js';
 import { connectMongo } from '../../src/store/connection.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 /**
@@ -22,7 +23,7 @@ describe('kudos budget on the real store', () => {
     await syncIndexes(conn);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

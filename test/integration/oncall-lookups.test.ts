@@ -6,6 +6,7 @@ import { onCallAt } from '../../src/core/oncall/rotation.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
 import { expectNoScan, watchedConnection } from '../support/scans.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 // Wednesday 25 March 2026, 11:00 in Berlin; the rotation hands off daily at 09:00.
@@ -36,7 +37,7 @@ describe('on-call reads and override writes are _id lookups', () => {
     scheduleId = (await store.oncall.createSchedule({ teamId: team, name: 'Platform', timeZone: 'Europe/Berlin', layers: [layer] })).id;
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

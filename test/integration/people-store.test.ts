@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { connectMongo } from '../../src/store/connection.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 describe('people, teams, identities and tokens repositories (FerretDB)', () => {
@@ -18,7 +19,7 @@ describe('people, teams, identities and tokens repositories (FerretDB)', () => {
     await syncIndexes(conn);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

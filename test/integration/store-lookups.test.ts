@@ -8,6 +8,7 @@ import { checkinId } from '../../src/store/checkins.repository.js';
 import { createStore, type Store } from '../../src/store/index.js';
 import { syncIndexes } from '../../src/store/models.js';
 import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 const clock = { now: () => new Date('2026-11-25T10:00:00Z') };
@@ -31,7 +32,7 @@ describe('the store keys every hot-path lookup by _id', () => {
     people = new PeopleService(store.people, store.identities, clock);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 
@@ -204,7 +205,7 @@ describe('lookup documents are backfilled for a database written before them', (
     expect(second.commands.filter((c) => /^(update|insert) (people_emails|team_names|team_memberships|checkin_person_lookups|survey_responses|person_accounts)/.test(c))).toEqual([]);
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

@@ -9,6 +9,7 @@ import { syncIndexes } from '../../src/store/models.js';
 import { bucketId, RESPONSE_BUCKETS } from '../../src/store/survey-responses.repository.js';
 import { UPDATES_PER_COMMAND } from '../../src/store/surveys.repository.js';
 import { expectNoScan, recordFilters, watchedConnection } from '../support/scans.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
@@ -40,7 +41,7 @@ describe('survey reads per person and per event are _id reads', () => {
     await store.surveys.responses.createMany(roundId, [ada, bob].map((p) => ({ key: keyOf({ config }, roundId, p.id), teamIds: ['T1'] })));
   });
   afterAll(async () => {
-    await conn?.dropDatabase();
+    if (conn) await dropDatabases(conn);
     await conn?.close();
   });
 

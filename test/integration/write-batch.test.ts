@@ -8,6 +8,7 @@ import { MongoPeopleRepository } from '../../src/store/people.repository.js';
 import { StoreCache } from '../../src/store/cache.js';
 import { createStore } from '../../src/store/index.js';
 import { WriteBatch, type BulkWritable } from '../../src/store/write-batch.js';
+import { dropDatabases } from '../../src/store/databases.js';
 import { isolatedNames } from '../support/stack.js';
 
 interface ThingDoc {
@@ -39,7 +40,7 @@ describe('WriteBatch: group commit of single-document writes on the real store (
     await things.syncIndexes();
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 
@@ -129,7 +130,7 @@ describe('new people in a burst, through the batched writes', () => {
     conn = await connectMongo(isolatedNames('batchpeople').mongoUri, createLogger('silent'));
   });
   afterAll(async () => {
-    await conn.dropDatabase();
+    await dropDatabases(conn);
     await conn.close();
   });
 

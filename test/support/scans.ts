@@ -18,6 +18,8 @@ import { expect } from 'vitest';
 /** One filter a command sent to the database. */
 export interface SentFilter {
   command: string;
+  /** The database it went to (a feature's own database, see src/store/databases.ts, or the configured one). */
+  db: string;
   collection: string;
   filter: Record<string, unknown>;
 }
@@ -36,9 +38,9 @@ export const isIdKeyed = (filter: Record<string, unknown>): boolean => {
   return Array.isArray(list) && list.length > 0 && list.length <= 1_000 && list.every(scalar);
 };
 
-function filtersOf(name: string, cmd: Record<string, unknown>): SentFilter[] {
+function filtersOf(name: string, db: string, cmd: Record<string, unknown>): SentFilter[] {
   const collection = String(cmd[name]);
-  const one = (filter: unknown): SentFilter => ({ command: name, collection, filter: (filter ?? {}) as Record<string, unknown> });
+  const one = (filter: unknown): SentFilter => ({ command: name, db, collection, filter: (filter ?? {}) as Record<string, unknown> });
   switch (name) {
     case 'find':
       return [one(cmd.filter)];
@@ -74,10 +76,10 @@ export async function recordFilters<T>(conn: mongoose.Connection, work: () => Pr
   if (!client.options.monitorCommands) throw new Error('recordFilters needs a connection opened with monitorCommands: use watchedConnection()');
   const filters: SentFilter[] = [];
   const commands: string[] = [];
-  const listener = (e: { commandName: string; command: Record<string, unknown> }) => {
+  const listener = (e: { commandName: string; databaseName: string; command: Record<string, unknown> }) => {
     if (HOUSEKEEPING.has(e.commandName)) return;
     commands.push(`${e.commandName} ${String(e.command[e.commandName])}`);
-    filters.push(...filtersOf(e.commandName, e.command));
+    filters.push(...filtersOf(e.commandName, e.databaseName, e.command));
   };
   client.on('commandStarted', listener);
   try {
@@ -102,10 +104,10 @@ const isFerret = (conn: mongoose.Connection): Promise<boolean> => {
  * (an `_id` equality, and SQLite's plan says SEARCH … USING INDEX …__id_).
  * On MongoDB only the shape is checked.
  */
-export async function expectIndexed(conn: mongoose.Connection, collection: string, filter: Record<string, unknown>): Promise<void> {
+export async function expectIndexed(conn: mongoose.Connection, collection: string, filter: Record<string, unknown>, db = conn.name): Promise<void> {
   expect(isIdKeyed(filter), `${collection} ${JSON.stringify(filter)} is not keyed by an _id equality: FerretDB scans the whole collection for it`).toBe(true);
   if (!(await isFerret(conn))) return;
-  const explained = await conn.db!.command({ explain: { find: collection, filter } });
+  const explained = await conn.getClient().db(db).command({ explain: { find: collection, filter } });
   expect(JSON.stringify(explained.queryPlanner), `FerretDB scans ${collection} for ${JSON.stringify(filter)}: was it built by scripts/stack.sh?`).toMatch(/SEARCH \S+ USING INDEX \S+__id_/);
 }
 
@@ -122,9 +124,9 @@ export async function expectNoScan<T>(conn: mongoose.Connection, work: () => Pro
   expect(scans.map((f) => `${f.command} ${f.collection} ${JSON.stringify(f.filter)}`), 'these filters make FerretDB scan the collection').toEqual([]);
   const seen = new Set<string>();
   for (const f of checked) {
-    if (seen.has(f.collection)) continue;
-    seen.add(f.collection);
-    await expectIndexed(conn, f.collection, f.filter);
+    if (seen.has(`${f.db}.${f.collection}`)) continue;
+    seen.add(`${f.db}.${f.collection}`);
+    await expectIndexed(conn, f.collection, f.filter, f.db);
   }
   return recorded;
 }

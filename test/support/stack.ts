@@ -3,6 +3,7 @@ import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
 import { configSchema, type Config } from '../../src/config.js';
 import { startTandem, type StartOptions, type Tandem } from '../../src/main.js';
+import { dropDatabases } from '../../src/store/databases.js';
 
 const baseMongo = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/tandem';
 const baseRedis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,7 +46,7 @@ export async function startTestTandem(env: Record<string, string> = {}, options:
 
 export async function dropTestData(config: Pick<Config, 'MONGODB_URI' | 'REDIS_URL' | 'QUEUE_PREFIX'>): Promise<void> {
   const conn = await mongoose.createConnection(config.MONGODB_URI).asPromise();
-  await conn.dropDatabase();
+  await dropDatabases(conn);
   await conn.close();
   await dropQueueKeys(config.REDIS_URL, config.QUEUE_PREFIX);
 }
