@@ -34,8 +34,6 @@ export async function dropDatabases(conn: Connection): Promise<void> {
   for (const c of allConnections(conn)) await c.dropDatabase();
 }
 
-const BATCH = 500;
-
 /**
  * Moves the collections of a feature's database still in the configured one
  * (data written before the split): copies each document absent in the new
@@ -62,33 +60,21 @@ export async function moveToOwnDatabases(conn: Connection): Promise<Record<strin
   return moved;
 }
 
-/** Copies in `_id` order the documents of `source` that `target` lacks; returns how many were inserted. */
+/**
+ * Copies the documents of `source` that `target` lacks, in one unsorted pass (FerretDB answers each page of a
+ * sorted, `_id`-ranged read by reading and sorting the whole collection); returns how many were inserted.
+ * One insert per document, not a bulk insert: a duplicate (copied before, or by another process at the same time)
+ * fails alone, and FerretDB may report an ordered bulk's later writes as done after a failed one.
+ */
 async function copyAbsent(source: mongo.Collection, target: mongo.Collection): Promise<number> {
   let inserted = 0;
-  let after: unknown = null;
-  for (;;) {
-    const filter: Record<string, unknown> = after === null ? {} : { _id: { $gt: after } };
-    const docs = await source
-      .find(filter)
-      .sort({ _id: 1 })
-      .limit(BATCH)
-      .toArray();
-    const last = docs.at(-1);
-    if (!last) return inserted;
-    after = last._id;
-    const present = await target.find({ _id: { $in: docs.map((d) => d._id) } }, { projection: { _id: 1 } }).toArray();
-    const have = new Set(present.map((d) => String(d._id)));
-    const absent = docs.filter((d) => !have.has(String(d._id)));
-    // One insert per document, not a bulk insert: a duplicate (another process copying at the same time) fails
-    // alone, and FerretDB may report an ordered bulk's later writes as done after a failed one.
-    for (const doc of absent) {
-      try {
-        await target.insertOne(doc);
-        inserted += 1;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+  for await (const doc of source.find()) {
+    try {
+      await target.insertOne(doc);
+      inserted += 1;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
     }
-    if (docs.length < BATCH) return inserted;
   }
+  return inserted;
 }
