@@ -1,5 +1,5 @@
 import type { mongo } from 'mongoose';
-import type { AlertDoc } from './alerts.codec.js';
+import { decodeCopy, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -57,11 +57,14 @@ const slotIds = (alertId: string) => Array.from({ length: SLOTS }, (_, i) => `${
 
 /** The alert with the notes it does not hold itself (a key already in its `timelineKeys` was recorded there). */
 export function withNotes(doc: AlertDoc, notes: readonly AlertNoteDoc[]): AlertDoc {
+  if (notes.length === 0) return doc;
+  // A line of the same key on the alert (written by a process that found no note: a race) is the one kept; the
+  // note's copy, message key and rank still count.
   const had = new Set(doc.timelineKeys ?? []);
   const fresh = notes.filter((n) => !had.has(n.key));
-  if (fresh.length === 0) return doc;
-  const ranks = fresh.flatMap((n) => (typeof n.rank === 'number' ? [n.rank] : []));
-  const copies = fresh.flatMap((n) => (n.copy === undefined ? [] : [n.copy]));
+  const ranks = notes.flatMap((n) => (typeof n.rank === 'number' ? [n.rank] : []));
+  const copied = new Set((doc.copies ?? []).map((c) => decodeCopy(c).key));
+  const copies = notes.flatMap((n) => (n.copy === undefined || copied.has(n.key) ? [] : [n.copy]));
   // Each line back where it was written (a line's `at` is no order: a breach's is its sample's time), notes written
   // at one place in their time order.
   const stored = doc.timeline ?? [];
@@ -77,7 +80,7 @@ export function withNotes(doc: AlertDoc, notes: readonly AlertNoteDoc[]): AlertD
     ...doc,
     timeline,
     timelineKeys: [...had, ...fresh.map((n) => n.key)],
-    messageKeys: [...new Set([...(doc.messageKeys ?? []), ...fresh.flatMap((n) => (n.messageKey ? [n.messageKey] : []))])],
+    messageKeys: [...new Set([...(doc.messageKeys ?? []), ...notes.flatMap((n) => (n.messageKey ? [n.messageKey] : []))])],
     ...(copies.length ? { copies: [...(doc.copies ?? []), ...copies] } : {}),
     ...(ranks.length ? { stepRank: Math.max(doc.stepRank ?? -1, ...ranks) } : {}),
   };
@@ -110,15 +113,20 @@ export class AlertNotes {
    */
   async add(alertId: string, key: string, fields: NoteFields): Promise<boolean> {
     const after = this.lines.get(alertId);
-    if (after === undefined) return false;
+    if (after === undefined) return this.holds(alertId, key);
     const _id = `${alertId}:${slotOf(key)}`;
     try {
       await this.writes.insert({ _id, key, after, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) });
       return true;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      return (await this.notes.findOne({ _id }, { projection: { key: 1 } }))?.key === key;
+      return this.holds(alertId, key);
     }
+  }
+
+  /** Whether the key's note is there: a line written on the alert instead would record the key twice. */
+  async holds(alertId: string, key: string): Promise<boolean> {
+    return (await this.notes.findOne({ _id: `${alertId}:${slotOf(key)}` }, { projection: { key: 1 } }))?.key === key;
   }
 
   /** The documents with their notes merged, read in one `_id` `$in` per IDS_PER_READ / SLOTS alerts. */

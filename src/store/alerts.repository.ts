@@ -308,8 +308,10 @@ export class MongoAlertRepository implements AlertRepository {
     if (!validId(id)) return;
     const copy: KeptCopy | undefined = also.copy && { key, platform: also.copy.platform, channel: also.copy.channel, messageId: also.copy.messageId };
     const line = encodeLine(entry);
-    // A page sent on the insert's hold (the one kept where it went) is the line known to follow the inserted ones.
-    const noted = !!copy && (await this.notes.add(id, key, { at: entry.at, line, messageKey: also.messageKey, copy: encodeCopy(copy), rank: also.cursor && stepRank(also.cursor) }));
+    // A page sent on the insert's hold (the one kept where it went) is the line known to follow the inserted ones;
+    // any other line of a key recorded so already is not written again.
+    const fields = { at: entry.at, line, messageKey: also.messageKey, rank: also.cursor && stepRank(also.cursor) };
+    const noted = copy ? await this.notes.add(id, key, { ...fields, copy: encodeCopy(copy) }) : await this.notes.holds(id, key);
     if (!noted) {
       await this.alertWrites.update(
         { _id: new Types.ObjectId(id), timelineKeys: { $ne: key } },

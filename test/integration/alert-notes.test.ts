@@ -53,6 +53,8 @@ describe('first pages kept as notes beside their alert', () => {
     const other = keyIn('p', (slot) => slot !== slotOf('p:0'));
     await Promise.all([0, 1, 2].flatMap(() => [page(alert, 'p:0'), page(alert, other)]));
     expect(await notes(alert)).toBe(2);
+    // The step's job run again (no copy: it found the page kept): its line is not written on the alert a second time.
+    await tandem.store.alerts.noteOnce(alert.id, 'p:0', line('p:0'), { messageKey: 'p:0', cursor: { wave: 0, repeat: 0, step: 0 } });
     expect((await raw(alert))?.timelineKeys).toEqual(['started']);
     await tandem.store.alerts.changeStatus(alert.id, ['open'], 'acknowledged', { at: new Date(), kind: 'acknowledged', actor: 'ana', text: 'ack' });
     const read = (await tandem.store.alerts.get(alert.id))!;
