@@ -4,6 +4,7 @@ import type { MessageAddress } from '../core/chat/chat.port.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
+import { AlertNotes, withNotes, type AlertNoteDoc } from './alert-notes.js';
 import { decodeLine, encodeCopy, encodeLine, encodeSnapshot, stepRank, toAlert, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
@@ -108,6 +109,8 @@ export class MongoAlertRepository implements AlertRepository {
   /** Group commit (see WriteBatch): a burst of new alerts inserts its dedup keys and records in a few bulk writes. */
   private readonly openWrites: WriteBatch;
   private readonly alertWrites: WriteBatch;
+  /** Steps' records kept beside the alert (see AlertNotes): every alert read here is merged with them. */
+  private readonly notes: AlertNotes;
 
   /**
    * @param changed told after every write the scorecard's alert figures read: an alert opened, its
@@ -128,12 +131,17 @@ export class MongoAlertRepository implements AlertRepository {
     const alerts = conn.collection<AlertDoc>('alerts');
     this.openWrites = new WriteBatch({ bulkWrite: (ops, options) => open.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<OpenAlertDoc>[], options) });
     this.alertWrites = new WriteBatch({ bulkWrite: (ops, options) => alerts.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<AlertDoc>[], options) });
+    this.notes = new AlertNotes(conn.collection<AlertNoteDoc>('alert_notes'));
+  }
+
+  /** An alert as read, with its notes. */
+  private async read(d: AlertDoc | null): Promise<Alert | null> {
+    return d ? toAlert((await this.notes.merge([d]))[0]!) : null;
   }
 
   async get(id: string): Promise<Alert | null> {
     if (!validId(id)) return null;
-    const d = await this.Alert.findById(id).lean<AlertDoc>();
-    return d ? toAlert(d) : null;
+    return this.read(await this.Alert.findById(id).lean<AlertDoc>());
   }
 
   async list(filter: AlertFilter & PageQuery): Promise<Page<Alert>> {
@@ -144,17 +152,20 @@ export class MongoAlertRepository implements AlertRepository {
     if (filter.from || filter.to) q.createdAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lte: filter.to } : {}) };
     return paginate(
       filter,
-      (after, limit) =>
-        this.Alert.find(after ? { ...q, _id: { $lt: new Types.ObjectId(after) } } : q)
-          .sort({ _id: -1 })
-          .limit(limit)
-          .lean<AlertDoc[]>(),
+      async (after, limit) =>
+        this.notes.merge(
+          await this.Alert.find(after ? { ...q, _id: { $lt: new Types.ObjectId(after) } } : q)
+            .sort({ _id: -1 })
+            .limit(limit)
+            .lean<AlertDoc[]>(),
+        ),
       toAlert,
     );
   }
 
   async openedBetween(from: Date, to: Date): Promise<AlertFacts[]> {
-    const docs = await this.Alert.find({ createdAt: { $gte: from, $lt: to } }, { teamId: 1, createdAt: 1, acknowledgedAt: 1, resolvedAt: 1, timeline: 1 }).lean<AlertDoc[]>();
+    const [stored, notes] = await Promise.all([this.Alert.find({ createdAt: { $gte: from, $lt: to } }, { teamId: 1, createdAt: 1, acknowledgedAt: 1, resolvedAt: 1, timeline: 1, timelineKeys: 1 }).lean<AlertDoc[]>(), this.notes.since(from)]);
+    const docs = stored.map((d) => withNotes(d, notes.get(d._id.toString()) ?? []));
     return docs.map((d) => ({ teamId: d.teamId, createdAt: d.createdAt, timeline: (d.timeline ?? []).map(decodeLine), ...(d.acknowledgedAt ? { acknowledgedAt: d.acknowledgedAt } : {}), ...(d.resolvedAt ? { resolvedAt: d.resolvedAt } : {}) }));
   }
 
@@ -208,6 +219,7 @@ export class MongoAlertRepository implements AlertRepository {
     const stored = { ...doc, timeline: timeline.map(encodeLine), ...(extra?.escalation ? { escalation: encodeSnapshot(extra.escalation) } : {}) };
     // Fields left undefined are left out, as mongoose would (the driver would write them as null).
     await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) });
+    this.notes.inserted(id.toString(), timeline.length);
     await this.changed();
     // The alert as written, from the values in hand (not decoded back).
     return { opened: true, alert: toAlert(doc) };
@@ -219,9 +231,8 @@ export class MongoAlertRepository implements AlertRepository {
    * up by `$inc` and the worst value by `$max`/`$min`, so concurrent breaches
    * lose nothing. Should the alert have been resolved between the read and
    * the update, the update is taken back and the caller opens a new alert
-   * (null). A
-   * breach that raises the severity is written guarded on the count read
-   * (a filter FerretDB scans for: rare), so a lower severity never overwrites it.
+   * (null). A breach that raises the severity is written guarded on the count
+   * read (a filter FerretDB scans for: rare), so a lower severity never overwrites it.
    */
   async addBreach(id: string, breach: AlertBreach, entry: TimelineEntry): Promise<Alert | null> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -241,7 +252,7 @@ export class MongoAlertRepository implements AlertRepository {
           { $set: { ...set, count: current.count + 1, worstValue: worst, severity: breach.severity, title: breach.title }, $push: { timeline: encodeLine(entry) } },
           { returnDocument: 'after' },
         ).lean<AlertDoc>();
-        if (d) return toAlert(d);
+        if (d) return this.read(d);
         continue;
       }
       const worst: Record<string, unknown> =
@@ -249,7 +260,7 @@ export class MongoAlertRepository implements AlertRepository {
       const d = await this.Alert.findOneAndUpdate({ _id: id }, { $set: set, ...worst, $inc: { count: 1 }, $push: { timeline: encodeLine(entry) } }, { returnDocument: 'after' }).lean<AlertDoc>();
       if (!d) continue;
       // The update does not change the status: the document after it tells whether the alert was live then.
-      if (LIVE.includes(d.status)) return toAlert(d);
+      if (LIVE.includes(d.status)) return this.read(d);
       // Resolved in between: the breach belongs to a new alert, not to this one's record (whose values are put back).
       const { lastValue, normalStreak, explanation, lastAt, worstValue } = current;
       const restore = { lastValue, normalStreak, explanation, worstValue, updatedAt: d.resolvedAt ?? current.updatedAt, ...(lastAt ? { lastAt } : {}) };
@@ -268,7 +279,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
     await this.changed();
-    return toAlert(d);
+    return this.read(d);
   }
 
   async note(id: string, entry: TimelineEntry | null, set: { flapping?: boolean; silencedUntil?: Date; normalStreak?: number } = {}): Promise<Alert | null> {
@@ -278,7 +289,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (entry) update.$push = { timeline: encodeLine(entry) };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
     if (d && entry?.kind === 'notified') await this.changed();
-    return d ? toAlert(d) : null;
+    return this.read(d);
   }
 
   async freeze(id: string, snapshot: EscalationSnapshot): Promise<Alert | null> {
@@ -288,21 +299,29 @@ export class MongoAlertRepository implements AlertRepository {
   }
 
   /**
-   * Guarded on the key (FerretDB serves `_id` plus a guard from its `_id` index) and group-committed; a bulk write
-   * does not tell which of its updates matched, so a page recorded again (a retried step) counts as a change too:
-   * the scorecard's figures are read again, not counted from it.
+   * A note beside the alert (see AlertNotes: an insert, not a rewrite of the alert), or, when the key's slot holds
+   * another key's note, an update of the alert guarded on the key (FerretDB serves `_id` plus a guard from its `_id`
+   * index). Both group-committed; neither tells whether it was written just now, so a page recorded again (a retried
+   * step) counts as a change too: the scorecard's figures are read again, not counted from it.
    */
   async noteOnce(id: string, key: string, entry: TimelineEntry, also: { messageKey?: string | undefined; cursor?: StepCursor | undefined; copy?: MessageAddress | undefined } = {}): Promise<void> {
     if (!validId(id)) return;
     const copy: KeptCopy | undefined = also.copy && { key, platform: also.copy.platform, channel: also.copy.channel, messageId: also.copy.messageId };
-    await this.alertWrites.update(
-      { _id: new Types.ObjectId(id), timelineKeys: { $ne: key } },
-      {
-        $push: { timeline: encodeLine(entry), timelineKeys: key, ...(copy ? { copies: encodeCopy(copy) } : {}) },
-        ...(also.messageKey ? { $addToSet: { messageKeys: also.messageKey } } : {}),
-        ...(also.cursor ? { $max: { stepRank: stepRank(also.cursor) } } : {}),
-      },
-    );
+    const line = encodeLine(entry);
+    // A page sent on the insert's hold (the one kept where it went) is the line known to follow the inserted ones;
+    // any other line of a key recorded so already is not written again.
+    const fields = { at: entry.at, line, messageKey: also.messageKey, rank: also.cursor && stepRank(also.cursor) };
+    const noted = copy ? await this.notes.add(id, key, { ...fields, copy: encodeCopy(copy) }) : await this.notes.holds(id, key);
+    if (!noted) {
+      await this.alertWrites.update(
+        { _id: new Types.ObjectId(id), timelineKeys: { $ne: key } },
+        {
+          $push: { timeline: line, timelineKeys: key, ...(copy ? { copies: encodeCopy(copy) } : {}) },
+          ...(also.messageKey ? { $addToSet: { messageKeys: also.messageKey } } : {}),
+          ...(also.cursor ? { $max: { stepRank: stepRank(also.cursor) } } : {}),
+        },
+      );
+    }
     if (entry.kind === 'notified') await this.changed();
   }
 
@@ -311,7 +330,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (!validId(id)) return null;
     const update = { $addToSet: { messageKeys: key }, ...(cursor ? { $max: { stepRank: stepRank(cursor) } } : {}) };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
-    return d ? toAlert(d) : null;
+    return this.read(d);
   }
 
   async keepMessageKey(id: string, key: string): Promise<void> {
@@ -327,7 +346,7 @@ export class MongoAlertRepository implements AlertRepository {
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
     if (d) await this.changed();
-    return d ? toAlert(d) : null;
+    return this.read(d);
   }
 
   async reopen(id: string, wave: number, entry: TimelineEntry): Promise<Alert | null> {
@@ -338,7 +357,7 @@ export class MongoAlertRepository implements AlertRepository {
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
     if (d) await this.changed();
-    return d ? toAlert(d) : null;
+    return this.read(d);
   }
 
   async countNormal(id: string, by = 1): Promise<number> {

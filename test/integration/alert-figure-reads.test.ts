@@ -41,14 +41,16 @@ describe('alert reads of the scorecard roll-ups', () => {
   it('a period of 1,200 alerts in one find, bounds [from, to) kept', async () => {
     const { result, commands } = await recordFilters(conn, () => alerts.openedBetween(WEEK.from, WEEK.to));
     expect(commands.filter((c) => c === 'find alerts')).toHaveLength(1);
+    // And the alerts' notes (first pages kept beside them: src/store/alert-notes.ts), one find as well.
+    expect(commands.filter((c) => c === 'find alert_notes')).toHaveLength(1);
     expect(result).toHaveLength(IN_WEEK);
     expect(result.every((a) => a.createdAt >= WEEK.from && a.createdAt < WEEK.to && a.timeline.length === 1)).toBe(true);
 
     const figures = oncallScorecardFigures({ alerts, people: { getMany: () => Promise.resolve([]) } });
     const read = await recordFilters(conn, () => figures.forTeams(['team-a', 'team-b'], W47));
     expect(read.result.count).toBe(IN_WEEK);
-    // One query; the getMores that follow it read on along the same cursor.
-    expect(read.commands.filter((c) => !c.startsWith('getMore'))).toEqual(['find alerts']);
+    // One query of the alerts and one of their notes; the getMores that follow read on along the same cursors.
+    expect(read.commands.filter((c) => !c.startsWith('getMore')).sort()).toEqual(['find alert_notes', 'find alerts']);
     expect((await figures.forTeams(['team-a'], W47)).count).toBe(IN_WEEK / 3);
     expect(await recordFilters(conn, () => figures.setUp())).toMatchObject({ result: true, commands: ['find alerts'] });
   });
