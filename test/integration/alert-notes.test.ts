@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, TimelineEntry } from '../../src/core/alerts/alerts.types.js';
 import { slotOf } from '../../src/store/alert-notes.js';
 import { MongoAlertRepository } from '../../src/store/alerts.repository.js';
+import { featureConnection } from '../../src/store/databases.js';
 import { isolatedNames, startTestTandem } from '../support/stack.js';
 
 type Tandem = Awaited<ReturnType<typeof startTestTandem>>;
@@ -44,8 +45,8 @@ describe('first pages kept as notes beside their alert', () => {
     while (!passes(slotOf(`${prefix}:${i}`))) i += 1;
     return `${prefix}:${i}`;
   };
-  const raw = (alert: Alert) => conn.collection<{ timelineKeys: string[] }>('alerts').findOne({ _id: new mongoose.Types.ObjectId(alert.id) });
-  const notes = (alert: Alert) => conn.collection('alert_notes').countDocuments({ _id: { $in: Array.from({ length: 8 }, (_, i) => `${alert.id}:${i}`) } as never });
+  const raw = (alert: Alert) => featureConnection(conn, 'alerts').collection<{ timelineKeys: string[] }>('alerts').findOne({ _id: new mongoose.Types.ObjectId(alert.id) });
+  const notes = (alert: Alert) => featureConnection(conn, 'alerts').collection('alert_notes').countDocuments({ _id: { $in: Array.from({ length: 8 }, (_, i) => `${alert.id}:${i}`) } as never });
 
   it('records each page once, as a note, and reads it back after the opening lines and before later ones', async () => {
     const alert = await newAlert();
@@ -73,7 +74,7 @@ describe('first pages kept as notes beside their alert', () => {
     expect(await notes(alert)).toBe(1);
     expect((await raw(alert))?.timelineKeys).toEqual(['started', same]);
     // Another process's repository (nothing inserted by it): on the alert, once.
-    const elsewhere = new MongoAlertRepository(conn);
+    const elsewhere = new MongoAlertRepository(featureConnection(conn, 'alerts'));
     await Promise.all([page(alert, 'q:2', elsewhere), page(alert, 'q:2', elsewhere)]);
     expect((await raw(alert))?.timelineKeys).toEqual(['started', same, 'q:2']);
     const read = (await elsewhere.get(alert.id))!;

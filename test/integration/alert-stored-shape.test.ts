@@ -69,7 +69,7 @@ describe('the stored shape of an alert', () => {
     // The first page, sent on the insert's hold, is a note beside the alert (src/store/alert-notes.ts), its line
     // and copy strings too; the alert itself was not rewritten for it.
     expect(doc.copies).toBeUndefined();
-    const [note, ...more] = await conn.collection<Record<string, unknown>>('alert_notes').find({ key: 'page' }).toArray();
+    const [note, ...more] = await featureConnection(conn, 'alerts').collection<Record<string, unknown>>('alert_notes').find({ key: 'page' }).toArray();
     expect(more).toEqual([]);
     expect(note).toMatchObject({ _id: expect.stringMatching(new RegExp(`^${id}:[0-7]$`)), after: 2, messageKey: 'page', rank: 0 });
     expect([typeof note!.line, typeof note!.copy]).toEqual(['string', 'string']);
