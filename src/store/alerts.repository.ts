@@ -1,92 +1,15 @@
-import { Types, Schema, type Connection, type Model, type mongo } from 'mongoose';
+import { Types, type Connection, type Model, type mongo } from 'mongoose';
 import type { Alert, AlertBreach, AlertFacts, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, KeptCopy, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { MessageAddress } from '../core/chat/chat.port.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
 import { AlertNotes, withNotes, type AlertNoteDoc } from './alert-notes.js';
+import { alertSchema, openAlertSchema, openingsSchema, silenceSchema, type OpenAlertDoc, type OpeningsDoc, type SilenceDoc } from './alerts.schemas.js';
 import { decodeLine, encodeCopy, encodeLine, encodeSnapshot, stepRank, toAlert, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
 import { paginate } from './pagination.js';
 import { WriteBatch } from './write-batch.js';
-
-const alertSchema = new Schema(
-  {
-    key: { type: String, required: true },
-    status: { type: String, required: true },
-    severity: { type: String, required: true },
-    teamId: { type: String, required: true },
-    source: { type: String, required: true },
-    title: { type: String, required: true },
-    explanation: { type: String, required: true },
-    kpiKey: String,
-    rule: String,
-    count: { type: Number, default: 1 },
-    lastValue: { type: Number, default: null },
-    worstValue: { type: Number, default: null },
-    lastAt: Date,
-    worse: String,
-    flapping: { type: Boolean, default: false },
-    silencedUntil: Date,
-    normalStreak: { type: Number, default: 0 },
-    timeline: { type: [Schema.Types.Mixed], default: [] },
-    createdAt: { type: Date, required: true, index: true },
-    updatedAt: { type: Date, required: true },
-    acknowledgedBy: String,
-    acknowledgedAt: Date,
-    resolvedAt: Date,
-    escalation: Schema.Types.Mixed,
-    wave: { type: Number, default: 0 },
-    /** Alerts written before `stepRank`: their cursor as it was. */
-    cursor: Schema.Types.Mixed,
-    /** The cursor of the last step run, with its wave, as one number (see stepRank). */
-    stepRank: Number,
-    copies: { type: [Schema.Types.Mixed], default: undefined },
-    snoozedUntil: Date,
-    messageKeys: { type: [String], default: [] },
-    /** Keys of the timeline entries written once per key (escalation's). */
-    timelineKeys: { type: [String], default: [] },
-    pageLease: Date,
-  },
-  { collection: 'alerts', minimize: false },
-);
-
-/** `/tandem alerts`: the open and acknowledged alerts of a team. */
-alertSchema.index({ teamId: 1, status: 1 });
-
-/**
- * The open alert of a dedup key, keyed by the key itself (`kpi:<key>:<rule>`,
- * `am:…`, `events:…`): a unique `_id` insert decides which of two concurrent
- * breaches opens the alert, and finding it is an `_id` lookup.
- */
-const openAlertSchema = new Schema({ _id: { type: String, required: true }, alertId: { type: String, required: true } }, { collection: 'open_alerts' });
-
-/** Recent openings of a dedup key, for flapping. */
-const openingsSchema = new Schema({ _id: { type: String, required: true }, at: { type: [Date], default: [] } }, { collection: 'alert_openings' });
-
-const silenceSchema = new Schema(
-  {
-    kpiKey: { type: String, default: null },
-    teamId: { type: String, default: null },
-    until: { type: Date, required: true },
-    reason: { type: String, required: true },
-    createdBy: { type: String, required: true },
-    createdAt: { type: Date, required: true },
-  },
-  { collection: 'alert_silences' },
-);
-
-interface OpenAlertDoc {
-  _id: string;
-  alertId: string;
-}
-interface OpeningsDoc {
-  _id: string;
-  at: Date[];
-}
-interface SilenceDoc extends Omit<Silence, 'id'> {
-  _id: Types.ObjectId;
-}
 
 /** Openings remembered per key: enough for any flapping window. */
 const OPENINGS_KEPT = 100;
