@@ -21,6 +21,6 @@ export async function requireTeam(teams: Pick<TeamRepository, 'get'>, teamId: st
 }
 
 /** The active members of a team. */
-export async function activeMembers(people: Pick<PeopleRepository, 'getMany'>, team: Team): Promise<(Person & Member)[]> {
+export async function activeMembers(people: Pick<PeopleRepository, 'getMany'>, team: Pick<Team, 'memberIds'>): Promise<(Person & Member)[]> {
   return (await people.getMany(team.memberIds)).filter((p) => p.active);
 }

@@ -35,6 +35,8 @@ function dueDecider(now: Date, settings: CheckinSettings): (member: Member) => R
 
 /** Members a firing checks and queues at once (see fire). */
 const FIRE_CHUNK = 25;
+/** Members a firing reads at once (one `_id $in` read; see fire). */
+const FIRE_READ = 250;
 
 export interface PromptDeps {
   checkins: Pick<CheckinRepository, 'getSettings' | 'exist' | 'previous' | 'createOnce' | 'openBlockers'>;
@@ -69,19 +71,24 @@ export class CheckinPrompts {
     if (!settings.enabled) return 0;
     const now = this.d.clock.now();
     const isDue = dueDecider(now, settings);
-    const due = (await activeMembers(this.d.people, team)).flatMap((person) => {
-      const d = person.timeZone === timeZone ? isDue(person) : null;
-      return d ? [{ personId: person.id, period: d.period }] : [];
-    });
     let queued = 0;
-    // A few members at a time: their check-ins read in one command, and their jobs queued in one of the scheduler's bulk adds.
-    for (let i = 0; i < due.length; i += FIRE_CHUNK) {
-      await this.d.pagesFirst?.turn();
-      const chunk = due.slice(i, i + FIRE_CHUNK);
-      const prompted = await this.d.checkins.exist(chunk);
-      const toQueue = chunk.filter((_, j) => !prompted[j]);
-      await Promise.all(toQueue.map((m) => this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { ...m, teamId }, { jobId: `checkin.prompt:${m.personId}:${m.period}` })));
-      queued += toQueue.length;
+    // A team of thousands is read a few hundred members at a time, each read a unit of bulk work of its own: one
+    // read of them all held FerretDB and the event loop (decoding) for a second while pages were in flight.
+    for (let r = 0; r < team.memberIds.length; r += FIRE_READ) {
+      if (r > 0) await this.d.pagesFirst?.turn();
+      const due = (await activeMembers(this.d.people, { memberIds: team.memberIds.slice(r, r + FIRE_READ) })).flatMap((person) => {
+        const d = person.timeZone === timeZone ? isDue(person) : null;
+        return d ? [{ personId: person.id, period: d.period }] : [];
+      });
+      // A few members at a time: their check-ins read in one command, and their jobs queued in one of the scheduler's bulk adds.
+      for (let i = 0; i < due.length; i += FIRE_CHUNK) {
+        await this.d.pagesFirst?.turn();
+        const chunk = due.slice(i, i + FIRE_CHUNK);
+        const prompted = await this.d.checkins.exist(chunk);
+        const toQueue = chunk.filter((_, j) => !prompted[j]);
+        await Promise.all(toQueue.map((m) => this.d.scheduler.enqueue(CHECKIN_JOBS.prompt, { ...m, teamId }, { jobId: `checkin.prompt:${m.personId}:${m.period}` })));
+        queued += toQueue.length;
+      }
     }
     this.d.logger.info({ teamId, timeZone, queued }, 'check-in prompts queued');
     return queued;
