@@ -59,6 +59,18 @@ export function latency(values: number[]): Latency {
   return { n: sorted.length, p50_ms: at(50), p99_ms: at(99), max_ms: sorted.length ? Math.round(sorted[sorted.length - 1] as number) : null };
 }
 
+/** Latency of the items due in each `windowS` seconds of a phase (`dueOffset`: ms from the phase's start). */
+export function byWindow<T>(items: readonly T[], windowS: number, dueOffset: (item: T) => number, value: (item: T) => number): ({ from_s: number } & Latency)[] {
+  const windows = new Map<number, number[]>();
+  for (const item of items) {
+    const w = Math.floor(dueOffset(item) / 1000 / windowS) * windowS;
+    const list = windows.get(w) ?? [];
+    list.push(value(item));
+    windows.set(w, list);
+  }
+  return [...windows].sort(([a], [b]) => a - b).map(([from, values]) => ({ from_s: from, ...latency(values) }));
+}
+
 export const loadAverage = () => loadavg().map((l) => Number(l.toFixed(2)));
 
 /** Peak resident set size of a process, in MiB, from /proc. */

@@ -27,7 +27,7 @@
  * the on-call person once escalation routes alerts) p50/p99/max and how many
  * never arrived within BENCH_DRAIN_MS (60,000) after the sending; the peak
  * RSS of the server and the load average. Before its first phase each server
- * gets BENCH_WARMUP (20) alerts one after the other, not measured. Target
+ * gets BENCH_WARMUP_S (5) seconds of alerts at the phase's rate, not measured. Target
  * (issue 13): Tandem's p99 at or below Alertmanager's, and < 250 ms, with the
  * fan-out running.
  */
@@ -37,7 +37,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
 import { freePort } from '../test/support/servers.js';
-import { envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import { byWindow, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 import type { FakeSlack } from '../test/support/fake-slack.js';
 import { SLACK_TEST_TOKEN } from '../test/support/slack.js';
 import { dropTestData } from '../test/support/stack.js';
@@ -49,7 +49,9 @@ const DRAIN_MS = envNumber('BENCH_DRAIN_MS', 60_000);
 const PHASES = (process.env.BENCH_PHASES ?? 'alertmanager,tandem,fanout').split(',').filter((p) => ['alertmanager', 'floor', 'tandem'].includes(p) || (p === 'fanout' && FANOUT > 0));
 const AM_BIN = '.local/bin/alertmanager';
 const TARGET_MS = 250;
-const WARMUP = envNumber('BENCH_WARMUP', 20);
+const WARMUP_S = envNumber('BENCH_WARMUP_S', 5);
+/** Seconds per window of the latency by window (BENCH_WINDOW_S). */
+const WINDOW_S = envNumber('BENCH_WINDOW_S', 10);
 const TAG: Record<string, string> = { alertmanager: 'A', floor: 'L', tandem: 'T', fanout: 'F' };
 const ALERT_IN_MESSAGE = /Bench alert ([ALTF]-\d{6})/;
 const FLOOR_KEY = 'bench-floor-key';
@@ -163,10 +165,22 @@ async function startFloor(s: BenchStack): Promise<{ port: number; pid: number; s
 }
 
 let tandemWarm = false;
+const WARM_IN_MESSAGE = /Bench alert (W[ALTF]-\d{6})/;
 
-/** Unmeasured: BENCH_WARMUP alerts one after the other, so that a server's first traffic (JIT, connection pools, caches) is not measured. */
-async function warmUp(port: number, headers: Record<string, string>, requests: OpenLoopRequest[]): Promise<void> {
-  for (const r of requests) await fetch(`http://127.0.0.1:${port}${r.path}`, { method: 'POST', headers, body: r.body });
+/**
+ * Unmeasured: WARMUP_S seconds of alerts at the phase's rate through the load generator, then until their messages
+ * have arrived (at most DRAIN_MS), so that the first traffic of the server, of the generator and of the fake (JIT,
+ * connection pools, caches) is not measured.
+ */
+async function warmUp(generator: ChildProcess, plan: OpenLoopPlan, messages: () => readonly unknown[]): Promise<void> {
+  if (plan.requests.length === 0) return;
+  progress(`warming up: ${plan.requests.length} alerts over ${WARMUP_S} s, not measured`);
+  await runOpenLoop(generator, plan);
+  const arrived = () => new Set(messages().flatMap((m) => WARM_IN_MESSAGE.exec(JSON.stringify(m))?.[1] ?? [])).size;
+  const deadline = Date.now() + DRAIN_MS;
+  while (Date.now() < deadline && arrived() < plan.requests.length) await sleep(250);
+  // The work that follows a message (records, crash nets discarded) ends too before the phase starts.
+  await sleep(2_000);
 }
 
 async function phase(s: BenchStack, name: string, key: string, generator: ChildProcess, backlog: BacklogSampler) {
@@ -178,13 +192,13 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
     const tandemPort = Number(new URL(s.tandem.url).port);
     const tandemHeaders = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const floorHeaders = { authorization: `Bearer ${FLOOR_KEY}`, 'content-type': 'application/json' };
-    if (am) await warmUp(am.port, { 'content-type': 'application/json' }, toAlertmanager(alerts('W', WARMUP)));
-    else if (floor) await warmUp(floor.port, floorHeaders, toTandem(alerts('W', WARMUP)));
-    else if (!tandemWarm) await warmUp(tandemPort, tandemHeaders, toTandem(alerts('W', WARMUP)));
-    tandemWarm ||= !am && !floor;
     const plan: OpenLoopPlan = am
       ? { port: am.port, headers: { 'content-type': 'application/json' }, requests: toAlertmanager(list) }
       : { port: floor ? floor.port : tandemPort, headers: floor ? floorHeaders : tandemHeaders, requests: toTandem(list) };
+    const warm = alerts(`W${TAG[name] as string}`, Math.round(RATE * WARMUP_S));
+    if (am) await warmUp(generator, { ...plan, requests: toAlertmanager(warm) }, () => s.fake.webhooks.map((w) => w.body));
+    else if (floor || !tandemWarm) await warmUp(generator, { ...plan, requests: toTandem(warm) }, () => s.fake.callsTo('chat.postMessage').map(messageText));
+    tandemWarm ||= !am && !floor;
     const phaseStart = Date.now();
     const meter = new PhaseMeter(am ? am.pid : floor ? floor.pid : s.tandem.pid);
     if (name === 'fanout') await s.tandem.fire(s.fanoutTeams.map((t) => t.id));
@@ -215,6 +229,8 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
       ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
       ingest: { ...ingest, ...(am || floor ? {} : { alerts_queue_max_jobs: backlog.max }) },
       post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
+      request_latency_by_window: byWindow(ids.map((_, i) => i), WINDOW_S, due, (i) => (result.doneAt[i] as number) - (result.startedAt + due(i))),
+      post_to_message_by_window: byWindow(ids.map((_, i) => i), WINDOW_S, due, (i) => (first.get(ids[i] as string) ?? NaN) - (result.startedAt + due(i))),
       ...meter.figures('server'),
     };
   } finally {

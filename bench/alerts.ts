@@ -50,7 +50,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import type { OpenLoopPlan, OpenLoopRequest } from './open-loop.js';
-import { cpuSeconds, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
+import { byWindow, cpuSeconds, envNumber, firstArrivals, httpFigures, latency, messageText, PhaseMeter, progress, promptsBetween, runAlertBench, runOpenLoop, sleep, type BacklogSampler, type BenchStack } from './alert-harness.js';
 import { decodeLine } from '../src/store/alerts.codec.js';
 import { featureConnection } from '../src/store/databases.js';
 
@@ -155,16 +155,6 @@ async function recordedAt(s: BenchStack): Promise<Map<string, number>> {
 
 const WINDOW_S = 10;
 
-/** Latency of the breaches due in each WINDOW_S seconds of the phase. */
-function byWindow(breaches: readonly Breach[], dueOffset: (b: Breach) => number, value: (b: Breach) => number) {
-  const windows = new Map<number, number[]>();
-  for (const b of breaches) {
-    const w = Math.floor(dueOffset(b) / 1000 / WINDOW_S) * WINDOW_S;
-    windows.set(w, [...(windows.get(w) ?? []), value(b)]);
-  }
-  return [...windows].sort(([a], [b]) => a - b).map(([from, values]) => ({ from_s: from, ...latency(values) }));
-}
-
 /** When the fan-out fired at `firedAt` sent its last prompt (ms after the firing), waiting up to FANOUT_WAIT_MS for all of them. */
 async function fanoutCompletion(s: BenchStack, firedAt: number): Promise<{ prompts_sent: number; last_prompt_ms_after_firing: number | string }> {
   const sent = () => promptsBetween(s.fake, FANOUT, firedAt, Infinity);
@@ -228,7 +218,7 @@ async function phase(s: BenchStack, name: string, generator: ChildProcess, backl
     sample_to_alert_record: { ...latency(breaches.map((b) => (records.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !records.has(b.id)).length },
     sample_to_first_message: { ...latency(breaches.map((b) => (dms.get(b.id) ?? NaN) - due(b))), missing: breaches.filter((b) => !dms.has(b.id)).length },
     // When in the phase the slow ones were due (a fan-out's burst is in its first seconds).
-    sample_to_first_message_by_window: byWindow(breaches, (b) => due(b) - result.startedAt, (b) => (dms.get(b.id) ?? NaN) - due(b)),
+    sample_to_first_message_by_window: byWindow(breaches, WINDOW_S, (b) => due(b) - result.startedAt, (b) => (dms.get(b.id) ?? NaN) - due(b)),
     ...meter.figures('tandem'),
     ...(FERRETDB_PID ? { ferretdb_cpu_s_through_drain: Number((ferretCpu() - ferretBefore).toFixed(1)) } : {}),
   };

@@ -14,8 +14,10 @@
  * `'ready'`, `'fired'`, the memory and clock reports. The alert benchmarks
  * (bench/alerts.ts, bench/alertmanager.ts) run Tandem through it too.
  *
- * With BENCH_TANDEM_DIST (the outDir of `tsc -p tsconfig.build.json`) it runs
- * the compiled JavaScript, as `npm start` does, instead of src/ through tsx.
+ * It runs the compiled JavaScript in BENCH_TANDEM_DIST (the outDir of
+ * `tsc -p tsconfig.build.json`), as `npm start` does: bench/tandem-child.ts
+ * builds `dist` and sets it unless BENCH_TANDEM_SRC=1, which runs src/ through
+ * tsx.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
