@@ -22,6 +22,15 @@ const LIVE: AlertStatus[] = ['open', 'acknowledged'];
 /** The cache key of the active silences (one entry: every alert reads them all). */
 const ACTIVE = 'active';
 /** Wave 0 also matches alerts written before waves existed. */
+/**
+ * A write the scorecard's alert figures read: when the alert was opened (its figures belong to that day's
+ * periods) and, when the open alerts of a KPI changed (one opened or resolved), that KPI.
+ */
+export interface AlertChange {
+  openedAt: Date;
+  kpiKey?: string | null | undefined;
+}
+
 const inWave = (wave: number) => (wave === 0 ? { $in: [0, null] } : wave);
 
 export class MongoAlertRepository implements AlertRepository {
@@ -37,12 +46,13 @@ export class MongoAlertRepository implements AlertRepository {
 
   /**
    * @param changed told after every write the scorecard's alert figures read: an alert opened, its
-   *   status changed, or a notification (a page) recorded on it (see SourceRollups).
+   *   status changed, or a notification (a page) recorded on it (see SourceRollups), with when the alert was
+   *   opened and, when its status changed, its KPI.
    * @param cache keeps the active silences (every new alert reads them); a silence created or removed here drops them.
    */
   constructor(
     conn: Connection,
-    private readonly changed: () => Promise<void> = () => Promise.resolve(),
+    private readonly changed: (change: AlertChange) => Promise<void> = () => Promise.resolve(),
     private readonly cache?: StoreCache,
   ) {
     this.Alert = conn.model<AlertDoc>('Alert', alertSchema);
@@ -111,7 +121,8 @@ export class MongoAlertRepository implements AlertRepository {
    * Both go through group commit: concurrent openings share their bulk writes.
    */
   async open(alert: NewAlert, at: Date, entry: TimelineEntry, record?: OpeningRecord): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }> {
-    const id = new Types.ObjectId();
+    // Its id's time is the opening's (the Clock's): a write that has only the id knows the day the alert belongs to.
+    const id = new Types.ObjectId(Types.ObjectId.generate(Math.floor(at.getTime() / 1000)));
     try {
       await this.openWrites.insert({ _id: alert.key, alertId: id.toString() });
     } catch (err) {
@@ -143,7 +154,7 @@ export class MongoAlertRepository implements AlertRepository {
     // Fields left undefined are left out, as mongoose would (the driver would write them as null).
     await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) });
     this.notes.inserted(id.toString(), timeline.length);
-    await this.changed();
+    await this.changed({ openedAt: at, kpiKey: alert.kpiKey });
     // The alert as written, from the values in hand (not decoded back).
     return { opened: true, alert: toAlert(doc) };
   }
@@ -201,7 +212,8 @@ export class MongoAlertRepository implements AlertRepository {
     const d = await this.Alert.findOneAndUpdate({ _id: id, status: { $in: [...from] } }, { $set: set, $push: { timeline: encodeLine(entry) } }, { returnDocument: 'after' }).lean<AlertDoc>();
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
-    await this.changed();
+    // Acknowledged or open, an alert counts as live for its KPI: only a resolution changes the counts.
+    await this.changed({ openedAt: d.createdAt, ...(to === 'resolved' ? { kpiKey: d.kpiKey } : {}) });
     return this.read(d);
   }
 
@@ -211,7 +223,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (Object.keys(set).length) update.$set = set;
     if (entry) update.$push = { timeline: encodeLine(entry) };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
-    if (d && entry?.kind === 'notified') await this.changed();
+    if (d && entry?.kind === 'notified') await this.changed({ openedAt: d.createdAt });
     return this.read(d);
   }
 
@@ -245,7 +257,7 @@ export class MongoAlertRepository implements AlertRepository {
         },
       );
     }
-    if (entry.kind === 'notified') await this.changed();
+    if (entry.kind === 'notified') await this.changed({ openedAt: new Types.ObjectId(id).getTimestamp() });
   }
 
   /** One `_id` update that returns the alert (the message is rendered from it): no read after the write. */
@@ -268,7 +280,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
-    if (d) await this.changed();
+    if (d) await this.changed({ openedAt: d.createdAt });
     return this.read(d);
   }
 
@@ -279,7 +291,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
-    if (d) await this.changed();
+    if (d) await this.changed({ openedAt: d.createdAt });
     return this.read(d);
   }
 

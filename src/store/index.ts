@@ -13,6 +13,7 @@ import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
 import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages, MongoSourceRollups } from './scorecards.repository.js';
+import { utcDay } from '../core/scorecards/source-rollups.js';
 import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';
 import { MongoAlertRepository } from './alerts.repository.js';
@@ -52,7 +53,11 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     personalData: new MongoPersonalData(conn, cache),
     retentionKinds: coreRetentionKinds(conn),
     kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days), cache),
-    alerts: new MongoAlertRepository(featureConnection(conn, 'alerts'), () => scorecardRollups.changed('alerts'), cache),
+    alerts: new MongoAlertRepository(
+      featureConnection(conn, 'alerts'),
+      async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
+      cache,
+    ),
     integrations: new MongoIntegrationRepository(conn, cache),
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewAlert } from '../../src/core/alerts/alerts.types.js';
 import { SourceRollups } from '../../src/core/scorecards/source-rollups.js';
 import { MongoSourceRollups } from '../../src/store/scorecards.repository.js';
 import { expectNoScan, watchedConnection } from '../support/scans.js';
@@ -104,6 +105,47 @@ describe('scorecard source roll-ups', () => {
       const after = await tandem.core.scorecards.forOrganisation(undefined, 'week');
       expect(after.kpis.rows.find((r) => r.key === 'csat')?.openAlerts).toBe(0);
       expect(after.rhythm?.alerts.stats).toMatchObject({ count: 1, medianResolveMs: 30 * 60_000 });
+    });
+
+    it("an alert storm today leaves last week's alert figures; a change to an alert opened that week, or to a KPI's open alerts, does not", async () => {
+      const team = await tandem.store.teams.create({ name: 'Storm' });
+      const alert = (key: string, kpiKey?: string): NewAlert => ({ key, severity: 'critical', teamId: team.id, source: kpiKey ? 'kpi' : 'alertmanager', title: key, explanation: 'x', lastValue: 1, worstValue: 1, ...(kpiKey ? { kpiKey } : {}) });
+      const opened = async (a: NewAlert, at: Date) => {
+        const r = await tandem.store.alerts.open(a, at, { at, kind: 'opened', actor: 'test', text: 'opened' });
+        if (!r.opened) throw new Error(`${a.key} was open already`);
+        return r.alert.id;
+      };
+      const paged = (id: string, at: Date) => tandem.store.alerts.noteOnce(id, `page:${id}`, { at, kind: 'notified', actor: 'tandem', text: 'paged', data: { personId: 'p' } });
+      const rollups = new SourceRollups({ store: tandem.store.scorecardRollups, clock });
+      let weekly = 0;
+      let live = 0;
+      const lastWeek = () => rollups.read('test:alerts:w47', [{ source: 'alerts', period: W47 }], () => Promise.resolve((weekly += 1)));
+      const openPerKpi = () => rollups.read('test:kpi-alerts', [{ source: 'kpi-alerts' }], () => Promise.resolve((live += 1)));
+      expect([await lastWeek(), await openPerKpi()]).toEqual([1, 1]);
+
+      // Today: alerts of an intake open, page and resolve.
+      for (let i = 0; i < 5; i += 1) {
+        const id = await opened(alert(`am:storm:${i}`), NOW);
+        await paged(id, NOW);
+        await tandem.store.alerts.changeStatus(id, ['open'], 'acknowledged', { at: NOW, kind: 'acknowledged', actor: 'test', text: 'ack' });
+        await tandem.store.alerts.changeStatus(id, ['acknowledged'], 'resolved', { at: NOW, kind: 'resolved', actor: 'test', text: 'resolved' });
+      }
+      expect([await lastWeek(), await openPerKpi()]).toEqual([1, 1]);
+
+      // An alert of last week paged today (only its id in hand): its week's figures change.
+      const late = await opened(alert('am:late'), new Date('2026-11-21T08:00:00Z'));
+      expect(await lastWeek()).toBe(2);
+      await paged(late, NOW);
+      expect(await lastWeek()).toBe(3);
+      expect(await openPerKpi()).toBe(1);
+
+      // A KPI's alert opened today: the open alerts per KPI change, last week's figures do not.
+      const kpiAlert = await opened(alert('kpi:storm:threshold', 'storm'), NOW);
+      expect([await lastWeek(), await openPerKpi()]).toEqual([3, 2]);
+      await tandem.store.alerts.changeStatus(kpiAlert, ['open'], 'acknowledged', { at: NOW, kind: 'acknowledged', actor: 'test', text: 'ack' });
+      expect(await openPerKpi()).toBe(2);
+      await tandem.store.alerts.changeStatus(kpiAlert, ['acknowledged'], 'resolved', { at: NOW, kind: 'resolved', actor: 'test', text: 'resolved' });
+      expect([await lastWeek(), await openPerKpi()]).toEqual([3, 3]);
     });
   });
 });

@@ -78,7 +78,7 @@ export function kpiScorecardSource(d: KpiSourceDeps): KpiSource {
       const wanted = new Set(teamIds);
       const [all, open] = await Promise.all([
         rollups.read(`kpis:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'kpis', period }], () => figures(period)),
-        rollups.read('kpis:open-alerts', [{ source: 'alerts' }], () => d.alerts.liveCountByKpi()),
+        rollups.read('kpis:open-alerts', [{ source: 'kpi-alerts' }], () => d.alerts.liveCountByKpi()),
       ]);
       return all.filter((f) => f.teamId !== null && wanted.has(f.teamId)).map((f) => ({ ...f, openAlerts: open[f.key] ?? 0 }));
     },

@@ -46,7 +46,11 @@ export async function pagedPeople(records: readonly AlertRecord[], people: Pick<
 export async function teamAlerts(records: readonly AlertRecord[], people: Pick<PeopleRepository, 'getMany'>): Promise<Record<string, TeamAlerts>> {
   const known = await pagedPeople(records, people);
   const byTeam = new Map<string, AlertRecord[]>();
-  for (const r of records) byTeam.set(r.teamId, [...(byTeam.get(r.teamId) ?? []), r]);
+  for (const r of records) {
+    const list = byTeam.get(r.teamId);
+    if (list) list.push(r);
+    else byTeam.set(r.teamId, [r]);
+  }
   return Object.fromEntries(
     [...byTeam].map(([teamId, rs]) => [
       teamId,
@@ -72,17 +76,19 @@ export function alertStats(teams: readonly TeamAlerts[]): AlertStats {
 
 /**
  * The on-call side of the scorecard: alerts of the scope's teams opened in the period. Every team's
- * figures for a period are computed together (one read of the period's alerts) and kept as a roll-up
- * until an alert is opened, changes status or pages someone.
+ * figures for a period are computed together (one read of the period's alerts: on FerretDB a scan of them
+ * all) and kept as a roll-up until an alert opened in the period is changed (it opens, changes status or
+ * pages someone): an alert storm today leaves last week's figures as they are.
  */
 export function oncallScorecardFigures(d: AlertFiguresDeps): AlertFigures {
   const rollups = d.rollups ?? SourceRollups.none;
   const perTeam = async (period: Period): Promise<Record<string, TeamAlerts>> => teamAlerts((await d.alerts.openedBetween(period.from, period.to)).map(toRecord), d.people);
+  let setUp = false;
   return {
-    /** Set up once any alert was raised. */
-    setUp: () => rollups.read('alerts:set-up', [{ source: 'alerts' }], () => d.alerts.any()),
+    /** Set up once any alert was raised (and from then on). */
+    setUp: async () => (setUp ||= await d.alerts.any()),
     async forTeams(teamIds: readonly string[], period: Period): Promise<AlertStats> {
-      const all = await rollups.read(`alerts:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'alerts' }], () => perTeam(period));
+      const all = await rollups.read(`alerts:${period.from.toISOString()}/${period.to.toISOString()}`, [{ source: 'alerts', period }], () => perTeam(period));
       return alertStats([...new Set(teamIds)].flatMap((t) => all[t] ?? []));
     },
   };

@@ -1,8 +1,11 @@
 import type { Clock } from '../clock.js';
 import type { Period } from './scorecards.types.js';
 
-/** What a source's inputs are: KPI samples and definitions, alerts, pulse results. */
-export type ChangeSource = 'kpis' | 'alerts' | 'pulse';
+/**
+ * What a source's inputs are: KPI samples and definitions, alerts (counted by the UTC day each was opened: an
+ * alert's figures belong to the period it was opened in), the open alerts of KPIs (opened or resolved), pulse results.
+ */
+export type ChangeSource = 'kpis' | 'alerts' | 'kpi-alerts' | 'pulse';
 
 /**
  * Counters of writes to a source's inputs: `all` for changes that may touch
