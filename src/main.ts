@@ -104,7 +104,7 @@ export async function startTandem(config: Config, options: StartOptions = {}): P
     oncallJobs(core.oncall),
     escalationJobs(core.escalation, core.pagesFirst),
     kpiJobs(core.kpis),
-    scorecardJobs(core.scorecards),
+    scorecardJobs(core.scorecards, { pagesFirst: core.pagesFirst, logger }),
     surveyJobs(core.surveys),
     governanceJobs({ retention: core.governance.retention, audit: core.audit }),
     // Demo mode only: a daily KPI breach the demo clock can reach, to watch an escalation in the console.

@@ -57,6 +57,23 @@ export class PagesFirst {
     }
   }
 
+  /**
+   * For bulk work that cannot be cut into units (a scan): resolves true once no urgent work has been seen in flight
+   * for `forMs` (looked at every POLL_MS), or false after `withinMs` without such a quiet spell (an alert storm).
+   */
+  async quiet(forMs: number, withinMs: number): Promise<boolean> {
+    const start = performance.now();
+    let quietSince = this.busy ? Infinity : start;
+    for (;;) {
+      const now = performance.now();
+      if (now - quietSince >= forMs) return true;
+      if (now - start >= withinMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      if (this.busy) quietSince = Infinity;
+      else if (quietSince === Infinity) quietSince = performance.now();
+    }
+  }
+
   /** Bulk work's turn for one unit: at once when nothing urgent is in flight (and nobody waits), else in line. */
   turn(): Promise<void> {
     if (this.line.length === 0 && !this.busy) return Promise.resolve();

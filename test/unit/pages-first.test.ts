@@ -60,4 +60,26 @@ describe('PagesFirst: bulk work yields to work a page waits on', () => {
     await expect(gate.during(() => Promise.reject(new Error('page failed')))).rejects.toThrow('page failed');
     expect(gate.busy).toBe(false);
   });
+
+  it('tells when nothing urgent has been in flight for a while, or that it was not within the time given', async () => {
+    const gate = new PagesFirst(100);
+    const start = performance.now();
+    expect(await gate.quiet(100, 1_000)).toBe(true);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(95);
+
+    // Urgent work that keeps coming (one piece every 30 ms, each 20 ms long): never quiet for 100 ms.
+    let storming = true;
+    const storm = (async () => {
+      while (storming) {
+        await gate.during(() => sleep(20));
+        await sleep(10);
+      }
+    })();
+    expect(await gate.quiet(100, 500)).toBe(false);
+    // It ends: quiet after the spell asked for.
+    const ended = gate.quiet(100, 2_000);
+    storming = false;
+    await storm;
+    expect(await ended).toBe(true);
+  });
 });
