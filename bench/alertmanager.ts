@@ -41,6 +41,8 @@ import { byWindow, envNumber, firstArrivals, httpFigures, latency, messageText, 
 import type { FakeSlack } from '../test/support/fake-slack.js';
 import { SLACK_TEST_TOKEN } from '../test/support/slack.js';
 import { dropTestData } from '../test/support/stack.js';
+import { decodeLine } from '../src/store/alerts.codec.js';
+import { featureConnection } from '../src/store/databases.js';
 
 const RATE = envNumber('BENCH_RATE', 1_000);
 const SECONDS = envNumber('BENCH_SECONDS', 60);
@@ -183,6 +185,17 @@ async function warmUp(generator: ChildProcess, plan: OpenLoopPlan, messages: () 
   await sleep(2_000);
 }
 
+/** Of alerts Tandem sent no message for (20 at most): what it recorded of each (status and timeline), to tell why. */
+async function missingAlerts(s: BenchStack, missing: readonly string[]): Promise<{ missing_alerts?: unknown[] }> {
+  if (missing.length === 0) return {};
+  const titles = missing.slice(0, 20).map((id) => `BenchAlert: Bench alert ${id}`);
+  const docs = await featureConnection(s.conn, 'alerts').collection<{ _id: unknown; title: string; status: string; timeline: unknown[] }>('alerts').find({ title: { $in: titles } }).toArray();
+  const alerts = featureConnection(s.conn, 'alerts');
+  const notes = await alerts.collection<{ _id: string; key: string }>('alert_notes').find({ _id: { $in: docs.flatMap((d) => Array.from({ length: 8 }, (_, slot) => `${String(d._id)}:${slot}`)) } }).toArray();
+  const noted = (id: string) => notes.filter((n) => n._id.startsWith(`${id}:`)).map((n) => n.key);
+  return { missing_alerts: titles.map((t) => docs.find((d) => d.title === t) ?? { title: t, stored: false }).map((d) => ('timeline' in d ? { title: d.title, status: d.status, timeline: d.timeline.map(decodeLine).map((l) => `${l.kind}: ${l.text}`), notes: noted(String(d._id)) } : d)) };
+}
+
 async function phase(s: BenchStack, name: string, key: string, generator: ChildProcess, backlog: BacklogSampler) {
   const list = alerts(TAG[name] as string);
   const ids = list.map((a) => String(a.labels.bench_id));
@@ -229,6 +242,7 @@ async function phase(s: BenchStack, name: string, key: string, generator: ChildP
       ...(name === 'fanout' ? { fanout: { people: FANOUT, prompts_sent_during_phase: promptsBetween(s.fake, FANOUT, phaseStart, http.lastDone) } } : {}),
       ingest: { ...ingest, ...(am || floor ? {} : { alerts_queue_max_jobs: backlog.max }) },
       post_to_message: { ...latency(ids.map((id, i) => (first.get(id) ?? NaN) - (result.startedAt + due(i)))), missing: ids.filter((id) => !first.has(id)).length },
+      ...(am || floor ? {} : await missingAlerts(s, ids.filter((id) => !first.has(id)))),
       request_latency_by_window: byWindow(ids.map((_, i) => i), WINDOW_S, due, (i) => (result.doneAt[i] as number) - (result.startedAt + due(i))),
       post_to_message_by_window: byWindow(ids.map((_, i) => i), WINDOW_S, due, (i) => (first.get(ids[i] as string) ?? NaN) - (result.startedAt + due(i))),
       ...meter.figures('server'),
