@@ -67,6 +67,15 @@ export class MongoAlertRepository implements AlertRepository {
     this.notes = new AlertNotes(conn.collection<AlertNoteDoc>('alert_notes'));
   }
 
+  /**
+   * Counts a change for the scorecard's roll-ups after the write, without the caller waiting (a page does not wait
+   * on a counter): one lost to a crash or an error leaves a roll-up stale for at most ROLLUP_MAX_AGE_MS, and this
+   * process's next read of the counters waits for the ones in flight (MongoSourceRollups.changes).
+   */
+  private count(change: AlertChange): void {
+    this.changed(change).catch(() => undefined);
+  }
+
   /** An alert as read, with its notes. */
   private async read(d: AlertDoc | null): Promise<Alert | null> {
     return d ? toAlert((await this.notes.merge([d]))[0]!) : null;
@@ -154,7 +163,7 @@ export class MongoAlertRepository implements AlertRepository {
     // Fields left undefined are left out, as mongoose would (the driver would write them as null).
     await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) });
     this.notes.inserted(id.toString(), timeline.length);
-    await this.changed({ openedAt: at, kpiKey: alert.kpiKey });
+    this.count({ openedAt: at, kpiKey: alert.kpiKey });
     // The alert as written, from the values in hand (not decoded back).
     return { opened: true, alert: toAlert(doc) };
   }
@@ -213,7 +222,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (!d) return null;
     if (to === 'resolved') await this.Open.deleteOne({ _id: d.key, alertId: id });
     // Acknowledged or open, an alert counts as live for its KPI: only a resolution changes the counts.
-    await this.changed({ openedAt: d.createdAt, ...(to === 'resolved' ? { kpiKey: d.kpiKey } : {}) });
+    this.count({ openedAt: d.createdAt, ...(to === 'resolved' ? { kpiKey: d.kpiKey } : {}) });
     return this.read(d);
   }
 
@@ -223,7 +232,7 @@ export class MongoAlertRepository implements AlertRepository {
     if (Object.keys(set).length) update.$set = set;
     if (entry) update.$push = { timeline: encodeLine(entry) };
     const d = await this.Alert.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<AlertDoc>();
-    if (d && entry?.kind === 'notified') await this.changed({ openedAt: d.createdAt });
+    if (d && entry?.kind === 'notified') this.count({ openedAt: d.createdAt });
     return this.read(d);
   }
 
@@ -257,7 +266,7 @@ export class MongoAlertRepository implements AlertRepository {
         },
       );
     }
-    if (entry.kind === 'notified') await this.changed({ openedAt: new Types.ObjectId(id).getTimestamp() });
+    if (entry.kind === 'notified') this.count({ openedAt: new Types.ObjectId(id).getTimestamp() });
   }
 
   /** One `_id` update that returns the alert (the message is rendered from it): no read after the write. */
@@ -280,7 +289,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { ...set, wave: wave + 1, updatedAt: entry.at }, $unset: { cursor: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
-    if (d) await this.changed({ openedAt: d.createdAt });
+    if (d) this.count({ openedAt: d.createdAt });
     return this.read(d);
   }
 
@@ -291,7 +300,7 @@ export class MongoAlertRepository implements AlertRepository {
       { $set: { status: 'open', updatedAt: entry.at }, $unset: { acknowledgedBy: 1, acknowledgedAt: 1, snoozedUntil: 1 }, $push: { timeline: encodeLine(entry) } },
       { returnDocument: 'after' },
     ).lean<AlertDoc>();
-    if (d) await this.changed({ openedAt: d.createdAt });
+    if (d) this.count({ openedAt: d.createdAt });
     return this.read(d);
   }
 

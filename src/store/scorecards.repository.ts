@@ -346,6 +346,8 @@ export class MongoSourceRollups implements SourceRollupStore {
   }
 
   async changes(source: ChangeSource, months: readonly string[]): Promise<SourceChanges> {
+    // Counts this process made and did not wait for (see MongoAlertRepository) are read once written.
+    await this.counting.get(source);
     const [own, ...monthly] = await Promise.all([source, ...months.map((m) => `${source}|${m}`)].map((_id) => this.counters.findOne({ _id })));
     const days = { ...own?.days };
     for (const d of monthly) for (const [day, n] of Object.entries(d?.days ?? {})) days[day] = (days[day] ?? 0) + n;
