@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { Types } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Person } from '../../src/core/people/people.types.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
@@ -20,6 +21,8 @@ describe('kudos CSV export: streamed from the cursor through csv-stringify', () 
     bo = await tandem.store.people.create({ name: 'Bo Chen', email: 'bo@example.com' });
     const base = new Date('2026-10-01T00:00:00Z').getTime();
     const docs = Array.from({ length: TOTAL }, (_, i) => ({
+      // Ids in insertion order whatever the driver's counter: one generated in the same second after it wraps is smaller.
+      _id: new Types.ObjectId(Types.ObjectId.generate(base / 1000 + i)),
       giverId: ana.id,
       recipientIds: [bo.id],
       reason: i % 3 === 0 ? `shipped, "fast", and\nwell <@person:${bo.id}> #${i}` : `=cmd ${i}`,
