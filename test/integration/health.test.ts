@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNMATCHED_ROUTE } from '../../src/http/server.js';
 import { startTestTandem } from '../support/stack.js';
@@ -16,6 +17,23 @@ describe('health, readiness and metrics', () => {
     const ready = await fetch(`${tandem.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { mongodb: 'up', redis: 'up' } });
+  });
+
+  it('keeps an idle keep-alive connection open for 65 s, past the 5 s after which Node closes it', { timeout: 20_000 }, async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ reused: boolean; keepAlive: string | undefined }>((resolve, reject) => {
+        const req = http.get(`${tandem.url}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ reused: req.reusedSocket, keepAlive: res.headers['keep-alive'] as string | undefined }));
+        });
+        req.on('error', reject);
+      });
+    expect(await get()).toEqual({ reused: false, keepAlive: 'timeout=65' });
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // The same socket, not a new one: a sender writing on it meanwhile is not reset.
+    expect((await get()).reused).toBe(true);
+    agent.destroy();
   });
 
   it('echoes a given request id and makes one otherwise', async () => {
