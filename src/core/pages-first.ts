@@ -74,9 +74,12 @@ export class PagesFirst {
     }
   }
 
-  /** Bulk work's turn for one unit: at once when nothing urgent is in flight (and nobody waits), else in line. */
+  /**
+   * Bulk work's turn for one unit: at once when nothing urgent is in flight, else in line. (Those still in line
+   * then are given theirs at the line's next look, within POLL_MS.)
+   */
   turn(): Promise<void> {
-    if (this.line.length === 0 && !this.busy) return Promise.resolve();
+    if (!this.busy) return Promise.resolve();
     this.delayedTurns += 1;
     return new Promise((resolve) => {
       this.line.push(resolve);
