@@ -21,7 +21,6 @@ const validId = (id: string) => /^[a-f0-9]{24}$/.test(id);
 const LIVE: AlertStatus[] = ['open', 'acknowledged'];
 /** The cache key of the active silences (one entry: every alert reads them all). */
 const ACTIVE = 'active';
-/** Wave 0 also matches alerts written before waves existed. */
 /**
  * A write the scorecard's alert figures read: when the alert was opened (its figures belong to that day's
  * periods) and, when the open alerts of a KPI changed (one opened or resolved), that KPI.
@@ -31,6 +30,7 @@ export interface AlertChange {
   kpiKey?: string | null | undefined;
 }
 
+/** Wave 0 also matches alerts written before waves existed. */
 const inWave = (wave: number) => (wave === 0 ? { $in: [0, null] } : wave);
 
 export class MongoAlertRepository implements AlertRepository {
