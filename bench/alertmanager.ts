@@ -189,8 +189,8 @@ async function warmUp(generator: ChildProcess, plan: OpenLoopPlan, messages: () 
 async function missingAlerts(s: BenchStack, missing: readonly string[]): Promise<{ missing_alerts?: unknown[] }> {
   if (missing.length === 0) return {};
   const titles = missing.slice(0, 20).map((id) => `BenchAlert: Bench alert ${id}`);
-  const docs = await featureConnection(s.conn, 'alerts').collection<{ _id: unknown; title: string; status: string; timeline: unknown[] }>('alerts').find({ title: { $in: titles } }).toArray();
   const alerts = featureConnection(s.conn, 'alerts');
+  const docs = await alerts.collection<{ _id: unknown; title: string; status: string; timeline: unknown[] }>('alerts').find({ title: { $in: titles } }).toArray();
   const notes = await alerts.collection<{ _id: string; key: string }>('alert_notes').find({ _id: { $in: docs.flatMap((d) => Array.from({ length: 8 }, (_, slot) => `${String(d._id)}:${slot}`)) } }).toArray();
   const noted = (id: string) => notes.filter((n) => n._id.startsWith(`${id}:`)).map((n) => n.key);
   return { missing_alerts: titles.map((t) => docs.find((d) => d.title === t) ?? { title: t, stored: false }).map((d) => ('timeline' in d ? { title: d.title, status: d.status, timeline: d.timeline.map(decodeLine).map((l) => `${l.kind}: ${l.text}`), notes: noted(String(d._id)) } : d)) };
