@@ -28,7 +28,7 @@ export const scorecardJobs = (scorecards: Scorecards, o: { pagesFirst?: Pick<Pag
       defineJob(DIGEST_JOBS.reconcile, z.object({}), () => scorecards.digest.reconcile()),
       defineJob(ROLLUP_JOB, z.object({}), async () => {
         if (o.pagesFirst && !(await o.pagesFirst.quiet(ROLLUP_QUIET_MS, ROLLUP_WAIT_MS))) {
-          o.logger?.info('scorecard roll-up skipped: alert work was in flight for 4 minutes; the next round tries again');
+          o.logger?.info({ waitedMs: ROLLUP_WAIT_MS }, 'scorecard roll-up skipped: alert work kept coming; the next round tries again');
           return;
         }
         await scorecards.rollup();
