@@ -24,7 +24,7 @@ import { featureConnection } from './databases.js';
 /**
  * Every repository over one connection (the alerts' in their database, see databases.ts): what the composition root hands to the core.
  * `cache` is the in-process cache of who acted (see cache.ts); `flush` writes
- * what the repositories deferred until after the reply (last-seen times).
+ * what the repositories deferred until after the reply (last-seen times, the alerts' scorecard counts).
  */
 export function createStore(conn: Connection, cache = new StoreCache()) {
   const models: Models = registerModels(conn);
@@ -35,7 +35,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     conn,
     models,
     cache,
-    flush: () => identities.flush(),
+    flush: async () => void (await Promise.all([identities.flush(), scorecardRollups.settle()])),
     people: new MongoPeopleRepository(models.Person, models.PersonEmail, cache),
     teams: new MongoTeamRepository(models.Team, models.TeamName, models.TeamMembership, cache),
     identities,

@@ -48,6 +48,37 @@ describe('scorecard source roll-ups', () => {
     expect(computed).toBe(3);
   });
 
+  it("the alerts' counts, which no page waits on, gather for a quarter second into one write per document; a read and settle wait for them", async () => {
+    const client = conn.getClient();
+    const updates: number[] = [];
+    const seen = (e: { commandName: string; command: Record<string, unknown> }) => {
+      if (e.commandName === 'update' && e.command.update === 'scorecard_changes') updates.push(Date.now());
+    };
+    client.on('commandStarted', seen);
+    try {
+      const store = new MongoSourceRollups(conn);
+      const started = Date.now();
+      // 40 alert changes over ~100 ms, as alerts open and are paged, none awaited (as MongoAlertRepository counts).
+      for (let i = 0; i < 40; i += 1) {
+        void store.changed('alerts', ['2026-11-25']);
+        void store.changed('kpi-alerts');
+        if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(updates).toEqual([]);
+      const read = await store.changes('alerts', ['2026-11']);
+      expect(read.days['2026-11-25']).toBe(40);
+      // One update command per source, each after the linger.
+      expect(updates.length).toBe(2);
+      expect(Math.min(...updates) - started).toBeGreaterThanOrEqual(240);
+      void store.changed('kpi-alerts');
+      await store.settle();
+      expect(updates.length).toBe(3);
+      expect((await store.changes('kpi-alerts', [])).all).toBe(41);
+    } finally {
+      client.off('commandStarted', seen);
+    }
+  });
+
   it("keeps the days per month; days counted in the source's own document before still count, and a period over two months reads both", async () => {
     const store = new MongoSourceRollups(conn);
     const counters = conn.collection<{ _id: string; days?: Record<string, number> }>('scorecard_changes');
