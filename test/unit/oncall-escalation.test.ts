@@ -216,6 +216,30 @@ describe('escalation: steps', () => {
     expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:1', 'escalation:A2:0:1', 'escalation:A3:0:1']);
   });
 
+  it('a first step does not wait for its crash net: it pages while the net is queued, start resolves once it is, and the net is discarded after its add', async () => {
+    const logger = { warn: () => undefined } as unknown as Logger;
+    let add!: () => void;
+    const held = new Promise<void>((resolve) => (add = resolve));
+    const slowNets: FakeScheduler = Object.assign(new FakeScheduler(), {
+      async enqueue(this: FakeScheduler, name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
+        if (name === ESCALATION_JOBS.net) await held;
+        return FakeScheduler.prototype.enqueue.call(this, name, data, opts);
+      },
+    });
+    scheduler = slowNets;
+    service = new EscalationService({ ...deps, scheduler, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
+    let started = false;
+    const starting = service.start(await writtenAlert('A1')).then(() => (started = true));
+    while (notifier.sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    // Paged, its next step queued, while the net's add is still held: the opening not answered yet.
+    expect({ sent: notifier.sent.map((s) => s.key), jobs: [...scheduler.jobs.keys()], started }).toEqual({ sent: [`escalation:A1:0:0:${ana.id}`], jobs: ['escalation:A1:0:1'], started: false });
+    add();
+    await starting;
+    await settled(service);
+    // The net was added, then discarded: the step had ended.
+    expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:1']);
+  });
+
   it('a first step that fails gets its own job at once, the net is discarded with the others; a net whose step could not be handed over is kept', async () => {
     const logger = { warn: () => undefined } as unknown as Logger;
     const failing: EscalationNotifier = {
@@ -263,7 +287,7 @@ describe('escalation: steps', () => {
     service = new EscalationService({ ...deps, notifier: slowForA3, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
     const written = await Promise.all(['A1', 'A2', 'A3'].map((alertId) => writtenAlert(alertId)));
     await Promise.all(written.map((a) => service.start(a)));
-    const { net, alertIds } = [...scheduler.jobs.values()][0]!.data as { net: string; alertIds: string[] };
+    const { net, alertIds } = [...scheduler.jobs.values()].find((j) => j.name === ESCALATION_JOBS.net)!.data as { net: string; alertIds: string[] };
     // A1's and A2's steps ended (their next steps queued, the last thing they do), A3's held.
     while (!scheduler.jobs.has('escalation:A1:0:1') || !scheduler.jobs.has('escalation:A2:0:1')) await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));

@@ -10,6 +10,15 @@ export const NET_JOB = 'escalation.net';
 const NET_SIZE = 500;
 
 /**
+ * How long the first steps started after a net's first one may join it before its job is added (ms). Their steps
+ * do not wait for it; their openings' answers do (see EscalationService.start), and a sender's connection is held
+ * meanwhile: 20 ms made the answers' tail, and with it the benchmark's, worse. At 1,000 new alerts a second, nets of
+ * ~3 alerts each were ~350 jobs added and removed a second (each a Lua script), about a tenth of Tandem's CPU and
+ * half of Redis's (bench/README.md).
+ */
+const NET_LINGER_MS = 5;
+
+/**
  * The crash net of first steps started together in this process: one job, due after the grace, listing their
  * alerts. It is discarded once every one of them has ended; a process that dies first leaves it, and when it runs
  * it queues each listed alert's first step under that step's own job id (see EscalationService.catchUp).
@@ -31,9 +40,10 @@ interface Weaving {
 }
 
 /**
- * Group commit of crash nets: the first steps started while a net's job is being added share the next net, so a
- * burst of new alerts costs Redis a job added and a job removed per few hundred alerts instead of per alert (each
- * is a Lua script: a hash, a sorted set, an event stream entry). One add in flight at a time.
+ * Group commit of crash nets: the first steps started within NET_LINGER_MS of a net's first one, or while a net's job
+ * is being added, share it, so a burst of new alerts costs Redis a job added and a job removed per few dozen alerts
+ * instead of per alert (each is a Lua script: a hash, a sorted set, an event stream entry). One add in flight at a
+ * time.
  */
 export class CrashNets {
   private pending: Weaving[] = [];
@@ -44,8 +54,8 @@ export class CrashNets {
   constructor(private readonly d: { scheduler: Scheduler; clock: Clock; graceMs: number; logger: Logger }) {}
 
   /**
-   * Puts the alert's first step in the next net; resolves with it once its job is queued (before the step may
-   * write or send anything), rejects when it could not be.
+   * Puts the alert's first step in the next net; resolves with it once its job is queued (the step runs meanwhile;
+   * the opening it belongs to is answered after), rejects when it could not be.
    */
   join(alertId: string): Promise<CrashNet> {
     return new Promise((resolve, reject) => {
@@ -61,7 +71,7 @@ export class CrashNets {
       last.joined.push({ resolve, reject });
       if (!this.adding) {
         this.adding = true;
-        setImmediate(() => void this.drain());
+        void this.drain();
       }
     });
   }
@@ -90,9 +100,10 @@ export class CrashNets {
     return net ? [...new Set([...net.running.keys(), ...net.kept])] : null;
   }
 
-  /** Adds the nets woven meanwhile until none are left (their jobs share the scheduler's bulk adds). */
+  /** Adds the nets woven meanwhile, each after its linger, until none are left (their jobs share the scheduler's bulk adds). */
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, NET_LINGER_MS));
       const nets = this.pending;
       this.pending = [];
       const at = new Date(this.d.clock.now().getTime() + this.d.graceMs);

@@ -155,15 +155,19 @@ export class EscalationService {
     const now = this.d.clock.now();
     const inProcess = this.d.firstStepNow;
     // Given the alert as written, due now and not too many running here (or its pages reserved for this process,
-    // see pageLeaseUntil): the step runs at once in this process, once its crash net is queued (before any write of
-    // the step), due after a grace longer than a send lease.
+    // see pageLeaseUntil): the step runs at once in this process, beside the queueing of its crash net (due after a
+    // grace longer than a send lease), and start resolves once the net is queued: the opening is answered only
+    // then. A crash before that leaves it unanswered, and its resend starts the step again (raise.ts), which sends
+    // nothing twice (the page lease, then the message keys); after it, the net runs the step.
     const room = this.firstStepsRunning < (inProcess?.maxRunning ?? 0) + (inProcess?.maxWaiting ?? 0) || !!alert.pageLease;
     if (inProcess && this.nets && typeof alertOrId !== 'string' && first.at <= now && room) {
-      const net = await this.nets.join(alert.id);
+      const net = this.nets.join(alert.id);
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
       const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, net, inProcess.logger));
       this.firstSteps.add(run);
       void run.finally(() => this.firstSteps.delete(run));
+      // The step runs either way: without a net, a crash before it ends is what the sender's retry covers.
+      await net.catch((err: unknown) => inProcess.logger.warn({ err, alertId: alert.id }, 'could not queue the crash net of a first step; it runs without one'));
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
@@ -218,24 +222,25 @@ export class EscalationService {
    * sending nothing twice (the message keys are checked before sending). A step that fails is handed to a job of
    * its own at once, to retry as any job; should that job not be queued, the net is left to run it after the grace.
    */
-  private async runFirstStep(alert: EscalationAlert, waited: boolean, net: CrashNet, logger: Logger): Promise<void> {
+  private async runFirstStep(alert: EscalationAlert, waited: boolean, queuing: Promise<CrashNet>, logger: Logger): Promise<void> {
     const nets = this.nets as CrashNets;
+    let kept = false;
     try {
       await this.runStep(alert.id, 0, 0, 0, waited ? undefined : alert);
     } catch (err) {
       logger.warn({ err, alertId: alert.id }, 'first escalation step failed in process; its job retries it');
       const jobId = stepJobId(alert.id, 0, 0);
-      const queued = await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: 0, step: 0, wave: 0 }, { jobId }).then(
-        () => true,
+      kept = await this.d.scheduler.enqueue(ESCALATION_JOBS.step, { alertId: alert.id, repeat: 0, step: 0, wave: 0 }, { jobId }).then(
+        () => false,
         (e: unknown) => {
           logger.warn({ err: e, jobId }, 'could not queue the step job; its crash net runs it after the grace');
-          return false;
+          return true;
         },
       );
-      await nets.ended(net, alert.id, !queued);
-      return;
     }
-    await nets.ended(net, alert.id);
+    // Its end told once the net is queued (a net discarded before its add would be added after): none, none to tell.
+    const net = await queuing.catch(() => null);
+    if (net) await nets.ended(net, alert.id, kept);
   }
 
   /** `given`: the alert as just written (an in-process first step), not read again. */
