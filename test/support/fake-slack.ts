@@ -101,8 +101,9 @@ export interface FakeSlackOptions {
   autoUsers?: boolean;
   /**
    * What is kept of each API call's arguments (in `calls` and `messages`) and each webhook's body (default: all of
-   * it). A benchmark of many thousand messages keeps a few fields: the whole Block Kit of each grew this process's
-   * heap to a gigabyte, and its collector's pauses delayed the answers it was timing.
+   * it); when set, a message an answer echoes is not kept in `calls` either. A benchmark of many thousand messages
+   * keeps a few fields: the whole Block Kit of each grew this process's heap to a gigabyte, and its collector's
+   * pauses delayed the answers it was timing.
    */
   keep?: (args: Record<string, unknown>) => Record<string, unknown>;
 }
@@ -137,6 +138,8 @@ export class FakeSlack {
   private readonly botId: string;
   private readonly autoUsers: boolean;
   private readonly keep: (args: Record<string, unknown>) => Record<string, unknown>;
+  /** What is kept of an answer in `calls`: all of it, or (with `keep`) all but the message it echoes. */
+  private readonly keepAnswer: (answer: Record<string, unknown>) => Record<string, unknown>;
 
   private constructor(
     private readonly server: http.Server,
@@ -147,6 +150,7 @@ export class FakeSlack {
     this.botId = opts.botId ?? 'BTANDEM';
     this.autoUsers = opts.autoUsers ?? true;
     this.keep = opts.keep ?? ((args) => args);
+    this.keepAnswer = opts.keep ? ({ message: _echoed, ...rest }) => rest : (answer) => answer;
     this.rateLimit = opts.rateLimit ?? null;
     this.addUser({ id: this.botUserId, realName: 'Tandem', name: 'tandem', isBot: true });
     this.wss = new WebSocket.Server({ server, path: '/socket' });
@@ -352,7 +356,7 @@ export class FakeSlack {
     const auth = req.headers.authorization;
     const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
     const record = (status: number, answer: Record<string, unknown>) => {
-      this.calls.push({ method, args: this.keep(args), token, status, answer, at: Date.now() });
+      this.calls.push({ method, args: this.keep(args), token, status, answer: this.keepAnswer(answer), at: Date.now() });
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(status === 429 ? { 'retry-after': String(answer.retryAfter) } : {}) });
       res.end(JSON.stringify(status === 429 ? { ok: false, error: 'ratelimited' } : answer));
     };
