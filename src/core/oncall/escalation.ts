@@ -238,7 +238,8 @@ export class EscalationService {
         },
       );
     }
-    // Its end told once the net is queued (a net discarded before its add would be added after): none, none to tell.
+    // Its end is told once the net is queued (a net discarded before its add would still be added); a net that
+    // could not be queued has nothing to tell.
     const net = await queuing.catch(() => null);
     if (net) await nets.ended(net, alert.id, kept);
   }
