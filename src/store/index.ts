@@ -12,7 +12,8 @@ import { MongoOncallRepository, registerOncallModels } from './oncall.repository
 import { MongoPeopleRepository } from './people.repository.js';
 import { MongoTeamRepository } from './teams.repository.js';
 import { MongoRecognitionRepository, registerRecognitionModels } from './recognition.repository.js';
-import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages, MongoSourceRollups } from './scorecards.repository.js';
+import { MongoActionRepository, MongoDigestSettings, MongoRhythmReads, MongoScorecardImages } from './scorecards.repository.js';
+import { MongoSourceRollups } from './source-rollups.repository.js';
 import { utcDay } from '../core/scorecards/source-rollups.js';
 import { createSurveyStore } from './surveys.repository.js';
 import { MongoApiTokenRepository } from './tokens.repository.js';

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAlert } from '../../src/core/alerts/alerts.types.js';
 import { SourceRollups } from '../../src/core/scorecards/source-rollups.js';
-import { MongoSourceRollups } from '../../src/store/scorecards.repository.js';
+import { MongoSourceRollups } from '../../src/store/source-rollups.repository.js';
 import { expectNoScan, watchedConnection } from '../support/scans.js';
 import { isolatedNames, startTestTandem } from '../support/stack.js';
 
