@@ -457,7 +457,13 @@ $('text').addEventListener('keydown', (e) => {
     $('composer').requestSubmit();
   }
 });
-$('text').addEventListener('blur', () => setTimeout(() => ($('suggest').hidden = true), 150));
+// Hidden a moment after the composer loses focus (a click on a suggestion lands first), unless it has it back by
+// then: a blur's late timer hid the suggestions of what was typed after the focus came back, and Enter sent the text.
+let blurTimer;
+$('text').addEventListener('blur', () => {
+  blurTimer = setTimeout(() => ($('suggest').hidden = true), 150);
+});
+$('text').addEventListener('focus', () => clearTimeout(blurTimer));
 
 $('composer').addEventListener('submit', async (e) => {
   e.preventDefault();
