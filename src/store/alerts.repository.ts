@@ -132,15 +132,16 @@ export class MongoAlertRepository implements AlertRepository {
   async open(alert: NewAlert, at: Date, entry: TimelineEntry, record?: OpeningRecord): Promise<{ opened: true; alert: Alert } | { opened: false; id: string }> {
     // Its id's time is the opening's (the Clock's): a write that has only the id knows the day the alert belongs to.
     const id = new Types.ObjectId(Types.ObjectId.generate(Math.floor(at.getTime() / 1000)));
+    const extra = record?.(id.toString());
     try {
       await this.openWrites.insert({ _id: alert.key, alertId: id.toString() });
     } catch (err) {
+      extra?.abandoned?.();
       if (!isDuplicateKey(err)) throw err;
       const winner = await this.openId(alert.key);
       if (winner) return { opened: false, id: winner };
       return this.open(alert, at, entry, record);
     }
-    const extra = record?.(id.toString());
     const timeline = [entry, ...(extra?.timeline ?? [])];
     const doc: AlertDoc = {
       ...alert,
@@ -161,7 +162,10 @@ export class MongoAlertRepository implements AlertRepository {
     };
     const stored = { ...doc, timeline: timeline.map(encodeLine), ...(extra?.escalation ? { escalation: encodeSnapshot(extra.escalation) } : {}) };
     // Fields left undefined are left out, as mongoose would (the driver would write them as null).
-    await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) });
+    await this.alertWrites.insert({ _id: id, ...Object.fromEntries(Object.entries(stored).filter(([, v]) => v !== undefined)) }).catch((err: unknown) => {
+      extra?.abandoned?.();
+      throw err;
+    });
     this.notes.inserted(id.toString(), timeline.length);
     this.count({ openedAt: at, kpiKey: alert.kpiKey });
     // The alert as written, from the values in hand (not decoded back).

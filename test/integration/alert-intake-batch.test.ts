@@ -97,6 +97,24 @@ describe('alert intake in bulk on the real stack', () => {
     expect(escalationLine(await tandem.store.alerts.get(again.id).then((a) => a!))).toEqual(['escalation_started', 'notified@0.0']);
   });
 
+  it('eight openings of one key at once: one alert written; each of the others gives up what its record set going', async () => {
+    const at = clock.now();
+    const input = { key: 'test:race:one', severity: 'critical' as const, teamId: team.id, source: 'alertmanager' as const, title: 'race', explanation: 'race', lastValue: null, worstValue: null };
+    const asked: string[] = [];
+    const abandoned: string[] = [];
+    const record = (id: string) => {
+      asked.push(id);
+      return { timeline: [], timelineKeys: [], abandoned: () => abandoned.push(id) };
+    };
+    const results = await Promise.all(Array.from({ length: 8 }, () => tandem.store.alerts.open(input, at, { at, kind: 'opened', actor: 'test', text: 'race' }, record)));
+    const won = results.flatMap((r) => (r.opened ? [r.alert.id] : []));
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => !r.opened).map((r) => (r.opened ? '' : r.id))).toEqual(Array(7).fill(won[0]));
+    // Asked before the writes, once per id; given up for every id but the one written.
+    expect(asked).toHaveLength(8);
+    expect(abandoned.sort()).toEqual(asked.filter((id) => id !== won[0]).sort());
+  });
+
   it('reserves a message key once when ten workers reserve it at once (group commit)', async () => {
     const at = clock.now();
     const reservations = await Promise.all(Array.from({ length: 10 }, () => tandem.store.postedMessages.reserve('bench:once', 'slack', at, 30_000)));

@@ -240,6 +240,30 @@ describe('escalation: steps', () => {
     expect([...scheduler.jobs.keys()]).toEqual(['escalation:A1:0:1']);
   });
 
+  it('a crash net joined while the alert is written is the one start takes; given up when the alert is not written, it is discarded', async () => {
+    const logger = { warn: () => undefined } as unknown as Logger;
+    const netAdds: unknown[] = [];
+    const counting: FakeScheduler = Object.assign(new FakeScheduler(), {
+      async enqueue(this: FakeScheduler, name: string, data: Record<string, unknown>, opts: { jobId: string; at?: Date }) {
+        if (name === ESCALATION_JOBS.net) netAdds.push(data.alertIds);
+        return FakeScheduler.prototype.enqueue.call(this, name, data, opts);
+      },
+    });
+    scheduler = counting;
+    service = new EscalationService({ ...deps, scheduler, firstStepNow: { graceMs: 40_000, maxRunning: 8, maxWaiting: 8, logger } });
+    service.reserveNet('A1');
+    const lost = service.reserveNet('A2'); // its dedup key will lose the race: never written
+    // Both in one net, queued before either alert is written (and before start is called).
+    while (netAdds.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(jobsNow()).toEqual([[ESCALATION_JOBS.net, netOf(['A1', 'A2']), new Date(now.getTime() + 40_000)]]);
+    lost();
+    await service.start(await writtenAlert('A1'));
+    await settled(service);
+    expect(notifier.sent.map((s) => s.key)).toEqual([`escalation:A1:0:0:${ana.id}`]);
+    // No second net for A1; the net discarded once A1's step ended and A2's place was given up.
+    expect({ netAdds, jobs: [...scheduler.jobs.keys()] }).toEqual({ netAdds: [['A1', 'A2']], jobs: ['escalation:A1:0:1'] });
+  });
+
   it('a first step that fails gets its own job at once, the net is discarded with the others; a net whose step could not be handed over is kept', async () => {
     const logger = { warn: () => undefined } as unknown as Logger;
     const failing: EscalationNotifier = {

@@ -111,9 +111,11 @@ export type NewAlert = Pick<Alert, 'key' | 'severity' | 'teamId' | 'source' | 't
 
 /**
  * What a new alert's record holds from its first write, given the id it gets: the escalation frozen when it opens
- * and the timeline lines that say so (written once per key: their keys), or the silence that suppresses it.
+ * and the timeline lines that say so (written once per key: their keys), or the silence that suppresses it. Asked
+ * for before the alert's writes start, so that what it sets going (its first step's crash net) runs beside them;
+ * `abandoned` is called when that id is not written after all (its dedup key lost the race, or a write failed).
  */
-export type OpeningRecord = (id: string) => { timeline: TimelineEntry[]; timelineKeys: string[]; escalation?: EscalationSnapshot; silencedUntil?: Date; pageLease?: Date };
+export type OpeningRecord = (id: string) => { timeline: TimelineEntry[]; timelineKeys: string[]; escalation?: EscalationSnapshot; silencedUntil?: Date; pageLease?: Date; abandoned?: () => void };
 
 /** A further breach folded into the open alert of the same key. */
 export interface AlertBreach {

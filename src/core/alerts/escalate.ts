@@ -116,10 +116,12 @@ export class AlertMessages implements AlertNotifier, EscalationNotifier {
     if (!this.escalation) throw new Error('escalation is not wired');
     const snapshot = await this.escalation.plan(alert);
     if (!snapshot) return null;
-    const pageLease = this.escalation.pageLeaseUntil(snapshot);
+    const escalation = this.escalation;
+    const pageLease = escalation.pageLeaseUntil(snapshot);
     return (id) => {
       const started = startedEntry(id, snapshot);
-      return { timeline: [timelineEntry(started)], timelineKeys: [started.key], escalation: snapshot, ...(pageLease ? { pageLease } : {}) };
+      // With the lease, this process runs the first step once the alert is written: its crash net is joined now.
+      return { timeline: [timelineEntry(started)], timelineKeys: [started.key], escalation: snapshot, ...(pageLease ? { pageLease, abandoned: escalation.reserveNet(id) } : {}) };
     };
   }
 

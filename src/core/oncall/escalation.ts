@@ -100,6 +100,8 @@ export class EscalationService {
   private readonly firstSteps = new Set<Promise<void>>();
   /** The crash nets of those first steps (one job for those started together). */
   private readonly nets: CrashNets | undefined;
+  /** Nets joined for first steps of alerts still being written (see `reserveNet`), by alert id, until `start` takes them. */
+  private readonly reserved = new Map<string, Promise<CrashNet>>();
 
   constructor(private readonly d: EscalationDeps) {
     const inProcess = d.firstStepNow;
@@ -126,6 +128,30 @@ export class EscalationService {
     const inProcess = this.d.firstStepNow;
     if (!inProcess || snapshot.steps[0]?.delayMinutes !== 0 || this.firstStepsRunning >= inProcess.maxRunning + inProcess.maxWaiting) return null;
     return new Date(this.d.clock.now().getTime() + inProcess.graceMs);
+  }
+
+  /**
+   * For a new alert given a page lease (see pageLeaseUntil), whose first step this process runs as soon as it is
+   * written: joins that step's crash net now, while the alert's writes are under way, so that the opening's answer
+   * waits for the later of the two rather than for one after the other (`start` takes the net). Returns what to
+   * call when the alert is not written after all: its place in the net is given up.
+   */
+  reserveNet(alertId: string): () => void {
+    const nets = this.nets;
+    if (!nets) return () => undefined;
+    const net = nets.join(alertId);
+    this.reserved.set(alertId, net);
+    return () => this.release(alertId, net);
+  }
+
+  /** Gives up an alert's place in a net it joined, unless `start` took it (a net that could not be queued has none). */
+  private release(alertId: string, net: Promise<CrashNet>): void {
+    if (this.reserved.get(alertId) !== net) return;
+    this.reserved.delete(alertId);
+    void net.then(
+      (n) => this.nets?.ended(n, alertId),
+      () => undefined,
+    );
   }
 
   /**
@@ -156,12 +182,15 @@ export class EscalationService {
     const inProcess = this.d.firstStepNow;
     // Given the alert as written, due now and not too many running here (or its pages reserved for this process,
     // see pageLeaseUntil): the step runs at once in this process, beside the queueing of its crash net (due after a
-    // grace longer than a send lease), and start resolves once the net is queued: the opening is answered only
-    // then. A crash before that leaves it unanswered, and its resend starts the step again (raise.ts), which sends
-    // nothing twice (the page lease, then the message keys); after it, the net runs the step.
+    // grace longer than a send lease; joined while the alert was written when it holds a page lease, see reserveNet),
+    // and start resolves once the net is queued: the opening is answered only then. A crash before that leaves it
+    // unanswered, and its resend starts the step again (raise.ts), which sends nothing twice (the page lease, then
+    // the message keys); after it, the net runs the step.
     const room = this.firstStepsRunning < (inProcess?.maxRunning ?? 0) + (inProcess?.maxWaiting ?? 0) || !!alert.pageLease;
+    const reserved = this.reserved.get(alert.id);
     if (inProcess && this.nets && typeof alertOrId !== 'string' && first.at <= now && room) {
-      const net = this.nets.join(alert.id);
+      this.reserved.delete(alert.id);
+      const net = reserved ?? this.nets.join(alert.id);
       const given = alert.escalation ? alert : { ...alert, escalation: snapshot };
       const run = this.inTurn(inProcess.maxRunning, (waited) => this.runFirstStep(given, waited, net, inProcess.logger));
       this.firstSteps.add(run);
@@ -171,6 +200,7 @@ export class EscalationService {
       return snapshot;
     }
     await this.d.scheduler.enqueue(ESCALATION_JOBS.step, data, { jobId: first.jobId, at: first.at });
+    if (reserved) this.release(alert.id, reserved);
     return snapshot;
   }
 
