@@ -143,6 +143,12 @@ export class AlertNotes {
     return docs.map((d) => withNotes(d, byAlert.get(d._id.toString()) ?? []));
   }
 
+  /** Deletes every note of these alerts (retention: the alerts are deleted next). */
+  async remove(alertIds: readonly string[]): Promise<void> {
+    const ids = alertIds.flatMap(slotIds);
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) await this.notes.deleteMany({ _id: { $in: ids.slice(i, i + IDS_PER_READ) } });
+  }
+
   /** The notes written since `from`, by alert id, in one read (the figures read a period's alerts so). */
   async since(from: Date): Promise<Map<string, AlertNoteDoc[]>> {
     const byAlert = new Map<string, AlertNoteDoc[]>();

@@ -120,6 +120,33 @@ export class MongoAlertRepository implements AlertRepository {
     return Object.fromEntries(groups.flatMap((g) => (typeof g._id === 'string' ? [[g._id, g.n]] : [])));
   }
 
+  /**
+   * Retention (kind `alerts`): deletes the alerts resolved before `before`, with their notes, in batches by `_id`,
+   * keeping any that names a held person (any id in the alert as read: who acted, who was notified, who was on
+   * call). Open and acknowledged alerts stay, however old. The notes go first: a purge cut short leaves an alert
+   * the next one deletes, never notes without their alert.
+   */
+  async purgeResolved(before: Date, { heldPeople, batch }: { heldPeople: ReadonlySet<string>; batch: number }): Promise<number> {
+    let purged = 0;
+    let after: Types.ObjectId | null = null;
+    for (;;) {
+      const docs: AlertDoc[] = await this.Alert.find({ status: 'resolved', resolvedAt: { $lt: before }, ...(after ? { _id: { $gt: after } } : {}) })
+        .sort({ _id: 1 })
+        .limit(batch)
+        .lean<AlertDoc[]>();
+      const last = docs.at(-1);
+      if (!last) return purged;
+      after = last._id;
+      const held = (d: AlertDoc) => (JSON.stringify(d).match(/[a-f0-9]{24}/g) ?? []).some((id) => heldPeople.has(id));
+      const ids = (await this.notes.merge(docs)).filter((d) => !held(d)).map((d) => d._id);
+      if (ids.length) {
+        await this.notes.remove(ids.map(String));
+        purged += (await this.Alert.deleteMany({ _id: { $in: ids } })).deletedCount;
+      }
+      if (docs.length < batch) return purged;
+    }
+  }
+
   async openId(key: string): Promise<string | null> {
     return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;
   }

@@ -70,7 +70,7 @@ function batchPurge(conn: Connection, collection: string, timeField: string, peo
   };
 }
 
-/** The retention kinds of the records the core features keep (surveys, alerts add theirs beside these). */
+/** The retention kinds of the records the core features keep (alerts add theirs beside these, in createStore). */
 export function coreRetentionKinds(conn: Connection): RetentionKind[] {
   const personOfTarget = (d: Doc) => str(d.target).flatMap((t) => t.match(OBJECT_ID) ?? []);
   return [

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import type { RetentionKind } from '../core/governance/governance.types.js';
 import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoClaims } from './claims.repository.js';
 import { MongoProcessingClaimRepository } from './processing-claims.repository.js';
@@ -32,6 +33,12 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
   const identities = new MongoIdentityRepository(models.Identity, models.PersonAccount, cache);
   // The scorecard's roll-ups of KPIs, alerts and pulse results, and the counters their writers keep.
   const scorecardRollups = new MongoSourceRollups(conn);
+  const alerts = new MongoAlertRepository(
+    featureConnection(conn, 'alerts'),
+    async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
+    cache,
+  );
+  const alertRetention: RetentionKind = { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: (before, o) => alerts.purgeResolved(before, o) };
   return {
     conn,
     models,
@@ -52,13 +59,9 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     oncall: new MongoOncallRepository(registerOncallModels(conn), cache),
     holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
     personalData: new MongoPersonalData(conn, cache),
-    retentionKinds: coreRetentionKinds(conn),
+    retentionKinds: [...coreRetentionKinds(conn), alertRetention],
     kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days), cache),
-    alerts: new MongoAlertRepository(
-      featureConnection(conn, 'alerts'),
-      async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
-      cache,
-    ),
+    alerts,
     integrations: new MongoIntegrationRepository(conn, cache),
     rhythm: new MongoRhythmReads(conn),
     scorecardActions: new MongoActionRepository(conn),

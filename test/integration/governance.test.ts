@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Person } from '../../src/core/people/people.types.js';
 import { generateToken, hashToken } from '../../src/http/admin/tokens.js';
+import { encodeLine } from '../../src/store/alerts.codec.js';
+import { featureConnection } from '../../src/store/databases.js';
 import { startTestTandem } from '../support/stack.js';
 
 type Json = Record<string, unknown> & { error?: { code: string; message: string } };
@@ -58,6 +60,7 @@ describe('data governance: retention with legal holds, a person’s export and e
       expect.objectContaining({ kind: 'kudos', days: 365, defaultDays: 1095 }),
       expect.objectContaining({ kind: 'checkins', days: 730 }),
       expect.objectContaining({ kind: 'audit', days: 2555 }),
+      expect.objectContaining({ kind: 'alerts', days: 730 }),
     ]));
     expect((await call('GET', `/people/${ana.id}/export`, reader)).status).toBe(403);
     expect((await call('POST', `/people/${ana.id}/erase`, reader)).status).toBe(403);
@@ -89,6 +92,39 @@ describe('data governance: retention with legal holds, a person’s export and e
     expect(await tandem.core.governance.retention.purge()).toMatchObject({ kudos: 2, checkins: 1 });
     const audit = (await call('GET', '/audit?target=legal-hold:org', dpo)).body.items as { action: string; status: string }[];
     expect(audit.map((e) => `${e.action}:${e.status}`)).toEqual(['legal_hold.place:done', 'legal_hold.lift:done']);
+  });
+
+  it('purges alerts resolved past their period with their notes; open ones, recent ones and a held person’s stay', async () => {
+    const notes = featureConnection(tandem.store.conn, 'alerts').collection<{ _id: string }>('alert_notes');
+    const ago = (days: number) => new Date(clock.now().getTime() - days * DAY);
+    const alert = async (name: string, resolvedDaysAgo: number | null, resolvedBy = 'integration:prometheus') => {
+      const at = ago(800);
+      const opened = await tandem.store.alerts.open({ key: `retention:${name}`, severity: 'warning', teamId: 'team', source: 'alertmanager', title: name, explanation: name, lastValue: null, worstValue: null }, at, { at, kind: 'opened', actor: 'integration:prometheus', text: name });
+      if (!opened.opened) throw new Error('expected a new alert');
+      if (resolvedDaysAgo !== null) await tandem.store.alerts.changeStatus(opened.alert.id, ['open'], 'resolved', { at: ago(resolvedDaysAgo), kind: 'resolved', actor: resolvedBy, text: 'Resolved' });
+      return opened.alert.id;
+    };
+    const note = (alertId: string, personId: string) =>
+      notes.insertOne({ _id: `${alertId}:3`, key: `escalation:${alertId}:0:0:${personId}`, after: 1, at: ago(800), line: encodeLine({ at: ago(800), kind: 'notified', actor: 'tandem', text: 'Step 1: sent', data: { personId } }) } as never);
+    const old = await alert('old', 799);
+    await note(old, bo.id);
+    const resolvedByAna = await alert('resolved by Ana', 799, ana.id);
+    const pagedAna = await alert('paged Ana', 799);
+    await note(pagedAna, ana.id);
+    const stillOpen = await alert('still open', null);
+    const recent = await alert('recent', 10);
+    const left = async () => (await Promise.all([old, resolvedByAna, pagedAna, stillOpen, recent].map(async (id) => ((await tandem.store.alerts.get(id)) ? [id] : [])))).flat();
+
+    expect((await call('PUT', `/people/${ana.id}/legal-hold`, dpo, { reason: 'matter 2026-18' })).status).toBe(200);
+    expect(await tandem.core.governance.retention.purge()).toMatchObject({ alerts: 1 });
+    expect(await left()).toEqual([resolvedByAna, pagedAna, stillOpen, recent]);
+    // Its notes went with it; Ana's page, merged into its alert, kept that alert.
+    expect(await notes.countDocuments({ _id: { $in: [`${old}:3`, `${pagedAna}:3`] } })).toBe(1);
+
+    expect((await call('DELETE', `/people/${ana.id}/legal-hold`, dpo)).status).toBe(204);
+    expect(await tandem.core.governance.retention.purge()).toMatchObject({ alerts: 2 });
+    expect(await left()).toEqual([stillOpen, recent]);
+    expect(await notes.countDocuments({ _id: `${pagedAna}:3` })).toBe(0);
   });
 
   it('exports everything held about a person, audited', async () => {
