@@ -127,6 +127,7 @@ export class MongoAlertRepository implements AlertRepository {
    * the next one deletes, never notes without their alert.
    */
   async purgeResolved(before: Date, { heldPeople, batch }: { heldPeople: ReadonlySet<string>; batch: number }): Promise<number> {
+    const held = (d: AlertDoc) => (JSON.stringify(d).match(/[a-f0-9]{24}/g) ?? []).some((id) => heldPeople.has(id));
     let purged = 0;
     let after: Types.ObjectId | null = null;
     for (;;) {
@@ -137,7 +138,6 @@ export class MongoAlertRepository implements AlertRepository {
       const last = docs.at(-1);
       if (!last) return purged;
       after = last._id;
-      const held = (d: AlertDoc) => (JSON.stringify(d).match(/[a-f0-9]{24}/g) ?? []).some((id) => heldPeople.has(id));
       const ids = (await this.notes.merge(docs)).filter((d) => !held(d)).map((d) => d._id);
       if (ids.length) {
         await this.notes.remove(ids.map(String));
