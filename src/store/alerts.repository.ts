@@ -1,6 +1,7 @@
 import { Types, type Connection, type Model, type mongo } from 'mongoose';
 import type { Alert, AlertBreach, AlertFacts, AlertFilter, AlertRepository, AlertSeverity, AlertStatus, KeptCopy, NewAlert, OpeningRecord, Silence, TimelineEntry } from '../core/alerts/alerts.types.js';
 import type { MessageAddress } from '../core/chat/chat.port.js';
+import type { RetentionKind } from '../core/governance/governance.types.js';
 import type { EscalationSnapshot, StepCursor } from '../core/oncall/escalation.types.js';
 import type { Page, PageQuery } from '../core/ports.js';
 import type { StoreCache } from './cache.js';
@@ -8,6 +9,7 @@ import { AlertNotes, withNotes, type AlertNoteDoc } from './alert-notes.js';
 import { alertSchema, openAlertSchema, openingsSchema, silenceSchema, type OpenAlertDoc, type OpeningsDoc, type SilenceDoc } from './alerts.schemas.js';
 import { decodeLine, encodeCopy, encodeLine, encodeSnapshot, stepRank, toAlert, type AlertDoc } from './alerts.codec.js';
 import { isDuplicateKey } from './connection.js';
+import { batchPurge, idsIn, type PurgedDoc } from './governance.repository.js';
 import { paginate } from './pagination.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -65,6 +67,12 @@ export class MongoAlertRepository implements AlertRepository {
     this.openWrites = new WriteBatch({ bulkWrite: (ops, options) => open.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<OpenAlertDoc>[], options) });
     this.alertWrites = new WriteBatch({ bulkWrite: (ops, options) => alerts.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<AlertDoc>[], options) });
     this.notes = new AlertNotes(conn.collection<AlertNoteDoc>('alert_notes'));
+    const notes = this.notes;
+    this.purgeResolved = batchPurge(conn.collection<PurgedDoc>('alerts'), 'resolvedAt', idsIn, {
+      extra: { status: 'resolved' },
+      read: async (docs) => (await notes.merge(docs as unknown as AlertDoc[])) as unknown as PurgedDoc[],
+      deleting: (ids) => notes.remove(ids.map(String)),
+    });
   }
 
   /**
@@ -122,30 +130,11 @@ export class MongoAlertRepository implements AlertRepository {
 
   /**
    * Retention (kind `alerts`): deletes the alerts resolved before `before`, with their notes, in batches by `_id`,
-   * keeping any that names a held person (any id in the alert as read: who acted, who was notified, who was on
-   * call). Open and acknowledged alerts stay, however old. The notes go first: a purge cut short leaves an alert
-   * the next one deletes, never notes without their alert.
+   * keeping any that names a held person (any id in the alert as read, notes merged: who acted, who was notified,
+   * who was on call). Open and acknowledged alerts stay, however old. The notes go first: a purge cut short leaves
+   * an alert the next one deletes, never notes without their alert.
    */
-  async purgeResolved(before: Date, { heldPeople, batch }: { heldPeople: ReadonlySet<string>; batch: number }): Promise<number> {
-    const held = (d: AlertDoc) => (JSON.stringify(d).match(/[a-f0-9]{24}/g) ?? []).some((id) => heldPeople.has(id));
-    let purged = 0;
-    let after: Types.ObjectId | null = null;
-    for (;;) {
-      const docs: AlertDoc[] = await this.Alert.find({ status: 'resolved', resolvedAt: { $lt: before }, ...(after ? { _id: { $gt: after } } : {}) })
-        .sort({ _id: 1 })
-        .limit(batch)
-        .lean<AlertDoc[]>();
-      const last = docs.at(-1);
-      if (!last) return purged;
-      after = last._id;
-      const ids = (await this.notes.merge(docs)).filter((d) => !held(d)).map((d) => d._id);
-      if (ids.length) {
-        await this.notes.remove(ids.map(String));
-        purged += (await this.Alert.deleteMany({ _id: { $in: ids } })).deletedCount;
-      }
-      if (docs.length < batch) return purged;
-    }
-  }
+  readonly purgeResolved: RetentionKind['purge'];
 
   async openId(key: string): Promise<string | null> {
     return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;

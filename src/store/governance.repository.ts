@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Collection, type Connection, type Model } from 'mongoose';
 import type { ErasedCounts, LegalHold, LegalHoldRepository, PersonalDataStore, PersonalRecords, RetentionKind } from '../core/governance/governance.types.js';
 import { PLATFORMS } from '../core/people/people.types.js';
 import type { AuditEntry } from '../core/ports.js';
@@ -41,9 +41,21 @@ export class MongoLegalHoldRepository implements LegalHoldRepository {
   }
 }
 
-type Doc = Record<string, unknown> & { _id: unknown };
+export type PurgedDoc = Record<string, unknown> & { _id: unknown };
+type Doc = PurgedDoc;
 const OBJECT_ID = /[a-f0-9]{24}/g;
 const str = (v: unknown): string[] => (typeof v === 'string' ? [v] : []);
+/** Every id anywhere in a document: who it names, and more (a held person's record is kept either way). */
+export const idsIn = (d: Doc): string[] => JSON.stringify(d).match(OBJECT_ID) ?? [];
+
+export interface PurgeOptions {
+  /** Filter beside the time (e.g. only settled entries). */
+  extra?: Record<string, unknown>;
+  /** The batch as the held check reads it (e.g. merged with the records kept beside each document). */
+  read?: (docs: Doc[]) => Promise<Doc[]>;
+  /** Runs before these documents are deleted (records kept beside them go first: a purge cut short leaves none behind). */
+  deleting?: (ids: unknown[]) => Promise<void>;
+}
 
 /**
  * Deletes the documents of a collection older than `before` in batches by
@@ -51,20 +63,22 @@ const str = (v: unknown): string[] => (typeof v === 'string' ? [v] : []);
  * held person. Only `$lt` on the time field and `$gt`/`$in` on `_id`: served
  * alike by MongoDB and FerretDB.
  */
-function batchPurge(conn: Connection, collection: string, timeField: string, peopleOf: (d: Doc) => string[], extra: Record<string, unknown> = {}): RetentionKind['purge'] {
+export function batchPurge(coll: Collection<Doc>, timeField: string, peopleOf: (d: Doc) => string[], o: PurgeOptions = {}): RetentionKind['purge'] {
   return async (before, { heldPeople, batch }) => {
-    const coll = conn.collection<Doc>(collection);
     let purged = 0;
     let after: unknown = null;
     for (;;) {
-      const filter: Record<string, unknown> = { ...extra, [timeField]: { $lt: before } };
+      const filter: Record<string, unknown> = { ...o.extra, [timeField]: { $lt: before } };
       if (after !== null) filter._id = { $gt: after };
       const docs = await coll.find(filter).sort({ _id: 1 }).limit(batch).toArray();
       const last = docs.at(-1);
       if (!last) return purged;
       after = last._id;
-      const ids = docs.filter((d) => !peopleOf(d).some((p) => heldPeople.has(p))).map((d) => d._id);
-      if (ids.length) purged += (await coll.deleteMany({ _id: { $in: ids } })).deletedCount;
+      const ids = (o.read ? await o.read(docs) : docs).filter((d) => !peopleOf(d).some((p) => heldPeople.has(p))).map((d) => d._id as typeof last._id);
+      if (ids.length) {
+        await o.deleting?.(ids);
+        purged += (await coll.deleteMany({ _id: { $in: ids } })).deletedCount;
+      }
       if (docs.length < batch) return purged;
     }
   };
@@ -72,25 +86,26 @@ function batchPurge(conn: Connection, collection: string, timeField: string, peo
 
 /** The retention kinds of the records the core features keep (alerts add theirs beside these, in createStore). */
 export function coreRetentionKinds(conn: Connection): RetentionKind[] {
+  const of = (name: string) => conn.collection<Doc>(name);
   const personOfTarget = (d: Doc) => str(d.target).flatMap((t) => t.match(OBJECT_ID) ?? []);
   return [
-    { kind: 'messages', description: 'Records of posted messages (where each went, for in-place updates)', defaultDays: 180, purge: batchPurge(conn, 'posted_messages', 'createdAt', (d) => str(d._id).flatMap((k) => k.match(OBJECT_ID) ?? [])) },
+    { kind: 'messages', description: 'Records of posted messages (where each went, for in-place updates)', defaultDays: 180, purge: batchPurge(of('posted_messages'), 'createdAt', (d) => str(d._id).flatMap((k) => k.match(OBJECT_ID) ?? [])) },
     {
       kind: 'console-messages',
       description: 'Messages of the local console',
       defaultDays: 90,
-      purge: batchPurge(conn, 'console_messages', 'createdAt', (d) => [...str(d.authorId), ...str(d.visibleTo), ...str(d.conversation).map((c) => c.replace(/^dm:/, ''))]),
+      purge: batchPurge(of('console_messages'), 'createdAt', (d) => [...str(d.authorId), ...str(d.visibleTo), ...str(d.conversation).map((c) => c.replace(/^dm:/, ''))]),
     },
-    { kind: 'checkins', description: 'Check-ins and their answers', defaultDays: 730, purge: batchPurge(conn, 'checkins', 'promptedAt', (d) => str(d.personId)) },
-    { kind: 'blockers', description: 'Blockers raised in check-ins', defaultDays: 730, purge: batchPurge(conn, 'checkin_blockers', 'createdAt', (d) => [...str(d.personId), ...str(d.managerId)]) },
+    { kind: 'checkins', description: 'Check-ins and their answers', defaultDays: 730, purge: batchPurge(of('checkins'), 'promptedAt', (d) => str(d.personId)) },
+    { kind: 'blockers', description: 'Blockers raised in check-ins', defaultDays: 730, purge: batchPurge(of('checkin_blockers'), 'createdAt', (d) => [...str(d.personId), ...str(d.managerId)]) },
     {
       kind: 'kudos',
       description: 'Kudos given and received',
       defaultDays: 1095,
-      purge: batchPurge(conn, 'kudos', 'createdAt', (d) => [...str(d.giverId), ...(Array.isArray(d.recipientIds) ? d.recipientIds.flatMap(str) : [])]),
+      purge: batchPurge(of('kudos'), 'createdAt', (d) => [...str(d.giverId), ...(Array.isArray(d.recipientIds) ? d.recipientIds.flatMap(str) : [])]),
     },
-    { kind: 'processing-claims', description: 'Which platform deliveries (Teams activities) were processed, against redeliveries', defaultDays: 7, purge: batchPurge(conn, 'processing_claims', 'at', () => []) },
-    { kind: 'audit', description: 'Audit log entries (settled ones)', defaultDays: 2555, purge: batchPurge(conn, 'audit_log', 'at', personOfTarget, { status: { $ne: 'pending' } }) },
+    { kind: 'processing-claims', description: 'Which platform deliveries (Teams activities) were processed, against redeliveries', defaultDays: 7, purge: batchPurge(of('processing_claims'), 'at', () => []) },
+    { kind: 'audit', description: 'Audit log entries (settled ones)', defaultDays: 2555, purge: batchPurge(of('audit_log'), 'at', personOfTarget, { extra: { status: { $ne: 'pending' } } }) },
   ];
 }
 

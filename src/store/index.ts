@@ -38,7 +38,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
     cache,
   );
-  const alertRetention: RetentionKind = { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: (before, o) => alerts.purgeResolved(before, o) };
+  const alertRetention: RetentionKind = { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: alerts.purgeResolved };
   return {
     conn,
     models,
