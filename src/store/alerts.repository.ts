@@ -73,6 +73,10 @@ export class MongoAlertRepository implements AlertRepository {
       read: async (docs) => (await notes.merge(docs as unknown as AlertDoc[])) as unknown as PurgedDoc[],
       deleting: (ids) => notes.remove(ids.map(String)),
     });
+    this.purgeEndedSilences = batchPurge(conn.collection<PurgedDoc>('alert_silences'), 'until', idsIn);
+    this.purgeStaleOpenings = batchPurge(conn.collection<PurgedDoc>('alert_openings'), 'at', () => [], {
+      read: (docs, before) => Promise.resolve(docs.filter((d) => Array.isArray(d.at) && d.at.every((t) => t instanceof Date && t < before))),
+    });
   }
 
   /**
@@ -135,6 +139,13 @@ export class MongoAlertRepository implements AlertRepository {
    * an alert the next one deletes, never notes without their alert.
    */
   readonly purgeResolved: RetentionKind['purge'];
+  /** Retention (kind `alert-silences`): silences that ended before `before`; one set by a held person stays. */
+  readonly purgeEndedSilences: RetentionKind['purge'];
+  /**
+   * Retention (kind `alert-openings`): the openings remembered for flapping of the keys that have not opened since
+   * `before` (the filter finds keys with an opening that old; only those whose every opening is go).
+   */
+  readonly purgeStaleOpenings: RetentionKind['purge'];
 
   async openId(key: string): Promise<string | null> {
     return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;

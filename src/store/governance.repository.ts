@@ -51,8 +51,11 @@ export const idsIn = (d: Doc): string[] => JSON.stringify(d).match(OBJECT_ID) ??
 export interface PurgeOptions {
   /** Filter beside the time (e.g. only settled entries). */
   extra?: Record<string, unknown>;
-  /** The batch as the held check reads it (e.g. merged with the records kept beside each document). */
-  read?: (docs: Doc[]) => Promise<Doc[]>;
+  /**
+   * The batch as the held check reads it (e.g. merged with the records kept beside each document); a document left
+   * out is not deleted (e.g. one the time filter matched on an older element of an array).
+   */
+  read?: (docs: Doc[], before: Date) => Promise<Doc[]>;
   /** Runs before these documents are deleted (records kept beside them go first: a purge cut short leaves none behind). */
   deleting?: (ids: unknown[]) => Promise<void>;
 }
@@ -74,7 +77,7 @@ export function batchPurge(coll: Collection<Doc>, timeField: string, peopleOf: (
       const last = docs.at(-1);
       if (!last) return purged;
       after = last._id;
-      const ids = (o.read ? await o.read(docs) : docs).filter((d) => !peopleOf(d).some((p) => heldPeople.has(p))).map((d) => d._id as typeof last._id);
+      const ids = (o.read ? await o.read(docs, before) : docs).filter((d) => !peopleOf(d).some((p) => heldPeople.has(p))).map((d) => d._id as typeof last._id);
       if (ids.length) {
         await o.deleting?.(ids);
         purged += (await coll.deleteMany({ _id: { $in: ids } })).deletedCount;

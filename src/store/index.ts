@@ -38,7 +38,12 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
     cache,
   );
-  const alertRetention: RetentionKind = { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: alerts.purgeResolved };
+  const alertRetention: RetentionKind[] = [
+    { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: alerts.purgeResolved },
+    { kind: 'alert-silences', description: 'Alert silences, once they have ended', defaultDays: 730, purge: alerts.purgeEndedSilences },
+    // Longer than the longest flapping window (30 days): a key's openings within it are all counted.
+    { kind: 'alert-openings', description: 'When each alert key opened (flapping), once the key has not opened for the period', defaultDays: 90, purge: alerts.purgeStaleOpenings },
+  ];
   return {
     conn,
     models,
@@ -59,7 +64,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     oncall: new MongoOncallRepository(registerOncallModels(conn), cache),
     holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
     personalData: new MongoPersonalData(conn, cache),
-    retentionKinds: [...coreRetentionKinds(conn), alertRetention],
+    retentionKinds: [...coreRetentionKinds(conn), ...alertRetention],
     kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days), cache),
     alerts,
     integrations: new MongoIntegrationRepository(conn, cache),

@@ -61,6 +61,8 @@ describe('data governance: retention with legal holds, a person’s export and e
       expect.objectContaining({ kind: 'checkins', days: 730 }),
       expect.objectContaining({ kind: 'audit', days: 2555 }),
       expect.objectContaining({ kind: 'alerts', days: 730 }),
+      expect.objectContaining({ kind: 'alert-silences', days: 730 }),
+      expect.objectContaining({ kind: 'alert-openings', days: 90 }),
     ]));
     expect((await call('GET', `/people/${ana.id}/export`, reader)).status).toBe(403);
     expect((await call('POST', `/people/${ana.id}/erase`, reader)).status).toBe(403);
@@ -125,6 +127,33 @@ describe('data governance: retention with legal holds, a person’s export and e
     expect(await tandem.core.governance.retention.purge()).toMatchObject({ alerts: 2 });
     expect(await left()).toEqual([stillOpen, recent]);
     expect(await notes.countDocuments({ _id: `${pagedAna}:3` })).toBe(0);
+  });
+
+  it('purges silences that ended past their period (one a held person set stays) and the openings of keys not opened since', async () => {
+    const alertsDb = featureConnection(tandem.store.conn, 'alerts');
+    const ago = (days: number) => new Date(clock.now().getTime() - days * DAY);
+    const silence = (reason: string, endedDaysAgo: number, by: Person) => tandem.store.alerts.createSilence({ kpiKey: null, teamId: 'team', until: ago(endedDaysAgo), reason, createdBy: by.id, createdAt: ago(endedDaysAgo + 1) });
+    await silence('ended long ago', 800, bo);
+    await silence('set by Ana', 800, ana);
+    await silence('ended lately', 10, bo);
+    const opened = async (key: string, ...daysAgo: number[]) => {
+      for (const days of daysAgo) await tandem.store.alerts.recordOpening(key, ago(days), ago(days + 1));
+    };
+    await opened('retention:quiet', 200, 120);
+    await opened('retention:reopened', 200, 5);
+    const silences = async () => (await alertsDb.collection<{ reason: string }>('alert_silences').find({}).toArray()).map((d) => d.reason).sort();
+    const openings = async () => (await alertsDb.collection<{ _id: string }>('alert_openings').find({ _id: { $in: ['retention:quiet', 'retention:reopened'] } }).toArray()).map((d) => d._id);
+
+    expect((await call('PUT', `/people/${ana.id}/legal-hold`, dpo, { reason: 'matter 2026-19' })).status).toBe(200);
+    expect(await tandem.core.governance.retention.purge()).toMatchObject({ 'alert-silences': 1, 'alert-openings': 1 });
+    expect(await silences()).toEqual(['ended lately', 'set by Ana']);
+    // Its first opening is past the period too, but it opened again lately: its flapping count stays whole.
+    expect(await openings()).toEqual(['retention:reopened']);
+    expect(await tandem.store.alerts.openingsSince('retention:reopened', ago(300))).toBe(2);
+
+    expect((await call('DELETE', `/people/${ana.id}/legal-hold`, dpo)).status).toBe(204);
+    expect(await tandem.core.governance.retention.purge()).toMatchObject({ 'alert-silences': 1, 'alert-openings': 0 });
+    expect(await silences()).toEqual(['ended lately']);
   });
 
   it('exports everything held about a person, audited', async () => {
