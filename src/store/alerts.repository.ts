@@ -143,7 +143,7 @@ export class MongoAlertRepository implements AlertRepository {
   readonly purgeEndedSilences: RetentionKind['purge'];
   /**
    * Retention (kind `alert-openings`): the openings remembered for flapping of the keys that have not opened since
-   * `before` (the filter finds keys with an opening that old; only those whose every opening is go).
+   * `before` (the filter finds the keys with any opening that old; only those with every opening that old go).
    */
   readonly purgeStaleOpenings: RetentionKind['purge'];
 
