@@ -67,16 +67,33 @@ export class MongoAlertRepository implements AlertRepository {
     this.openWrites = new WriteBatch({ bulkWrite: (ops, options) => open.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<OpenAlertDoc>[], options) });
     this.alertWrites = new WriteBatch({ bulkWrite: (ops, options) => alerts.bulkWrite(ops as unknown as mongo.AnyBulkWriteOperation<AlertDoc>[], options) });
     this.notes = new AlertNotes(conn.collection<AlertNoteDoc>('alert_notes'));
-    const notes = this.notes;
-    this.purgeResolved = batchPurge(conn.collection<PurgedDoc>('alerts'), 'resolvedAt', idsIn, {
-      extra: { status: 'resolved' },
-      read: async (docs) => (await notes.merge(docs as unknown as AlertDoc[])) as unknown as PurgedDoc[],
-      deleting: (ids) => notes.remove(ids.map(String)),
-    });
-    this.purgeEndedSilences = batchPurge(conn.collection<PurgedDoc>('alert_silences'), 'until', idsIn);
-    this.purgeStaleOpenings = batchPurge(conn.collection<PurgedDoc>('alert_openings'), 'at', () => [], {
-      read: (docs, before) => Promise.resolve(docs.filter((d) => Array.isArray(d.at) && d.at.every((t) => t instanceof Date && t < before))),
-    });
+    this.retentionKinds = [
+      {
+        kind: 'alerts',
+        description: 'Resolved alerts, with their timelines and where their messages went',
+        defaultDays: 730,
+        // Any id in the alert as read, notes merged (who acted, who was notified, who was on call) keeps it for a held
+        // person; open and acknowledged alerts stay, however old. The notes go first: a purge cut short leaves an
+        // alert the next one deletes, never notes without their alert.
+        purge: batchPurge(conn.collection<PurgedDoc>('alerts'), 'resolvedAt', idsIn, {
+          extra: { status: 'resolved' },
+          read: async (docs) => (await this.notes.merge(docs as unknown as AlertDoc[])) as unknown as PurgedDoc[],
+          deleting: (ids) => this.notes.remove(ids.map(String)),
+        }),
+      },
+      // One set by a held person stays.
+      { kind: 'alert-silences', description: 'Alert silences, once they have ended', defaultDays: 730, purge: batchPurge(conn.collection<PurgedDoc>('alert_silences'), 'until', idsIn) },
+      {
+        kind: 'alert-openings',
+        description: 'When each alert key opened (flapping), once the key has not opened for the period',
+        // Longer than the longest flapping window (30 days): a key's openings within it are all counted.
+        defaultDays: 90,
+        // The filter finds the keys with any opening that old; only those with every opening that old go.
+        purge: batchPurge(conn.collection<PurgedDoc>('alert_openings'), 'at', () => [], {
+          read: (docs, before) => Promise.resolve(docs.filter((d) => Array.isArray(d.at) && d.at.every((t) => t instanceof Date && t < before))),
+        }),
+      },
+    ];
   }
 
   /**
@@ -132,20 +149,8 @@ export class MongoAlertRepository implements AlertRepository {
     return Object.fromEntries(groups.flatMap((g) => (typeof g._id === 'string' ? [[g._id, g.n]] : [])));
   }
 
-  /**
-   * Retention (kind `alerts`): deletes the alerts resolved before `before`, with their notes, in batches by `_id`,
-   * keeping any that names a held person (any id in the alert as read, notes merged: who acted, who was notified,
-   * who was on call). Open and acknowledged alerts stay, however old. The notes go first: a purge cut short leaves
-   * an alert the next one deletes, never notes without their alert.
-   */
-  readonly purgeResolved: RetentionKind['purge'];
-  /** Retention (kind `alert-silences`): silences that ended before `before`; one set by a held person stays. */
-  readonly purgeEndedSilences: RetentionKind['purge'];
-  /**
-   * Retention (kind `alert-openings`): the openings remembered for flapping of the keys that have not opened since
-   * `before` (the filter finds the keys with any opening that old; only those with every opening that old go).
-   */
-  readonly purgeStaleOpenings: RetentionKind['purge'];
+  /** The retention kinds of the alerts' records (resolved alerts with their notes, ended silences, old openings). */
+  readonly retentionKinds: RetentionKind[];
 
   async openId(key: string): Promise<string | null> {
     return (await this.Open.findById(key).lean<OpenAlertDoc>())?.alertId ?? null;

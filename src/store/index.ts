@@ -1,5 +1,4 @@
 import type { Connection } from 'mongoose';
-import type { RetentionKind } from '../core/governance/governance.types.js';
 import { MongoCheckinRepository } from './checkins.repository.js';
 import { MongoClaims } from './claims.repository.js';
 import { MongoProcessingClaimRepository } from './processing-claims.repository.js';
@@ -38,12 +37,6 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     async ({ openedAt, kpiKey }) => void (await Promise.all([scorecardRollups.changed('alerts', [utcDay(openedAt)]), kpiKey ? scorecardRollups.changed('kpi-alerts') : null])),
     cache,
   );
-  const alertRetention: RetentionKind[] = [
-    { kind: 'alerts', description: 'Resolved alerts, with their timelines and where their messages went', defaultDays: 730, purge: alerts.purgeResolved },
-    { kind: 'alert-silences', description: 'Alert silences, once they have ended', defaultDays: 730, purge: alerts.purgeEndedSilences },
-    // Longer than the longest flapping window (30 days): a key's openings within it are all counted.
-    { kind: 'alert-openings', description: 'When each alert key opened (flapping), once the key has not opened for the period', defaultDays: 90, purge: alerts.purgeStaleOpenings },
-  ];
   return {
     conn,
     models,
@@ -64,7 +57,7 @@ export function createStore(conn: Connection, cache = new StoreCache()) {
     oncall: new MongoOncallRepository(registerOncallModels(conn), cache),
     holds: new MongoLegalHoldRepository(registerGovernanceModels(conn).LegalHold),
     personalData: new MongoPersonalData(conn, cache),
-    retentionKinds: [...coreRetentionKinds(conn), ...alertRetention],
+    retentionKinds: [...coreRetentionKinds(conn), ...alerts.retentionKinds],
     kpis: new MongoKpiRepository(conn, (days) => scorecardRollups.changed('kpis', days), cache),
     alerts,
     integrations: new MongoIntegrationRepository(conn, cache),
